@@ -1,0 +1,40 @@
+"""rl-kit's Gymnasium environments, registered in the ``rl_kit`` namespace on import.
+
+>>> import gymnasium as gym, envs
+>>> env = gym.make("rl_kit/FrozenLake4x4-v0")
+
+Without importing this package first, ``gym.make("envs:rl_kit/GridWorld-v0")`` imports it.
+Importing it needs only gymnasium and numpy; pygame is imported at the first render.
+"""
+
+from gymnasium.envs.registration import register, registry
+
+from envs import grid_maps
+from envs.grid_model import ACTION_NAMES, GridModel, MapError
+from envs.grid_world import GridWorldEnv
+from envs.grid_world_vector import GridWorldVectorEnv
+
+__all__ = ["ACTION_NAMES", "GridModel", "GridWorldEnv", "GridWorldVectorEnv", "MapError", "GRID_ENV_IDS"]
+
+_GRID = dict(entry_point="envs.grid_world:GridWorldEnv", vector_entry_point="envs.grid_world_vector:GridWorldVectorEnv")
+
+# id -> (max_episode_steps, kwargs)
+_GRID_WORLDS = {
+    "rl_kit/GridWorld-v0": (100, dict(map=grid_maps.GRID_WORLD)),
+    # Same maps, rewards, slippery dynamics (1/3 each: intended and both perpendicular) and time
+    # limits as Gymnasium's FrozenLake-v1 and FrozenLake8x8-v1.
+    "rl_kit/FrozenLake4x4-v0": (100, dict(map=grid_maps.FROZEN_LAKE_4X4, slip=2 / 3)),
+    "rl_kit/FrozenLake8x8-v0": (200, dict(map=grid_maps.FROZEN_LAKE_8X8, slip=2 / 3)),
+    "rl_kit/CliffWalking-v0": (
+        500, dict(map=grid_maps.CLIFF_WALKING, step_reward=-1.0, goal_reward=-1.0, cliff_reward=-100.0)
+    ),
+    "rl_kit/WindyGridworld-v0": (
+        500, dict(map=grid_maps.WINDY_GRIDWORLD, wind=grid_maps.WINDY_GRIDWORLD_WIND, step_reward=-1.0, goal_reward=-1.0)
+    ),
+    "rl_kit/FourRooms-v0": (500, dict(map=grid_maps.FOUR_ROOMS)),
+}
+GRID_ENV_IDS = tuple(_GRID_WORLDS)
+
+for _id, (_max_steps, _kwargs) in _GRID_WORLDS.items():
+    if _id not in registry:
+        register(id=_id, max_episode_steps=_max_steps, kwargs=_kwargs, **_GRID)

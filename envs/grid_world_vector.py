@@ -1,0 +1,138 @@
+"""GridWorldVectorEnv: ``num_envs`` grid worlds stepped together with numpy, no Python loop.
+
+Registered as the ``vector_entry_point`` of every grid id, so
+``gymnasium.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point")`` returns it.
+It samples from the same :class:`~envs.grid_model.GridModel` arrays with the same rule as
+:class:`~envs.grid_world.GridWorldEnv` (one uniform draw per env per step, then one per reset),
+so with ``num_envs=1`` and the same seed both produce the same trajectory.
+
+Autoreset is Gymnasium's ``SAME_STEP`` mode: an env that ends is reset within the same ``step``;
+the returned observation is the new episode's first, and ``info["final_obs"]`` (with the mask
+``info["_final_obs"]``) holds the true last observation. The time limit ``max_episode_steps``
+is applied here, since wrappers cannot be used with a vector entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from envs.grid_maps import GRID_WORLD
+from envs.grid_model import GOAL, GridModel
+
+
+class GridWorldVectorEnv(VectorEnv):
+    """``num_envs`` copies of a :class:`~envs.grid_world.GridWorldEnv`.
+
+    Args:
+        num_envs: how many grid worlds to step together.
+        map, **options: the map and dynamics, as for :class:`~envs.grid_world.GridWorldEnv`.
+        max_episode_steps: truncate an episode after this many steps (None: never).
+        render_mode: ``"rgb_array"`` (one frame per sub-env) or None.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4, "autoreset_mode": AutoresetMode.SAME_STEP}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        map: str | Sequence[str] = GRID_WORLD,
+        *,
+        max_episode_steps: int | None = None,
+        render_mode: str | None = None,
+        **options: Any,
+    ):
+        if int(num_envs) < 1:
+            raise ValueError(f"num_envs must be at least 1, got {num_envs}")
+        self.model = GridModel.from_map(map, **options)
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode {render_mode!r} is not supported by the vector env (use 'rgb_array')")
+        self.num_envs = int(num_envs)
+        self.render_mode = render_mode
+        self.max_episode_steps = max_episode_steps
+        self.single_observation_space = spaces.Discrete(self.model.n_states)
+        self.single_action_space = spaces.Discrete(self.model.n_actions)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+
+        m = self.model
+        self._K = m.outcomes_per_action
+        self._cum_prob = m.cum_prob.reshape(-1, self._K)  # rows indexed by s * 4 + a
+        self._next_state = m.next_state.reshape(-1)
+        self._reward = m.reward.reshape(-1)
+        self._terminated = m.terminated.reshape(-1)
+        self._prob = m.prob.reshape(-1)
+        self._is_goal = np.array([m.symbol(s) == GOAL for s in range(m.n_states)])
+        self._states = np.zeros(self.num_envs, dtype=np.int64)
+        self._elapsed = np.zeros(self.num_envs, dtype=np.int64)
+        self._renderer = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = dict(options or {})
+        mask = options.pop("reset_mask", None)
+        if options:
+            raise ValueError(f"unknown reset options {sorted(options)}: GridWorld takes only 'reset_mask'")
+        if mask is None:
+            mask = np.ones(self.num_envs, dtype=bool)
+        elif np.shape(mask) != (self.num_envs,) or np.asarray(mask).dtype != np.bool_:
+            raise ValueError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},)")
+        self._states[mask] = self.model.start_from_uniform(self.np_random.random(int(mask.sum())))
+        self._elapsed[mask] = 0
+        return self._states.copy(), {}
+
+    def step(self, actions):
+        actions = np.asarray(actions)
+        if actions.shape != (self.num_envs,) or actions.dtype.kind not in "iu" or (
+            (actions < 0) | (actions >= 4)
+        ).any():
+            raise ValueError(
+                f"actions must be {self.num_envs} integers in [0, 4) (0=left 1=down 2=right 3=up), got {actions!r}"
+            )
+        rows = self._states * 4 + actions
+        u = self.np_random.random(self.num_envs)
+        if self._K == 1:
+            index = rows
+        else:
+            index = rows * self._K + (u[:, None] >= self._cum_prob[rows]).sum(axis=1)
+        next_states = self._next_state[index]
+        rewards = self._reward[index]
+        terminated = self._terminated[index]
+        self._elapsed += 1
+        if self.max_episode_steps is None:
+            truncated = np.zeros(self.num_envs, dtype=bool)
+        else:
+            truncated = (self._elapsed >= self.max_episode_steps) & ~terminated
+        self._states = next_states
+        infos: dict[str, Any] = {"prob": self._prob[index]}
+        done = terminated | truncated
+        if done.any():
+            final_obs = np.full(self.num_envs, None, dtype=object)
+            final_obs[done] = list(next_states[done])
+            infos["final_obs"], infos["_final_obs"] = final_obs, done
+            infos["final_info"] = {"is_success": terminated & self._is_goal[next_states], "_is_success": terminated}
+            infos["_final_info"] = done
+            self._states = next_states.copy()
+            self._states[done] = self.model.start_from_uniform(self.np_random.random(int(done.sum())))
+            self._elapsed[done] = 0
+        return self._states.copy(), rewards, terminated, truncated, infos
+
+    def render(self):
+        """Frames of every sub-env as a list of RGB arrays (like Gymnasium's vector envs)."""
+        if self.render_mode is None:
+            return None
+        from envs.rendering import GridPainter, Renderer
+
+        if self._renderer is None:
+            self._painter = GridPainter(self.model)
+            self._renderer = Renderer(self._painter.size, "rl-kit GridWorld", "rgb_array", self.metadata["render_fps"])
+        frames = []
+        for state in self._states:
+            self._painter.draw(self._renderer.canvas, int(state))
+            frames.append(self._renderer.present())
+        return frames
