@@ -67,6 +67,7 @@ class GridWorldEnv(gym.Env):
             raise ValueError(f"render_mode {render_mode!r} is not one of {self.metadata['render_modes']}")
         self.render_mode = render_mode
         self.P = self.model.P
+        self.initial_state_distrib = self.model.initial_state_distribution  # as toy-text envs name it
         self.observation_space = spaces.Discrete(self.model.n_states)
         self.action_space = spaces.Discrete(self.model.n_actions)
         self.s = int(self.model.start_states[0])

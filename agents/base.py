@@ -1,0 +1,63 @@
+"""What every agent shares: the batch of transitions it learns from, and space checks.
+
+An agent is a small object with two verbs (see DESIGN.md)::
+
+    actions = agent.act(observations, explore=True)   # a batch in, a batch out
+    metrics = agent.observe(transitions)              # learn from one batch; returns metrics
+
+plus ``state_dict()`` / ``load_state_dict()`` for everything it has learned, and
+``hyperparameters``, a frozen dataclass. Agents never import ``envs`` or ``rl_kit``: they work
+on any Gymnasium env whose spaces they support.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+from gymnasium import spaces
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """One step of ``num_envs`` environments, arrays with a leading ``num_envs`` axis.
+
+    For an episode that ended at this step, ``next_obs`` is the true final observation (not
+    the first observation of the next episode). A ``terminated`` step has no future value;
+    a ``truncated`` one (time limit) does, so learning bootstraps from ``next_obs``.
+    """
+
+    obs: np.ndarray
+    action: np.ndarray
+    reward: np.ndarray
+    next_obs: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+
+
+class Agent(Protocol):
+    name: ClassVar[str]
+    hyperparameters: Any
+
+    def act(self, obs: np.ndarray, *, explore: bool = True) -> np.ndarray: ...
+    def observe(self, transitions: Transitions) -> dict[str, float]: ...
+    def state_dict(self) -> dict[str, np.ndarray]: ...
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None: ...
+
+
+class SpaceError(ValueError):
+    """An agent was given an observation or action space it cannot handle."""
+
+
+def discrete_size(space: spaces.Space, role: str, agent: str) -> int:
+    """The number of values of a Discrete space starting at 0, or a SpaceError naming it."""
+    if not isinstance(space, spaces.Discrete):
+        raise SpaceError(
+            f"{agent} needs a Discrete {role} space, but got {space}. "
+            "Tabular agents need finitely many states and actions; "
+            "for Box spaces use a policy-gradient agent."
+        )
+    if int(space.start) != 0:
+        raise SpaceError(f"{agent} needs a Discrete {role} space starting at 0, got {space}")
+    return int(space.n)

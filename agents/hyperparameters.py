@@ -1,0 +1,74 @@
+"""Hyperparameters as frozen, typed dataclasses: one per algorithm, validated on construction.
+
+Field types are ``float``, ``int``, ``bool``, ``str`` or ``Schedule`` (a value that may change
+over training, see :mod:`agents.schedules`). Values given as text (from YAML or the command
+line) are converted to the field's type; a value that does not fit, or a name that is not a
+field, raises a ValueError naming it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import typing
+from typing import Any
+
+from agents.schedules import Schedule
+
+
+def _convert(name: str, kind: Any, value: Any) -> Any:
+    try:
+        if kind is Schedule:
+            return Schedule.parse(value)
+        if kind is bool:
+            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+                return value.lower() in ("true", "1", "yes")
+            if isinstance(value, bool):
+                return value
+            raise ValueError
+        if kind is int:
+            number = float(value)
+            if isinstance(value, bool) or not number.is_integer():
+                raise ValueError
+            return int(number)
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if kind is str:
+            return str(value)
+    except (TypeError, ValueError) as error:
+        detail = f": {error}" if str(error) else ""
+        raise ValueError(f"hyperparameter {name}={value!r} is not a valid {kind.__name__}{detail}") from None
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Hyperparameters:
+    """Base of every agent's hyperparameter dataclass."""
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _convert(f.name, hints[f.name], getattr(self, f.name)))
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None, *, agent: str = "this agent"):
+        """Build from a mapping, with a clear error (and the closest names) for unknown keys."""
+        values = dict(values or {})
+        names = [f.name for f in dataclasses.fields(cls)]
+        for key in values:
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=3)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                raise ValueError(
+                    f"{agent} has no hyperparameter {key!r}{hint} Its hyperparameters are: {', '.join(names)}"
+                )
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON and YAML: schedules as their text form."""
+        return {
+            f.name: str(v) if isinstance(v := getattr(self, f.name), Schedule) else v
+            for f in dataclasses.fields(self)
+        }

@@ -1,0 +1,42 @@
+"""SARSA: on-policy TD control (Rummery & Niranjan 1994; Sutton & Barto 2018, section 6.4).
+
+    Q(S, A) <- Q(S, A) + alpha * [ R + gamma * Q(S', A') - Q(S, A) ]
+
+A' is the action the epsilon-greedy policy will really take in S'. So ``observe`` chooses A'
+right away and ``act`` plays that same A' at the next step: the quintuple
+(S, A, R, S', A') that names the method. Where an episode ended, the next observation is a
+new episode's first, which ``act`` recognises and answers with a fresh choice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.base import Transitions
+from agents.tabular import TabularAgent
+
+
+class Sarsa(TabularAgent):
+    """Tabular SARSA; see :class:`agents.tabular.TabularAgent` for the arguments."""
+
+    name = "sarsa"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._next_obs: np.ndarray | None = None  # S' of the last batch, where it continues
+        self._next_action: np.ndarray | None = None  # A' chosen for it
+
+    def td_target(self, t: Transitions, gamma: float) -> np.ndarray:
+        next_obs = np.asarray(t.next_obs, dtype=np.int64)
+        next_action = self.epsilon_greedy(self.q[next_obs])
+        ended = np.asarray(t.terminated) | np.asarray(t.truncated)
+        self._next_obs = np.where(ended, -1, next_obs)  # -1 never matches a state
+        self._next_action = next_action
+        return t.reward + gamma * self.continues(t) * self.q[next_obs, next_action]
+
+    def act(self, obs, *, explore: bool = True) -> np.ndarray:
+        actions = super().act(obs, explore=explore)
+        if explore and self._next_obs is not None and self._next_obs.shape == np.shape(obs):
+            chosen = self._next_obs == np.asarray(obs)
+            actions = np.where(chosen, self._next_action, actions)
+        return actions

@@ -1,0 +1,137 @@
+"""The run loop: the one place that steps envs and feeds agents.
+
+    obs = envs.reset(seed)
+    repeat until `steps` env steps:
+        actions = agent.act(obs)
+        next_obs, rewards, terminated, truncated, infos = envs.step(actions)
+        agent.observe(Transitions(obs, actions, rewards, final next_obs, terminated, truncated))
+        obs = next_obs
+
+A single env is a vector of one. The vector env resets finished sub-envs in the same step
+(``SAME_STEP``), so the loop swaps in the true final observation from ``infos["final_obs"]``
+before the agent sees the transition. Everything around the two verbs lives here once:
+episode statistics, the progress bar, periodic evaluation, logs and Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.base import Transitions
+
+
+@dataclass
+class LoopResult:
+    steps: int
+    episodes: int
+    interrupted: bool
+    wall_time: float
+    recent_return: float | None
+
+
+def final_observations(next_obs: np.ndarray, done: np.ndarray, infos: dict) -> np.ndarray:
+    """`next_obs` with each finished sub-env's true last observation in place of its reset one."""
+    fixed = next_obs.copy()
+    fixed[done] = np.stack(list(infos["final_obs"][done]))
+    return fixed
+
+
+def run_loop(
+    agent,
+    envs,
+    *,
+    steps: int,
+    seed: int,
+    logger=None,
+    progress: bool = True,
+    log_every: int = 1000,
+    eval_every: int = 0,
+    evaluate: Callable[[], dict[str, float]] | None = None,
+    callback: Callable[[int, object], bool] | None = None,
+    callback_every: int = 1000,
+    description: str = "training",
+) -> LoopResult:
+    """Train `agent` on the vector env `envs` for `steps` env steps (all sub-envs counted).
+
+    Args:
+        agent: has ``act(obs, explore=True)`` and ``observe(transitions)``.
+        envs: a Gymnasium vector env with ``SAME_STEP`` autoreset.
+        steps: env steps to take in total (rounded up to whole vector steps).
+        seed: seed of the first reset.
+        logger: a :class:`rl_kit.logs.RunLogger`, or None.
+        progress: show a progress bar with steps/s and the recent return.
+        log_every: env steps between rows of averaged agent metrics.
+        eval_every: env steps between calls of `evaluate` (0: never).
+        evaluate: returns evaluation statistics to log.
+        callback: called every `callback_every` env steps with (step, agent); True stops.
+    Ctrl-C stops the loop cleanly; the result says it was interrupted.
+    """
+    from tqdm.auto import tqdm
+
+    num_envs = envs.num_envs
+    obs, _ = envs.reset(seed=seed)
+    episode_return = np.zeros(num_envs)
+    episode_length = np.zeros(num_envs, dtype=np.int64)
+    recent = deque(maxlen=100)
+    metric_sums: dict[str, float] = {}
+    metric_count = 0
+    step = episodes = 0
+    next_log, next_eval, next_callback = log_every, eval_every, callback_every
+    interrupted = False
+    start = time.perf_counter()
+    bar = tqdm(total=steps, unit="step", unit_scale=True, desc=description, disable=not progress, dynamic_ncols=True, mininterval=0.5)
+    try:
+        while step < steps:
+            actions = agent.act(obs)
+            next_obs, rewards, terminated, truncated, infos = envs.step(actions)
+            done = terminated | truncated
+            any_done = done.any()
+            metrics = agent.observe(Transitions(
+                obs, actions, rewards, final_observations(next_obs, done, infos) if any_done else next_obs,
+                terminated, truncated,
+            ))
+            obs = next_obs
+            step += num_envs
+            episode_return += rewards
+            episode_length += 1
+            if metrics:
+                metric_count += 1
+                for key, value in metrics.items():
+                    metric_sums[key] = metric_sums.get(key, 0.0) + value
+            if any_done:
+                for i in np.flatnonzero(done):
+                    episodes += 1
+                    recent.append(float(episode_return[i]))
+                    if logger is not None:
+                        logger.episode(step, episodes, float(episode_return[i]), int(episode_length[i]))
+                episode_return[done] = 0.0
+                episode_length[done] = 0
+            if step >= next_log:
+                next_log += log_every
+                if logger is not None and metric_count:
+                    averaged = {k: v / metric_count for k, v in metric_sums.items()}
+                    logger.metrics(step, averaged, float(np.mean(recent)) if recent else None)
+                metric_sums, metric_count = {}, 0
+                bar.update(step - bar.n)
+                if recent:
+                    bar.set_postfix_str(f"return {np.mean(recent):.3g}", refresh=False)
+            if eval_every and step >= next_eval and evaluate is not None:
+                next_eval += eval_every
+                stats = evaluate()
+                if logger is not None:
+                    logger.evaluation(step, stats)
+            if callback is not None and step >= next_callback:
+                next_callback += callback_every
+                if callback(step, agent):
+                    break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.update(step - bar.n)
+        bar.close()
+    return LoopResult(step, episodes, interrupted, time.perf_counter() - start, float(np.mean(recent)) if recent else None)

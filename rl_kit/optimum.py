@@ -1,0 +1,44 @@
+"""The exact reference on tabular envs: optimal value from ``P``, and a policy's exact value.
+
+Works on any env that publishes Gymnasium's toy-text model ``P`` and its start distribution
+(``initial_state_distrib``): ours, and Gymnasium's FrozenLake, CliffWalking and Taxi.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.dynamic_programming import TabularModel, policy_evaluation, value_iteration
+from rl_kit.errors import RLKitError
+
+
+@dataclass
+class TabularReference:
+    """The model of one env, with its start distribution, ready for exact values."""
+
+    model: TabularModel
+    start_distribution: np.ndarray
+
+    @classmethod
+    def of(cls, env) -> TabularReference:
+        base = getattr(env, "unwrapped", env)
+        P = getattr(base, "P", None)
+        isd = getattr(base, "initial_state_distrib", None)
+        if P is None or isd is None:
+            raise RLKitError(f"{env} publishes no model P and initial_state_distrib: no exact optimum")
+        return cls(TabularModel.from_P(P), np.asarray(isd, dtype=float))
+
+    def optimal_value(self, gamma: float) -> float:
+        """Expected optimal return from the start, sum_s d0(s) V*(s)."""
+        return float(self.start_distribution @ value_iteration(self.model, gamma))
+
+    def policy_value(self, policy: np.ndarray, gamma: float) -> float:
+        """Expected return of a deterministic policy from the start, sum_s d0(s) V^pi(s)."""
+        return float(self.start_distribution @ policy_evaluation(self.model, policy, gamma))
+
+    def gap(self, policy: np.ndarray, gamma: float) -> float:
+        """Relative shortfall of `policy` from the optimum: (V* - V^pi) / |V*|."""
+        optimal = self.optimal_value(gamma)
+        return (optimal - self.policy_value(policy, gamma)) / max(abs(optimal), 1e-12)

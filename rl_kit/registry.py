@@ -1,0 +1,82 @@
+"""Names to things: agent names to agent classes, env ids to (vector) envs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode
+
+import agents
+import envs
+from rl_kit.errors import RLKitError, unknown_name
+
+AGENTS: dict[str, type] = {cls.name: cls for cls in agents.AGENT_CLASSES}
+
+
+def agent_class(name: str) -> type:
+    if name not in AGENTS:
+        raise unknown_name("agent", name, AGENTS)
+    return AGENTS[name]
+
+
+def make_agent(name: str, observation_space, action_space, *, seed: int | None = None, hyperparameters: dict | None = None, env=None):
+    """Build agent `name` for these spaces; a model-based planner gets ``env``'s model P."""
+    cls = agent_class(name)
+    try:
+        agent = cls(observation_space, action_space, seed=seed, **(hyperparameters or {}))
+    except (ValueError, TypeError) as error:
+        raise RLKitError(str(error)) from None
+    if getattr(cls, "needs_model", False):
+        P = getattr(getattr(env, "unwrapped", env), "P", None) if env is not None else None
+        if P is None:
+            raise RLKitError(f"{name} plans with the env's model P, which this env does not publish")
+        agent.plan(P)
+    return agent
+
+
+def env_ids() -> list[str]:
+    return sorted(gym.registry)
+
+
+def check_env_id(env_id: str) -> str:
+    if env_id not in gym.registry:
+        raise unknown_name("env", env_id, gym.registry)
+    return env_id
+
+
+def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, **make_kwargs) -> gym.Env:
+    """``gymnasium.make`` with a clear error for unknown ids and bad keyword arguments."""
+    check_env_id(env_id)
+    try:
+        return gym.make(env_id, **(env_kwargs or {}), **make_kwargs)
+    except (TypeError, ValueError) as error:
+        raise RLKitError(f"cannot make {env_id}: {error}") from None
+
+
+def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None) -> gym.vector.VectorEnv:
+    """A vector env whose finished sub-envs reset in the same step (``SAME_STEP`` autoreset).
+
+    The env's native vector version is used where it has one that resets that way; otherwise
+    Gymnasium's ``SyncVectorEnv`` over single envs.
+    """
+    check_env_id(env_id)
+    if num_envs < 1:
+        raise RLKitError(f"num_envs must be at least 1, got {num_envs}")
+    kwargs = dict(env_kwargs or {})
+    try:
+        if gym.spec(env_id).vector_entry_point is not None:
+            vec = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs)
+            if vec.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP:
+                return vec
+            vec.close()
+        return gym.make_vec(
+            env_id, num_envs=num_envs, vectorization_mode="sync",
+            vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP}, **kwargs,
+        )
+    except (TypeError, ValueError) as error:
+        raise RLKitError(f"cannot make {env_id}: {error}") from None
+
+
+__all__ = ["AGENTS", "agent_class", "make_agent", "make_env", "make_vector_env", "env_ids", "envs"]

@@ -1,0 +1,171 @@
+"""``train``: one call from an env id and an agent name to a trained, saved, logged agent.
+
+A run writes one directory that reproduces and explains it (DESIGN.md)::
+
+    runs/<env>/<agent>/<run>/
+        config.yaml        env id and kwargs, agent and every hyperparameter, seed, steps, versions
+        episodes.csv       one row per finished training episode
+        train.csv          the agent's metrics, averaged per log interval
+        eval.csv           periodic deterministic evaluations
+        result.yaml        steps done, episodes, wall time, interrupted or not
+        agent.safetensors  the saved agent
+        tensorboard/       the same scalars as TensorBoard events
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rl_kit import registry
+from rl_kit.checkpoint import AGENT_FILE, save_agent
+from rl_kit.evaluation import run_episodes
+from rl_kit.logs import RunLogger
+from rl_kit.loop import LoopResult, run_loop
+from rl_kit.stats import summarize
+
+EVAL_SEED = 1_000_000  # evaluation episodes are seeded apart from training ones
+
+
+@dataclass
+class Run:
+    """A finished (or interrupted) training run."""
+
+    directory: Path
+    agent: Any
+    env_id: str
+    config: dict[str, Any]
+    result: LoopResult
+
+    @property
+    def agent_path(self) -> Path:
+        return self.directory / AGENT_FILE
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in ("rl-kit", "gymnasium", "numpy", "torch", "stable-baselines3", "pygame-ce"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def default_run_directory(env_id: str, agent: str, seed: int, root: str | Path = "runs") -> Path:
+    base = Path(root) / env_id.replace("/", "-") / agent
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    directory = base / f"seed{seed}-{stamp}"
+    n = 1
+    while directory.exists():
+        n += 1
+        directory = base / f"seed{seed}-{stamp}-{n}"
+    return directory
+
+
+def write_yaml(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def train(
+    env: str,
+    agent: str,
+    *,
+    steps: int,
+    seed: int = 0,
+    num_envs: int = 1,
+    hyperparameters: dict[str, Any] | None = None,
+    out: str | Path | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    eval_every: int | None = None,
+    eval_episodes: int = 10,
+    progress: bool = True,
+    tensorboard: bool = True,
+    callback=None,
+    callback_every: int = 1000,
+) -> Run:
+    """Train agent `agent` on env `env` for `steps` env steps and save it in a run directory.
+
+    Args:
+        env: a registered env id (``"rl_kit/FrozenLake4x4-v0"``, ``"Taxi-v4"``, ...).
+        agent: an agent name (``"q_learning"``, see ``rl-kit list``).
+        steps: env steps in total, over all `num_envs` envs.
+        seed: seeds the envs' first reset and the agent's generator.
+        num_envs: envs stepped together (the env's native vector version where it has one).
+        hyperparameters: overrides of the agent's defaults, by name.
+        out: the run directory (default ``runs/<env>/<agent>/seed<seed>-<time>``).
+        env_kwargs: keyword arguments for the env (``{"map": ...}``, ``{"slip": 0.2}``).
+        eval_every: env steps between greedy evaluations (default: steps / 10; 0: never).
+        eval_episodes: episodes per evaluation.
+        progress: show a progress bar.
+        tensorboard: also write TensorBoard events.
+        callback: ``callback(step, agent) -> bool`` every `callback_every` steps; True stops.
+    Returns:
+        the :class:`Run`, with its directory and trained agent.
+    Ctrl-C stops training early; the agent learned so far is saved all the same.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    registry.check_env_id(env)
+    cls = registry.agent_class(agent)
+    envs = registry.make_vector_env(env, num_envs, env_kwargs)
+    eval_env = registry.make_env(env, env_kwargs)
+    learner = registry.make_agent(
+        agent, envs.single_observation_space, envs.single_action_space,
+        seed=seed, hyperparameters=hyperparameters, env=eval_env,
+    )
+    directory = Path(out) if out is not None else default_run_directory(env, agent, seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    eval_every = max(steps // 10, 1) if eval_every is None else eval_every
+    config = {
+        "env": env,
+        "env_kwargs": dict(env_kwargs or {}),
+        "agent": agent,
+        "agent_class": f"{cls.__module__}.{cls.__qualname__}",
+        "hyperparameters": learner.hyperparameters.to_dict(),
+        "seed": seed,
+        "steps": steps,
+        "num_envs": num_envs,
+        "eval_every": eval_every,
+        "eval_episodes": eval_episodes,
+        "eval_seed": EVAL_SEED,
+        "command": " ".join(sys.argv),
+        "versions": library_versions(),
+    }
+    write_yaml(directory / "config.yaml", config)
+
+    def evaluate() -> dict[str, float]:
+        returns, lengths, successes = run_episodes(learner, eval_env, eval_episodes, EVAL_SEED)
+        stats = summarize(returns)
+        stats["mean_length"] = float(lengths.mean())
+        if successes is not None:
+            stats["success_rate"] = float(successes.mean())
+        return stats
+
+    logger = RunLogger(directory, tensorboard=tensorboard)
+    try:
+        result = run_loop(
+            learner, envs, steps=steps, seed=seed, logger=logger, progress=progress,
+            log_every=max(min(1000, steps // 100), num_envs), eval_every=eval_every,
+            evaluate=evaluate, callback=callback, callback_every=callback_every,
+            description=f"{agent} on {env}",
+        )
+    finally:
+        logger.close()
+        envs.close()
+        eval_env.close()
+    save_agent(learner, directory, env_id=env, env_kwargs=env_kwargs)
+    write_yaml(directory / "result.yaml", {
+        "steps_done": result.steps, "episodes": result.episodes, "wall_time_s": round(result.wall_time, 3),
+        "interrupted": result.interrupted, "recent_return": result.recent_return,
+    })
+    return Run(directory, learner, env, config, result)
