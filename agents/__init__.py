@@ -15,6 +15,14 @@ from agents.value_iteration import ValueIteration
 AGENT_CLASSES = (QLearning, Sarsa, ExpectedSarsa, DoubleQLearning, ValueIteration)
 
 __all__ = [
-    "AGENT_CLASSES", "Agent", "DoubleQLearning", "ExpectedSarsa", "QLearning", "Sarsa",
-    "Schedule", "SpaceError", "Transitions", "ValueIteration",
+    "AGENT_CLASSES",
+    "Agent",
+    "DoubleQLearning",
+    "ExpectedSarsa",
+    "QLearning",
+    "Sarsa",
+    "Schedule",
+    "SpaceError",
+    "Transitions",
+    "ValueIteration",
 ]

@@ -69,6 +69,5 @@ class Hyperparameters:
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON and YAML: schedules as their text form."""
         return {
-            f.name: str(v) if isinstance(v := getattr(self, f.name), Schedule) else v
-            for f in dataclasses.fields(self)
+            f.name: str(v) if isinstance(v := getattr(self, f.name), Schedule) else v for f in dataclasses.fields(self)
         }

@@ -60,7 +60,9 @@ class TabularAgent:
     name: ClassVar[str]
     Hyperparameters: ClassVar[type[Hyperparameters]] = TabularHyperparameters
 
-    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters):
+    def __init__(
+        self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
+    ):
         self.n_states = discrete_size(observation_space, "observation", self.name)
         self.n_actions = discrete_size(action_space, "action", self.name)
         self.observation_space, self.action_space = observation_space, action_space

@@ -26,10 +26,12 @@ _GRID_WORLDS = {
     "rl_kit/FrozenLake4x4-v0": (100, dict(map=grid_maps.FROZEN_LAKE_4X4, slip=2 / 3)),
     "rl_kit/FrozenLake8x8-v0": (200, dict(map=grid_maps.FROZEN_LAKE_8X8, slip=2 / 3)),
     "rl_kit/CliffWalking-v0": (
-        500, dict(map=grid_maps.CLIFF_WALKING, step_reward=-1.0, goal_reward=-1.0, cliff_reward=-100.0)
+        500,
+        dict(map=grid_maps.CLIFF_WALKING, step_reward=-1.0, goal_reward=-1.0, cliff_reward=-100.0),
     ),
     "rl_kit/WindyGridworld-v0": (
-        500, dict(map=grid_maps.WINDY_GRIDWORLD, wind=grid_maps.WINDY_GRIDWORLD_WIND, step_reward=-1.0, goal_reward=-1.0)
+        500,
+        dict(map=grid_maps.WINDY_GRIDWORLD, wind=grid_maps.WINDY_GRIDWORLD_WIND, step_reward=-1.0, goal_reward=-1.0),
     ),
     "rl_kit/FourRooms-v0": (500, dict(map=grid_maps.FOUR_ROOMS)),
 }

@@ -87,9 +87,7 @@ def read_map(map_spec: str | Sequence[str]) -> list[str]:
         for c, symbol in enumerate(row):
             if symbol not in SYMBOLS:
                 known = " ".join(SYMBOLS)
-                raise MapError(
-                    f"map row {r + 1}, column {c + 1}: unknown symbol {symbol!r} (known: {known})"
-                )
+                raise MapError(f"map row {r + 1}, column {c + 1}: unknown symbol {symbol!r} (known: {known})")
     rows = [row.replace("F", FLOOR) for row in rows]
     if not any(START in row for row in rows):
         raise MapError("the map has no start 'S'")
@@ -238,8 +236,12 @@ class GridModel:
         cum_prob = np.cumsum(prob, axis=2)
         cum_prob[:, :, -1] = 1.0  # no draw u < 1 may fall past the last outcome through rounding
         for name, value in dict(
-            outcomes_per_action=K, prob=prob, next_state=next_state, reward=reward,
-            terminated=terminated, cum_prob=cum_prob,
+            outcomes_per_action=K,
+            prob=prob,
+            next_state=next_state,
+            reward=reward,
+            terminated=terminated,
+            cum_prob=cum_prob,
         ).items():
             if isinstance(value, np.ndarray):
                 value.setflags(write=False)

@@ -126,14 +126,20 @@ class GridWorldEnv(gym.Env):
             self._renderer = Renderer(painter.size, "rl-kit GridWorld", self.render_mode, self.metadata["render_fps"])
             self._painter = painter
         self._painter.draw(
-            self._renderer.canvas, self.s, self.last_action,
-            values=self.overlay_values, actions=self.overlay_actions,
+            self._renderer.canvas,
+            self.s,
+            self.last_action,
+            values=self.overlay_values,
+            actions=self.overlay_actions,
         )
         return self._renderer.present()
 
     def _render_text(self) -> str:
         r0, c0 = self.model.cell(self.s)
-        lines = ["".join("@" if (r, c) == (r0, c0) else ch for c, ch in enumerate(row)) for r, row in enumerate(self.model.rows)]
+        lines = [
+            "".join("@" if (r, c) == (r0, c0) else ch for c, ch in enumerate(row))
+            for r, row in enumerate(self.model.rows)
+        ]
         if self.last_action is not None:
             lines.append(f"({ACTION_NAMES[self.last_action]})")
         return "\n".join(lines) + "\n"

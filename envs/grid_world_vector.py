@@ -88,9 +88,11 @@ class GridWorldVectorEnv(VectorEnv):
 
     def step(self, actions):
         actions = np.asarray(actions)
-        if actions.shape != (self.num_envs,) or actions.dtype.kind not in "iu" or (
-            (actions < 0) | (actions >= 4)
-        ).any():
+        if (
+            actions.shape != (self.num_envs,)
+            or actions.dtype.kind not in "iu"
+            or ((actions < 0) | (actions >= 4)).any()
+        ):
             raise ValueError(
                 f"actions must be {self.num_envs} integers in [0, 4) (0=left 1=down 2=right 3=up), got {actions!r}"
             )

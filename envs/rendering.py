@@ -55,7 +55,9 @@ def font(size: int) -> pygame.font.Font:
     return pygame.font.Font(None, size)
 
 
-def draw_arrow(surface, center: tuple[float, float], direction: tuple[float, float], length: float, color: Color, width: int = 3) -> None:
+def draw_arrow(
+    surface, center: tuple[float, float], direction: tuple[float, float], length: float, color: Color, width: int = 3
+) -> None:
     """An arrow of `length` pixels through `center`, pointing along `direction` (dx, dy)."""
     dx, dy = direction
     norm = max((dx * dx + dy * dy) ** 0.5, 1e-9)
@@ -70,7 +72,9 @@ def draw_arrow(surface, center: tuple[float, float], direction: tuple[float, flo
     pygame.draw.polygon(surface, color, [tip, left, right])
 
 
-def draw_text(surface, text: str, position: tuple[int, int], size: int = 20, color: Color = TEXT, center: bool = False) -> None:
+def draw_text(
+    surface, text: str, position: tuple[int, int], size: int = 20, color: Color = TEXT, center: bool = False
+) -> None:
     image = font(size).render(text, True, color)
     rect = image.get_rect(center=position) if center else image.get_rect(topleft=position)
     surface.blit(image, rect)
@@ -156,7 +160,14 @@ class GridPainter:
             pygame.draw.rect(surface, color, rect)
             pygame.draw.rect(surface, BACKGROUND, rect, 1)
             if symbol in "GHC" or (symbol == "S" and colors is not None):
-                draw_text(surface, symbol, rect.center, max(tile // 3, 10), (250, 250, 250) if symbol != "S" else ARROW, center=True)
+                draw_text(
+                    surface,
+                    symbol,
+                    rect.center,
+                    max(tile // 3, 10),
+                    (250, 250, 250) if symbol != "S" else ARROW,
+                    center=True,
+                )
             if actions is not None and symbol in ".S":
                 dr, dc = MOVES[int(actions[s])]
                 arrow_color = TEXT if colors is not None and np.mean(color) < 128 else ARROW
@@ -173,4 +184,9 @@ class GridPainter:
         pygame.draw.circle(surface, BACKGROUND, rect.center, tile * 0.3, 2)
         if last_action is not None:
             dr, dc = MOVES[last_action]
-            pygame.draw.circle(surface, BACKGROUND, (rect.centerx + dc * tile * 0.15, rect.centery + dr * tile * 0.15), max(tile // 14, 2))
+            pygame.draw.circle(
+                surface,
+                BACKGROUND,
+                (rect.centerx + dc * tile * 0.15, rect.centery + dr * tile * 0.15),
+                max(tile // 14, 2),
+            )

@@ -12,6 +12,13 @@ from rl_kit.optimum import TabularReference
 from rl_kit.training import Run, train
 
 __all__ = [
-    "AgentFileError", "EvaluationResult", "RLKitError", "Run", "TabularReference",
-    "evaluate", "load_agent", "save_agent", "train",
+    "AgentFileError",
+    "EvaluationResult",
+    "RLKitError",
+    "Run",
+    "TabularReference",
+    "evaluate",
+    "load_agent",
+    "save_agent",
+    "train",
 ]

@@ -27,8 +27,11 @@ def space_to_json(space: spaces.Space) -> dict[str, Any]:
         return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
     if isinstance(space, spaces.Box):
         return {
-            "type": "Box", "shape": list(space.shape), "dtype": str(space.dtype),
-            "low": space.low.tolist(), "high": space.high.tolist(),
+            "type": "Box",
+            "shape": list(space.shape),
+            "dtype": str(space.dtype),
+            "low": space.low.tolist(),
+            "high": space.high.tolist(),
         }
     raise RLKitError(f"cannot save an agent for the space {space}: only Discrete and Box are supported")
 
@@ -39,8 +42,10 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
         return spaces.Discrete(int(data["n"]), start=int(data.get("start", 0)))
     if kind == "Box":
         return spaces.Box(
-            np.array(data["low"], dtype=data["dtype"]), np.array(data["high"], dtype=data["dtype"]),
-            shape=tuple(data["shape"]), dtype=data["dtype"],
+            np.array(data["low"], dtype=data["dtype"]),
+            np.array(data["high"], dtype=data["dtype"]),
+            shape=tuple(data["shape"]),
+            dtype=data["dtype"],
         )
     raise ValueError(f"unknown space type {kind!r}")
 

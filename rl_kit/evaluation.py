@@ -82,7 +82,9 @@ def run_episodes(agent, env, episodes: int, seed: int) -> tuple[np.ndarray, np.n
     return returns, lengths, (successes if reported else None)
 
 
-def evaluate(agent_or_path, env: str | None = None, *, episodes: int = 100, seed: int = 0, env_kwargs: dict | None = None) -> EvaluationResult:
+def evaluate(
+    agent_or_path, env: str | None = None, *, episodes: int = 100, seed: int = 0, env_kwargs: dict | None = None
+) -> EvaluationResult:
     """Evaluate an agent (or a saved agent's path) greedily for `episodes` episodes.
 
     Args:

@@ -74,7 +74,15 @@ class RunLogger:
         return time.perf_counter() - self.start
 
     def episode(self, step: int, episode: int, episode_return: float, length: int) -> None:
-        self.episodes.write({"step": step, "episode": episode, "return": episode_return, "length": length, "wall_time": round(self.wall_time(), 4)})
+        self.episodes.write(
+            {
+                "step": step,
+                "episode": episode,
+                "return": episode_return,
+                "length": length,
+                "wall_time": round(self.wall_time(), 4),
+            }
+        )
 
     def metrics(self, step: int, metrics: dict[str, float], episode_return: float | None = None) -> None:
         self.train.write({"step": step, "wall_time": round(self.wall_time(), 4), **metrics})

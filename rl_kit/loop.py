@@ -84,17 +84,31 @@ def run_loop(
     next_log, next_eval, next_callback = log_every, eval_every, callback_every
     interrupted = False
     start = time.perf_counter()
-    bar = tqdm(total=steps, unit="step", unit_scale=True, desc=description, disable=not progress, dynamic_ncols=True, mininterval=0.5)
+    bar = tqdm(
+        total=steps,
+        unit="step",
+        unit_scale=True,
+        desc=description,
+        disable=not progress,
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )
     try:
         while step < steps:
             actions = agent.act(obs)
             next_obs, rewards, terminated, truncated, infos = envs.step(actions)
             done = terminated | truncated
             any_done = done.any()
-            metrics = agent.observe(Transitions(
-                obs, actions, rewards, final_observations(next_obs, done, infos) if any_done else next_obs,
-                terminated, truncated,
-            ))
+            metrics = agent.observe(
+                Transitions(
+                    obs,
+                    actions,
+                    rewards,
+                    final_observations(next_obs, done, infos) if any_done else next_obs,
+                    terminated,
+                    truncated,
+                )
+            )
             obs = next_obs
             step += num_envs
             episode_return += rewards
@@ -134,4 +148,6 @@ def run_loop(
     finally:
         bar.update(step - bar.n)
         bar.close()
-    return LoopResult(step, episodes, interrupted, time.perf_counter() - start, float(np.mean(recent)) if recent else None)
+    return LoopResult(
+        step, episodes, interrupted, time.perf_counter() - start, float(np.mean(recent)) if recent else None
+    )

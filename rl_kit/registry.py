@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 from gymnasium.vector import AutoresetMode
 
 import agents
@@ -21,7 +20,15 @@ def agent_class(name: str) -> type:
     return AGENTS[name]
 
 
-def make_agent(name: str, observation_space, action_space, *, seed: int | None = None, hyperparameters: dict | None = None, env=None):
+def make_agent(
+    name: str,
+    observation_space,
+    action_space,
+    *,
+    seed: int | None = None,
+    hyperparameters: dict | None = None,
+    env=None,
+):
     """Build agent `name` for these spaces; a model-based planner gets ``env``'s model P."""
     cls = agent_class(name)
     try:
@@ -72,8 +79,11 @@ def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | Non
                 return vec
             vec.close()
         return gym.make_vec(
-            env_id, num_envs=num_envs, vectorization_mode="sync",
-            vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP}, **kwargs,
+            env_id,
+            num_envs=num_envs,
+            vectorization_mode="sync",
+            vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
+            **kwargs,
         )
     except (TypeError, ValueError) as error:
         raise RLKitError(f"cannot make {env_id}: {error}") from None

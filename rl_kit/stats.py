@@ -38,6 +38,11 @@ def summarize(values) -> dict[str, float]:
     x = np.asarray(values, dtype=float)
     low, high = bootstrap_ci(x)
     return {
-        "mean": float(x.mean()), "std": float(x.std()), "iqm": iqm(x),
-        "ci_low": low, "ci_high": high, "min": float(x.min()), "max": float(x.max()),
+        "mean": float(x.mean()),
+        "std": float(x.std()),
+        "iqm": iqm(x),
+        "ci_low": low,
+        "ci_high": high,
+        "min": float(x.min()),
+        "max": float(x.max()),
     }

@@ -120,8 +120,12 @@ def train(
     envs = registry.make_vector_env(env, num_envs, env_kwargs)
     eval_env = registry.make_env(env, env_kwargs)
     learner = registry.make_agent(
-        agent, envs.single_observation_space, envs.single_action_space,
-        seed=seed, hyperparameters=hyperparameters, env=eval_env,
+        agent,
+        envs.single_observation_space,
+        envs.single_action_space,
+        seed=seed,
+        hyperparameters=hyperparameters,
+        env=eval_env,
     )
     directory = Path(out) if out is not None else default_run_directory(env, agent, seed)
     directory.mkdir(parents=True, exist_ok=True)
@@ -154,9 +158,17 @@ def train(
     logger = RunLogger(directory, tensorboard=tensorboard)
     try:
         result = run_loop(
-            learner, envs, steps=steps, seed=seed, logger=logger, progress=progress,
-            log_every=max(min(1000, steps // 100), num_envs), eval_every=eval_every,
-            evaluate=evaluate, callback=callback, callback_every=callback_every,
+            learner,
+            envs,
+            steps=steps,
+            seed=seed,
+            logger=logger,
+            progress=progress,
+            log_every=max(min(1000, steps // 100), num_envs),
+            eval_every=eval_every,
+            evaluate=evaluate,
+            callback=callback,
+            callback_every=callback_every,
             description=f"{agent} on {env}",
         )
     finally:
@@ -164,8 +176,14 @@ def train(
         envs.close()
         eval_env.close()
     save_agent(learner, directory, env_id=env, env_kwargs=env_kwargs)
-    write_yaml(directory / "result.yaml", {
-        "steps_done": result.steps, "episodes": result.episodes, "wall_time_s": round(result.wall_time, 3),
-        "interrupted": result.interrupted, "recent_return": result.recent_return,
-    })
+    write_yaml(
+        directory / "result.yaml",
+        {
+            "steps_done": result.steps,
+            "episodes": result.episodes,
+            "wall_time_s": round(result.wall_time, 3),
+            "interrupted": result.interrupted,
+            "recent_return": result.recent_return,
+        },
+    )
     return Run(directory, learner, env, config, result)

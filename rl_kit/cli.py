@@ -1,0 +1,259 @@
+"""The ``rl-kit`` command: a thin layer over the Python API.
+
+    rl-kit list
+    rl-kit train --env ID --agent NAME --steps N [--seed S] [--num-envs K] [--hp KEY=VALUE ...] [--out DIR]
+    rl-kit evaluate PATH [--env ID] --episodes N --seed S [--json]
+    rl-kit watch PATH [--env ID] [--episodes N] [--seed S] [--fps F] [--record FILE.gif|.mp4]
+    rl-kit plot RUN... [--out FILE.png]
+    rl-kit bench [--quick]
+    rl-kit quickstart [--out DIR]
+
+A mistake in what was asked (unknown name, bad value, damaged file) prints one line naming
+it and exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rl_kit.errors import RLKitError
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rl-kit", description="Train, evaluate, watch and compare RL agents.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="list the envs and agents")
+
+    p = sub.add_parser("train", help="train an agent and save it in a run directory")
+    p.add_argument("--env", required=True, help="env id, e.g. rl_kit/FrozenLake4x4-v0")
+    p.add_argument("--agent", required=True, help="agent name, e.g. q_learning")
+    p.add_argument("--steps", required=True, type=positive_int, help="env steps in total")
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--num-envs", type=positive_int, default=1, help="envs stepped together")
+    p.add_argument(
+        "--hp",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a hyperparameter (repeatable)",
+    )
+    p.add_argument(
+        "--env-kwarg",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="env keyword argument, value as YAML (repeatable)",
+    )
+    p.add_argument("--eval-every", type=non_negative_int, default=None, help="env steps between evaluations (0: never)")
+    p.add_argument("--out", help="run directory (default runs/<env>/<agent>/seed<S>-<time>)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    p = sub.add_parser("evaluate", help="evaluate a saved agent greedily")
+    p.add_argument("path", help="a run directory or a saved agent file")
+    p.add_argument("--env", help="env id (default: the one it was trained on)")
+    p.add_argument("--episodes", type=positive_int, default=100)
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    p = sub.add_parser("watch", help="watch a saved agent play in a window, or record it")
+    p.add_argument("path", help="a run directory or a saved agent file")
+    p.add_argument("--env", help="env id (default: the one it was trained on)")
+    p.add_argument("--episodes", type=positive_int, default=None, help="stop after N episodes (default: when closed)")
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--fps", type=float, default=None, help="frames per second (default: the env's)")
+    p.add_argument("--record", metavar="FILE", help="write a .gif or .mp4 instead of opening a window")
+
+    p = sub.add_parser("plot", help="plot learning curves of runs into a PNG")
+    p.add_argument("runs", nargs="+", help="run directories")
+    p.add_argument("--out", help="PNG file (default: learning_curve.png in the first run)")
+
+    p = sub.add_parser("bench", help="measure speed against reference implementations")
+    p.add_argument("--quick", action="store_true", help="shorter measurements")
+
+    p = sub.add_parser("quickstart", help="the main job: train, check against the optimum, plot, record")
+    p.add_argument("--out", default="runs/quickstart")
+    p.add_argument("--steps", type=positive_int, default=300_000)
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    return parser
+
+
+def cmd_list(args) -> None:
+    import gymnasium as gym
+
+    from envs import GRID_ENV_IDS
+    from rl_kit.registry import AGENTS, agent_class
+
+    print("Environments (rl-kit):")
+    for env_id in GRID_ENV_IDS:
+        spec = gym.spec(env_id)
+        print(f"  {env_id:28} max_episode_steps={spec.max_episode_steps}")
+    print("Gymnasium envs our tabular agents work on: FrozenLake-v1, FrozenLake8x8-v1, CliffWalking-v1, Taxi-v4")
+    print("\nAgents:")
+    for name in AGENTS:
+        cls = agent_class(name)
+        defaults = cls.Hyperparameters().to_dict()
+        summary = ", ".join(f"{k}={v}" for k, v in defaults.items())
+        print(f"  {name:20} {summary}")
+
+
+def parse_yaml_values(pairs) -> dict:
+    import yaml
+
+    return {key: yaml.safe_load(value) for key, value in pairs}
+
+
+def cmd_train(args) -> None:
+    from rl_kit.training import train
+
+    run = train(
+        args.env,
+        args.agent,
+        steps=args.steps,
+        seed=args.seed,
+        num_envs=args.num_envs,
+        hyperparameters=dict(args.hp),
+        out=args.out,
+        env_kwargs=parse_yaml_values(args.env_kwarg),
+        eval_every=args.eval_every,
+        progress=not args.no_progress,
+    )
+    if run.result.interrupted:
+        print(f"Interrupted at step {run.result.steps:,}: saved what was learned so far.")
+    recent = f", recent return {run.result.recent_return:.3f}" if run.result.recent_return is not None else ""
+    print(
+        f"Trained {args.agent} on {args.env}: {run.result.steps:,} steps, {run.result.episodes:,} episodes, "
+        f"{run.result.wall_time:.1f} s{recent}"
+    )
+    print(f"Run directory: {run.directory}")
+
+
+def cmd_evaluate(args) -> None:
+    from rl_kit.checkpoint import load_agent, saved_env
+    from rl_kit.evaluation import evaluate
+
+    result = evaluate(args.path, args.env, episodes=args.episodes, seed=args.seed)
+    reference = exact_reference(load_agent(args.path), args.env or saved_env(args.path)[0])
+    if args.json:
+        print(json.dumps({**result.as_dict(), **reference}, indent=2))
+        return
+    print(result)
+    if reference:
+        print(
+            f"Greedy policy value (exact, from P): {reference['policy_value']:.4f}   "
+            f"optimum: {reference['optimal_value']:.4f}   gap {100 * reference['gap']:.2f}%"
+        )
+
+
+def exact_reference(agent, env_id: str) -> dict:
+    """The greedy policy's exact value and the optimum, where the env publishes P."""
+    from rl_kit import registry
+    from rl_kit.optimum import TabularReference
+
+    gamma = getattr(agent.hyperparameters, "gamma", None)
+    if gamma is None or not hasattr(agent, "greedy_policy") or gamma >= 1:
+        return {}
+    env = registry.make_env(env_id)
+    try:
+        reference = TabularReference.of(env)
+    except RLKitError:
+        return {}
+    finally:
+        env.close()
+    policy = agent.greedy_policy()
+    return {
+        "gamma": gamma,
+        "policy_value": reference.policy_value(policy, gamma),
+        "optimal_value": reference.optimal_value(gamma),
+        "gap": reference.gap(policy, gamma),
+    }
+
+
+def cmd_watch(args) -> None:
+    from rl_kit.watch import record, watch
+
+    if args.record:
+        path = record(
+            args.path, args.record, env_id=args.env, episodes=args.episodes or 1, seed=args.seed, fps=args.fps
+        )
+        print(f"Recorded to {path}")
+    else:
+        watch(args.path, env_id=args.env, episodes=args.episodes, seed=args.seed, fps=args.fps)
+
+
+def cmd_plot(args) -> None:
+    from rl_kit.plots import plot_runs
+
+    print(f"Wrote {plot_runs(args.runs, args.out)}")
+
+
+def cmd_bench(args) -> None:
+    from rl_kit.bench import run_benchmarks
+
+    run_benchmarks(quick=args.quick)
+
+
+def cmd_quickstart(args) -> None:
+    from rl_kit.quickstart import quickstart
+
+    quickstart(args.out, steps=args.steps, seed=args.seed)
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "watch": cmd_watch,
+    "plot": cmd_plot,
+    "bench": cmd_bench,
+    "quickstart": cmd_quickstart,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except RLKitError as error:
+        print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nrl-kit: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

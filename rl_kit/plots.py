@@ -1,0 +1,92 @@
+"""Learning curves of one or more runs, drawn with matplotlib into a PNG."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from rl_kit.errors import RLKitError
+
+
+def read_csv(path: Path) -> dict[str, np.ndarray]:
+    """Columns of a CSV log as float arrays (empty dict if the file is missing or empty)."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return {}
+    return {key: np.array([float(r[key]) if r[key] not in ("", None) else np.nan for r in rows]) for key in rows[0]}
+
+
+def smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing moving average over up to `window` values."""
+    if len(values) == 0:
+        return values
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    index = np.arange(1, len(values) + 1)
+    start = np.maximum(index - window, 0)
+    return (cumulative[index] - cumulative[start]) / (index - start)
+
+
+def run_label(directory: Path) -> str:
+    config_path = directory / "config.yaml"
+    if not config_path.is_file():
+        return directory.name
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    return f"{config.get('agent')} seed {config.get('seed')}"
+
+
+def plot_runs(run_directories, output: str | Path | None = None, *, title: str | None = None) -> Path:
+    """Plot training returns (smoothed) and evaluation returns (mean and 95% CI) of runs.
+
+    Args:
+        run_directories: one or more run directories.
+        output: the PNG to write (default: ``learning_curve.png`` in the first run).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directories = [Path(d) for d in run_directories]
+    for d in directories:
+        if not (d / "episodes.csv").is_file() and not (d / "eval.csv").is_file():
+            raise RLKitError(f"{d} is not a run directory (no episodes.csv or eval.csv)")
+    output = Path(output) if output else directories[0] / "learning_curve.png"
+    fig, (train_ax, eval_ax) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    for i, d in enumerate(directories):
+        color = f"C{i % 10}"
+        label = run_label(d)
+        episodes = read_csv(d / "episodes.csv")
+        if episodes:
+            window = max(1, min(100, len(episodes["return"]) // 20))
+            if len(episodes["return"]) <= 300:  # raw returns help only while they can be told apart
+                train_ax.plot(episodes["step"], episodes["return"], color=color, alpha=0.2, linewidth=0.6)
+            train_ax.plot(
+                episodes["step"],
+                smooth(episodes["return"], window),
+                color=color,
+                label=f"{label} ({window}-episode mean)",
+            )
+        evaluations = read_csv(d / "eval.csv")
+        if evaluations:
+            eval_ax.fill_between(
+                evaluations["step"], evaluations["ci_low"], evaluations["ci_high"], color=color, alpha=0.2
+            )
+            eval_ax.plot(evaluations["step"], evaluations["mean"], "o-", color=color, label=f"{label} (mean, 95% CI)")
+    train_ax.set(title="training episodes", xlabel="env steps", ylabel="episode return")
+    eval_ax.set(title="greedy evaluation", xlabel="env steps", ylabel="mean episode return")
+    for ax in (train_ax, eval_ax):
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(output, dpi=110)
+    plt.close(fig)
+    return output

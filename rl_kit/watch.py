@@ -1,0 +1,184 @@
+"""Watch a saved agent play, in a pygame window or recorded to a GIF or MP4.
+
+The env draws its frame (``rgb_array``); this module adds a heads-up line (episode, step,
+return) and, on grid worlds, the agent's state values and greedy actions as an overlay.
+
+Keys in the window: space pause, right arrow one step (while paused), + / - speed,
+v overlay on/off, q or Esc quit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rl_kit import registry
+from rl_kit.checkpoint import check_spaces, load_agent, saved_env
+from rl_kit.errors import RLKitError
+
+HUD_HEIGHT = 30
+KEYS_HELP = "space pause  → step  +/- speed  v overlay  q quit"
+
+
+@dataclass
+class Frame:
+    """One moment of an episode: the env's picture and what the heads-up line says."""
+
+    image: np.ndarray
+    episode: int
+    step: int
+    episode_return: float
+
+
+def set_overlay(env, agent, shown: bool) -> bool:
+    """Show the agent's values and greedy actions on envs that draw them; True if they do."""
+    base = env.unwrapped
+    if not hasattr(base, "set_overlay") or not hasattr(agent, "state_values"):
+        return False
+    if shown:
+        base.set_overlay(agent.state_values(), agent.greedy_policy())
+    else:
+        base.set_overlay(None, None)
+    return True
+
+
+def play(agent, env, *, episodes: int | None, seed: int) -> Iterator[Frame]:
+    """Greedy episodes as frames; episode ``i`` is seeded ``seed + i`` like `evaluate`."""
+    episode = 0
+    while episodes is None or episode < episodes:
+        obs, _ = env.reset(seed=seed + episode)
+        total, step, done = 0.0, 0, False
+        yield Frame(env.render(), episode + 1, step, total)
+        while not done:
+            action = agent.act(np.asarray(obs)[None], explore=False)[0]
+            obs, reward, terminated, truncated, _ = env.step(action)
+            total += float(reward)
+            step += 1
+            done = terminated or truncated
+            yield Frame(env.render(), episode + 1, step, total)
+        episode += 1
+
+
+def compose(frame: Frame, surface=None, help_line: str | None = None):
+    """Draw the frame under a heads-up bar onto a pygame surface (made if None)."""
+    import pygame
+
+    from envs.rendering import BACKGROUND, draw_text
+
+    height, width = frame.image.shape[:2]
+    size = (width, height + HUD_HEIGHT)
+    if surface is None or surface.get_size() != size:
+        surface = pygame.Surface(size)
+    surface.fill(BACKGROUND)
+    text = f"episode {frame.episode}   step {frame.step}   return {frame.episode_return:.2f}"
+    draw_text(surface, text, (8, 7), 20)
+    if help_line and width >= 520:
+        draw_text(surface, help_line, (width - 8 - 7 * len(help_line), 9), 16, (170, 170, 170))
+    surface.blit(pygame.surfarray.make_surface(frame.image.transpose(1, 0, 2)), (0, HUD_HEIGHT))
+    return surface
+
+
+def open_for_watching(path: str | Path, env_id: str | None = None):
+    """The saved agent and an ``rgb_array`` env for it (default: the env it was trained on)."""
+    agent = load_agent(path)
+    trained_on, env_kwargs = saved_env(path)
+    env_id = env_id or trained_on
+    if env_id is None:
+        raise RLKitError(f"{path} does not say which env it was trained on: pass an env id")
+    env = registry.make_env(env_id, env_kwargs if env_id == trained_on else None, render_mode="rgb_array")
+    check_spaces(agent, env, env_id)
+    return agent, env
+
+
+def record(
+    path: str | Path,
+    output: str | Path,
+    *,
+    env_id: str | None = None,
+    episodes: int = 1,
+    seed: int = 0,
+    fps: float | None = None,
+    overlay: bool = True,
+) -> Path:
+    """Write greedy episodes of a saved agent to `output` (.gif, or .mp4 with imageio-ffmpeg)."""
+    import imageio.v3 as iio
+
+    from envs.rendering import to_array
+
+    output = Path(output)
+    if output.suffix.lower() not in (".gif", ".mp4"):
+        raise RLKitError(f"cannot record to {output}: use a .gif or .mp4 file name")
+    agent, env = open_for_watching(path, env_id)
+    try:
+        set_overlay(env, agent, overlay)
+        fps = fps or env.metadata.get("render_fps", 30)
+        surface, images = None, []
+        for frame in play(agent, env, episodes=episodes, seed=seed):
+            surface = compose(frame, surface)
+            images.append(to_array(surface))
+    finally:
+        env.close()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix.lower() == ".gif":
+        iio.imwrite(output, images, duration=1000.0 / fps, loop=0)
+    else:
+        try:
+            iio.imwrite(output, images, fps=fps, plugin="FFMPEG", macro_block_size=1)
+        except Exception as error:
+            raise RLKitError(f"cannot write {output}: {error} (MP4 needs the imageio-ffmpeg package)") from None
+    return output
+
+
+def watch(
+    path: str | Path, *, env_id: str | None = None, episodes: int | None = None, seed: int = 0, fps: float | None = None
+) -> None:
+    """Play a saved agent in a window until `episodes` end (None: until q or the window closes)."""
+    import pygame
+
+    from envs.rendering import Renderer
+
+    agent, env = open_for_watching(path, env_id)
+    overlay = set_overlay(env, agent, True)
+    fps = float(fps or env.metadata.get("render_fps", 30))
+    renderer = None
+    frames = play(agent, env, episodes=episodes, seed=seed)
+    frame = next(frames)
+    paused = False
+    try:
+        while True:
+            advance = not paused
+            for event in pygame.event.get() if renderer else []:
+                if event.type == pygame.QUIT:
+                    return
+                if event.type == pygame.KEYDOWN:
+                    if event.key in (pygame.K_q, pygame.K_ESCAPE):
+                        return
+                    if event.key == pygame.K_SPACE:
+                        paused = not paused
+                    elif event.key == pygame.K_RIGHT:
+                        advance = True
+                    elif event.key in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
+                        fps = min(fps * 1.5, 240.0)
+                    elif event.key in (pygame.K_MINUS, pygame.K_KP_MINUS):
+                        fps = max(fps / 1.5, 0.5)
+                    elif event.key == pygame.K_v and overlay:
+                        shown = env.unwrapped.overlay_values is None
+                        set_overlay(env, agent, shown)
+                        frame.image = env.render()
+            if renderer is None:
+                surface = compose(frame, help_line=KEYS_HELP)
+                renderer = Renderer(surface.get_size(), "rl-kit watch", "human", fps)
+            renderer.fps = fps
+            compose(frame, renderer.canvas, KEYS_HELP)
+            renderer.present(pump_events=False)
+            if advance:
+                frame = next(frames, None)
+                if frame is None:
+                    return
+    finally:
+        env.close()
+        if renderer is not None:
+            renderer.close()
