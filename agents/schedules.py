@@ -39,7 +39,9 @@ class Schedule:
     def __call__(self, t: int | float) -> float:
         if self.kind == "constant":
             return self.start
-        fraction = min(max(t, 0) / self.steps, 1.0)
+        fraction = max(t, 0) / self.steps
+        if fraction >= 1.0:
+            return self.end
         if self.kind == "linear":
             return self.start + fraction * (self.end - self.start)
         return self.start * (self.end / self.start) ** fraction
