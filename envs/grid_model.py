@@ -113,6 +113,7 @@ class GridModel:
     cliff_reward: float = -100.0
     P: dict[int, dict[int, list[Transition]]] = field(init=False, repr=False, compare=False)
     start_states: np.ndarray = field(init=False, repr=False, compare=False)
+    goal_states: np.ndarray = field(init=False, repr=False, compare=False)  # bool per state
 
     @classmethod
     def from_map(cls, map_spec: str | Sequence[str], **options) -> GridModel:
@@ -137,6 +138,7 @@ class GridModel:
             object.__setattr__(self, "wind", wind)
         starts = [s for s in range(self.n_states) if self.symbol(s) == START]
         object.__setattr__(self, "start_states", np.array(starts, dtype=np.int64))
+        object.__setattr__(self, "goal_states", np.array([self.symbol(s) == GOAL for s in range(self.n_states)]))
         object.__setattr__(self, "P", self._build_P())
         self._build_arrays()
 

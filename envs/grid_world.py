@@ -17,7 +17,7 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.grid_maps import GRID_WORLD
-from envs.grid_model import ACTION_NAMES, GOAL, GridModel
+from envs.grid_model import ACTION_NAMES, GridModel
 
 
 def check_action(action: Any, n_actions: int) -> int:
@@ -50,7 +50,7 @@ class GridWorldEnv(gym.Env):
 
     Observation: ``Discrete(rows * cols)``, the index ``row * cols + col``.
     Actions: ``Discrete(4)``: 0 left, 1 down, 2 right, 3 up.
-    Info: ``prob`` of the sampled outcome; at termination ``is_success`` (reached a goal).
+    Info: ``prob`` of the sampled outcome and ``is_success`` (True on entering a goal).
     """
 
     metadata = {"render_modes": ["human", "rgb_array", "ansi"], "render_fps": 4}
@@ -93,9 +93,7 @@ class GridWorldEnv(gym.Env):
         k = bisect_right(cum_prob, self.np_random.random())
         prob, self.s, reward, terminated = outcomes[k]
         self.last_action = a
-        info = {"prob": prob}
-        if terminated:
-            info["is_success"] = self.model.symbol(self.s) == GOAL
+        info = {"prob": prob, "is_success": terminated and self.model.goal_states[self.s]}
         if self.render_mode == "human":
             self.render()
         return self.s, reward, terminated, False, info

@@ -23,7 +23,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from envs.grid_maps import GRID_WORLD
-from envs.grid_model import GOAL, GridModel
+from envs.grid_model import GridModel
 
 
 class GridWorldVectorEnv(VectorEnv):
@@ -67,7 +67,6 @@ class GridWorldVectorEnv(VectorEnv):
         self._reward = m.reward.reshape(-1)
         self._terminated = m.terminated.reshape(-1)
         self._prob = m.prob.reshape(-1)
-        self._is_goal = np.array([m.symbol(s) == GOAL for s in range(m.n_states)])
         self._states = np.zeros(self.num_envs, dtype=np.int64)
         self._elapsed = np.zeros(self.num_envs, dtype=np.int64)
         self._renderer = None
@@ -117,7 +116,7 @@ class GridWorldVectorEnv(VectorEnv):
             final_obs = np.full(self.num_envs, None, dtype=object)
             final_obs[done] = list(next_states[done])
             infos["final_obs"], infos["_final_obs"] = final_obs, done
-            infos["final_info"] = {"is_success": terminated & self._is_goal[next_states], "_is_success": terminated}
+            infos["final_info"] = {"is_success": terminated & self.model.goal_states[next_states], "_is_success": done}
             infos["_final_info"] = done
             self._states = next_states.copy()
             self._states[done] = self.model.start_from_uniform(self.np_random.random(int(done.sum())))

@@ -36,7 +36,9 @@ def test_same_seed_same_trajectory(env_id):
     assert trajectory(3) == trajectory(3)
 
 
-@pytest.mark.parametrize("ours, theirs", [("rl_kit/FrozenLake4x4-v0", "FrozenLake-v1"), ("rl_kit/FrozenLake8x8-v0", "FrozenLake8x8-v1")])
+@pytest.mark.parametrize(
+    "ours, theirs", [("rl_kit/FrozenLake4x4-v0", "FrozenLake-v1"), ("rl_kit/FrozenLake8x8-v0", "FrozenLake8x8-v1")]
+)
 def test_frozen_lake_matches_gymnasium(ours, theirs):
     a, b = gym.make(ours), gym.make(theirs)
     assert a.spec.max_episode_steps == b.spec.max_episode_steps

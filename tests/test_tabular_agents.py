@@ -12,8 +12,12 @@ ALL = [QLearning, Sarsa, ExpectedSarsa, DoubleQLearning]
 
 def batch(obs, action, reward, next_obs, terminated=False, truncated=False):
     return Transitions(
-        np.array([obs]), np.array([action]), np.array([reward], dtype=float), np.array([next_obs]),
-        np.array([terminated]), np.array([truncated]),
+        np.array([obs]),
+        np.array([action]),
+        np.array([reward], dtype=float),
+        np.array([next_obs]),
+        np.array([terminated]),
+        np.array([truncated]),
     )
 
 
@@ -65,7 +69,14 @@ def test_double_q_updates_one_table_with_the_others_value():
 
 def test_batched_update_averages_repeated_pairs():
     agent = QLearning(S, A, alpha=1.0, gamma=0.0)
-    t = Transitions(np.array([0, 0, 2]), np.array([1, 1, 0]), np.array([1.0, 3.0, 5.0]), np.array([1, 1, 1]), np.zeros(3, bool), np.zeros(3, bool))
+    t = Transitions(
+        np.array([0, 0, 2]),
+        np.array([1, 1, 0]),
+        np.array([1.0, 3.0, 5.0]),
+        np.array([1, 1, 1]),
+        np.zeros(3, bool),
+        np.zeros(3, bool),
+    )
     agent.observe(t)
     assert agent.q[0, 1] == 2.0 and agent.q[2, 0] == 5.0
 
@@ -102,7 +113,10 @@ def test_unsupported_spaces_are_named(cls):
 
 def test_value_iteration_plans_from_P():
     # Two states: action 1 in state 0 reaches the goal (reward 1); action 0 stays.
-    P = {0: {0: [(1.0, 0, 0.0, False)], 1: [(1.0, 1, 1.0, True)]}, 1: {0: [(1.0, 1, 0.0, True)], 1: [(1.0, 1, 0.0, True)]}}
+    P = {
+        0: {0: [(1.0, 0, 0.0, False)], 1: [(1.0, 1, 1.0, True)]},
+        1: {0: [(1.0, 1, 0.0, True)], 1: [(1.0, 1, 0.0, True)]},
+    }
     agent = ValueIteration(spaces.Discrete(2), spaces.Discrete(2), gamma=0.9)
     agent.plan(P)
     assert agent.greedy_policy()[0] == 1 and agent.state_values()[0] == pytest.approx(1.0)

@@ -1,0 +1,164 @@
+"""The rl-kit command end to end, in subprocesses as a user runs it."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from rl_kit.cli import main
+
+
+def rl_kit(*args, cwd=None, check=True):
+    result = subprocess.run(
+        [sys.executable, "-m", "rl_kit.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    result = rl_kit(
+        "train",
+        "--env",
+        "rl_kit/FrozenLake4x4-v0",
+        "--agent",
+        "q_learning",
+        "--steps",
+        "20000",
+        "--seed",
+        "1",
+        "--num-envs",
+        "4",
+        "--hp",
+        "alpha=0.2",
+        "--hp",
+        "epsilon=linear(1.0, 0.1, 15000)",
+        "--out",
+        out,
+        "--no-progress",
+    )
+    assert f"Run directory: {out}" in result.stdout
+    return out
+
+
+def test_list_names_envs_and_agents():
+    out = rl_kit("list").stdout
+    assert "rl_kit/WindyGridworld-v0" in out and "double_q_learning" in out and "alpha=" in out
+
+
+def test_train_records_overrides(trained):
+    config = yaml.safe_load((trained / "config.yaml").read_text())
+    assert config["hyperparameters"]["alpha"] == "0.2" or config["hyperparameters"]["alpha"] == 0.2
+    assert config["hyperparameters"]["epsilon"] == "linear(1.0, 0.1, 15000)"
+
+
+def test_evaluate_json(trained):
+    data = json.loads(rl_kit("evaluate", trained, "--episodes", "20", "--seed", "0", "--json").stdout)
+    assert data["episodes"] == 20 and len(data["returns"]) == 20
+    assert {"mean", "std", "iqm", "ci_low", "ci_high", "success_rate", "optimal_value", "policy_value"} <= set(data)
+
+
+def test_evaluate_text_shows_the_optimum(trained):
+    out = rl_kit("evaluate", trained, "--episodes", "5").stdout
+    assert "IQM" in out and "optimum" in out
+
+
+def test_watch_records_a_gif(trained, tmp_path):
+    gif = tmp_path / "episode.gif"
+    rl_kit("watch", trained, "--record", gif)
+    import imageio.v3 as iio
+
+    frames = iio.imread(gif)
+    assert frames.ndim == 4 and frames.shape[0] >= 2
+
+
+def test_watch_window_runs_headless(trained, monkeypatch):
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    assert main(["watch", str(trained), "--episodes", "1", "--fps", "1000"]) == 0
+
+
+def test_plot_writes_png(trained, tmp_path):
+    png = tmp_path / "curve.png"
+    rl_kit("plot", trained, "--out", png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--env", "rl_kit/GridWorld-v0", "--agent", "sarsaa", "--steps", "10"], "Did you mean sarsa"),
+        (["train", "--env", "GridWorld", "--agent", "sarsa", "--steps", "10"], "Did you mean"),
+        (
+            ["train", "--env", "rl_kit/GridWorld-v0", "--agent", "sarsa", "--steps", "10", "--hp", "gama=0.9"],
+            "no hyperparameter 'gama'; did you mean gamma",
+        ),
+        (
+            ["train", "--env", "rl_kit/GridWorld-v0", "--agent", "sarsa", "--steps", "ten"],
+            "--steps: expected a whole number",
+        ),
+        (["evaluate", "nowhere.safetensors"], "no saved agent"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(args, message, tmp_path):
+    result = (
+        rl_kit(*args, "--out", tmp_path, check=False)
+        if args[0] == "train"
+        else rl_kit(*args, check=False, cwd=tmp_path)
+    )
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_damaged_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "agent.safetensors"
+    bad.write_bytes(b"garbage")
+    result = rl_kit("evaluate", bad, check=False)
+    assert result.returncode == 2 and "damaged" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rl_kit.cli",
+            "train",
+            "--env",
+            "rl_kit/GridWorld-v0",
+            "--agent",
+            "q_learning",
+            "--steps",
+            "1000000000",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while not (out / "episodes.csv").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "Interrupted at step" in stdout and "Traceback" not in stderr
+    assert yaml.safe_load((out / "result.yaml").read_text())["interrupted"] is True
+    assert (out / "agent.safetensors").is_file()
+
+
+def test_console_script_is_installed():
+    exe = os.path.join(os.path.dirname(sys.executable), "rl-kit")
+    result = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "train" in result.stdout

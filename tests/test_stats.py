@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+
+from rl_kit.stats import bootstrap_ci, iqm, summarize
+
+
+def test_iqm_is_the_mean_of_the_middle_half():
+    assert iqm([1, 2, 3, 4, 5, 6, 7, 100]) == pytest.approx(np.mean([3, 4, 5, 6]))
+    assert iqm(np.arange(10)) == pytest.approx(np.mean([2, 3, 4, 5, 6, 7]))  # cut floor(10/4) = 2 each side
+    assert iqm([5.0]) == 5.0
+
+
+def test_bootstrap_ci_matches_direct_computation_and_is_reproducible():
+    data = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0])
+    low, high = bootstrap_ci(data, seed=3, resamples=2000)
+    rng = np.random.default_rng(3)
+    means = data[rng.integers(8, size=(2000, 8))].mean(axis=1)
+    assert (low, high) == pytest.approx(tuple(np.quantile(means, [0.025, 0.975])))
+    assert bootstrap_ci(data, seed=3, resamples=2000) == (low, high)
+    assert low <= data.mean() <= high
+
+
+def test_ci_narrows_with_more_data():
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(size=20), rng.normal(size=2000)
+    (a, b), (c, d) = bootstrap_ci(small), bootstrap_ci(large)
+    assert d - c < (b - a) / 5
+
+
+def test_summarize_fields():
+    s = summarize([1.0, 2.0, 3.0])
+    assert s["mean"] == 2.0 and s["std"] == pytest.approx(np.std([1, 2, 3])) and s["min"] == 1.0 and s["max"] == 3.0
