@@ -159,19 +159,17 @@ class GridPainter:
                 color = tuple(int(x) for x in colors[s])
             pygame.draw.rect(surface, color, rect)
             pygame.draw.rect(surface, BACKGROUND, rect, 1)
-            if symbol in "GHC" or (symbol == "S" and colors is not None):
-                draw_text(
-                    surface,
-                    symbol,
-                    rect.center,
-                    max(tile // 3, 10),
-                    (250, 250, 250) if symbol != "S" else ARROW,
-                    center=True,
-                )
+            if symbol in "GHC":
+                draw_text(surface, symbol, rect.center, max(tile // 3, 10), (250, 250, 250), center=True)
+            elif symbol == "S" and (colors is not None or actions is not None):
+                draw_text(surface, "S", (rect.x + 3, rect.y + 2), max(tile // 5, 10), ARROW)
             if actions is not None and symbol in ".S":
                 dr, dc = MOVES[int(actions[s])]
-                arrow_color = TEXT if colors is not None and np.mean(color) < 128 else ARROW
-                draw_arrow(surface, rect.center, (dc, dr), tile * 0.55, arrow_color, max(tile // 16, 2))
+                dark = colors is not None and np.mean(color) < 128
+                draw_arrow(surface, rect.center, (dc, dr), tile * 0.5, TEXT if dark else ARROW, max(tile // 16, 2))
+            if values is not None and symbol in ".S" and tile >= 48:
+                dark = np.mean(color) < 128
+                draw_text(surface, f"{values[s]:.2f}", (rect.centerx, rect.bottom - tile // 8), max(tile // 6, 10), TEXT if dark else ARROW, center=True)
         if self.top:
             for c, strength in enumerate(model.wind):
                 if strength:

@@ -19,8 +19,8 @@ from rl_kit import registry
 from rl_kit.checkpoint import check_spaces, load_agent, saved_env
 from rl_kit.errors import RLKitError
 
-HUD_HEIGHT = 30
-KEYS_HELP = "space pause  → step  +/- speed  v overlay  q quit"
+HUD_HEIGHT = 48
+KEYS_HELP = "space pause  right step  +/- speed  v overlay  q quit"
 
 
 @dataclass
@@ -74,9 +74,9 @@ def compose(frame: Frame, surface=None, help_line: str | None = None):
         surface = pygame.Surface(size)
     surface.fill(BACKGROUND)
     text = f"episode {frame.episode}   step {frame.step}   return {frame.episode_return:.2f}"
-    draw_text(surface, text, (8, 7), 20)
-    if help_line and width >= 520:
-        draw_text(surface, help_line, (width - 8 - 7 * len(help_line), 9), 16, (170, 170, 170))
+    draw_text(surface, text, (8, 6), 20)
+    if help_line:
+        draw_text(surface, help_line, (8, 28), 15, (170, 170, 170))
     surface.blit(pygame.surfarray.make_surface(frame.image.transpose(1, 0, 2)), (0, HUD_HEIGHT))
     return surface
 

@@ -56,7 +56,7 @@ def test_list_names_envs_and_agents():
 
 def test_train_records_overrides(trained):
     config = yaml.safe_load((trained / "config.yaml").read_text())
-    assert config["hyperparameters"]["alpha"] == "0.2" or config["hyperparameters"]["alpha"] == 0.2
+    assert config["hyperparameters"]["alpha"] == 0.2
     assert config["hyperparameters"]["epsilon"] == "linear(1.0, 0.1, 15000)"
 
 
