@@ -67,7 +67,11 @@ class Hyperparameters:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values for JSON and YAML: schedules as their text form."""
-        return {
-            f.name: str(v) if isinstance(v := getattr(self, f.name), Schedule) else v for f in dataclasses.fields(self)
-        }
+        """Plain values for JSON and YAML: constants as numbers, other schedules as text."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Schedule):
+                value = value.start if value.kind == "constant" else str(value)
+            out[f.name] = value
+        return out
