@@ -161,7 +161,7 @@ class GridPainter:
             pygame.draw.rect(surface, BACKGROUND, rect, 1)
             if symbol in "GHC":
                 draw_text(surface, symbol, rect.center, max(tile // 3, 10), (250, 250, 250), center=True)
-            elif symbol == "S" and (colors is not None or actions is not None):
+            elif symbol == "S":
                 draw_text(surface, "S", (rect.x + 3, rect.y + 2), max(tile // 5, 10), ARROW)
             if actions is not None and symbol in ".S":
                 dr, dc = MOVES[int(actions[s])]
