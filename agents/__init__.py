@@ -12,7 +12,17 @@ from agents.sarsa import Sarsa
 from agents.schedules import Schedule
 from agents.value_iteration import ValueIteration
 
-AGENT_CLASSES = (QLearning, Sarsa, ExpectedSarsa, DoubleQLearning, ValueIteration)
+TABULAR_AGENT_CLASSES = (QLearning, Sarsa, ExpectedSarsa, DoubleQLearning, ValueIteration)
+
+
+def policy_gradient_agent_classes() -> tuple[type, ...]:
+    """REINFORCE, A2C and PPO: imported on demand, since they import torch."""
+    from agents.a2c import A2C
+    from agents.ppo import PPO
+    from agents.reinforce import Reinforce
+
+    return (Reinforce, A2C, PPO)
+
 
 __all__ = [
     "AGENT_CLASSES",

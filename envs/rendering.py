@@ -169,7 +169,14 @@ class GridPainter:
                 draw_arrow(surface, rect.center, (dc, dr), tile * 0.5, TEXT if dark else ARROW, max(tile // 16, 2))
             if values is not None and symbol in ".S" and tile >= 48:
                 dark = np.mean(color) < 128
-                draw_text(surface, f"{values[s]:.2f}", (rect.centerx, rect.bottom - tile // 8), max(tile // 6, 10), TEXT if dark else ARROW, center=True)
+                draw_text(
+                    surface,
+                    f"{values[s]:.2f}",
+                    (rect.centerx, rect.bottom - tile // 8),
+                    max(tile // 6, 10),
+                    TEXT if dark else ARROW,
+                    center=True,
+                )
         if self.top:
             for c, strength in enumerate(model.wind):
                 if strength:

@@ -11,13 +11,18 @@ import agents
 import envs
 from rl_kit.errors import RLKitError, unknown_name
 
-AGENTS: dict[str, type] = {cls.name: cls for cls in agents.AGENT_CLASSES}
+# Agent names; the torch agents' classes are imported only when one is asked for.
+TABULAR_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.TABULAR_AGENT_CLASSES}
+POLICY_GRADIENT_AGENTS = ("reinforce", "a2c", "ppo")
+AGENTS = (*TABULAR_AGENTS, *POLICY_GRADIENT_AGENTS)
 
 
 def agent_class(name: str) -> type:
-    if name not in AGENTS:
-        raise unknown_name("agent", name, AGENTS)
-    return AGENTS[name]
+    if name in TABULAR_AGENTS:
+        return TABULAR_AGENTS[name]
+    if name in POLICY_GRADIENT_AGENTS:
+        return {cls.name: cls for cls in agents.policy_gradient_agent_classes()}[name]
+    raise unknown_name("agent", name, AGENTS)
 
 
 def make_agent(

@@ -26,6 +26,7 @@ import yaml
 
 from rl_kit import registry
 from rl_kit.checkpoint import AGENT_FILE, save_agent
+from rl_kit.errors import RLKitError
 from rl_kit.evaluation import run_episodes
 from rl_kit.logs import RunLogger
 from rl_kit.loop import LoopResult, run_loop
@@ -171,6 +172,10 @@ def train(
             callback_every=callback_every,
             description=f"{agent} on {env}",
         )
+    except FloatingPointError as error:  # a NaN or inf loss: the agent holds its last good update
+        save_agent(learner, directory, env_id=env, env_kwargs=env_kwargs)
+        write_yaml(directory / "result.yaml", {"error": str(error), "interrupted": True})
+        raise RLKitError(f"{error}. The last good agent is saved in {directory}") from None
     finally:
         logger.close()
         envs.close()

@@ -1,0 +1,244 @@
+"""What the policy-gradient agents share: acting, collecting a rollout, saving.
+
+``act`` runs one forward pass for the whole batch of envs and remembers what the update will
+need (encoded observation, sampled action, its log-probability, the value estimate).
+``observe`` stores the step; when ``n_steps`` steps of every env are in, it computes
+advantages (:mod:`agents.rollout`) and calls the algorithm's ``update`` - the only method
+an algorithm's own module defines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import torch
+from gymnasium import spaces
+
+from agents.base import Transitions
+from agents.hyperparameters import Hyperparameters
+from agents.networks import ActorCritic
+from agents.rollout import Batch, Rollout
+from agents.running_stats import RunningMeanStd
+from agents.schedules import Schedule
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss or gradient became NaN or infinite; the update that produced it was not applied."""
+
+
+@dataclass(frozen=True)
+class PolicyGradientHyperparameters(Hyperparameters):
+    """Shared by REINFORCE, A2C and PPO.
+
+    Attributes:
+        learning_rate: Adam step size; a number or schedule over env steps.
+        gamma: discount factor.
+        gae_lambda: lambda of generalized advantage estimation (1: Monte Carlo returns).
+        n_steps: steps per env in one rollout (the batch is n_steps * num_envs).
+        ent_coef: weight of the entropy bonus.
+        vf_coef: weight of the value loss.
+        max_grad_norm: clip the gradient's global norm to this (0: no clipping).
+        hidden_sizes: hidden layer widths, comma-separated ("64,64").
+        activation: "tanh" or "relu".
+        normalize_observations: normalize observations by running mean and std (saved with the agent).
+    """
+
+    learning_rate: Schedule = Schedule("constant", 3e-4)
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    n_steps: int = 128
+    ent_coef: float = 0.0
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+    hidden_sizes: str = "64,64"
+    activation: str = "tanh"
+    normalize_observations: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.n_steps < 1:
+            raise ValueError(f"n_steps must be at least 1, got {self.n_steps}")
+        if not 0.0 <= self.gamma <= 1.0 or not 0.0 <= self.gae_lambda <= 1.0:
+            raise ValueError(f"gamma and gae_lambda must be in [0, 1], got {self.gamma} and {self.gae_lambda}")
+        self.hidden()
+
+    def hidden(self) -> tuple[int, ...]:
+        try:
+            sizes = tuple(int(x) for x in self.hidden_sizes.replace(" ", "").split(",") if x)
+        except ValueError:
+            raise ValueError(
+                f"hidden_sizes must be comma-separated integers like '64,64', got {self.hidden_sizes!r}"
+            ) from None
+        if any(s < 1 for s in sizes):
+            raise ValueError(f"hidden_sizes must be positive, got {self.hidden_sizes!r}")
+        return sizes
+
+
+class PolicyGradientAgent:
+    """Base of the torch agents.
+
+    Args:
+        observation_space: a Box vector or Discrete space (one-hot encoded).
+        action_space: Discrete (categorical policy) or a Box vector (diagonal Gaussian).
+        seed: seeds network initialisation and the agent's sampling generator.
+        **hyperparameters: fields of the agent's hyperparameter dataclass.
+    """
+
+    name: ClassVar[str]
+    Hyperparameters: ClassVar[type[PolicyGradientHyperparameters]] = PolicyGradientHyperparameters
+
+    def __init__(
+        self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
+    ):
+        self.observation_space, self.action_space = observation_space, action_space
+        self.hyperparameters = hp = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
+        seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.net = ActorCritic(observation_space, action_space, hp.hidden(), hp.activation, self.name)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=hp.learning_rate(0), eps=1e-5)
+        self.obs_stats = (
+            RunningMeanStd(observation_space.shape)
+            if hp.normalize_observations and isinstance(observation_space, spaces.Box)
+            else None
+        )
+        self.discrete = isinstance(action_space, spaces.Discrete)
+        self.rollout: Rollout | None = None
+        self.steps = 0
+        self.updates = 0
+        self._pending = None  # what act() computed for the observations it was given
+
+    # --- acting -----------------------------------------------------------------------------
+    def encode(self, obs: np.ndarray) -> torch.Tensor:
+        obs = np.asarray(obs)
+        if self.obs_stats is not None:
+            obs = self.obs_stats.normalize(obs)
+        return self.net.encode(obs)
+
+    def env_actions(self, actions: torch.Tensor) -> np.ndarray:
+        """Actions as the env takes them: Gaussian samples are clipped to the Box bounds."""
+        actions = actions.numpy()
+        if self.discrete:
+            return actions.astype(np.int64)
+        return np.clip(actions, self.action_space.low, self.action_space.high).astype(self.action_space.dtype)
+
+    @torch.no_grad()
+    def act(self, obs, *, explore: bool = True) -> np.ndarray:
+        x = self.encode(obs)
+        distribution = self.net.distribution(x)
+        if not explore:
+            return self.env_actions(distribution.mode())
+        actions = distribution.sample(self.generator)
+        self._pending = (obs, x, actions, distribution.log_prob(actions), self.net.values(x))
+        return self.env_actions(actions)
+
+    @torch.no_grad()
+    def policy_outputs(self, obs) -> dict[str, np.ndarray]:
+        """For display: action probabilities (discrete) or means (continuous), and the value."""
+        x = self.encode(obs)
+        distribution = self.net.distribution(x)
+        key, shown = ("probs", distribution.probs) if self.discrete else ("mean", distribution.mean)
+        return {key: shown.numpy(), "value": self.net.values(x).numpy()}
+
+    # --- learning ---------------------------------------------------------------------------
+    @torch.no_grad()
+    def observe(self, transitions: Transitions) -> dict[str, float]:
+        t, hp = transitions, self.hyperparameters
+        if self._pending is None or self._pending[0] is not t.obs:
+            self.act(t.obs)  # the loop always acts first; this keeps direct callers correct
+        _, x, actions, log_probs, values = self._pending
+        self._pending = None
+        num_envs = len(t.reward)
+        if self.rollout is None or self.rollout.num_envs != num_envs:
+            self.rollout = Rollout(hp.n_steps, num_envs, x.shape[1], tuple(actions.shape[1:]), actions.dtype)
+        rewards = torch.as_tensor(np.asarray(t.reward, dtype=np.float32))
+        truncated = np.asarray(t.truncated) & ~np.asarray(t.terminated)
+        if truncated.any():  # a time limit is not the end of the MDP: bootstrap from the final state
+            final_values = self.net.values(self.encode(np.asarray(t.next_obs)[truncated]))
+            rewards[torch.as_tensor(truncated)] += hp.gamma * final_values
+        dones = torch.as_tensor(np.asarray(t.terminated) | np.asarray(t.truncated), dtype=torch.float32)
+        self.rollout.add(x, actions, log_probs, values, rewards, dones)
+        if self.obs_stats is not None:
+            self.obs_stats.update(np.asarray(t.obs))
+        self.steps += num_envs
+        if not self.rollout.full:
+            return {}
+        batch = self.rollout.batch(self.net.values(self.encode(t.next_obs)), hp.gamma, hp.gae_lambda)
+        learning_rate = hp.learning_rate(self.steps)
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate
+        with torch.enable_grad():
+            metrics = self.update(batch)
+        self.updates += 1
+        metrics["learning_rate"] = learning_rate
+        metrics["explained_variance"] = explained_variance(batch.values, batch.returns)
+        return metrics
+
+    def update(self, batch: Batch) -> dict[str, float]:
+        """One update from a finished rollout: the algorithm itself."""
+        raise NotImplementedError
+
+    def gradient_step(self, loss: torch.Tensor, losses: dict[str, torch.Tensor]) -> float:
+        """Backpropagate `loss`, clip, step; refuse a non-finite loss or gradient."""
+        for metric, value in losses.items():
+            if not torch.isfinite(value).all():
+                raise NonFiniteLossError(
+                    f"{self.name}: {metric} is {float(value)} at env step {self.steps}; training stopped"
+                )
+        self.optimizer.zero_grad()
+        loss.backward()
+        clip = self.hyperparameters.max_grad_norm
+        norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), clip if clip > 0 else float("inf"))
+        if not torch.isfinite(norm):
+            self.optimizer.zero_grad()
+            raise NonFiniteLossError(
+                f"{self.name}: gradient norm is {float(norm)} at env step {self.steps}; training stopped"
+            )
+        self.optimizer.step()
+        return float(norm)
+
+    # --- saving -----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        state = {f"net.{k}": v.detach().numpy().copy() for k, v in self.net.state_dict().items()}
+        for i, entry in self.optimizer.state_dict()["state"].items():
+            for key, value in entry.items():
+                state[f"optimizer.{i}.{key}"] = (
+                    torch.as_tensor(value).detach().numpy().copy().reshape(torch.as_tensor(value).shape or (1,))
+                )
+        if self.obs_stats is not None:
+            state.update({f"obs_stats.{k}": v for k, v in self.obs_stats.state_dict().items()})
+        state["counters"] = np.array([self.steps, self.updates], dtype=np.int64)
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        own = self.net.state_dict()
+        for key, value in own.items():
+            saved = state.get(f"net.{key}")
+            if saved is None or tuple(saved.shape) != tuple(value.shape):
+                got = None if saved is None else tuple(saved.shape)
+                raise ValueError(
+                    f"{self.name} state net.{key} has shape {got}, expected {tuple(value.shape)} (other spaces or hidden sizes?)"
+                )
+        self.net.load_state_dict({k: torch.as_tensor(state[f"net.{k}"]) for k in own})
+        optimizer_state = {}
+        for key, value in state.items():
+            if key.startswith("optimizer."):
+                _, index, name = key.split(".", 2)
+                tensor = torch.as_tensor(value)
+                optimizer_state.setdefault(int(index), {})[name] = tensor.reshape(()) if name == "step" else tensor
+        if optimizer_state:
+            self.optimizer.load_state_dict(
+                {"state": optimizer_state, "param_groups": self.optimizer.state_dict()["param_groups"]}
+            )
+        if self.obs_stats is not None:
+            self.obs_stats.load_state_dict({k: state[f"obs_stats.{k}"] for k in ("mean", "var", "count")})
+        self.steps, self.updates = (int(x) for x in np.asarray(state["counters"]).reshape(-1)[:2])
+
+
+def explained_variance(predicted: torch.Tensor, target: torch.Tensor) -> float:
+    """1 - Var[target - predicted] / Var[target]: 1 is perfect, 0 no better than a constant."""
+    variance = target.var()
+    return float("nan") if variance == 0 else float(1 - (target - predicted).var() / variance)

@@ -1,0 +1,93 @@
+"""Rollout storage and advantage estimation, shared by the policy-gradient agents.
+
+Generalized advantage estimation (Schulman et al. 2016), over a rollout of T steps of N envs:
+
+    delta_t = r_t + gamma * V(s_{t+1}) * (1 - done_t) - V(s_t)
+    A_t     = delta_t + gamma * lambda * (1 - done_t) * A_{t+1}
+    G_t     = A_t + V(s_t)             (the value target)
+
+lambda = 1 gives Monte Carlo returns-to-go minus the baseline (REINFORCE), lambda = 0 the
+one-step TD error. ``done_t`` cuts the sum at the end of every episode. A *truncated* episode
+is not over in the MDP's eyes, so its reward has gamma * V(final observation) added before it
+is stored; a *terminated* one has no future value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+def generalized_advantages(
+    rewards: torch.Tensor,
+    values: torch.Tensor,
+    dones: torch.Tensor,
+    next_values: torch.Tensor,
+    gamma: float,
+    lam: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Advantages and value targets, shapes (T, N), from rewards, values, dones (T, N) and V(s_T) (N,)."""
+    advantages = torch.zeros_like(rewards)
+    last = torch.zeros_like(next_values)
+    for t in reversed(range(rewards.shape[0])):
+        following = next_values if t == rewards.shape[0] - 1 else values[t + 1]
+        continues = 1.0 - dones[t]
+        delta = rewards[t] + gamma * following * continues - values[t]
+        last = delta + gamma * lam * continues * last
+        advantages[t] = last
+    return advantages, advantages + values
+
+
+@dataclass
+class Batch:
+    """A finished rollout flattened to (T * N, ...), ready for the loss."""
+
+    obs: torch.Tensor
+    actions: torch.Tensor
+    log_probs: torch.Tensor
+    values: torch.Tensor
+    advantages: torch.Tensor
+    returns: torch.Tensor
+
+    def __len__(self) -> int:
+        return self.obs.shape[0]
+
+    def subset(self, index: torch.Tensor) -> Batch:
+        return Batch(
+            *(getattr(self, f)[index] for f in ("obs", "actions", "log_probs", "values", "advantages", "returns"))
+        )
+
+
+class Rollout:
+    """T steps of N envs: encoded observations, actions, log-probabilities, values, rewards, dones."""
+
+    def __init__(
+        self, n_steps: int, num_envs: int, obs_size: int, action_shape: tuple[int, ...], action_dtype: torch.dtype
+    ):
+        self.n_steps, self.num_envs = n_steps, num_envs
+        self.obs = torch.zeros(n_steps, num_envs, obs_size)
+        self.actions = torch.zeros(n_steps, num_envs, *action_shape, dtype=action_dtype)
+        self.log_probs = torch.zeros(n_steps, num_envs)
+        self.values = torch.zeros(n_steps, num_envs)
+        self.rewards = torch.zeros(n_steps, num_envs)
+        self.dones = torch.zeros(n_steps, num_envs)
+        self.t = 0
+
+    @property
+    def full(self) -> bool:
+        return self.t == self.n_steps
+
+    def add(self, obs, actions, log_probs, values, rewards, dones) -> None:
+        t = self.t
+        self.obs[t], self.actions[t], self.log_probs[t] = obs, actions, log_probs
+        self.values[t], self.rewards[t], self.dones[t] = values, rewards, dones
+        self.t += 1
+
+    def batch(self, next_values: torch.Tensor, gamma: float, lam: float) -> Batch:
+        advantages, returns = generalized_advantages(self.rewards, self.values, self.dones, next_values, gamma, lam)
+        self.t = 0
+        flat = lambda x: x.reshape(self.n_steps * self.num_envs, *x.shape[2:])  # noqa: E731
+        return Batch(
+            flat(self.obs), flat(self.actions), flat(self.log_probs), flat(self.values), flat(advantages), flat(returns)
+        )
