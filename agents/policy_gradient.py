@@ -186,7 +186,7 @@ class PolicyGradientAgent:
         for metric, value in losses.items():
             if not torch.isfinite(value).all():
                 raise NonFiniteLossError(
-                    f"{self.name}: {metric} is {float(value)} at env step {self.steps}; training stopped"
+                    f"{self.name}: {metric} is {float(value.detach())} at env step {self.steps}; training stopped"
                 )
         self.optimizer.zero_grad()
         loss.backward()

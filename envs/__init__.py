@@ -14,7 +14,15 @@ from envs.grid_model import ACTION_NAMES, GridModel, MapError
 from envs.grid_world import GridWorldEnv
 from envs.grid_world_vector import GridWorldVectorEnv
 
-__all__ = ["ACTION_NAMES", "GridModel", "GridWorldEnv", "GridWorldVectorEnv", "MapError", "GRID_ENV_IDS"]
+__all__ = [
+    "ACTION_NAMES",
+    "GridModel",
+    "GridWorldEnv",
+    "GridWorldVectorEnv",
+    "MapError",
+    "GRID_ENV_IDS",
+    "CONTROL_ENV_IDS",
+]
 
 _GRID = dict(entry_point="envs.grid_world:GridWorldEnv", vector_entry_point="envs.grid_world_vector:GridWorldVectorEnv")
 
@@ -40,3 +48,18 @@ GRID_ENV_IDS = tuple(_GRID_WORLDS)
 for _id, (_max_steps, _kwargs) in _GRID_WORLDS.items():
     if _id not in registry:
         register(id=_id, max_episode_steps=_max_steps, kwargs=_kwargs, **_GRID)
+
+# Control envs: id -> (module, single class, vector class, max_episode_steps, kwargs)
+_CONTROL = {
+    "rl_kit/Catch-v0": ("envs.catch", "CatchEnv", "CatchVectorEnv", 200, {}),
+}
+CONTROL_ENV_IDS = tuple(_CONTROL)
+for _id, (_module, _single, _vector, _max_steps, _kwargs) in _CONTROL.items():
+    if _id not in registry:
+        register(
+            id=_id,
+            entry_point=f"{_module}:{_single}",
+            vector_entry_point=f"{_module}:{_vector}",
+            max_episode_steps=_max_steps,
+            kwargs=_kwargs,
+        )

@@ -1,0 +1,89 @@
+"""Catch: a paddle at the bottom catches balls falling from the top (after bsuite's Catch).
+
+A ball appears in a random column of the top row and falls one row a step; the paddle moves
+left, stays or moves right (actions 0, 1, 2). When the ball reaches the bottom row the agent
+gets +1 if the paddle is under it, else -1, and the next ball appears. The episode ends after
+``n_balls`` balls, so returns lie in [-n_balls, n_balls]; catching every ball is always
+possible. Observation: ball column, ball row, paddle column (each scaled to [0, 1]) and the
+fraction of balls still to come. The smoke test for every policy-gradient agent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+
+from envs.batched import BatchedEnv, BatchedVectorEnv, Dynamics
+
+BALL_X, BALL_Y, PADDLE_X, BALLS_LEFT, CAUGHT = range(5)
+
+
+class CatchDynamics(Dynamics):
+    """Args: columns, rows of the board; n_balls per episode."""
+
+    title = "rl-kit Catch"
+
+    def __init__(self, columns: int = 5, rows: int = 10, n_balls: int = 10):
+        if columns < 2 or rows < 2 or n_balls < 1:
+            raise ValueError(f"Catch needs columns >= 2, rows >= 2 and n_balls >= 1, got {columns}, {rows}, {n_balls}")
+        self.columns, self.rows, self.n_balls = int(columns), int(rows), int(n_balls)
+        self.state_size = 5
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(4,), dtype=np.float32)
+        self.action_space = spaces.Discrete(3)
+        self.cell = 40
+        self.size = (self.columns * self.cell, self.rows * self.cell)
+
+    def initial_states(self, n, rng):
+        states = np.zeros((n, self.state_size))
+        states[:, BALL_X] = rng.integers(self.columns, size=n)
+        states[:, PADDLE_X] = self.columns // 2
+        states[:, BALLS_LEFT] = self.n_balls
+        return states
+
+    def step(self, states, actions, rng):
+        states = states.copy()
+        states[:, PADDLE_X] = np.clip(states[:, PADDLE_X] + actions - 1, 0, self.columns - 1)
+        states[:, BALL_Y] += 1
+        landed = states[:, BALL_Y] >= self.rows - 1
+        caught = landed & (states[:, PADDLE_X] == states[:, BALL_X])
+        rewards = np.where(landed, np.where(caught, 1.0, -1.0), 0.0)
+        states[:, CAUGHT] += caught
+        states[:, BALLS_LEFT] -= landed
+        terminated = states[:, BALLS_LEFT] <= 0
+        new_ball = landed & ~terminated
+        states[new_ball, BALL_Y] = 0
+        states[new_ball, BALL_X] = rng.integers(self.columns, size=int(new_ball.sum()))
+        return states, rewards, terminated
+
+    def observe(self, states):
+        scale = np.array([self.columns - 1, self.rows - 1, self.columns - 1, self.n_balls], dtype=np.float64)
+        return (states[:, :4] / scale).astype(np.float32)
+
+    def is_success(self, states):
+        return states[:, CAUGHT] >= self.n_balls
+
+    def draw(self, surface, state):
+        import pygame
+
+        from envs.rendering import AGENT, BACKGROUND, TEXT, draw_text
+
+        c = self.cell
+        surface.fill(BACKGROUND)
+        for x in range(self.columns):
+            pygame.draw.line(surface, (45, 45, 55), (x * c, 0), (x * c, self.size[1]))
+        ball = (int(state[BALL_X] * c + c / 2), int(state[BALL_Y] * c + c / 2))
+        pygame.draw.circle(surface, (102, 187, 106), ball, c * 0.35)
+        paddle = pygame.Rect(int(state[PADDLE_X] * c + 3), (self.rows - 1) * c + c // 3, c - 6, c // 3)
+        pygame.draw.rect(surface, AGENT, paddle, border_radius=4)
+        draw_text(surface, f"caught {int(state[CAUGHT])}  left {int(state[BALLS_LEFT])}", (6, 6), 18, TEXT)
+
+
+class CatchEnv(BatchedEnv):
+    __doc__ = __doc__
+    dynamics_class = CatchDynamics
+    metadata = {**BatchedEnv.metadata, "render_fps": 10}
+
+
+class CatchVectorEnv(BatchedVectorEnv):
+    dynamics_class = CatchDynamics
+    metadata = {**BatchedVectorEnv.metadata, "render_fps": 10}

@@ -1,0 +1,159 @@
+"""The policy-gradient machinery: GAE, distributions, truncation, NaN guard, saving."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+
+import rl_kit
+from agents import SpaceError, Transitions
+from agents.a2c import A2C
+from agents.distributions import DiagonalGaussian
+from agents.policy_gradient import NonFiniteLossError
+from agents.ppo import PPO
+from agents.reinforce import Reinforce
+from agents.rollout import generalized_advantages
+from rl_kit.checkpoint import load_agent, save_agent
+from rl_kit.errors import RLKitError
+from rl_kit.loop import run_loop
+from rl_kit.registry import make_vector_env
+
+BOX = spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
+
+
+def test_gae_matches_a_direct_computation():
+    rng = np.random.default_rng(0)
+    T, N, gamma, lam = 6, 2, 0.9, 0.8
+    rewards, values = rng.normal(size=(T, N)), rng.normal(size=(T, N))
+    dones = np.zeros((T, N))
+    dones[2, 0] = dones[4, 1] = 1.0
+    next_values = rng.normal(size=N)
+    advantages, returns = generalized_advantages(
+        *(torch.tensor(x, dtype=torch.float64) for x in (rewards, values, dones, next_values)), gamma, lam
+    )
+    # Direct: A_t = sum_k (gamma lam)^k delta_{t+k}, stopping after the step where the episode ends.
+    expected = np.zeros((T, N))
+    for n in range(N):
+        for t in range(T):
+            total, weight = 0.0, 1.0
+            for k in range(t, T):
+                following = next_values[n] if k == T - 1 else values[k + 1, n]
+                delta = rewards[k, n] + gamma * following * (1 - dones[k, n]) - values[k, n]
+                total += weight * delta
+                if dones[k, n]:
+                    break
+                weight *= gamma * lam
+            expected[t, n] = total
+    assert advantages.numpy() == pytest.approx(expected)
+    assert returns.numpy() == pytest.approx(expected + values)
+
+
+def test_lambda_one_gives_monte_carlo_returns():
+    rewards = torch.tensor([[1.0], [2.0], [3.0]])
+    _, returns = generalized_advantages(
+        rewards, torch.zeros(3, 1), torch.tensor([[0.0], [0.0], [1.0]]), torch.zeros(1), 0.5, 1.0
+    )
+    assert returns.squeeze().tolist() == pytest.approx([1 + 0.5 * 2 + 0.25 * 3, 2 + 0.5 * 3, 3])
+
+
+def test_gaussian_log_prob_and_entropy_match_torch():
+    mean, log_std = torch.randn(5, 3), torch.randn(3)
+    ours = DiagonalGaussian(mean, log_std)
+    theirs = torch.distributions.Normal(mean, log_std.exp())
+    actions = torch.randn(5, 3)
+    assert ours.log_prob(actions) == pytest.approx(theirs.log_prob(actions).sum(-1), abs=1e-5)
+    assert ours.entropy() == pytest.approx(theirs.entropy().sum(-1), abs=1e-5)
+
+
+def test_truncation_bootstraps_and_termination_does_not():
+    agent = A2C(BOX, spaces.Discrete(2), seed=0, n_steps=4, gamma=0.9)
+    obs, final = np.zeros((2, 3), np.float32), np.full((2, 3), 0.5, np.float32)
+    agent.act(obs)
+    agent.observe(
+        Transitions(
+            obs, np.array([0, 1]), np.array([1.0, 1.0]), final, np.array([False, True]), np.array([True, False])
+        )
+    )
+    with torch.no_grad():
+        v_final = agent.net.values(agent.encode(final[:1]))[0]
+    assert agent.rollout.rewards[0].tolist() == pytest.approx([1.0 + 0.9 * float(v_final), 1.0])
+    assert agent.rollout.dones[0].tolist() == [1.0, 1.0]
+
+
+def test_gaussian_actions_are_clipped_to_the_box():
+    agent = PPO(BOX, spaces.Box(-0.1, 0.1, shape=(2,), dtype=np.float32), seed=0)
+    actions = agent.act(np.zeros((500, 3), np.float32))
+    assert actions.shape == (500, 2) and actions.min() >= -0.1 and actions.max() <= 0.1
+    assert (np.abs(actions) == 0.1).any()  # unit std samples often fall outside and are clipped
+
+
+def test_one_hot_observations_and_unsupported_spaces():
+    agent = PPO(spaces.Discrete(4), spaces.Discrete(2), seed=0)
+    assert agent.act(np.array([0, 3])).shape == (2,)
+    with pytest.raises(SpaceError, match="Box vector or Discrete observation"):
+        PPO(spaces.Box(0, 1, (2, 2)), spaces.Discrete(2))
+    with pytest.raises(SpaceError, match="action space"):
+        A2C(BOX, spaces.MultiBinary(3))
+    with pytest.raises(ValueError, match="gae_lambda must be 1"):
+        Reinforce(BOX, spaces.Discrete(2), gae_lambda=0.9)
+
+
+def test_non_finite_loss_stops_without_applying_the_update():
+    agent = A2C(BOX, spaces.Discrete(2), seed=0, n_steps=1)
+    before = {k: v.clone() for k, v in agent.net.state_dict().items()}
+    obs = np.zeros((1, 3), np.float32)
+    agent.act(obs)
+    with pytest.raises(NonFiniteLossError, match="(policy|value)_loss is nan at env step 1"):
+        agent.observe(Transitions(obs, np.array([0]), np.array([np.nan]), obs, np.array([False]), np.array([False])))
+    assert all(torch.equal(before[k], v) for k, v in agent.net.state_dict().items())
+
+
+class NaNAfter(gym.Env):
+    """A Box env whose reward turns NaN after 300 steps."""
+
+    observation_space = BOX
+    action_space = spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = getattr(self, "t", 0)
+        return np.zeros(3, np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.zeros(3, np.float32), (np.nan if self.t > 300 else 1.0), False, self.t % 50 == 0, {}
+
+
+def test_train_reports_nan_and_keeps_the_last_good_agent(tmp_path):
+    if "test/NaNAfter-v0" not in gym.registry:
+        gym.register("test/NaNAfter-v0", entry_point=NaNAfter)
+    with pytest.raises(RLKitError, match=r"_loss is nan at env step \d+.*last good agent is saved"):
+        rl_kit.train("test/NaNAfter-v0", "a2c", steps=10_000, out=tmp_path, progress=False, tensorboard=False)
+    saved = load_agent(tmp_path)
+    assert all(np.isfinite(v.numpy()).all() for v in saved.net.state_dict().values())
+
+
+def test_save_load_and_keep_training(tmp_path):
+    envs = make_vector_env("rl_kit/Catch-v0", 4)
+    agent = PPO(envs.single_observation_space, envs.single_action_space, seed=0, n_steps=16, batch_size=32, n_epochs=2)
+    run_loop(agent, envs, steps=640, seed=0, progress=False)
+    assert agent.updates == 10
+    path = save_agent(agent, tmp_path / "ppo.safetensors", env_id="rl_kit/Catch-v0")
+    loaded = load_agent(path)
+    obs = np.random.default_rng(0).random((20, 4)).astype(np.float32)
+    assert np.array_equal(loaded.act(obs, explore=False), agent.act(obs, explore=False))
+    for key, value in agent.optimizer.state_dict()["state"][0].items():
+        assert torch.equal(torch.as_tensor(value), torch.as_tensor(loaded.optimizer.state_dict()["state"][0][key]))
+    assert (loaded.steps, loaded.updates) == (agent.steps, agent.updates)
+    run_loop(loaded, envs, steps=640, seed=1, progress=False)
+    assert loaded.updates == 20 and loaded.steps == 1280
+
+
+def test_one_forward_pass_per_step_for_all_envs(monkeypatch):
+    agent = PPO(BOX, spaces.Discrete(2), seed=0)
+    calls = []
+    original = agent.net.distribution
+    monkeypatch.setattr(agent.net, "distribution", lambda x: calls.append(x.shape) or original(x))
+    agent.act(np.zeros((64, 3), np.float32))
+    assert calls == [(64, 3)]
