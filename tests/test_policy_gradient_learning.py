@@ -1,0 +1,38 @@
+"""Policy-gradient agents learn, on a fixed seed and step budget (greedy evaluation)."""
+
+import pytest
+
+import rl_kit
+
+CATCH = {
+    "reinforce": (150_000, {"n_steps": 100, "learning_rate": 0.003, "gamma": 0.95}),
+    "a2c": (80_000, {"n_steps": 8, "learning_rate": 0.002, "gamma": 0.95}),
+    "ppo": (30_000, {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}),
+}
+
+# RL Zoo's tuned PPO for CartPole-v1; A2C with n-step returns and an annealed step size.
+CARTPOLE = {
+    "ppo": (100_000, {
+        "n_steps": 32, "batch_size": 256, "gae_lambda": 0.8, "gamma": 0.98, "n_epochs": 20, "ent_coef": 0.0,
+        "learning_rate": "linear(0.001, 0.0, 100000)", "clip_range": "linear(0.2, 0.0, 100000)",
+    }),
+    "a2c": (200_000, {"n_steps": 5, "learning_rate": "linear(0.0007, 0.0, 200000)", "vf_coef": 0.25}),
+}
+
+
+def train_and_evaluate(env_id, agent, steps, hp, tmp_path, episodes=20):
+    run = rl_kit.train(env_id, agent, steps=steps, seed=0, num_envs=8, hyperparameters=hp, out=tmp_path, progress=False, tensorboard=False, eval_every=0)
+    return rl_kit.evaluate(run.agent, env_id, episodes=episodes, seed=0)
+
+
+@pytest.mark.parametrize("agent", CATCH)
+def test_catches_every_ball(agent, tmp_path):
+    steps, hp = CATCH[agent]
+    result = train_and_evaluate("rl_kit/Catch-v0", agent, steps, hp, tmp_path)
+    assert result.mean >= 9.5  # of 10
+
+
+@pytest.mark.parametrize("agent", CARTPOLE)
+def test_balances_gymnasium_cartpole(agent, tmp_path):
+    steps, hp = CARTPOLE[agent]
+    assert train_and_evaluate("CartPole-v1", agent, steps, hp, tmp_path).mean >= 475
