@@ -52,6 +52,9 @@ for _id, (_max_steps, _kwargs) in _GRID_WORLDS.items():
 # Control envs: id -> (module, single class, vector class, max_episode_steps, kwargs)
 _CONTROL = {
     "rl_kit/Catch-v0": ("envs.catch", "CatchEnv", "CatchVectorEnv", 200, {}),
+    "rl_kit/PointGoal-v0": ("envs.point_goal", "PointGoalEnv", "PointGoalVectorEnv", 200, {}),
+    "rl_kit/Lander-v0": ("envs.lander", "LanderEnv", "LanderVectorEnv", 1000, {}),
+    "rl_kit/LanderContinuous-v0": ("envs.lander", "LanderEnv", "LanderVectorEnv", 1000, {"continuous": True}),
 }
 CONTROL_ENV_IDS = tuple(_CONTROL)
 for _id, (_module, _single, _vector, _max_steps, _kwargs) in _CONTROL.items():

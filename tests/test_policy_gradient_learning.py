@@ -12,16 +12,36 @@ CATCH = {
 
 # RL Zoo's tuned PPO for CartPole-v1; A2C with n-step returns and an annealed step size.
 CARTPOLE = {
-    "ppo": (100_000, {
-        "n_steps": 32, "batch_size": 256, "gae_lambda": 0.8, "gamma": 0.98, "n_epochs": 20, "ent_coef": 0.0,
-        "learning_rate": "linear(0.001, 0.0, 100000)", "clip_range": "linear(0.2, 0.0, 100000)",
-    }),
+    "ppo": (
+        100_000,
+        {
+            "n_steps": 32,
+            "batch_size": 256,
+            "gae_lambda": 0.8,
+            "gamma": 0.98,
+            "n_epochs": 20,
+            "ent_coef": 0.0,
+            "learning_rate": "linear(0.001, 0.0, 100000)",
+            "clip_range": "linear(0.2, 0.0, 100000)",
+        },
+    ),
     "a2c": (200_000, {"n_steps": 5, "learning_rate": "linear(0.0007, 0.0, 200000)", "vf_coef": 0.25}),
 }
 
 
 def train_and_evaluate(env_id, agent, steps, hp, tmp_path, episodes=20):
-    run = rl_kit.train(env_id, agent, steps=steps, seed=0, num_envs=8, hyperparameters=hp, out=tmp_path, progress=False, tensorboard=False, eval_every=0)
+    run = rl_kit.train(
+        env_id,
+        agent,
+        steps=steps,
+        seed=0,
+        num_envs=8,
+        hyperparameters=hp,
+        out=tmp_path,
+        progress=False,
+        tensorboard=False,
+        eval_every=0,
+    )
     return rl_kit.evaluate(run.agent, env_id, episodes=episodes, seed=0)
 
 
