@@ -55,7 +55,7 @@ class Dynamics:
             ok = actions.shape == (n, *space.shape) and actions.dtype.kind == "f" and np.isfinite(actions).all()
         if not ok:
             raise ValueError(f"action(s) {actions!r} are not in the action space {space}")
-        return actions
+        return actions if isinstance(space, spaces.Discrete) else actions.astype(np.float64)
 
 
 class BatchedEnv(gym.Env):

@@ -30,7 +30,7 @@ class CatchDynamics(Dynamics):
         self.state_size = 5
         self.observation_space = spaces.Box(0.0, 1.0, shape=(4,), dtype=np.float32)
         self.action_space = spaces.Discrete(3)
-        self.cell = 40
+        self.cell = 48
         self.size = (self.columns * self.cell, self.rows * self.cell)
 
     def initial_states(self, n, rng):

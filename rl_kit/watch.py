@@ -19,7 +19,7 @@ from rl_kit import registry
 from rl_kit.checkpoint import check_spaces, load_agent, saved_env
 from rl_kit.errors import RLKitError
 
-HUD_HEIGHT = 48
+MIN_WIDTH = 420
 KEYS_HELP = "space pause  right step  +/- speed  v overlay  q quit"
 
 
@@ -31,6 +31,7 @@ class Frame:
     episode: int
     step: int
     episode_return: float
+    detail: str = ""  # what the agent thinks here: action probabilities or means, value
 
 
 def set_overlay(env, agent, shown: bool) -> bool:
@@ -45,20 +46,32 @@ def set_overlay(env, agent, shown: bool) -> bool:
     return True
 
 
+def describe(agent, obs) -> str:
+    """The agent's view of `obs` for the heads-up display, where it can tell (policy agents)."""
+    if not hasattr(agent, "policy_outputs"):
+        return ""
+    outputs = agent.policy_outputs(np.asarray(obs)[None])
+    if "probs" in outputs:
+        shown = "pi " + " ".join(f"{p:.2f}" for p in outputs["probs"][0])
+    else:
+        shown = "mean " + " ".join(f"{m:+.2f}" for m in outputs["mean"][0])
+    return f"{shown}   V {outputs['value'][0]:.2f}"
+
+
 def play(agent, env, *, episodes: int | None, seed: int) -> Iterator[Frame]:
     """Greedy episodes as frames; episode ``i`` is seeded ``seed + i`` like `evaluate`."""
     episode = 0
     while episodes is None or episode < episodes:
         obs, _ = env.reset(seed=seed + episode)
         total, step, done = 0.0, 0, False
-        yield Frame(env.render(), episode + 1, step, total)
+        yield Frame(env.render(), episode + 1, step, total, describe(agent, obs))
         while not done:
             action = agent.act(np.asarray(obs)[None], explore=False)[0]
             obs, reward, terminated, truncated, _ = env.step(action)
             total += float(reward)
             step += 1
             done = terminated or truncated
-            yield Frame(env.render(), episode + 1, step, total)
+            yield Frame(env.render(), episode + 1, step, total, "" if done else describe(agent, obs))
         episode += 1
 
 
@@ -68,16 +81,19 @@ def compose(frame: Frame, surface=None, help_line: str | None = None):
 
     from envs.rendering import BACKGROUND, draw_text
 
-    height, width = frame.image.shape[:2]
-    size = (width, height + HUD_HEIGHT)
+    height, image_width = frame.image.shape[:2]
+    width = max(image_width, MIN_WIDTH)  # narrow envs are centred, so the heads-up fits
+    lines = [line for line in (frame.detail, help_line) if line]
+    hud = 28 + 20 * len(lines)
+    size = (width, height + hud)
     if surface is None or surface.get_size() != size:
         surface = pygame.Surface(size)
     surface.fill(BACKGROUND)
     text = f"episode {frame.episode}   step {frame.step}   return {frame.episode_return:.2f}"
     draw_text(surface, text, (8, 6), 20)
-    if help_line:
-        draw_text(surface, help_line, (8, 28), 15, (170, 170, 170))
-    surface.blit(pygame.surfarray.make_surface(frame.image.transpose(1, 0, 2)), (0, HUD_HEIGHT))
+    for i, line in enumerate(lines):
+        draw_text(surface, line, (8, 28 + 20 * i), 16, (200, 200, 120) if line == frame.detail else (170, 170, 170))
+    surface.blit(pygame.surfarray.make_surface(frame.image.transpose(1, 0, 2)), ((width - image_width) // 2, hud))
     return surface
 
 
@@ -168,11 +184,12 @@ def watch(
                         shown = env.unwrapped.overlay_values is None
                         set_overlay(env, agent, shown)
                         frame.image = env.render()
+            surface = compose(frame, renderer.canvas if renderer else None, KEYS_HELP)
             if renderer is None:
-                surface = compose(frame, help_line=KEYS_HELP)
                 renderer = Renderer(surface.get_size(), "rl-kit watch", "human", fps)
+            renderer.resize(surface.get_size())  # the heads-up may have gained or lost a line
+            renderer.canvas = surface
             renderer.fps = fps
-            compose(frame, renderer.canvas, KEYS_HELP)
             renderer.present(pump_events=False)
             if advance:
                 frame = next(frames, None)

@@ -56,3 +56,9 @@ def test_catches_every_ball(agent, tmp_path):
 def test_balances_gymnasium_cartpole(agent, tmp_path):
     steps, hp = CARTPOLE[agent]
     assert train_and_evaluate("CartPole-v1", agent, steps, hp, tmp_path).mean >= 475
+
+
+def test_ppo_reaches_the_point_goal_reliably(tmp_path):
+    hp = {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}
+    result = train_and_evaluate("rl_kit/PointGoal-v0", "ppo", 50_000, hp, tmp_path, episodes=50)
+    assert result.success_rate >= 0.95
