@@ -58,12 +58,13 @@ def test_lambda_one_gives_monte_carlo_returns():
 
 
 def test_gaussian_log_prob_and_entropy_match_torch():
-    mean, log_std = torch.randn(5, 3), torch.randn(3)
+    g = torch.Generator().manual_seed(0)
+    mean, log_std = torch.randn(50, 3, generator=g, dtype=torch.float64), torch.randn(3, generator=g, dtype=torch.float64)
     ours = DiagonalGaussian(mean, log_std)
     theirs = torch.distributions.Normal(mean, log_std.exp())
-    actions = torch.randn(5, 3)
-    assert ours.log_prob(actions) == pytest.approx(theirs.log_prob(actions).sum(-1), abs=1e-5)
-    assert ours.entropy() == pytest.approx(theirs.entropy().sum(-1), abs=1e-5)
+    actions = torch.randn(50, 3, generator=g, dtype=torch.float64)
+    assert ours.log_prob(actions).numpy() == pytest.approx(theirs.log_prob(actions).sum(-1).numpy(), rel=1e-9)
+    assert ours.entropy().numpy() == pytest.approx(theirs.entropy().sum(-1).numpy(), rel=1e-9)
 
 
 def test_truncation_bootstraps_and_termination_does_not():
