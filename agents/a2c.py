@@ -35,12 +35,12 @@ class A2C(PolicyGradientAgent):
 
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
-        distribution = self.net.distribution(batch.obs)
+        distribution, values = self.net(batch.obs)
         advantages = batch.advantages
         if hp.normalize_advantage and len(advantages) > 1:
             advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
         policy_loss = -(distribution.log_prob(batch.actions) * advantages).mean()
-        value_loss = (self.net.values(batch.obs) - batch.returns).pow(2).mean()
+        value_loss = (values - batch.returns).pow(2).mean()
         entropy = distribution.entropy().mean()
         loss = policy_loss + hp.vf_coef * value_loss - hp.ent_coef * entropy
         grad_norm = self.gradient_step(loss, {"policy_loss": policy_loss, "value_loss": value_loss})

@@ -26,6 +26,11 @@ class Transitions:
     For an episode that ended at this step, ``next_obs`` is the true final observation (not
     the first observation of the next episode). A ``terminated`` step has no future value;
     a ``truncated`` one (time limit) does, so learning bootstraps from ``next_obs``.
+
+    ``valid`` (None: every row) marks the rows that are transitions. Vector envs that reset in
+    the step *after* an episode ends (Gymnasium's ``NEXT_STEP`` autoreset, as its native
+    vector CartPole does) spend that step resetting: its row is not a transition, and agents
+    must not learn from it.
     """
 
     obs: np.ndarray
@@ -34,6 +39,7 @@ class Transitions:
     next_obs: np.ndarray
     terminated: np.ndarray
     truncated: np.ndarray
+    valid: np.ndarray | None = None
 
 
 class Agent(Protocol):

@@ -60,14 +60,14 @@ class PPO(PolicyGradientAgent):
             order = torch.randperm(len(batch), generator=self.generator)
             for start in range(0, len(batch), hp.batch_size):
                 mb = batch.subset(order[start : start + hp.batch_size])
-                distribution = self.net.distribution(mb.obs)
+                distribution, values = self.net(mb.obs)
                 log_ratio = distribution.log_prob(mb.actions) - mb.log_probs
                 ratio = log_ratio.exp()
                 advantages = mb.advantages
                 if hp.normalize_advantage and len(advantages) > 1:
                     advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
                 policy_loss = -torch.min(ratio * advantages, ratio.clamp(1 - clip, 1 + clip) * advantages).mean()
-                value_loss = (self.net.values(mb.obs) - mb.returns).pow(2).mean()
+                value_loss = (values - mb.returns).pow(2).mean()
                 entropy = distribution.entropy().mean()
                 loss = policy_loss + hp.vf_coef * value_loss - hp.ent_coef * entropy
                 grad_norm = self.gradient_step(loss, {"policy_loss": policy_loss, "value_loss": value_loss})

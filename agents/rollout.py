@@ -72,16 +72,21 @@ class Rollout:
         self.values = torch.zeros(n_steps, num_envs)
         self.rewards = torch.zeros(n_steps, num_envs)
         self.dones = torch.zeros(n_steps, num_envs)
+        self.valid = torch.ones(n_steps, num_envs, dtype=torch.bool)
         self.t = 0
 
     @property
     def full(self) -> bool:
         return self.t == self.n_steps
 
-    def add(self, obs, actions, log_probs, values, rewards, dones) -> None:
+    def add(self, obs, actions, log_probs, values, rewards, dones, valid=None) -> None:
+        """One step; rows where `valid` is False (reset steps) cut the returns and are left out."""
         t = self.t
         self.obs[t], self.actions[t], self.log_probs[t] = obs, actions, log_probs
         self.values[t], self.rewards[t], self.dones[t] = values, rewards, dones
+        self.valid[t] = True if valid is None else valid
+        if valid is not None:
+            self.dones[t] = torch.maximum(self.dones[t], (~valid).float())
         self.t += 1
 
     def batch(self, next_values: torch.Tensor, gamma: float, lam: float) -> Batch:

@@ -117,8 +117,10 @@ class TabularAgent:
         alpha = hp.alpha(self.steps)
         obs, action = np.asarray(t.obs, dtype=np.int64), np.asarray(t.action, dtype=np.int64)
         td_error = self.td_error(t, hp.gamma, obs, action)
+        if t.valid is not None:  # reset steps of NEXT_STEP vector envs teach nothing
+            td_error = td_error * t.valid
         self.update(obs, action, alpha * td_error)
-        self.steps += len(obs)
+        self.steps += len(obs) if t.valid is None else int(np.count_nonzero(t.valid))
         return {"td_error": float(np.abs(td_error).mean()), "alpha": alpha, "epsilon": self.epsilon}
 
     def update(self, obs: np.ndarray, action: np.ndarray, delta: np.ndarray, table: np.ndarray | None = None) -> None:

@@ -1,17 +1,25 @@
-"""Benchmarks: our code against a reference measured side by side, in the same process.
+"""Benchmarks: our code against a reference measured side by side, in the same session.
 
 Each line prints our figure, the reference's, and their ratio; never a bare number, since
 a machine's speed changes from run to run but a ratio measured together does not (much).
 
+Tabular suite:
 1. GridWorld steps/s through ``gymnasium.make`` vs Gymnasium's FrozenLake-v1 (same loop).
 2. The native vector GridWorld with 4096 envs vs Gymnasium's native vector CartPole.
 3. Wall time for Q-learning to come within 1% of the optimal value on FrozenLake 4x4:
    ``rl_kit.train`` (batched envs and updates) vs a plain textbook loop on FrozenLake-v1.
+
+Policy-gradient suite:
+4. Our PPO vs stable-baselines3's PPO on CartPole-v1, same hyperparameters (RL Zoo's), same
+   100k env steps, over 5 seeds, each run in a fresh process (one torch thread each):
+   training wall time, final greedy return over 100 episodes, peak resident memory.
+5. Our PPO on Lander: env steps and wall time until the 100-episode mean return reaches 200.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -113,15 +121,195 @@ def rl_kit_q_learning(reference: TabularReference, max_steps: int, seed: int = 0
     return reached.get("time", float("nan")), reached.get("step", max_steps)
 
 
+CARTPOLE_PPO = {  # RL Zoo's tuned PPO for CartPole-v1
+    "n_steps": 32,
+    "batch_size": 256,
+    "gae_lambda": 0.8,
+    "gamma": 0.98,
+    "n_epochs": 20,
+    "ent_coef": 0.0,
+}
+CARTPOLE_STEPS = 100_000
+
+
+def race_worker(kind: str, seed: int) -> dict:
+    """One CartPole PPO run of `kind` ("rl_kit" or "sb3") in this process; returns its figures."""
+    import resource
+
+    import torch
+
+    from rl_kit.evaluation import run_episodes
+
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    if kind == "rl_kit":
+        import tempfile
+
+        from rl_kit.training import train
+
+        hp = {
+            **CARTPOLE_PPO,
+            "learning_rate": f"linear(0.001, 0.0, {CARTPOLE_STEPS})",
+            "clip_range": f"linear(0.2, 0.0, {CARTPOLE_STEPS})",
+        }
+        with tempfile.TemporaryDirectory() as out:
+            agent = train(
+                "CartPole-v1",
+                "ppo",
+                steps=CARTPOLE_STEPS,
+                seed=seed,
+                num_envs=8,
+                hyperparameters=hp,
+                out=out,
+                eval_every=0,
+                progress=False,
+                tensorboard=False,
+            ).agent
+    else:
+        from stable_baselines3 import PPO
+        from stable_baselines3.common.env_util import make_vec_env
+
+        linear = lambda start_value: lambda remaining: remaining * start_value  # noqa: E731
+        model = PPO(
+            "MlpPolicy",
+            make_vec_env("CartPole-v1", n_envs=8, seed=seed),
+            learning_rate=linear(1e-3),
+            clip_range=linear(0.2),
+            seed=seed,
+            device="cpu",
+            verbose=0,
+            **CARTPOLE_PPO,
+        )
+        model.learn(CARTPOLE_STEPS)
+
+        class agent:  # the same greedy protocol as ours
+            act = staticmethod(lambda obs, explore=False: model.predict(obs, deterministic=True)[0])
+
+    wall = time.perf_counter() - start
+    env = gym.make("CartPole-v1")
+    returns, _, _ = run_episodes(agent, env, 100, seed=10_000)
+    return {
+        "wall_s": wall,
+        "return": float(returns.mean()),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_worker(kind: str, seed: int) -> dict:
+    """`race_worker` in a fresh Python process, so its peak memory is its own."""
+    import json
+    import subprocess
+    import sys
+
+    code = f"import json; from rl_kit.bench import race_worker; print(json.dumps(race_worker({kind!r}, {seed})))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ppo_race(seeds: int = 5) -> dict[str, float]:
+    rows = {"rl_kit": [], "sb3": []}
+    for seed in range(seeds):
+        for kind in ("rl_kit", "sb3") if seed % 2 == 0 else ("sb3", "rl_kit"):  # alternate who goes first
+            rows[kind].append(run_worker(kind, seed))
+            r = rows[kind][-1]
+            print(
+                f"  seed {seed} {kind:7} wall {r['wall_s']:6.1f} s   return {r['return']:6.1f}   peak {r['peak_mb']:6.0f} MB",
+                flush=True,
+            )
+    mean = {k: {m: float(np.mean([r[m] for r in v])) for m in ("wall_s", "return", "peak_mb")} for k, v in rows.items()}
+    ours, theirs = mean["rl_kit"], mean["sb3"]
+    print(
+        f"{'PPO vs SB3 PPO, CartPole-v1, 100k steps, ' + str(seeds) + ' seeds: wall time':58} {ours['wall_s']:>10.1f} s vs {theirs['wall_s']:>8.1f} s "
+        f"  ratio {ours['wall_s'] / theirs['wall_s']:6.2f}x  (target <= 0.5x)"
+    )
+    print(
+        f"{'  final greedy return, 100 episodes':58} {ours['return']:>12.1f} vs {theirs['return']:>10.1f}            (target >= SB3)"
+    )
+    print(
+        f"{'  peak memory (MB)':58} {ours['peak_mb']:>12.0f} vs {theirs['peak_mb']:>10.0f}   ratio {ours['peak_mb'] / theirs['peak_mb']:6.2f}x  (target <= 1.0x)"
+    )
+    return {
+        "ppo_wall_ratio": ours["wall_s"] / theirs["wall_s"],
+        "ppo_return": ours["return"],
+        "sb3_return": theirs["return"],
+        "ppo_memory_ratio": ours["peak_mb"] / theirs["peak_mb"],
+    }
+
+
+def lander_to_200(max_steps: int = 1_000_000, seed: int = 0) -> dict[str, float]:
+    """Env steps and wall seconds until PPO's 100-episode mean training return reaches 200."""
+    import tempfile
+
+    import torch
+
+    from rl_kit.plots import read_csv
+    from rl_kit.training import train
+
+    torch.set_num_threads(1)
+    hp = {
+        "n_steps": 1024,
+        "batch_size": 64,
+        "gae_lambda": 0.98,
+        "gamma": 0.999,
+        "n_epochs": 4,
+        "ent_coef": 0.01,
+        "learning_rate": 3e-4,
+    }
+    with tempfile.TemporaryDirectory() as out:
+        state = {"reached": None}
+
+        def solved(step, agent) -> bool:
+            episodes = read_csv(Path(out) / "episodes.csv")
+            if episodes and len(episodes["return"]) >= 100 and episodes["return"][-100:].mean() >= 200:
+                state["reached"] = (step, time.perf_counter() - start)
+                return True
+            return False
+
+        start = time.perf_counter()
+        train(
+            "rl_kit/Lander-v0",
+            "ppo",
+            steps=max_steps,
+            seed=seed,
+            num_envs=16,
+            hyperparameters=hp,
+            out=out,
+            eval_every=0,
+            progress=False,
+            tensorboard=False,
+            callback=solved,
+            callback_every=16_384,
+        )
+    if state["reached"] is None:
+        print(f"{'PPO on Lander to a 100-episode mean of 200':58} not reached in {max_steps:,} steps")
+        return {"lander_steps": float("nan")}
+    step, seconds = state["reached"]
+    print(
+        f"{'PPO on Lander to a 100-episode mean of 200':58} {step:>12,} steps in {seconds:.1f} s   (target <= 1M steps)"
+    )
+    return {"lander_steps": step, "lander_seconds": seconds}
+
+
 def line(name: str, ours: float, reference: float, unit: str, target: str) -> str:
     return f"{name:58} {ours:>12,.0f} vs {reference:>12,.0f} {unit:8} ratio {ours / reference:6.2f}x  (target {target})"
 
 
-def run_benchmarks(quick: bool = False) -> dict[str, float]:
-    """Print and return the benchmark ratios."""
+def run_benchmarks(quick: bool = False, suite: str = "all") -> dict[str, float]:
+    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient" or "all")."""
+    print("rl-kit benchmarks (ours vs reference, measured together in this session)\n")
+    results = {}
+    if suite in ("tabular", "all"):
+        results.update(tabular_benchmarks(quick))
+    if suite in ("policy-gradient", "all"):
+        print()
+        results.update(ppo_race(seeds=2 if quick else 5))
+        results.update(lander_to_200())
+    return results
+
+
+def tabular_benchmarks(quick: bool = False) -> dict[str, float]:
     scale = 0.2 if quick else 1.0
     results = {}
-    print("rl-kit benchmarks (ours vs reference, measured together in this process)\n")
 
     steps = int(200_000 * scale)
     ours = single_env_steps_per_second("rl_kit/FrozenLake4x4-v0", steps)

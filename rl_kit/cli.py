@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="measure speed against reference implementations")
     p.add_argument("--quick", action="store_true", help="shorter measurements")
+    p.add_argument("--suite", choices=["tabular", "policy-gradient", "all"], default="all", help="which benchmarks")
 
     p = sub.add_parser("quickstart", help="the main job: train, check against the optimum, plot, record")
     p.add_argument("--out", default="runs/quickstart")
@@ -219,7 +220,7 @@ def cmd_plot(args) -> None:
 def cmd_bench(args) -> None:
     from rl_kit.bench import run_benchmarks
 
-    run_benchmarks(quick=args.quick)
+    run_benchmarks(quick=args.quick, suite=args.suite)
 
 
 def cmd_quickstart(args) -> None:

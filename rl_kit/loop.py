@@ -7,9 +7,11 @@
         agent.observe(Transitions(obs, actions, rewards, final next_obs, terminated, truncated))
         obs = next_obs
 
-A single env is a vector of one. The vector env resets finished sub-envs in the same step
-(``SAME_STEP``), so the loop swaps in the true final observation from ``infos["final_obs"]``
-before the agent sees the transition. Everything around the two verbs lives here once:
+A single env is a vector of one. Where the vector env resets finished sub-envs in the same
+step (``SAME_STEP``), the loop swaps in the true final observation from ``infos["final_obs"]``
+before the agent sees the transition. Where it resets them in the next step (``NEXT_STEP``,
+like Gymnasium's native vector CartPole), the observation returned at the end is already the
+final one, and the loop marks the following reset step's rows as not valid. Everything around the two verbs lives here once:
 episode statistics, the progress bar, periodic evaluation, logs and Ctrl-C.
 """
 
@@ -71,8 +73,11 @@ def run_loop(
         callback: called every `callback_every` env steps with (step, agent); True stops.
     Ctrl-C stops the loop cleanly; the result says it was interrupted.
     """
+    from gymnasium.vector import AutoresetMode
     from tqdm.auto import tqdm
 
+    next_step_reset = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.NEXT_STEP
+    resetting = np.zeros(envs.num_envs, dtype=bool)  # NEXT_STEP: sub-envs whose next step is a reset
     num_envs = envs.num_envs
     obs, _ = envs.reset(seed=seed)
     episode_return = np.zeros(num_envs)
@@ -99,20 +104,18 @@ def run_loop(
             next_obs, rewards, terminated, truncated, infos = envs.step(actions)
             done = terminated | truncated
             any_done = done.any()
-            metrics = agent.observe(
-                Transitions(
-                    obs,
-                    actions,
-                    rewards,
-                    final_observations(next_obs, done, infos) if any_done else next_obs,
-                    terminated,
-                    truncated,
-                )
-            )
+            if next_step_reset:
+                valid = ~resetting if resetting.any() else None
+                resetting = done
+                transitions = Transitions(obs, actions, rewards, next_obs, terminated, truncated, valid)
+            else:
+                fixed = final_observations(next_obs, done, infos) if any_done else next_obs
+                transitions = Transitions(obs, actions, rewards, fixed, terminated, truncated)
+            metrics = agent.observe(transitions)
             obs = next_obs
             step += num_envs
             episode_return += rewards
-            episode_length += 1
+            episode_length += 1 if transitions.valid is None else transitions.valid
             if metrics:
                 metric_count += 1
                 for key, value in metrics.items():

@@ -68,10 +68,8 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, **make_kwarg
 
 
 def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None) -> gym.vector.VectorEnv:
-    """A vector env whose finished sub-envs reset in the same step (``SAME_STEP`` autoreset).
-
-    The env's native vector version is used where it has one that resets that way; otherwise
-    Gymnasium's ``SyncVectorEnv`` over single envs.
+    """The env's native vector version where it has one (ours, Gymnasium's CartPole), else
+    Gymnasium's ``SyncVectorEnv`` over single envs with ``SAME_STEP`` autoreset.
     """
     check_env_id(env_id)
     if num_envs < 1:
@@ -80,7 +78,7 @@ def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | Non
     try:
         if gym.spec(env_id).vector_entry_point is not None:
             vec = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **kwargs)
-            if vec.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP:
+            if vec.metadata.get("autoreset_mode") in (AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP):
                 return vec
             vec.close()
         return gym.make_vec(

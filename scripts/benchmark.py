@@ -10,4 +10,6 @@ from rl_kit.bench import run_benchmarks
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="shorter measurements")
-    run_benchmarks(quick=parser.parse_args().quick)
+    parser.add_argument("--suite", choices=["tabular", "policy-gradient", "all"], default="all")
+    args = parser.parse_args()
+    run_benchmarks(quick=args.quick, suite=args.suite)

@@ -10,7 +10,8 @@ CATCH = {
     "ppo": (30_000, {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}),
 }
 
-# RL Zoo's tuned PPO for CartPole-v1; A2C with n-step returns and an annealed step size.
+# RL Zoo's tuned PPO for CartPole-v1; A2C with 16-step GAE and an annealed step size.
+# Both run on Gymnasium's native vector CartPole (NEXT_STEP autoreset).
 CARTPOLE = {
     "ppo": (
         100_000,
@@ -25,7 +26,7 @@ CARTPOLE = {
             "clip_range": "linear(0.2, 0.0, 100000)",
         },
     ),
-    "a2c": (200_000, {"n_steps": 5, "learning_rate": "linear(0.0007, 0.0, 200000)", "vf_coef": 0.25}),
+    "a2c": (200_000, {"n_steps": 16, "learning_rate": "linear(0.0007, 0.0, 200000)", "gae_lambda": 0.95}),
 }
 
 

@@ -2,12 +2,13 @@
 
 import csv
 
+import numpy as np
 import pytest
 import yaml
 
 import rl_kit
 from rl_kit.errors import RLKitError
-from rl_kit.loop import final_observations
+from rl_kit.loop import final_observations, run_loop
 
 
 def read_rows(path):
@@ -116,3 +117,52 @@ def test_final_observations_replace_reset_ones():
     infos = {"final_obs": np.array([None, 7], dtype=object)}
     fixed = final_observations(np.array([1, 0]), np.array([False, True]), infos)
     assert fixed.tolist() == [1, 7]
+
+
+class Recorder:
+    """An agent that acts at random and keeps every batch of transitions it is shown."""
+
+    def __init__(self, n_actions):
+        self.rng, self.n_actions, self.seen = np.random.default_rng(0), n_actions, []
+
+    def act(self, obs, *, explore=True):
+        return self.rng.integers(self.n_actions, size=len(obs))
+
+    def observe(self, transitions):
+        self.seen.append(transitions)
+        return {}
+
+
+@pytest.mark.parametrize("vectorization", ["vector_entry_point", "sync"])
+def test_loop_gives_true_transitions_in_both_autoreset_modes(vectorization):
+    """NEXT_STEP (native vector CartPole) and SAME_STEP (sync): final obs kept, reset steps marked."""
+    import gymnasium as gym
+    from gymnasium.vector import AutoresetMode
+
+    if vectorization == "sync":
+        envs = gym.make_vec(
+            "CartPole-v1",
+            num_envs=3,
+            vectorization_mode="sync",
+            vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
+        )
+    else:
+        envs = gym.make_vec("CartPole-v1", num_envs=3, vectorization_mode="vector_entry_point")
+    agent = Recorder(2)
+    result = run_loop(agent, envs, steps=3000, seed=0, progress=False)
+    assert result.episodes > 10
+    for before, after in zip(agent.seen[:-1], agent.seen[1:]):
+        done = before.terminated | before.truncated
+        if vectorization == "sync":
+            assert after.valid is None
+            # a continuing env's next observation is the next step's observation
+            assert np.array_equal(before.next_obs[~done], after.obs[~done])
+        else:
+            expected_valid = ~done
+            got = np.ones(3, bool) if after.valid is None else after.valid
+            assert np.array_equal(got, expected_valid)
+            assert np.array_equal(before.next_obs, after.obs)
+        # a terminated CartPole's final observation is out of bounds: the true last state
+        if before.terminated.any():
+            last = before.next_obs[before.terminated]
+            assert (np.abs(last[:, 0]) > 2.4).any() or (np.abs(last[:, 2]) > 0.2094).any()
