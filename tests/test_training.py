@@ -151,7 +151,7 @@ def test_loop_gives_true_transitions_in_both_autoreset_modes(vectorization):
     agent = Recorder(2)
     result = run_loop(agent, envs, steps=3000, seed=0, progress=False)
     assert result.episodes > 10
-    for before, after in zip(agent.seen[:-1], agent.seen[1:]):
+    for before, after in zip(agent.seen[:-1], agent.seen[1:], strict=True):
         done = before.terminated | before.truncated
         if vectorization == "sync":
             assert after.valid is None
