@@ -111,14 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_list(args) -> None:
     import gymnasium as gym
 
-    from envs import GRID_ENV_IDS
+    from envs import CONTROL_ENV_IDS, GRID_ENV_IDS
     from rl_kit.registry import AGENTS, agent_class
 
     print("Environments (rl-kit):")
-    for env_id in GRID_ENV_IDS:
+    for env_id in (*GRID_ENV_IDS, *CONTROL_ENV_IDS):
         spec = gym.spec(env_id)
-        print(f"  {env_id:28} max_episode_steps={spec.max_episode_steps}")
-    print("Gymnasium envs our tabular agents work on: FrozenLake-v1, FrozenLake8x8-v1, CliffWalking-v1, Taxi-v4")
+        env = gym.make(env_id)
+        print(
+            f"  {env_id:28} obs {env.observation_space}  actions {env.action_space}  max_episode_steps={spec.max_episode_steps}"
+        )
+        env.close()
+    print(
+        "Gymnasium envs they are tested on too: FrozenLake-v1, Taxi-v4 (tabular); CartPole-v1, Acrobot-v1 (policy gradient)"
+    )
     print("\nAgents:")
     for name in AGENTS:
         cls = agent_class(name)

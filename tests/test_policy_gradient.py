@@ -161,3 +161,41 @@ def test_one_forward_pass_per_step_for_all_envs(monkeypatch):
     monkeypatch.setattr(agent.net.body, "forward", lambda x: calls.append(tuple(x.shape)) or original(x))
     agent.act(np.zeros((64, 3), np.float32))
     assert calls == [(64, 3)]  # one pass of both networks for all 64 envs
+
+
+def test_observation_statistics_are_learned_and_saved(tmp_path):
+    envs = make_vector_env("rl_kit/PointGoal-v0", 4)
+    agent = PPO(envs.single_observation_space, envs.single_action_space, seed=0, n_steps=8, normalize_observations=True)
+    run_loop(agent, envs, steps=400, seed=0, progress=False)
+    assert agent.obs_stats.count > 300 and not np.allclose(agent.obs_stats.var, 1.0)
+    loaded = load_agent(save_agent(agent, tmp_path / "a.safetensors"))
+    assert np.array_equal(loaded.obs_stats.mean, agent.obs_stats.mean)
+    obs = np.random.default_rng(1).uniform(-1, 1, (10, 6)).astype(np.float32)
+    assert np.array_equal(loaded.act(obs, explore=False), agent.act(obs, explore=False))
+
+
+@pytest.mark.parametrize("agent", ["reinforce", "a2c", "ppo"])
+def test_runs_on_gymnasium_acrobot_and_one_hot_taxi(agent, tmp_path):
+    for env_id in ("Acrobot-v1", "Taxi-v4"):
+        run = rl_kit.train(
+            env_id,
+            agent,
+            steps=600,
+            num_envs=2,
+            out=tmp_path / env_id,
+            progress=False,
+            tensorboard=False,
+            eval_every=0,
+            hyperparameters={"n_steps": 50},
+        )
+        assert run.result.steps >= 600 and run.agent.updates >= 5
+
+
+def test_heads_up_describes_policy_agents():
+    from rl_kit.watch import describe
+
+    discrete = PPO(BOX, spaces.Discrete(3), seed=0)
+    text = describe(discrete, np.zeros(3, np.float32))
+    assert text.startswith("pi ") and len(text.split("V")[0].split()) == 4 and " V " in text
+    continuous = PPO(BOX, spaces.Box(-1, 1, (2,), np.float32), seed=0)
+    assert describe(continuous, np.zeros(3, np.float32)).startswith("mean ")
