@@ -20,6 +20,7 @@ from rl_kit.errors import AgentFileError, RLKitError
 
 FORMAT_VERSION = 1
 AGENT_FILE = "agent.safetensors"
+SB3_FILE = "agent.zip"  # stable-baselines3's own format, with agent.json beside it
 
 
 def space_to_json(space: spaces.Space) -> dict[str, Any]:
@@ -51,9 +52,14 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
 
 
 def agent_file(path: str | os.PathLike) -> Path:
-    """The agent file of `path`: the file itself, or ``agent.safetensors`` in a run directory."""
+    """The agent file of `path`: the file itself, or the saved agent in a run directory
+    (``agent.safetensors``, or ``agent.zip`` for a stable-baselines3 agent)."""
     path = Path(path)
-    return path / AGENT_FILE if path.is_dir() else path
+    if path.is_dir():
+        return (
+            path / SB3_FILE if (path / SB3_FILE).is_file() and not (path / AGENT_FILE).is_file() else path / AGENT_FILE
+        )
+    return path
 
 
 def save_agent(agent, path: str | os.PathLike, *, env_id: str | None = None, env_kwargs: dict | None = None) -> Path:
@@ -107,6 +113,11 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 def saved_env(path: str | os.PathLike) -> tuple[str | None, dict]:
     """The env id and kwargs a saved agent was trained on."""
+    if agent_file(path).suffix == ".zip":
+        from rl_kit.baselines import description
+
+        metadata = description(agent_file(path))
+        return metadata.get("env_id"), metadata.get("env_kwargs") or {}
     metadata = read_metadata(path)
     return metadata.get("env_id"), metadata.get("env_kwargs") or {}
 
@@ -117,8 +128,12 @@ def load_agent(path: str | os.PathLike):
 
     from rl_kit.registry import agent_class
 
-    metadata = read_metadata(path)
     file = agent_file(path)
+    if file.suffix == ".zip" and file.is_file():
+        from rl_kit.baselines import load
+
+        return load(file)
+    metadata = read_metadata(path)
     try:
         cls = agent_class(metadata["agent"])
         observation_space = space_from_json(metadata["observation_space"])

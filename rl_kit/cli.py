@@ -57,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agent", required=True, help="agent name, e.g. q_learning")
     p.add_argument("--steps", required=True, type=positive_int, help="env steps in total")
     p.add_argument("--seed", type=non_negative_int, default=0)
-    p.add_argument("--num-envs", type=positive_int, default=1, help="envs stepped together")
+    p.add_argument(
+        "--num-envs", type=positive_int, default=None, help="envs stepped together (default: the tuned entry's, else 1)"
+    )
+    p.add_argument("--no-tuned", action="store_true", help="ignore the tuned hyperparameter files")
     p.add_argument(
         "--hp",
         type=key_value,
@@ -128,6 +131,11 @@ def cmd_list(args) -> None:
     print("\nAgents:")
     for name in AGENTS:
         cls = agent_class(name)
+        if name.startswith("sb3_"):
+            print(
+                f"  {name:20} stable-baselines3 {cls.__name__} (any sb3_<algorithm> works; tuned entries in rl_kit/hyperparams)"
+            )
+            continue
         defaults = cls.Hyperparameters().to_dict()
         summary = ", ".join(f"{k}={v}" for k, v in defaults.items())
         print(f"  {name:20} {summary}")
@@ -153,6 +161,7 @@ def cmd_train(args) -> None:
         env_kwargs=parse_yaml_values(args.env_kwarg),
         eval_every=args.eval_every,
         progress=not args.no_progress,
+        tuned=not args.no_tuned,
     )
     if run.result.interrupted:
         print(f"Interrupted at step {run.result.steps:,}: saved what was learned so far.")

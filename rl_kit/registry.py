@@ -14,10 +14,16 @@ from rl_kit.errors import RLKitError, unknown_name
 # Agent names; the torch agents' classes are imported only when one is asked for.
 TABULAR_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.TABULAR_AGENT_CLASSES}
 POLICY_GRADIENT_AGENTS = ("reinforce", "a2c", "ppo")
-AGENTS = (*TABULAR_AGENTS, *POLICY_GRADIENT_AGENTS)
+BASELINE_AGENTS = ("sb3_ppo", "sb3_a2c", "sb3_dqn")  # and sb3_<name> for any other SB3 algorithm
+AGENTS = (*TABULAR_AGENTS, *POLICY_GRADIENT_AGENTS, *BASELINE_AGENTS)
 
 
 def agent_class(name: str) -> type:
+    """Our agent class of `name`; for ``sb3_`` names, the stable-baselines3 algorithm class."""
+    if name.startswith("sb3_"):
+        from rl_kit.baselines import algorithm
+
+        return algorithm(name)
     if name in TABULAR_AGENTS:
         return TABULAR_AGENTS[name]
     if name in POLICY_GRADIENT_AGENTS:

@@ -31,6 +31,7 @@ from rl_kit.evaluation import run_episodes
 from rl_kit.logs import RunLogger
 from rl_kit.loop import LoopResult, run_loop
 from rl_kit.stats import summarize
+from rl_kit.tuned import TunedEntry, tuned_hyperparameters
 
 EVAL_SEED = 1_000_000  # evaluation episodes are seeded apart from training ones
 
@@ -83,7 +84,7 @@ def train(
     *,
     steps: int,
     seed: int = 0,
-    num_envs: int = 1,
+    num_envs: int | None = None,
     hyperparameters: dict[str, Any] | None = None,
     out: str | Path | None = None,
     env_kwargs: dict[str, Any] | None = None,
@@ -93,16 +94,17 @@ def train(
     tensorboard: bool = True,
     callback=None,
     callback_every: int = 1000,
+    tuned: bool = True,
 ) -> Run:
     """Train agent `agent` on env `env` for `steps` env steps and save it in a run directory.
 
     Args:
         env: a registered env id (``"rl_kit/FrozenLake4x4-v0"``, ``"Taxi-v4"``, ...).
-        agent: an agent name (``"q_learning"``, see ``rl-kit list``).
+        agent: an agent name (``"q_learning"``, ``"ppo"``, ``"sb3_ppo"``; see ``rl-kit list``).
         steps: env steps in total, over all `num_envs` envs.
         seed: seeds the envs' first reset and the agent's generator.
-        num_envs: envs stepped together (the env's native vector version where it has one).
-        hyperparameters: overrides of the agent's defaults, by name.
+        num_envs: envs stepped together (default: the tuned entry's, else 1).
+        hyperparameters: values that override the tuned entry and the agent's defaults.
         out: the run directory (default ``runs/<env>/<agent>/seed<seed>-<time>``).
         env_kwargs: keyword arguments for the env (``{"map": ...}``, ``{"slip": 0.2}``).
         eval_every: env steps between greedy evaluations (default: steps / 10; 0: never).
@@ -110,6 +112,7 @@ def train(
         progress: show a progress bar.
         tensorboard: also write TensorBoard events.
         callback: ``callback(step, agent) -> bool`` every `callback_every` steps; True stops.
+        tuned: start from ``rl_kit/hyperparams/<agent>.yml``'s entry for `env` (where it has one).
     Returns:
         the :class:`Run`, with its directory and trained agent.
     Ctrl-C stops training early; the agent learned so far is saved all the same.
@@ -117,17 +120,29 @@ def train(
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     registry.check_env_id(env)
-    cls = registry.agent_class(agent)
-    envs = registry.make_vector_env(env, num_envs, env_kwargs)
+    sb3 = agent.startswith("sb3_")
+    cls = None if sb3 else registry.agent_class(agent)
+    entry = tuned_hyperparameters(agent, env) if tuned else TunedEntry(agent, env)
+    chosen = {**entry.hyperparameters, **(hyperparameters or {})}
+    num_envs = num_envs or entry.num_envs or 1
     eval_env = registry.make_env(env, env_kwargs)
-    learner = registry.make_agent(
-        agent,
-        envs.single_observation_space,
-        envs.single_action_space,
-        seed=seed,
-        hyperparameters=hyperparameters,
-        env=eval_env,
-    )
+    if sb3:
+        from rl_kit import baselines
+
+        learner = baselines.build(agent, env, num_envs, seed, chosen, env_kwargs, steps)
+        envs = learner.model.get_env()
+        class_name = f"{type(learner.model).__module__}.{type(learner.model).__qualname__}"
+    else:
+        envs = registry.make_vector_env(env, num_envs, env_kwargs)
+        learner = registry.make_agent(
+            agent,
+            envs.single_observation_space,
+            envs.single_action_space,
+            seed=seed,
+            hyperparameters=chosen,
+            env=eval_env,
+        )
+        class_name = f"{cls.__module__}.{cls.__qualname__}"
     directory = Path(out) if out is not None else default_run_directory(env, agent, seed)
     directory.mkdir(parents=True, exist_ok=True)
     eval_every = max(steps // 10, 1) if eval_every is None else eval_every
@@ -135,8 +150,10 @@ def train(
         "env": env,
         "env_kwargs": dict(env_kwargs or {}),
         "agent": agent,
-        "agent_class": f"{cls.__module__}.{cls.__qualname__}",
+        "agent_class": class_name,
         "hyperparameters": learner.hyperparameters.to_dict(),
+        "hyperparameters_file": entry.source,
+        "hyperparameters_overridden": sorted(hyperparameters or {}),
         "seed": seed,
         "steps": steps,
         "num_envs": num_envs,
@@ -156,31 +173,39 @@ def train(
             stats["success_rate"] = float(successes.mean())
         return stats
 
+    def save() -> None:
+        if sb3:
+            learner.save(directory, env, env_kwargs)
+        else:
+            save_agent(learner, directory, env_id=env, env_kwargs=env_kwargs)
+
     logger = RunLogger(directory, tensorboard=tensorboard)
+    loop_arguments = dict(
+        steps=steps,
+        logger=logger,
+        progress=progress,
+        eval_every=eval_every,
+        evaluate=evaluate,
+        callback=callback,
+        callback_every=callback_every,
+        description=f"{agent} on {env}",
+    )
     try:
-        result = run_loop(
-            learner,
-            envs,
-            steps=steps,
-            seed=seed,
-            logger=logger,
-            progress=progress,
-            log_every=max(min(1000, steps // 100), num_envs),
-            eval_every=eval_every,
-            evaluate=evaluate,
-            callback=callback,
-            callback_every=callback_every,
-            description=f"{agent} on {env}",
-        )
+        if sb3:
+            result = baselines.learn(learner, **loop_arguments)
+        else:
+            result = run_loop(
+                learner, envs, seed=seed, log_every=max(min(1000, steps // 100), num_envs), **loop_arguments
+            )
     except FloatingPointError as error:  # a NaN or inf loss: the agent holds its last good update
-        save_agent(learner, directory, env_id=env, env_kwargs=env_kwargs)
+        save()
         write_yaml(directory / "result.yaml", {"error": str(error), "interrupted": True})
         raise RLKitError(f"{error}. The last good agent is saved in {directory}") from None
     finally:
         logger.close()
         envs.close()
         eval_env.close()
-    save_agent(learner, directory, env_id=env, env_kwargs=env_kwargs)
+    save()
     write_yaml(
         directory / "result.yaml",
         {

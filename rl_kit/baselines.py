@@ -1,0 +1,251 @@
+"""stable-baselines3 agents through the same train, evaluate, watch and compare as ours.
+
+``sb3_ppo``, ``sb3_a2c``, ``sb3_dqn`` (and ``sb3_<name>`` for any algorithm stable-baselines3
+exports) train with SB3's own loop. :class:`LogBridge`, an SB3 callback, feeds that loop's
+episodes, metrics, evaluations, progress bar and stop requests into the same run directory
+and logs as :func:`rl_kit.loop.run_loop`, so a comparison follows one protocol for both.
+
+This module imports stable-baselines3 (and so torch): the workbench imports it only when an
+``sb3_`` agent is asked for. The trained model is saved in SB3's own format (``agent.zip``) with a small JSON description
+beside it (``agent.json``: agent name, env, hyperparameters), and loads with
+:func:`rl_kit.load_agent` as an object with the same ``act`` as ours.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from rl_kit.errors import RLKitError
+from rl_kit.loop import LoopResult
+
+PREFIX = "sb3_"
+MODEL_FILE, DESCRIPTION_FILE = "agent.zip", "agent.json"
+# Values given as schedules in our hyperparameter files, turned into SB3's callables.
+SCHEDULED = ("learning_rate", "clip_range", "clip_range_vf")
+# SB3 metric names -> ours, so dashboards and comparisons line up.
+METRIC_NAMES = {
+    "policy_gradient_loss": "policy_loss",
+    "value_loss": "value_loss",
+    "approx_kl": "approx_kl",
+    "clip_fraction": "clip_fraction",
+    "explained_variance": "explained_variance",
+    "learning_rate": "learning_rate",
+    "loss": "loss",
+    "clip_range": "clip_range",
+    "n_updates": "updates",
+    "std": "action_std",
+}
+
+
+def is_sb3(name: str) -> bool:
+    return name.startswith(PREFIX)
+
+
+def algorithm(name: str) -> type:
+    """The stable-baselines3 class for ``sb3_<name>`` (``sb3_ppo`` -> ``stable_baselines3.PPO``)."""
+    import stable_baselines3
+
+    wanted = name[len(PREFIX) :].lower()
+    classes = {n.lower(): getattr(stable_baselines3, n) for n in stable_baselines3.__all__ if n.isupper()}
+    if wanted not in classes:
+        from rl_kit.errors import unknown_name
+
+        raise unknown_name("agent", name, [PREFIX + n for n in classes])
+    return classes[wanted]
+
+
+class SB3Hyperparameters(dict):
+    """The keyword arguments given to the SB3 algorithm, as given (schedules as text)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self)
+
+
+class SB3Agent:
+    """An SB3 model seen through our agent interface: ``act`` (batch in, batch out)."""
+
+    def __init__(self, name: str, model, hyperparameters: dict[str, Any]):
+        self.name, self.model = name, model
+        self.hyperparameters = SB3Hyperparameters(hyperparameters)
+        self.observation_space, self.action_space = model.observation_space, model.action_space
+
+    def act(self, obs, *, explore: bool = True) -> np.ndarray:
+        actions, _ = self.model.predict(np.asarray(obs), deterministic=not explore)
+        return actions
+
+    def save(self, directory: Path, env_id: str, env_kwargs: dict | None) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.model.save(directory / MODEL_FILE)
+        description = {
+            "agent": self.name,
+            "env_id": env_id,
+            "env_kwargs": env_kwargs or {},
+            "hyperparameters": self.hyperparameters.to_dict(),
+        }
+        (directory / DESCRIPTION_FILE).write_text(json.dumps(description, indent=2), encoding="utf-8")
+        return directory / MODEL_FILE
+
+
+def sb3_arguments(hyperparameters: dict[str, Any], total_steps: int) -> dict[str, Any]:
+    """Our hyperparameter values as SB3 arguments: schedule text becomes a callable of SB3's
+    ``progress_remaining`` (1 at the start, 0 at the end) evaluated at the same env step."""
+    from agents.schedules import Schedule
+
+    arguments = {}
+    for key, value in hyperparameters.items():
+        if key in SCHEDULED and isinstance(value, str):
+            schedule = Schedule.parse(value)
+            arguments[key] = lambda remaining, s=schedule: s((1.0 - remaining) * total_steps)
+        else:
+            arguments[key] = value
+    return arguments
+
+
+def build(
+    name: str,
+    env_id: str,
+    num_envs: int,
+    seed: int,
+    hyperparameters: dict[str, Any],
+    env_kwargs: dict | None,
+    total_steps: int,
+) -> SB3Agent:
+    """An untrained SB3 agent on `num_envs` copies of the env (SB3's DummyVecEnv with Monitor)."""
+    from stable_baselines3.common.env_util import make_vec_env
+
+    cls = algorithm(name)
+    vec_env = make_vec_env(env_id, n_envs=num_envs, seed=seed, env_kwargs=env_kwargs)
+    arguments = {
+        "policy": "MlpPolicy",
+        "seed": seed,
+        "device": "cpu",
+        "verbose": 0,
+        **sb3_arguments(hyperparameters, total_steps),
+    }
+    try:
+        model = cls(env=vec_env, **arguments)
+    except (TypeError, ValueError, AssertionError) as error:
+        vec_env.close()
+        raise RLKitError(f"{name} cannot be built with these hyperparameters on {env_id}: {error}") from None
+    return SB3Agent(name, model, hyperparameters)
+
+
+def load(directory: Path) -> SB3Agent:
+    """A saved SB3 agent from its run directory (or ``agent.zip``)."""
+    directory = directory if directory.is_dir() else directory.parent
+    description_path = directory / DESCRIPTION_FILE
+    if not description_path.is_file():
+        raise RLKitError(f"{directory} has no {DESCRIPTION_FILE}: not an rl-kit SB3 agent")
+    description = json.loads(description_path.read_text(encoding="utf-8"))
+    cls = algorithm(description["agent"])
+    model = cls.load(directory / MODEL_FILE, device="cpu")
+    return SB3Agent(description["agent"], model, description.get("hyperparameters", {}))
+
+
+def description(directory: Path) -> dict[str, Any]:
+    directory = directory if directory.is_dir() else directory.parent
+    return json.loads((directory / DESCRIPTION_FILE).read_text(encoding="utf-8"))
+
+
+def learn(
+    agent: SB3Agent,
+    *,
+    steps: int,
+    logger,
+    progress: bool,
+    eval_every: int,
+    evaluate,
+    callback,
+    callback_every: int,
+    description: str,
+) -> LoopResult:
+    """Run SB3's ``learn`` with :class:`LogBridge`; Ctrl-C stops it cleanly like our loop."""
+    bridge = LogBridge(agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, description)
+    start = time.perf_counter()
+    interrupted = False
+    try:
+        agent.model.learn(total_timesteps=steps, callback=bridge)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bridge.close()
+    return LoopResult(
+        int(agent.model.num_timesteps), bridge.episodes, interrupted, time.perf_counter() - start, bridge.recent_return
+    )
+
+
+class LogBridge(BaseCallback):
+    def __init__(self, agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, description):
+        from tqdm.auto import tqdm
+
+        super().__init__(verbose=0)
+        self.agent, self.run_logger = agent, logger
+        self.eval_every, self.evaluate_fn = eval_every, evaluate
+        self.user_callback, self.callback_every = callback, callback_every
+        self.next_eval, self.next_callback = eval_every, callback_every
+        self.episodes = 0
+        self.recent: deque = deque(maxlen=100)
+        self.bar = tqdm(
+            total=steps,
+            unit="step",
+            unit_scale=True,
+            desc=description,
+            disable=not progress,
+            dynamic_ncols=True,
+            mininterval=0.5,
+        )
+
+    @property
+    def recent_return(self) -> float | None:
+        return float(np.mean(self.recent)) if self.recent else None
+
+    def _on_step(self) -> bool:
+        step = self.num_timesteps
+        for info in self.locals.get("infos", []):
+            episode = info.get("episode")  # added by SB3's Monitor when an episode ends
+            if episode is not None:
+                self.episodes += 1
+                self.recent.append(float(episode["r"]))
+                if self.run_logger is not None:
+                    self.run_logger.episode(step, self.episodes, float(episode["r"]), int(episode["l"]))
+        if step - self.bar.n >= 1000:
+            self.bar.update(step - self.bar.n)
+            if self.recent:
+                self.bar.set_postfix_str(f"return {np.mean(self.recent):.3g}", refresh=False)
+        if self.eval_every and step >= self.next_eval and self.evaluate_fn is not None:
+            self.next_eval += self.eval_every
+            stats = self.evaluate_fn()
+            if self.run_logger is not None:
+                self.run_logger.evaluation(step, stats)
+        if self.user_callback is not None and step >= self.next_callback:
+            self.next_callback += self.callback_every
+            if self.user_callback(step, self.agent):
+                return False
+        return True
+
+    def _on_rollout_end(self) -> None:
+        """SB3 keeps the metrics of its last update in its logger until it dumps them."""
+        values = self.model.logger.name_to_value
+        metrics = {}
+        for key, value in values.items():
+            group, _, name = key.partition("/")
+            if group == "train":
+                metrics[METRIC_NAMES.get(name, name)] = float(value)
+            if key == "train/entropy_loss":
+                metrics["entropy"] = -float(value)
+            if key == "rollout/exploration_rate":
+                metrics["epsilon"] = float(value)
+        metrics.pop("entropy_loss", None)
+        if metrics and self.run_logger is not None:
+            self.run_logger.metrics(self.num_timesteps, metrics, self.recent_return)
+
+    def close(self) -> None:
+        self.bar.update(self.num_timesteps - self.bar.n)
+        self.bar.close()

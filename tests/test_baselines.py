@@ -1,0 +1,160 @@
+"""stable-baselines3 agents through the same train, run directory, evaluate and watch."""
+
+import csv
+
+import numpy as np
+import pytest
+import yaml
+
+import rl_kit
+from rl_kit.baselines import SB3Agent, algorithm, sb3_arguments
+from rl_kit.errors import RLKitError
+from rl_kit.tuned import tuned_hyperparameters
+
+
+def header(path):
+    with open(path, newline="") as f:
+        return next(csv.reader(f))
+
+
+def test_sb3_and_ours_write_the_same_run_directory(tmp_path):
+    ours = rl_kit.train(
+        "CartPole-v1",
+        "ppo",
+        steps=3000,
+        seed=0,
+        out=tmp_path / "ours",
+        progress=False,
+        eval_every=1000,
+        eval_episodes=2,
+    )
+    theirs = rl_kit.train(
+        "CartPole-v1",
+        "sb3_ppo",
+        steps=3000,
+        seed=0,
+        out=tmp_path / "sb3",
+        progress=False,
+        eval_every=1000,
+        eval_episodes=2,
+    )
+    common = {"config.yaml", "episodes.csv", "train.csv", "eval.csv", "result.yaml", "tensorboard"}
+    assert common <= {p.name for p in ours.directory.iterdir()} and common <= {
+        p.name for p in theirs.directory.iterdir()
+    }
+    for name in ("episodes.csv", "eval.csv"):
+        assert header(ours.directory / name) == header(theirs.directory / name)
+    shared = {
+        "step",
+        "wall_time",
+        "learning_rate",
+        "entropy",
+        "policy_loss",
+        "value_loss",
+        "approx_kl",
+        "clip_fraction",
+        "explained_variance",
+    }
+    assert shared <= set(header(ours.directory / "train.csv")) and shared <= set(header(theirs.directory / "train.csv"))
+    assert theirs.result.episodes > 0 and theirs.result.steps >= 3000
+    config = yaml.safe_load((theirs.directory / "config.yaml").read_text())
+    assert config["hyperparameters_file"] == "sb3_ppo.yml#CartPole-v1" and config["hyperparameters"]["n_steps"] == 32
+
+
+def test_saved_sb3_agent_loads_evaluates_and_records(tmp_path):
+    run = rl_kit.train(
+        "rl_kit/Catch-v0", "sb3_a2c", steps=800, num_envs=2, out=tmp_path / "run", progress=False, eval_every=0
+    )
+    assert (run.directory / "agent.zip").is_file() and (run.directory / "agent.json").is_file()
+    loaded = rl_kit.load_agent(run.directory)
+    assert isinstance(loaded, SB3Agent)
+    obs = np.random.default_rng(0).random((5, 4)).astype(np.float32)
+    assert np.array_equal(loaded.act(obs, explore=False), run.agent.act(obs, explore=False))
+    assert rl_kit.evaluate(run.directory, episodes=3).env_id == "rl_kit/Catch-v0"
+    from rl_kit.watch import record
+
+    assert record(run.directory, tmp_path / "sb3.gif").is_file()
+
+
+def test_dqn_and_interrupt(tmp_path):
+    def stop(step, agent):
+        raise KeyboardInterrupt
+
+    run = rl_kit.train(
+        "rl_kit/Catch-v0",
+        "sb3_dqn",
+        steps=50_000,
+        out=tmp_path,
+        progress=False,
+        eval_every=0,
+        callback=stop,
+        callback_every=500,
+    )
+    assert run.result.interrupted and run.result.steps < 50_000 and (tmp_path / "agent.zip").is_file()
+
+
+def test_any_sb3_algorithm_by_name_and_unknown_names():
+    from stable_baselines3 import SAC
+
+    assert algorithm("sb3_sac") is SAC
+    with pytest.raises(RLKitError, match="unknown agent 'sb3_ppx'. Did you mean sb3_ppo"):
+        algorithm("sb3_ppx")
+    with pytest.raises(RLKitError, match="cannot be built"):
+        rl_kit.train("CartPole-v1", "sb3_ppo", steps=10, hyperparameters={"n_stepz": 3}, progress=False)
+
+
+def test_schedules_become_sb3_callables():
+    arguments = sb3_arguments({"learning_rate": "linear(0.001, 0.0, 1000)", "n_steps": 8}, total_steps=1000)
+    assert arguments["learning_rate"](1.0) == pytest.approx(0.001) and arguments["learning_rate"](0.0) == pytest.approx(
+        0.0
+    )
+    assert arguments["n_steps"] == 8
+
+
+@pytest.mark.parametrize("agent", ["q_learning", "sarsa", "expected_sarsa", "double_q_learning", "value_iteration"])
+def test_tuned_files_cover_every_tabular_env(agent):
+    for env_id in (
+        "rl_kit/GridWorld-v0",
+        "rl_kit/FrozenLake4x4-v0",
+        "rl_kit/FrozenLake8x8-v0",
+        "rl_kit/CliffWalking-v0",
+        "rl_kit/WindyGridworld-v0",
+        "rl_kit/FourRooms-v0",
+        "FrozenLake-v1",
+        "Taxi-v4",
+    ):
+        entry = tuned_hyperparameters(agent, env_id)
+        assert entry.file is not None and entry.num_envs >= 1, (agent, env_id)
+
+
+@pytest.mark.parametrize("agent", ["reinforce", "a2c", "ppo", "sb3_ppo", "sb3_a2c", "sb3_dqn"])
+def test_tuned_files_cover_every_control_env(agent):
+    import gymnasium as gym
+
+    for env_id in (
+        "rl_kit/Catch-v0",
+        "rl_kit/PointGoal-v0",
+        "rl_kit/Lander-v0",
+        "rl_kit/LanderContinuous-v0",
+        "CartPole-v1",
+        "Acrobot-v1",
+    ):
+        if agent == "sb3_dqn" and isinstance(gym.make(env_id).action_space, gym.spaces.Box):
+            continue  # DQN needs discrete actions
+        assert tuned_hyperparameters(agent, env_id).file is not None, (agent, env_id)
+
+
+def test_our_tuned_entries_build(tmp_path):
+    """Every entry of our agents' files is accepted by the agent it is for."""
+    import gymnasium as gym
+
+    from rl_kit import registry
+    from rl_kit.tuned import HYPERPARAMETER_DIRECTORY
+
+    for path in HYPERPARAMETER_DIRECTORY.glob("*.yml"):
+        if path.stem.startswith("sb3_"):
+            continue
+        for env_id, entry in yaml.safe_load(path.read_text()).items():
+            values = {k: v for k, v in entry.items() if k not in ("num_envs", "n_timesteps")}
+            env = gym.make(env_id)
+            registry.make_agent(path.stem, env.observation_space, env.action_space, hyperparameters=values, env=env)
