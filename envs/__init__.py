@@ -26,6 +26,19 @@ __all__ = [
 
 _GRID = dict(entry_point="envs.grid_world:GridWorldEnv", vector_entry_point="envs.grid_world_vector:GridWorldVectorEnv")
 
+# Reward thresholds ("solved"), as Gymnasium's specs carry them: used by comparisons.
+_THRESHOLDS = {
+    "rl_kit/GridWorld-v0": 1.0,
+    "rl_kit/FrozenLake4x4-v0": 0.70,
+    "rl_kit/FrozenLake8x8-v0": 0.85,
+    "rl_kit/CliffWalking-v0": -13.0,
+    "rl_kit/WindyGridworld-v0": -15.0,
+    "rl_kit/FourRooms-v0": 1.0,
+    "rl_kit/Catch-v0": 9.5,
+    "rl_kit/Lander-v0": 200.0,
+    "rl_kit/LanderContinuous-v0": 200.0,
+}
+
 # id -> (max_episode_steps, kwargs)
 _GRID_WORLDS = {
     "rl_kit/GridWorld-v0": (100, dict(map=grid_maps.GRID_WORLD)),
@@ -47,7 +60,7 @@ GRID_ENV_IDS = tuple(_GRID_WORLDS)
 
 for _id, (_max_steps, _kwargs) in _GRID_WORLDS.items():
     if _id not in registry:
-        register(id=_id, max_episode_steps=_max_steps, kwargs=_kwargs, **_GRID)
+        register(id=_id, max_episode_steps=_max_steps, kwargs=_kwargs, reward_threshold=_THRESHOLDS.get(_id), **_GRID)
 
 # Control envs: id -> (module, single class, vector class, max_episode_steps, kwargs)
 _CONTROL = {
@@ -65,4 +78,5 @@ for _id, (_module, _single, _vector, _max_steps, _kwargs) in _CONTROL.items():
             vector_entry_point=f"{_module}:{_vector}",
             max_episode_steps=_max_steps,
             kwargs=_kwargs,
+            reward_threshold=_THRESHOLDS.get(_id),
         )

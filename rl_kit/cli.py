@@ -5,6 +5,7 @@
     rl-kit evaluate PATH [--env ID] --episodes N --seed S [--json]
     rl-kit watch PATH [--env ID] [--episodes N] [--seed S] [--fps F] [--record FILE.gif|.mp4]
     rl-kit plot RUN... [--out FILE.png]
+    rl-kit compare --env ID --agents NAME... --seeds 5 --steps N [--out DIR] [--workers K]
     rl-kit bench [--quick]
     rl-kit quickstart [--out DIR]
 
@@ -99,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plot", help="plot learning curves of runs into a PNG")
     p.add_argument("runs", nargs="+", help="run directories")
     p.add_argument("--out", help="PNG file (default: learning_curve.png in the first run)")
+
+    p = sub.add_parser("compare", help="train agents over seeds in parallel and write a comparison report")
+    p.add_argument("--env", required=True, help="env id")
+    p.add_argument("--agents", required=True, nargs="+", help="agent names, ours and sb3_*")
+    p.add_argument("--seeds", type=positive_int, default=5)
+    p.add_argument("--steps", type=positive_int, required=True, help="env steps per run")
+    p.add_argument("--episodes", type=positive_int, default=100, help="evaluation episodes per run")
+    p.add_argument("--workers", type=positive_int, default=None, help="runs at once (default: one per core)")
+    p.add_argument("--out", help="report directory")
 
     p = sub.add_parser("bench", help="measure speed against reference implementations")
     p.add_argument("--quick", action="store_true", help="shorter measurements")
@@ -232,6 +242,22 @@ def cmd_plot(args) -> None:
     print(f"Wrote {plot_runs(args.runs, args.out)}")
 
 
+def cmd_compare(args) -> None:
+    from rl_kit.compare import compare
+
+    comparison = compare(
+        args.env,
+        args.agents,
+        seeds=args.seeds,
+        steps=args.steps,
+        out=args.out,
+        workers=args.workers,
+        episodes=args.episodes,
+    )
+    print(comparison.report.read_text(encoding="utf-8").split("![")[0].rstrip())
+    print(f"\nReport: {comparison.report}")
+
+
 def cmd_bench(args) -> None:
     from rl_kit.bench import run_benchmarks
 
@@ -250,6 +276,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "watch": cmd_watch,
     "plot": cmd_plot,
+    "compare": cmd_compare,
     "bench": cmd_bench,
     "quickstart": cmd_quickstart,
 }

@@ -90,3 +90,81 @@ def plot_runs(run_directories, output: str | Path | None = None, *, title: str |
     fig.savefig(output, dpi=110)
     plt.close(fig)
     return output
+
+
+def seed_curves(directories: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Evaluation curves of several seeds on a common grid: steps, wall times and means (seeds x points)."""
+    curves = [read_csv(Path(d) / "eval.csv") for d in directories]
+    curves = [c for c in curves if c]
+    if not curves:
+        return None
+    n = min(len(c["step"]) for c in curves)
+    steps = curves[0]["step"][:n]
+    return steps, np.array([c["wall_time"][:n] for c in curves]), np.array([c["mean"][:n] for c in curves])
+
+
+def plot_comparison(comparison) -> tuple[Path, Path]:
+    """``learning_curves.png`` (vs env steps and wall time, mean and 95% CI over seeds) and
+    ``final_returns.png`` (per-seed final returns with the mean and its interval)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rl_kit.stats import bootstrap_ci
+
+    agents = [row["agent"] for row in comparison.rows if row.get("seeds") and not row["agent"].startswith("optimal")]
+    fig, (by_steps, by_time) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    for i, name in enumerate(agents):
+        runs = [o.directory for o in comparison.outcomes if o.agent == name and not o.failed]
+        curves = seed_curves(runs)
+        if curves is None:
+            continue
+        steps, walls, means = curves
+        center = means.mean(axis=0)
+        band = (
+            np.array([bootstrap_ci(column) for column in means.T])
+            if len(runs) > 1
+            else np.stack([center, center], axis=1)
+        )
+        for ax, x in ((by_steps, steps), (by_time, walls.mean(axis=0))):
+            ax.plot(x, center, color=f"C{i}", label=f"{name} ({len(runs)} seeds)")
+            ax.fill_between(x, band[:, 0], band[:, 1], color=f"C{i}", alpha=0.2)
+    for row in comparison.rows:
+        if row["agent"].startswith("optimal"):
+            for ax in (by_steps, by_time):
+                ax.axhline(row["return_mean"], color="black", linestyle="--", linewidth=1, label=row["agent"])
+    by_steps.set(title=f"greedy evaluation on {comparison.env}", xlabel="env steps", ylabel="mean return")
+    by_time.set(title="against wall time", xlabel="seconds of training", ylabel="mean return")
+    for ax in (by_steps, by_time):
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    curves_path = comparison.directory / "learning_curves.png"
+    fig.savefig(curves_path, dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(max(4, 1.6 * len(agents) + 2), 4.5), constrained_layout=True)
+    for i, name in enumerate(agents):
+        finals = [float(np.mean(o.returns)) for o in comparison.outcomes if o.agent == name and not o.failed]
+        row = next(r for r in comparison.rows if r["agent"] == name)
+        ax.scatter(
+            np.full(len(finals), i) + np.linspace(-0.15, 0.15, len(finals)), finals, color=f"C{i}", alpha=0.7, zorder=3
+        )
+        if row.get("ci_low") is not None:
+            ax.errorbar(
+                i + 0.3,
+                row["return_mean"],
+                yerr=[[row["return_mean"] - row["ci_low"]], [row["ci_high"] - row["return_mean"]]],
+                fmt="D",
+                color="black",
+                capsize=5,
+                zorder=4,
+            )
+    ax.set_xticks(range(len(agents)), agents)
+    ax.set(title=f"final return per seed on {comparison.env} (◆ mean, 95% CI)", ylabel="mean greedy return")
+    ax.grid(alpha=0.3, axis="y")
+    finals_path = comparison.directory / "final_returns.png"
+    fig.savefig(finals_path, dpi=110)
+    plt.close(fig)
+    return curves_path, finals_path

@@ -1,0 +1,357 @@
+"""Compare agents on one env, on equal terms, with statistics a careful reviewer accepts.
+
+Every (agent, seed) pair trains in its own process (at most ``workers`` at once, by default
+one per core), with the same env, step budget and tuned-or-given hyperparameters, then is
+evaluated by one protocol: the same ``episodes`` greedy episodes, seeded alike for everyone.
+A run that fails is reported with its error; the others finish. The report directory holds:
+
+- ``report.md``: per agent, the final return (mean over seeds with a 95% bootstrap CI over
+  seeds), the IQM over all evaluation episodes, success rate, env steps and wall seconds to
+  the env's reward threshold (or "not reached"), env steps/s and peak memory; on tabular envs
+  a reference row for the optimal policy (value iteration on ``P``) under the same protocol;
+- ``learning_curves.png``: evaluation return against env steps and against wall time, mean
+  over seeds with a 95% CI band; ``final_returns.png``: per-seed points and the interval;
+- ``summary.csv``: the same numbers; ``runs/<agent>/seed<k>/``: every run directory.
+
+The same seeds reproduce the same numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_kit.errors import RLKitError
+from rl_kit.stats import bootstrap_ci, iqm
+
+PROTOCOL_SEED = 2_000_000  # the evaluation episodes every agent is judged on
+
+
+@dataclass
+class RunOutcome:
+    agent: str
+    seed: int
+    directory: str
+    returns: list[float] = field(default_factory=list)
+    successes: list[bool] | None = None
+    steps: int = 0
+    wall_time: float = 0.0
+    peak_mb: float = 0.0
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def run_one(
+    env: str,
+    agent: str,
+    seed: int,
+    steps: int,
+    directory: str,
+    hyperparameters: dict | None,
+    eval_every: int,
+    episodes: int,
+    env_kwargs: dict | None,
+) -> RunOutcome:
+    """Train and evaluate one (agent, seed) pair; in a worker process, errors are returned."""
+    import resource
+
+    try:
+        try:
+            import torch
+
+            torch.set_num_threads(1)  # one core per run: the pool is what uses the cores
+        except ImportError:
+            pass
+        from rl_kit.evaluation import run_episodes
+        from rl_kit.registry import make_env
+        from rl_kit.training import train
+
+        run = train(
+            env,
+            agent,
+            steps=steps,
+            seed=seed,
+            hyperparameters=hyperparameters,
+            out=directory,
+            env_kwargs=env_kwargs,
+            eval_every=eval_every,
+            progress=False,
+        )
+        single = make_env(env, env_kwargs)
+        returns, _, successes = run_episodes(run.agent, single, episodes, PROTOCOL_SEED)
+        single.close()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return RunOutcome(
+            agent,
+            seed,
+            directory,
+            returns.tolist(),
+            None if successes is None else successes.tolist(),
+            run.result.steps,
+            run.result.wall_time,
+            peak,
+        )
+    except Exception as error:  # reported in the comparison, not raised: the other runs go on
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return RunOutcome(agent, seed, directory, error=detail)
+
+
+@dataclass
+class Comparison:
+    env: str
+    directory: Path
+    outcomes: list[RunOutcome]
+    rows: list[dict[str, Any]]
+
+    @property
+    def report(self) -> Path:
+        return self.directory / "report.md"
+
+
+def compare(
+    env: str,
+    agents: list[str],
+    *,
+    seeds: int = 5,
+    steps: int,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    episodes: int = 100,
+    eval_every: int | None = None,
+    hyperparameters: dict[str, dict] | None = None,
+    env_kwargs: dict | None = None,
+    progress: bool = True,
+) -> Comparison:
+    """Train every agent with seeds 0..seeds-1 on `env` and write the report directory.
+
+    Args:
+        env: env id. agents: agent names (ours and ``sb3_*``). seeds: seeds per agent.
+        steps: env steps per run. out: report directory (default ``runs/compare/<env>-<time>``).
+        workers: runs at once (default: the number of cores). episodes: evaluation episodes.
+        eval_every: steps between the evaluations that draw the learning curves (default steps/10).
+        hyperparameters: per agent name, values overriding the tuned files.
+    """
+    from tqdm.auto import tqdm
+
+    from rl_kit import registry
+
+    registry.check_env_id(env)
+    for name in agents:
+        registry.agent_class(name)  # unknown names fail now, with suggestions, not in a worker
+    if seeds < 1 or steps < 1:
+        raise RLKitError(f"seeds and steps must be at least 1, got {seeds} and {steps}")
+    directory = (
+        Path(out) if out else Path("runs") / "compare" / f"{env.replace('/', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    eval_every = eval_every or max(steps // 10, 1)
+    jobs = [(a, s) for a in agents for s in range(seeds)]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    outcomes: list[RunOutcome] = []
+    bar = tqdm(total=len(jobs), unit="run", desc=f"compare on {env}", disable=not progress, dynamic_ncols=True)
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: torch and fork do not mix
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
+        futures = {
+            pool.submit(
+                run_one,
+                env,
+                a,
+                s,
+                steps,
+                str(directory / "runs" / a / f"seed{s}"),
+                (hyperparameters or {}).get(a),
+                eval_every,
+                episodes,
+                env_kwargs,
+            ): (a, s)
+            for a, s in jobs
+        }
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            failed = sum(o.failed for o in outcomes)
+            bar.update(1)
+            bar.set_postfix_str(
+                f"done {len(outcomes) - failed}, running {min(workers, len(jobs) - len(outcomes))}, failed {failed}"
+            )
+            if outcome.failed:
+                tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
+    bar.close()
+    outcomes.sort(key=lambda o: (agents.index(o.agent), o.seed))
+    rows = summarize_outcomes(env, agents, outcomes, env_kwargs, episodes)
+    comparison = Comparison(env, directory, outcomes, rows)
+    write_report(comparison, command=_command(env, agents, seeds, steps, episodes))
+    return comparison
+
+
+def _command(env, agents, seeds, steps, episodes) -> str:
+    return (
+        f"rl-kit compare --env {env} --agents {' '.join(agents)} --seeds {seeds} --steps {steps} --episodes {episodes}"
+    )
+
+
+def reward_threshold(env: str) -> float | None:
+    import gymnasium as gym
+
+    return gym.spec(env).reward_threshold
+
+
+def steps_to_threshold(directory: str, threshold: float | None) -> tuple[float, float] | None:
+    """(env steps, wall seconds) of the first evaluation whose mean reached the threshold."""
+    from rl_kit.plots import read_csv
+
+    if threshold is None:
+        return None
+    evaluations = read_csv(Path(directory) / "eval.csv")
+    if not evaluations:
+        return None
+    reached = np.flatnonzero(evaluations["mean"] >= threshold)
+    return (
+        (float(evaluations["step"][reached[0]]), float(evaluations["wall_time"][reached[0]])) if reached.size else None
+    )
+
+
+def summarize_outcomes(
+    env: str, agents: list[str], outcomes: list[RunOutcome], env_kwargs, episodes: int
+) -> list[dict[str, Any]]:
+    threshold = reward_threshold(env)
+    rows = []
+    for name in agents:
+        done = [o for o in outcomes if o.agent == name and not o.failed]
+        failed = [o for o in outcomes if o.agent == name and o.failed]
+        row: dict[str, Any] = {"agent": name, "seeds": len(done), "failed": len(failed)}
+        if done:
+            seed_means = np.array([np.mean(o.returns) for o in done])
+            low, high = bootstrap_ci(seed_means)
+            reached = [steps_to_threshold(o.directory, threshold) for o in done]
+            hits = [r for r in reached if r is not None]
+            row.update(
+                {
+                    "return_mean": float(seed_means.mean()),
+                    "ci_low": low,
+                    "ci_high": high,
+                    "iqm": iqm(np.concatenate([o.returns for o in done])),
+                    "success_rate": float(np.mean([np.mean(o.successes) for o in done]))
+                    if done[0].successes is not None
+                    else None,
+                    "threshold_reached": f"{len(hits)}/{len(done)}" if threshold is not None else None,
+                    "steps_to_threshold": float(np.median([h[0] for h in hits])) if hits else None,
+                    "seconds_to_threshold": float(np.median([h[1] for h in hits])) if hits else None,
+                    "steps_per_second": float(np.mean([o.steps / o.wall_time for o in done])),
+                    "peak_mb": float(np.mean([o.peak_mb for o in done])),
+                }
+            )
+        rows.append(row)
+    reference = optimal_reference(env, env_kwargs, episodes)
+    if reference is not None:
+        rows.append(reference)
+    return rows
+
+
+def optimal_reference(env: str, env_kwargs, episodes: int) -> dict[str, Any] | None:
+    """On envs that publish P: the optimal policy (value iteration) under the same protocol."""
+    from agents import ValueIteration
+    from rl_kit.evaluation import run_episodes
+    from rl_kit.registry import make_env
+
+    single = make_env(env, env_kwargs)
+    try:
+        P = getattr(single.unwrapped, "P", None)
+        if P is None:
+            return None
+        planner = ValueIteration(single.observation_space, single.action_space, gamma=0.99)
+        planner.plan(P)
+        returns, _, successes = run_episodes(planner, single, episodes, PROTOCOL_SEED)
+    finally:
+        single.close()
+    return {
+        "agent": "optimal (value iteration on P)",
+        "seeds": 1,
+        "failed": 0,
+        "return_mean": float(returns.mean()),
+        "ci_low": None,
+        "ci_high": None,
+        "iqm": iqm(returns),
+        "success_rate": None if successes is None else float(successes.mean()),
+    }
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
+
+
+def write_report(comparison: Comparison, command: str) -> None:
+    from rl_kit.plots import plot_comparison
+
+    directory, rows = comparison.directory, comparison.rows
+    columns = [
+        "agent",
+        "seeds",
+        "failed",
+        "return_mean",
+        "ci_low",
+        "ci_high",
+        "iqm",
+        "success_rate",
+        "threshold_reached",
+        "steps_to_threshold",
+        "seconds_to_threshold",
+        "steps_per_second",
+        "peak_mb",
+    ]
+    with open(directory / "summary.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: row.get(k) for k in columns})
+    plot_comparison(comparison)
+    threshold = reward_threshold(comparison.env)
+    lines = [
+        f"# Comparison on {comparison.env}",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Final return: greedy evaluation over the same {len(comparison.outcomes[0].returns) if comparison.outcomes and not comparison.outcomes[0].failed else '?'} "
+        "episodes for every run; mean over seeds with a 95% bootstrap CI over seeds; IQM over all episodes of all seeds. "
+        f"Threshold: the env's reward threshold ({_fmt(threshold, 2)}), reached by the periodic evaluations (median over the seeds that reached it).",
+        "",
+        "| agent | seeds | final return (95% CI) | IQM | success | reached threshold | env steps to threshold | seconds to threshold | env steps/s | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        interval = (
+            f" [{_fmt(row.get('ci_low'), 2)}, {_fmt(row.get('ci_high'), 2)}]" if row.get("ci_low") is not None else ""
+        )
+        seeds = f"{row['seeds']}" + (f" ({row['failed']} failed)" if row.get("failed") else "")
+        success = _fmt(100 * row["success_rate"], 0) + "%" if row.get("success_rate") is not None else "–"
+        to_steps = _fmt(row.get("steps_to_threshold"), 0) if row.get("threshold_reached") else "–"
+        if (row.get("threshold_reached") or "").startswith("0/"):
+            to_steps = "not reached"
+        lines.append(
+            f"| {row['agent']} | {seeds} | {_fmt(row.get('return_mean'), 2)}{interval} | {_fmt(row.get('iqm'), 2)} | {success} | "
+            f"{row.get('threshold_reached') or '–'} | {to_steps} | {_fmt(row.get('seconds_to_threshold'), 1)} | "
+            f"{_fmt(row.get('steps_per_second'), 0)} | {_fmt(row.get('peak_mb'), 0)} |"
+        )
+    failures = [o for o in comparison.outcomes if o.failed]
+    if failures:
+        lines += ["", "## Failed runs", ""] + [f"- {o.agent} seed {o.seed}: `{o.error}`" for o in failures]
+    lines += ["", "![learning curves](learning_curves.png)", "", "![final returns](final_returns.png)", ""]
+    (directory / "report.md").write_text("\n".join(lines), encoding="utf-8")
