@@ -119,6 +119,20 @@ class BatchedEnv(gym.Env):
             self._renderer = None
 
 
+def read_reset_mask(options: dict[str, Any] | None, num_envs: int) -> np.ndarray:
+    """The sub-envs a vector reset applies to: ``options["reset_mask"]`` (Gymnasium's
+    convention), or all; any other option is an error that names it."""
+    options = dict(options or {})
+    mask = options.pop("reset_mask", None)
+    if options:
+        raise ValueError(f"unknown reset options {sorted(options)}: only 'reset_mask' is accepted")
+    if mask is None:
+        return np.ones(num_envs, dtype=bool)
+    if np.shape(mask) != (num_envs,) or np.asarray(mask).dtype != np.bool_:
+        raise ValueError(f"options['reset_mask'] must be a bool array of shape ({num_envs},)")
+    return np.asarray(mask)
+
+
 class BatchedVectorEnv(VectorEnv):
     """``num_envs`` envs from a :class:`Dynamics`, stepped together (``SAME_STEP`` autoreset).
 
@@ -153,11 +167,7 @@ class BatchedVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        if options:
-            raise ValueError(f"unknown reset options {sorted(options)}: only 'reset_mask' is accepted")
-        mask = np.ones(self.num_envs, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        mask = read_reset_mask(options, self.num_envs)
         self.states[mask] = self.dynamics.initial_states(int(mask.sum()), self.np_random)
         self.elapsed[mask] = 0
         return self.dynamics.observe(self.states), {}

@@ -22,6 +22,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from envs.batched import read_reset_mask
 from envs.grid_maps import GRID_WORLD
 from envs.grid_model import GridModel
 
@@ -73,14 +74,7 @@ class GridWorldVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        options = dict(options or {})
-        mask = options.pop("reset_mask", None)
-        if options:
-            raise ValueError(f"unknown reset options {sorted(options)}: GridWorld takes only 'reset_mask'")
-        if mask is None:
-            mask = np.ones(self.num_envs, dtype=bool)
-        elif np.shape(mask) != (self.num_envs,) or np.asarray(mask).dtype != np.bool_:
-            raise ValueError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},)")
+        mask = read_reset_mask(options, self.num_envs)
         self._states[mask] = self.model.start_from_uniform(self.np_random.random(int(mask.sum())))
         self._elapsed[mask] = 0
         return self._states.copy(), {}

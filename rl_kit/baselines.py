@@ -23,7 +23,7 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from rl_kit.errors import RLKitError
-from rl_kit.loop import LoopResult
+from rl_kit.loop import LoopResult, progress_bar
 
 PREFIX = "sb3_"
 MODEL_FILE, DESCRIPTION_FILE = "agent.zip", "agent.json"
@@ -183,8 +183,6 @@ def learn(
 
 class LogBridge(BaseCallback):
     def __init__(self, agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, description):
-        from tqdm.auto import tqdm
-
         super().__init__(verbose=0)
         self.agent, self.run_logger = agent, logger
         self.eval_every, self.evaluate_fn = eval_every, evaluate
@@ -192,15 +190,7 @@ class LogBridge(BaseCallback):
         self.next_eval, self.next_callback = eval_every, callback_every
         self.episodes = 0
         self.recent: deque = deque(maxlen=100)
-        self.bar = tqdm(
-            total=steps,
-            unit="step",
-            unit_scale=True,
-            desc=description,
-            disable=not progress,
-            dynamic_ncols=True,
-            mininterval=0.5,
-        )
+        self.bar = progress_bar(steps, description, progress)
 
     @property
     def recent_return(self) -> float | None:

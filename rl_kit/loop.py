@@ -36,6 +36,21 @@ class LoopResult:
     recent_return: float | None
 
 
+def progress_bar(steps: int, description: str, shown: bool):
+    """The training progress bar: env steps, steps/s, and (set by the caller) the recent return."""
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=steps,
+        unit="step",
+        unit_scale=True,
+        desc=description,
+        disable=not shown,
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )
+
+
 def final_observations(next_obs: np.ndarray, done: np.ndarray, infos: dict) -> np.ndarray:
     """`next_obs` with each finished sub-env's true last observation in place of its reset one."""
     fixed = next_obs.copy()
@@ -74,7 +89,6 @@ def run_loop(
     Ctrl-C stops the loop cleanly; the result says it was interrupted.
     """
     from gymnasium.vector import AutoresetMode
-    from tqdm.auto import tqdm
 
     next_step_reset = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.NEXT_STEP
     resetting = np.zeros(envs.num_envs, dtype=bool)  # NEXT_STEP: sub-envs whose next step is a reset
@@ -89,15 +103,7 @@ def run_loop(
     next_log, next_eval, next_callback = log_every, eval_every, callback_every
     interrupted = False
     start = time.perf_counter()
-    bar = tqdm(
-        total=steps,
-        unit="step",
-        unit_scale=True,
-        desc=description,
-        disable=not progress,
-        dynamic_ncols=True,
-        mininterval=0.5,
-    )
+    bar = progress_bar(steps, description, progress)
     try:
         while step < steps:
             actions = agent.act(obs)

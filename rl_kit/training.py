@@ -27,10 +27,9 @@ import yaml
 from rl_kit import registry
 from rl_kit.checkpoint import AGENT_FILE, save_agent
 from rl_kit.errors import RLKitError
-from rl_kit.evaluation import run_episodes
+from rl_kit.evaluation import EvaluationResult, run_episodes
 from rl_kit.logs import RunLogger
 from rl_kit.loop import LoopResult, run_loop
-from rl_kit.stats import summarize
 from rl_kit.tuned import TunedEntry, tuned_hyperparameters
 
 EVAL_SEED = 1_000_000  # evaluation episodes are seeded apart from training ones
@@ -166,12 +165,7 @@ def train(
     write_yaml(directory / "config.yaml", config)
 
     def evaluate() -> dict[str, float]:
-        returns, lengths, successes = run_episodes(learner, eval_env, eval_episodes, EVAL_SEED)
-        stats = summarize(returns)
-        stats["mean_length"] = float(lengths.mean())
-        if successes is not None:
-            stats["success_rate"] = float(successes.mean())
-        return stats
+        return EvaluationResult(env, *run_episodes(learner, eval_env, eval_episodes, EVAL_SEED)).stats
 
     def save() -> None:
         if sb3:
