@@ -131,9 +131,8 @@ def cmd_list(args) -> None:
     for env_id in (*GRID_ENV_IDS, *CONTROL_ENV_IDS):
         spec = gym.spec(env_id)
         env = gym.make(env_id)
-        print(
-            f"  {env_id:28} obs {env.observation_space}  actions {env.action_space}  max_episode_steps={spec.max_episode_steps}"
-        )
+        spaces = f"obs {short_space(env.observation_space)}, actions {short_space(env.action_space)}"
+        print(f"  {env_id:28} {spaces:44} max_episode_steps={spec.max_episode_steps}")
         env.close()
     print(
         "Gymnasium envs they are tested on too: FrozenLake-v1, Taxi-v4 (tabular); CartPole-v1, Acrobot-v1 (policy gradient)"
@@ -149,6 +148,13 @@ def cmd_list(args) -> None:
         defaults = cls.Hyperparameters().to_dict()
         summary = ", ".join(f"{k}={v}" for k, v in defaults.items())
         print(f"  {name:20} {summary}")
+
+
+def short_space(space) -> str:
+    """A space in a few characters: Discrete(4), Box(8,)."""
+    import gymnasium as gym
+
+    return f"Box{space.shape}" if isinstance(space, gym.spaces.Box) else str(space)
 
 
 def parse_yaml_values(pairs) -> dict:
