@@ -184,10 +184,9 @@ def compare(
             outcome = future.result()
             outcomes.append(outcome)
             failed = sum(o.failed for o in outcomes)
+            running = min(workers, len(jobs) - len(outcomes))
+            bar.set_postfix_str(f"done {len(outcomes) - failed}, running {running}, failed {failed}", refresh=False)
             bar.update(1)
-            bar.set_postfix_str(
-                f"done {len(outcomes) - failed}, running {min(workers, len(jobs) - len(outcomes))}, failed {failed}"
-            )
             if outcome.failed:
                 tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
     bar.close()
