@@ -6,6 +6,7 @@
 """
 
 from rl_kit.checkpoint import load_agent, save_agent
+from rl_kit.compare import Comparison, compare
 from rl_kit.errors import AgentFileError, RLKitError
 from rl_kit.evaluation import EvaluationResult, evaluate
 from rl_kit.optimum import TabularReference
@@ -13,6 +14,8 @@ from rl_kit.training import Run, train
 
 __all__ = [
     "AgentFileError",
+    "Comparison",
+    "compare",
     "EvaluationResult",
     "RLKitError",
     "Run",
