@@ -21,6 +21,7 @@ BALL_X, BALL_Y, PADDLE_X, BALLS_LEFT, CAUGHT = range(5)
 class CatchDynamics(Dynamics):
     """Args: columns, rows of the board; n_balls per episode."""
 
+    feature_names = ("ball_x", "ball_y", "paddle_x", "balls_left")
     title = "rl-kit Catch"
 
     def __init__(self, columns: int = 5, rows: int = 10, n_balls: int = 10):

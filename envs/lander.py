@@ -38,6 +38,7 @@ MAX_TOUCHDOWN_SPEED, MAX_TOUCHDOWN_ANGLE = 0.6, 0.6
 class LanderDynamics(Dynamics):
     """Args: continuous (Box(2) actions instead of Discrete(4))."""
 
+    feature_names = ("x", "y", "vx", "vy", "angle", "angular_velocity", "left_leg", "right_leg")
     title = "rl-kit Lander"
     size = (600, 420)
 

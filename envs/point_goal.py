@@ -22,6 +22,7 @@ DT, ACCELERATION, MAX_SPEED = 0.1, 2.0, 3.0
 class PointGoalDynamics(Dynamics):
     """Args: goal_radius (success distance), damping (velocity kept per step)."""
 
+    feature_names = ("x", "y", "vx", "vy", "goal_dx", "goal_dy")
     title = "rl-kit PointGoal"
     size = (400, 400)
 

@@ -6,6 +6,7 @@
     rl-kit watch PATH [--env ID] [--episodes N] [--seed S] [--fps F] [--record FILE.gif|.mp4]
     rl-kit plot RUN... [--out FILE.png]
     rl-kit compare --env ID --agents NAME... --seeds 5 --steps N [--out DIR] [--workers K]
+    rl-kit diagnose RUN | rl-kit explain RUN | rl-kit record RUN FILE.gif|.mp4 [--episodes N]
     rl-kit bench [--quick]
     rl-kit quickstart [--out DIR]
 
@@ -97,9 +98,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=None, help="frames per second (default: the env's)")
     p.add_argument("--record", metavar="FILE", help="write a .gif or .mp4 instead of opening a window")
 
-    p = sub.add_parser("plot", help="plot learning curves of runs into a PNG")
+    p = sub.add_parser("plot", help="one run: a dashboard of return and diagnostics; several: their learning curves")
     p.add_argument("runs", nargs="+", help="run directories")
-    p.add_argument("--out", help="PNG file (default: learning_curve.png in the first run)")
+    p.add_argument("--out", help="PNG file (default: dashboard.png, or learning_curve.png in the first run)")
+
+    p = sub.add_parser("diagnose", help="read a run's logs and report what went wrong, with suggestions")
+    p.add_argument("run", help="a run directory")
+
+    p = sub.add_parser("record", help="record greedy episodes of a saved agent with the heads-up display")
+    p.add_argument("run", help="a run directory or saved agent file")
+    p.add_argument("output", help="a .gif or .mp4 file")
+    p.add_argument("--episodes", type=positive_int, default=1)
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--env", help="env id (default: the one it was trained on)")
+
+    p = sub.add_parser("explain", help="show what an agent believes: values and policy, or what drives its choices")
+    p.add_argument("run", help="a run directory or saved agent file")
+    p.add_argument("--out", help="PNG file (default: explain.png in the run directory)")
+    p.add_argument(
+        "--episodes", type=positive_int, default=5, help="episodes whose states are explained (policy agents)"
+    )
 
     p = sub.add_parser("compare", help="train agents over seeds in parallel and write a comparison report")
     p.add_argument("--env", required=True, help="env id")
@@ -243,9 +261,33 @@ def cmd_watch(args) -> None:
 
 
 def cmd_plot(args) -> None:
-    from rl_kit.plots import plot_runs
+    from rl_kit.plots import plot_dashboard, plot_runs
 
-    print(f"Wrote {plot_runs(args.runs, args.out)}")
+    path = plot_dashboard(args.runs[0], args.out) if len(args.runs) == 1 else plot_runs(args.runs, args.out)
+    print(f"Wrote {path}")
+
+
+def cmd_diagnose(args) -> None:
+    from rl_kit.diagnose import diagnose
+
+    findings = diagnose(args.run)
+    if not findings:
+        print(f"{args.run}: no problem found in the logs")
+    for finding in findings:
+        print(finding)
+
+
+def cmd_record(args) -> None:
+    from rl_kit.watch import record
+
+    print(f"Recorded to {record(args.run, args.output, env_id=args.env, episodes=args.episodes, seed=args.seed)}")
+
+
+def cmd_explain(args) -> None:
+    from rl_kit.explain import explain
+
+    for path in explain(args.run, args.out, episodes=args.episodes):
+        print(f"Wrote {path}")
 
 
 def cmd_compare(args) -> None:
@@ -283,6 +325,9 @@ COMMANDS = {
     "watch": cmd_watch,
     "plot": cmd_plot,
     "compare": cmd_compare,
+    "diagnose": cmd_diagnose,
+    "record": cmd_record,
+    "explain": cmd_explain,
     "bench": cmd_bench,
     "quickstart": cmd_quickstart,
 }

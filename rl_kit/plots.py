@@ -168,3 +168,45 @@ def plot_comparison(comparison) -> tuple[Path, Path]:
     fig.savefig(finals_path, dpi=110)
     plt.close(fig)
     return curves_path, finals_path
+
+
+def plot_dashboard(run_directory: str | Path, output: str | Path | None = None) -> Path:
+    """One PNG with the return curve and every training diagnostic the agent logged
+    (entropy, approximate KL, clip fraction, explained variance, gradient norm, value loss,
+    TD error, epsilon, learning rate, ...), each against env steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory = Path(run_directory)
+    episodes, train, evaluations = (read_csv(directory / f) for f in ("episodes.csv", "train.csv", "eval.csv"))
+    if not episodes and not train:
+        raise RLKitError(f"{directory} is not a run directory (no episodes.csv or train.csv)")
+    metrics = [k for k in train if k not in ("step", "wall_time") and np.isfinite(train[k]).any()]
+    panels = 1 + len(metrics)
+    columns = min(3, panels)
+    rows = (panels + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 3.2 * rows), constrained_layout=True, squeeze=False)
+    axes = axes.ravel()
+    ax = axes[0]
+    if episodes:
+        window = max(1, min(100, len(episodes["return"]) // 20))
+        ax.plot(episodes["step"], smooth(episodes["return"], window), label=f"training ({window}-episode mean)")
+    if evaluations:
+        ax.fill_between(evaluations["step"], evaluations["ci_low"], evaluations["ci_high"], alpha=0.2, color="C1")
+        ax.plot(evaluations["step"], evaluations["mean"], "o-", color="C1", label="greedy evaluation (95% CI)")
+    ax.set(title="return", xlabel="env steps")
+    ax.legend(fontsize=7)
+    for ax, name in zip(axes[1:], metrics, strict=False):
+        ax.plot(train["step"], train[name], color="C2", linewidth=1)
+        ax.set(title=name.replace("_", " "), xlabel="env steps")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    for ax in axes[panels:]:
+        ax.set_visible(False)
+    fig.suptitle(run_label(directory))
+    output = Path(output) if output else directory / "dashboard.png"
+    fig.savefig(output, dpi=100)
+    plt.close(fig)
+    return output

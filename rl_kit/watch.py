@@ -71,7 +71,8 @@ def play(agent, env, *, episodes: int | None, seed: int) -> Iterator[Frame]:
             total += float(reward)
             step += 1
             done = terminated or truncated
-            yield Frame(env.render(), episode + 1, step, total, "" if done else describe(agent, obs))
+            detail = describe(agent, obs)
+            yield Frame(env.render(), episode + 1, step, total, "episode over" if done and detail else detail)
         episode += 1
 
 

@@ -1,0 +1,256 @@
+"""Read a run's logs and say what went wrong, with the evidence and what to try.
+
+Each check looks at the logs a run directory already has (``episodes.csv``, ``train.csv``,
+``eval.csv``, ``config.yaml``) and returns a :class:`Finding` only when its symptom shows:
+
+- the return stays flat far below the env's reward threshold;
+- the policy's entropy collapsed before the return rose;
+- explained variance stays below 0 (the value function is not learning);
+- approximate KL spikes, or the clip fraction is high;
+- the gradient norm explodes;
+- (almost) every episode is truncated by the time limit;
+- rewards are large in scale;
+- exploration (epsilon) ended before the return rose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from rl_kit.errors import RLKitError
+from rl_kit.plots import read_csv
+
+
+@dataclass
+class Finding:
+    name: str
+    evidence: str
+    suggestion: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.evidence}\n  try: {self.suggestion}"
+
+
+@dataclass
+class RunLogs:
+    directory: Path
+    config: dict
+    episodes: dict[str, np.ndarray]
+    train: dict[str, np.ndarray]
+    evaluations: dict[str, np.ndarray]
+
+    @classmethod
+    def read(cls, directory: str | Path) -> RunLogs:
+        directory = Path(directory)
+        if not (directory / "config.yaml").is_file():
+            raise RLKitError(f"{directory} is not a run directory (no config.yaml)")
+        config = yaml.safe_load((directory / "config.yaml").read_text(encoding="utf-8")) or {}
+        return cls(
+            directory,
+            config,
+            read_csv(directory / "episodes.csv"),
+            read_csv(directory / "train.csv"),
+            read_csv(directory / "eval.csv"),
+        )
+
+    def spec_value(self, name: str):
+        import gymnasium as gym
+
+        import envs  # noqa: F401  (our ids)
+
+        try:
+            return getattr(gym.spec(self.config.get("env", "")), name)
+        except Exception:
+            return None
+
+    @property
+    def threshold(self) -> float | None:
+        return self.config.get("reward_threshold", self.spec_value("reward_threshold"))
+
+    @property
+    def max_episode_steps(self) -> int | None:
+        return self.spec_value("max_episode_steps")
+
+
+def _fraction(values: np.ndarray, start: float = 0.0, end: float = 1.0) -> np.ndarray:
+    n = len(values)
+    return values[int(start * n) : max(int(end * n), int(start * n) + 1)]
+
+
+def flat_return(logs: RunLogs) -> Finding | None:
+    # Greedy evaluations say what the agent has learned; exploring episodes understate it.
+    evaluated = logs.evaluations.get("mean") is not None and len(logs.evaluations["mean"]) >= 5
+    log, column, what = (
+        (logs.evaluations, "mean", "greedy evaluations") if evaluated else (logs.episodes, "return", "episodes")
+    )
+    returns, threshold = log.get(column), logs.threshold
+    if returns is None or len(returns) < (5 if evaluated else 20) or threshold is None:
+        return None
+    first, last = _fraction(returns, 0, 0.2).mean(), _fraction(returns, 0.8, 1).mean()
+    gap = threshold - first
+    if last < threshold and gap > 0 and (last - first) < 0.1 * gap:
+        return Finding(
+            "return flat far below the threshold",
+            f"the return of {what} went from {first:.3g} (first 20%) to {last:.3g} (last 20%, up to step {int(log['step'][-1]):,}); "
+            f"the env's threshold is {threshold:.3g}",
+            "train longer, raise the learning rate, or check the hyperparameters against the tuned file (rl_kit/hyperparams)",
+        )
+    return None
+
+
+def entropy_collapse(logs: RunLogs) -> Finding | None:
+    entropy = logs.train.get("entropy")
+    returns = logs.episodes.get("return")
+    if entropy is None or len(entropy) < 5 or returns is None or len(returns) < 10:
+        return None
+    start = entropy[: max(1, len(entropy) // 10)].mean()
+    collapsed = np.flatnonzero(entropy < 0.1 * start) if start > 0 else np.array([])
+    if collapsed.size == 0:
+        return None
+    step = logs.train["step"][collapsed[0]]
+    first = _fraction(returns, 0, 0.2).mean()
+    so_far = returns[logs.episodes["step"] <= step]
+    before = _fraction(so_far, 0.8, 1).mean() if so_far.size else first  # the return when entropy collapsed
+    goal = max(_fraction(returns, 0.8, 1).mean(), logs.threshold if logs.threshold is not None else -np.inf)
+    if goal > first and (before - first) < 0.5 * (goal - first):
+        return Finding(
+            "entropy collapsed before the return rose",
+            f"policy entropy fell from {start:.3g} to {entropy[collapsed[0]]:.3g} by step {int(step):,}, "
+            f"while the return was still {before:.3g} (started at {first:.3g})",
+            "raise the entropy coefficient (ent_coef, e.g. 0.01) or lower the learning rate",
+        )
+    return None
+
+
+def value_not_learning(logs: RunLogs) -> Finding | None:
+    ev = logs.train.get("explained_variance")
+    if ev is None or len(ev) < 6:
+        return None
+    late = _fraction(ev, 0.5, 1)
+    late = late[np.isfinite(late)]
+    if late.size and np.mean(late < 0) > 0.5:
+        return Finding(
+            "the value function is not learning",
+            f"explained variance was below 0 in {100 * np.mean(late < 0):.0f}% of updates in the second half "
+            f"(median {np.median(late):.2f})",
+            "normalize rewards or observations, raise vf_coef, or lower the learning rate",
+        )
+    return None
+
+
+def unstable_updates(logs: RunLogs) -> Finding | None:
+    kl, clip = logs.train.get("approx_kl"), logs.train.get("clip_fraction")
+    evidence = []
+    if kl is not None and len(kl):
+        spikes = np.flatnonzero(kl > 0.05)
+        if spikes.size > 0.1 * len(kl):
+            evidence.append(
+                f"approximate KL above 0.05 in {spikes.size} of {len(kl)} updates (max {kl.max():.3g} at step {int(logs.train['step'][kl.argmax()]):,})"
+            )
+    if clip is not None and len(clip) and np.nanmean(clip) > 0.3:
+        evidence.append(f"mean clip fraction {np.nanmean(clip):.2f}")
+    if evidence:
+        return Finding(
+            "policy updates too large",
+            "; ".join(evidence),
+            "lower the learning rate or n_epochs, or set target_kl (e.g. 0.02)",
+        )
+    return None
+
+
+def exploding_gradients(logs: RunLogs) -> Finding | None:
+    norm = logs.train.get("grad_norm")
+    if norm is None or len(norm) < 6:
+        return None
+    early = np.median(norm[: max(3, len(norm) // 5)])
+    worst = int(np.nanargmax(norm))
+    if early > 0 and norm[worst] > 50 * early:
+        return Finding(
+            "gradient norm exploding",
+            f"gradient norm reached {norm[worst]:.3g} at step {int(logs.train['step'][worst]):,}, against {early:.3g} early on",
+            "lower the learning rate, keep max_grad_norm small (0.5), normalize observations and rewards",
+        )
+    return None
+
+
+def always_truncated(logs: RunLogs) -> Finding | None:
+    lengths, limit = logs.episodes.get("length"), logs.max_episode_steps
+    if lengths is None or len(lengths) < 10 or limit is None:
+        return None
+    share = np.mean(lengths >= limit)
+    if share >= 0.95:
+        returns = logs.episodes.get("return")
+        if logs.threshold is not None and returns is not None and _fraction(returns, 0.8, 1).mean() >= logs.threshold:
+            return None  # reaching the limit is the goal (CartPole)
+        return Finding(
+            "every episode is truncated",
+            f"{100 * share:.0f}% of {len(lengths)} episodes ran into the time limit of {limit} steps",
+            "the agent may be stuck (check with rl-kit watch), or the time limit is too short for the task",
+        )
+    return None
+
+
+def large_rewards(logs: RunLogs) -> Finding | None:
+    returns, lengths = logs.episodes.get("return"), logs.episodes.get("length")
+    value_loss = logs.train.get("value_loss")
+    if value_loss is None:
+        return None  # reward scale matters to networks; a Q table does not care
+    per_step = (
+        np.abs(returns) / np.maximum(lengths, 1)
+        if returns is not None and lengths is not None and len(returns)
+        else None
+    )
+    if per_step is not None and np.median(per_step) > 10:
+        evidence = f"median |return| per step is {np.median(per_step):.3g}"
+    elif value_loss is not None and len(value_loss) and np.nanmedian(value_loss) > 1000:
+        evidence = f"median value loss is {np.nanmedian(value_loss):.3g}"
+    else:
+        return None
+    return Finding(
+        "reward scale large",
+        evidence,
+        "scale or normalize rewards (e.g. divide by a constant) so returns are of order 1-100",
+    )
+
+
+def exploration_ended_early(logs: RunLogs) -> Finding | None:
+    epsilon, returns = logs.train.get("epsilon"), logs.episodes.get("return")
+    if epsilon is None or len(epsilon) < 5 or returns is None or len(returns) < 10:
+        return None
+    final = epsilon[-1]
+    if epsilon[0] - final < 1e-9:
+        return None
+    reached = np.flatnonzero(np.abs(epsilon - final) < 1e-9)[0]
+    step, total = logs.train["step"][reached], logs.train["step"][-1]
+    threshold = logs.threshold
+    late = _fraction(returns, 0.8, 1).mean()
+    if step < 0.2 * total and threshold is not None and late < threshold:
+        return Finding(
+            "exploration ended too early",
+            f"epsilon reached its final {final:.3g} at step {int(step):,} of {int(total):,}; the return is still {late:.3g} "
+            f"(threshold {threshold:.3g})",
+            "lengthen the epsilon schedule, e.g. epsilon=linear(1.0, 0.05, <half the steps>)",
+        )
+    return None
+
+
+CHECKS = (
+    flat_return,
+    entropy_collapse,
+    value_not_learning,
+    unstable_updates,
+    exploding_gradients,
+    always_truncated,
+    large_rewards,
+    exploration_ended_early,
+)
+
+
+def diagnose(run_directory: str | Path) -> list[Finding]:
+    """The findings of every check on one run directory (empty for a healthy run)."""
+    logs = RunLogs.read(run_directory)
+    return [finding for check in CHECKS if (finding := check(logs)) is not None]

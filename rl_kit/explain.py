@@ -1,0 +1,173 @@
+"""What an agent believes, drawn: ``rl-kit explain RUN``.
+
+- Tabular agents on our grid worlds: the learned state values as a heat map with the greedy
+  actions as arrows, beside the optimal values and policy from ``P`` (value iteration), and
+  their difference, in one PNG.
+- Policy-gradient agents: over the states visited in a few greedy episodes, the action
+  probabilities (or means), the value estimates, and which observation features drive the
+  choice, by two measures: gradient x input (|d log pi(a*|s) / d s_j * s_j|, averaged) and
+  permutation importance (how often the greedy action changes, or how far the mean moves,
+  when feature j is shuffled across the states). Features are named where the env names
+  them (``feature_names``). A PNG of charts and a CSV table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rl_kit import registry
+from rl_kit.checkpoint import load_agent, saved_env
+from rl_kit.errors import RLKitError
+
+
+def explain(run: str | Path, output: str | Path | None = None, *, episodes: int = 5, seed: int = 0) -> list[Path]:
+    """Write the explanation of a saved agent; returns the files written."""
+    agent = load_agent(run)
+    env_id, env_kwargs = saved_env(run)
+    if env_id is None:
+        raise RLKitError(f"{run} does not say which env it was trained on")
+    base = Path(run) if Path(run).is_dir() else Path(run).parent
+    output = Path(output) if output else base / "explain.png"
+    if hasattr(agent, "state_values"):
+        return [explain_tabular(agent, env_id, env_kwargs, output)]
+    if hasattr(agent, "policy_outputs"):
+        return explain_policy(agent, env_id, env_kwargs, output, episodes=episodes, seed=seed)
+    raise RLKitError(f"explain covers our tabular and policy-gradient agents, not {agent.name}")
+
+
+def explain_tabular(agent, env_id: str, env_kwargs: dict, output: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from agents import ValueIteration
+    from rl_kit.optimum import TabularReference
+
+    env = registry.make_env(env_id, env_kwargs, render_mode="rgb_array")
+    grid = env.unwrapped
+    if not hasattr(grid, "set_overlay") or not hasattr(grid, "P"):
+        env.close()
+        raise RLKitError(f"explain draws maps of rl-kit grid worlds; {env_id} has no map to draw on")
+    gamma = agent.hyperparameters.gamma
+    planner = ValueIteration(env.observation_space, env.action_space, gamma=gamma)
+    planner.plan(grid.P)
+    learned_v, optimal_v = agent.state_values(), planner.state_values()
+    learned_pi, optimal_pi = agent.greedy_policy(), planner.greedy_policy()
+    reference = TabularReference.of(env)
+    value, best = reference.policy_value(learned_pi, gamma), reference.optimal_value(gamma)
+    env.reset(seed=0)
+    open_states = np.array([grid.model.symbol(s) in ".S" for s in range(grid.model.n_states)])
+    differ = int(np.sum((learned_pi != optimal_pi) & open_states))
+    panels = [
+        ("learned values V and greedy policy", learned_v, learned_pi),
+        ("optimal values V* and policy (value iteration on P)", optimal_v, optimal_pi),
+        (f"V - V*  ({differ} of {open_states.sum()} states act differently)", learned_v - optimal_v, None),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.5), constrained_layout=True)
+    for ax, (title, values, actions) in zip(axes, panels, strict=True):
+        grid.set_overlay(values, actions)
+        ax.imshow(env.render())
+        ax.set_title(title, fontsize=10)
+        ax.axis("off")
+    fig.suptitle(
+        f"{agent.name} on {env_id}: its greedy policy is worth {value:.4f}, the optimum {best:.4f} (gamma {gamma})"
+    )
+    fig.savefig(output, dpi=100)
+    plt.close(fig)
+    env.close()
+    return output
+
+
+def feature_names(env, size: int) -> list[str]:
+    base = env.unwrapped
+    names = getattr(base, "feature_names", None) or getattr(getattr(base, "dynamics", None), "feature_names", None)
+    return list(names) if names and len(names) == size else [f"obs[{i}]" for i in range(size)]
+
+
+def visited_states(agent, env, episodes: int, seed: int) -> np.ndarray:
+    states = []
+    for i in range(episodes):
+        obs, _ = env.reset(seed=seed + i)
+        done = False
+        while not done:
+            states.append(np.asarray(obs, dtype=np.float32))
+            obs, _, terminated, truncated, _ = env.step(agent.act(np.asarray(obs)[None], explore=False)[0])
+            done = terminated or truncated
+    return np.array(states)
+
+
+def attributions(agent, states: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean |gradient x input| of log pi(greedy action | s), and permutation importance, per feature."""
+    x = agent.encode(states).clone().requires_grad_(True)
+    distribution, _ = agent.net(x)
+    chosen = distribution.mode().detach()
+    distribution.log_prob(chosen).sum().backward()
+    gradient_x_input = (x.grad * x).abs().mean(dim=0).detach().numpy()
+    rng = np.random.default_rng(seed)
+    greedy = agent.act(states, explore=False)
+    importance = np.zeros(states.shape[1])
+    for j in range(states.shape[1]):
+        shuffled = states.copy()
+        shuffled[:, j] = rng.permutation(shuffled[:, j])
+        changed = agent.act(shuffled, explore=False)
+        importance[j] = np.mean(changed != greedy) if agent.discrete else np.mean(np.abs(changed - greedy))
+    return gradient_x_input, importance
+
+
+def explain_policy(agent, env_id: str, env_kwargs: dict, output: Path, *, episodes: int, seed: int) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from gymnasium import spaces
+
+    env = registry.make_env(env_id, env_kwargs)
+    if not isinstance(env.observation_space, spaces.Box):
+        env.close()
+        raise RLKitError(
+            f"explain attributes choices to Box observation features; {env_id} observes {env.observation_space}"
+        )
+    states = visited_states(agent, env, episodes, seed)
+    names = feature_names(env, states.shape[1])
+    env.close()
+    outputs = agent.policy_outputs(states)
+    gradient_x_input, importance = attributions(agent, states, seed)
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+    if "probs" in outputs:
+        probs = outputs["probs"]
+        axes[0, 0].bar(range(probs.shape[1]), probs.mean(axis=0), yerr=probs.std(axis=0), capsize=4, color="C0")
+        axes[0, 0].set(
+            title=f"action probabilities over {len(states)} visited states (mean, std)",
+            xlabel="action",
+            ylabel="probability",
+        )
+    else:
+        for i, column in enumerate(outputs["mean"].T):
+            axes[0, 0].hist(column, bins=30, alpha=0.6, label=f"action[{i}]")
+        axes[0, 0].set(title=f"action means over {len(states)} visited states", xlabel="mean")
+        axes[0, 0].legend(fontsize=8)
+    axes[0, 1].hist(outputs["value"], bins=30, color="C1")
+    axes[0, 1].set(title="value estimates V(s)", xlabel="V(s)", ylabel="states")
+    order = np.argsort(gradient_x_input)
+    axes[1, 0].barh([names[i] for i in order], gradient_x_input[order], color="C2")
+    axes[1, 0].set(title="gradient x input of log pi(greedy action)")
+    order = np.argsort(importance)
+    axes[1, 1].barh([names[i] for i in order], importance[order], color="C3")
+    label = "share of states whose greedy action changes" if agent.discrete else "mean change of the action"
+    axes[1, 1].set(title=f"permutation importance ({label})")
+    fig.suptitle(f"{agent.name} on {env_id}: what drives its choices ({episodes} greedy episodes)")
+    fig.savefig(output, dpi=100)
+    plt.close(fig)
+
+    table = output.with_suffix(".csv")
+    rows = ["feature,gradient_x_input,permutation_importance"]
+    rows += [
+        f"{n},{g:.6g},{p:.6g}"
+        for n, g, p in sorted(zip(names, gradient_x_input, importance, strict=True), key=lambda r: -r[2])
+    ]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return [output, table]

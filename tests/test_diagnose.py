@@ -1,0 +1,148 @@
+"""diagnose: each symptom, built as logs that show it, gives its finding; a healthy run none."""
+
+import csv
+
+import numpy as np
+import pytest
+import yaml
+
+import rl_kit
+from rl_kit.diagnose import diagnose
+
+
+def write_run(directory, env, episodes, train=None):
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "config.yaml").write_text(yaml.safe_dump({"env": env, "agent": "ppo"}))
+    for name, columns in (("episodes.csv", episodes), ("train.csv", train or {})):
+        if not columns:
+            continue
+        keys = list(columns)
+        with open(directory / name, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(keys)
+            writer.writerows(zip(*(columns[k] for k in keys), strict=True))
+    return directory
+
+
+def episodes(returns, lengths=None, steps=None):
+    n = len(returns)
+    lengths = np.full(n, 50) if lengths is None else lengths
+    steps = np.cumsum(lengths) if steps is None else steps
+    return {"step": steps, "episode": np.arange(1, n + 1), "return": returns, "length": lengths}
+
+
+def train_log(n=50, total=100_000, **columns):
+    base = {
+        "step": np.linspace(total / n, total, n).astype(int),
+        "entropy": np.full(n, 0.6),
+        "explained_variance": np.full(n, 0.9),
+        "approx_kl": np.full(n, 0.01),
+        "clip_fraction": np.full(n, 0.1),
+        "grad_norm": np.full(n, 0.5),
+        "value_loss": np.full(n, 5.0),
+    }
+    base.update(columns)
+    return base
+
+
+HEALTHY_RETURNS = np.linspace(20, 500, 400)
+
+
+def names(findings):
+    return [f.name for f in findings]
+
+
+def test_healthy_synthetic_run_has_no_findings(tmp_path):
+    lengths = np.minimum(HEALTHY_RETURNS, 500).astype(int)
+    run = write_run(
+        tmp_path, "CartPole-v1", episodes(HEALTHY_RETURNS, lengths), train_log(entropy=np.linspace(0.69, 0.4, 50))
+    )
+    assert diagnose(run) == []
+
+
+def test_healthy_real_run_has_no_findings(tmp_path):
+    run = rl_kit.train(
+        "rl_kit/CliffWalking-v0", "q_learning", steps=60_000, out=tmp_path, progress=False, tensorboard=False
+    )
+    assert diagnose(run.directory) == []
+
+
+@pytest.mark.parametrize(
+    "symptom, env, episode_log, train, expected",
+    [
+        ("flat", "CartPole-v1", episodes(np.full(400, 20.0)), None, "return flat far below the threshold"),
+        (
+            "entropy",
+            "CartPole-v1",
+            episodes(np.r_[np.full(200, 20.0), np.linspace(20, 480, 200)]),
+            {"entropy": np.r_[np.full(5, 0.69), np.full(45, 0.01)]},
+            "entropy collapsed before the return rose",
+        ),
+        (
+            "value",
+            "CartPole-v1",
+            episodes(HEALTHY_RETURNS),
+            {"explained_variance": np.full(50, -0.4)},
+            "the value function is not learning",
+        ),
+        (
+            "kl",
+            "CartPole-v1",
+            episodes(HEALTHY_RETURNS),
+            {"approx_kl": np.r_[np.full(35, 0.01), np.full(15, 0.3)]},
+            "policy updates too large",
+        ),
+        (
+            "clip",
+            "CartPole-v1",
+            episodes(HEALTHY_RETURNS),
+            {"clip_fraction": np.full(50, 0.5)},
+            "policy updates too large",
+        ),
+        (
+            "gradients",
+            "CartPole-v1",
+            episodes(HEALTHY_RETURNS),
+            {"grad_norm": np.r_[np.full(40, 0.5), np.full(10, 300.0)]},
+            "gradient norm exploding",
+        ),
+        (
+            "truncated",
+            "rl_kit/Lander-v0",
+            episodes(np.full(50, -40.0), np.full(50, 1000)),
+            None,
+            "every episode is truncated",
+        ),
+        (
+            "rewards",
+            "rl_kit/Lander-v0",
+            episodes(np.linspace(-5000, 250, 100), np.full(100, 100)),
+            {"value_loss": np.full(50, 5e4)},
+            "reward scale large",
+        ),
+        (
+            "epsilon",
+            "rl_kit/FrozenLake4x4-v0",
+            episodes(np.zeros(300), np.full(300, 8)),
+            {"epsilon": np.r_[np.linspace(1, 0.05, 5), np.full(45, 0.05)]},
+            "exploration ended too early",
+        ),
+    ],
+)
+def test_each_symptom_is_found(tmp_path, symptom, env, episode_log, train, expected):
+    train_columns = train_log(**(train or {}))
+    if symptom == "epsilon":
+        train_columns = {"step": train_columns["step"], **train}
+    findings = diagnose(write_run(tmp_path, env, episode_log, train_columns))
+    assert expected in names(findings)
+    finding = findings[names(findings).index(expected)]
+    assert finding.evidence and finding.suggestion
+
+
+def test_flat_greedy_evaluations_are_found_even_when_exploring_returns_rise(tmp_path):
+    run = write_run(tmp_path, "CartPole-v1", episodes(HEALTHY_RETURNS), train_log())
+    with open(run / "eval.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["step", "mean"])
+        writer.writerows([(s, 15.0) for s in range(10_000, 110_000, 10_000)])
+    assert "return flat far below the threshold" in names(diagnose(run))
