@@ -48,9 +48,16 @@ def key_value(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line naming it (and `--help` for more), then exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rl-kit", description="Train, evaluate, watch and compare RL agents.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = Parser(prog="rl-kit", description="Train, evaluate, watch and compare RL agents.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
 
     sub.add_parser("list", help="list the envs and agents")
 

@@ -162,3 +162,31 @@ def test_console_script_is_installed():
     exe = os.path.join(os.path.dirname(sys.executable), "rl-kit")
     result = subprocess.run([exe, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "train" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["train", "--env", "rl_kit/GridWorld-v0", "--agent", "sarsa", "--steps", "-5"], "--steps"),
+        (
+            ["train", "--env", "rl_kit/GridWorld-v0", "--agent", "sarsa", "--steps", "10", "--num-envs", "0"],
+            "--num-envs",
+        ),
+        (["train", "--env", "rl_kit/GridWorld-v0", "--agent", "sarsa", "--steps", "10", "--hp", "alpha"], "--hp"),
+        (["evaluate", "run", "--episodes", "many"], "--episodes"),
+        (["watch", "run", "--fps", "fast"], "--fps"),
+        (["record", "run", "out.gif", "--episodes", "0"], "--episodes"),
+        (["plot"], "runs"),
+        (["compare", "--env", "CartPole-v1", "--agents", "ppo", "--steps", "10", "--seeds", "x"], "--seeds"),
+        (["bench", "--suite", "gpu"], "--suite"),
+        (["quickstart", "--steps", "1.5"], "--steps"),
+        (["diagnose"], "run"),
+        (["explain", "run", "--episodes", "-1"], "--episodes"),
+        (["list", "--bogus"], "--bogus"),
+    ],
+)
+def test_every_subcommand_names_a_bad_flag_in_one_line(args, flag):
+    result = rl_kit(*args, check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and flag in lines[0] and "Traceback" not in result.stderr
