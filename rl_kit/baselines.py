@@ -83,11 +83,15 @@ class SB3Agent:
     def save(self, directory: Path, env_id: str, env_kwargs: dict | None) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save(directory / MODEL_FILE)
+        from rl_kit.checkpoint import space_to_json
+
         description = {
             "agent": self.name,
             "env_id": env_id,
             "env_kwargs": env_kwargs or {},
             "hyperparameters": self.hyperparameters.to_dict(),
+            "observation_space": space_to_json(self.observation_space),
+            "action_space": space_to_json(self.action_space),
         }
         (directory / DESCRIPTION_FILE).write_text(json.dumps(description, indent=2), encoding="utf-8")
         return directory / MODEL_FILE
@@ -137,15 +141,85 @@ def build(
     return SB3Agent(name, model, hyperparameters)
 
 
+# SB3 pickles these entries of its zip; we replace each so that loading unpickles nothing.
+# Schedules and training state are not needed to act; the spaces come from agent.json.
+REPLACED_WHEN_LOADING = {
+    "lr_schedule": lambda _: 0.0,
+    "learning_rate": 0.0,
+    "clip_range": lambda _: 0.0,
+    "clip_range_vf": None,
+    "exploration_schedule": lambda _: 0.0,
+    "_last_obs": None,
+    "_last_episode_starts": None,
+    "_last_original_obs": None,
+    "ep_info_buffer": None,
+    "ep_success_buffer": None,
+    "train_freq": None,
+    "rollout_buffer_class": None,
+    "replay_buffer_class": None,  # None: SB3's default buffer
+}
+
+
+def safe_custom_objects(model_file: Path, cls: type, description: dict) -> dict[str, Any]:
+    """A replacement for every pickled entry of the zip's data, or an error naming the one we refuse."""
+    import zipfile
+
+    from rl_kit.checkpoint import space_from_json
+    from rl_kit.errors import AgentFileError
+
+    try:
+        with zipfile.ZipFile(model_file) as archive:
+            data = json.loads(archive.read("data").decode("utf-8"))
+        spaces = {k: space_from_json(description[k]) for k in ("observation_space", "action_space")}
+    except (zipfile.BadZipFile, KeyError, ValueError, json.JSONDecodeError) as error:
+        raise AgentFileError(f"{model_file} is not a readable SB3 agent: {error}") from None
+    replacements: dict[str, Any] = {}
+    for key, value in data.items():
+        if not (isinstance(value, dict) and ":serialized:" in value):
+            continue
+        if key in spaces:
+            replacements[key] = spaces[key]
+        elif key == "policy_class":
+            replacements[key] = cls.policy_aliases["MlpPolicy"]
+        elif key == "train_freq":  # off-policy algorithms: rebuilt from the recorded hyperparameter
+            from stable_baselines3.common.type_aliases import TrainFreq, TrainFrequencyUnit
+
+            frequency = description.get("hyperparameters", {}).get("train_freq", 4)
+            replacements[key] = TrainFreq(
+                int(frequency if isinstance(frequency, int) else frequency[0]), TrainFrequencyUnit.STEP
+            )
+        elif key == "policy_kwargs":
+            replacements[key] = description.get("hyperparameters", {}).get("policy_kwargs") or {}
+        elif key in REPLACED_WHEN_LOADING:
+            replacements[key] = REPLACED_WHEN_LOADING[key]
+        else:
+            raise AgentFileError(
+                f"{model_file} holds a pickled entry {key!r}; rl-kit refuses to unpickle it (it could run code)"
+            )
+    return replacements
+
+
 def load(directory: Path) -> SB3Agent:
-    """A saved SB3 agent from its run directory (or ``agent.zip``)."""
+    """A saved SB3 agent from its run directory (or ``agent.zip``), unpickling nothing.
+
+    stable-baselines3 stores some entries of its zip with cloudpickle, which runs code on
+    load. Every such entry is replaced through ``custom_objects`` (the spaces from
+    ``agent.json``, the policy class by name, schedules by constants) or refused.
+    """
     directory = directory if directory.is_dir() else directory.parent
     description_path = directory / DESCRIPTION_FILE
     if not description_path.is_file():
         raise RLKitError(f"{directory} has no {DESCRIPTION_FILE}: not an rl-kit SB3 agent")
     description = json.loads(description_path.read_text(encoding="utf-8"))
     cls = algorithm(description["agent"])
-    model = cls.load(directory / MODEL_FILE, device="cpu")
+    model_file = directory / MODEL_FILE
+    replacements = safe_custom_objects(model_file, cls, description)
+    try:
+        model = cls.load(model_file, device="cpu", custom_objects=replacements)
+    except Exception as error:  # a damaged zip or tensors that do not fit
+        from rl_kit.errors import AgentFileError
+
+        raise AgentFileError(f"{model_file} could not be loaded: {error}") from None
     return SB3Agent(description["agent"], model, description.get("hyperparameters", {}))
 
 

@@ -158,3 +158,60 @@ def test_our_tuned_entries_build(tmp_path):
             values = {k: v for k, v in entry.items() if k not in ("num_envs", "n_timesteps")}
             env = gym.make(env_id)
             registry.make_agent(path.stem, env.observation_space, env.action_space, hyperparameters=values, env=env)
+
+
+def rewrite_zip(path, change):
+    """Rewrite the ``data`` entry of an SB3 zip through `change(data) -> data`."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    entries["data"] = json.dumps(change(json.loads(entries["data"]))).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+
+
+def pickled_payload(marker):
+    import base64
+
+    import cloudpickle
+
+    class Payload:
+        def __reduce__(self):
+            return (exec, (f"open({str(marker)!r}, 'w').write('ran')",))
+
+    return {":type:": "<class 'object'>", ":serialized:": base64.b64encode(cloudpickle.dumps(Payload())).decode()}
+
+
+@pytest.mark.parametrize("agent", ["sb3_ppo", "sb3_dqn"])
+def test_loading_an_sb3_zip_unpickles_nothing(agent, tmp_path):
+    from rl_kit.errors import AgentFileError
+
+    run = rl_kit.train(
+        "rl_kit/Catch-v0", agent, steps=600, num_envs=1, out=tmp_path / "run", progress=False, eval_every=0
+    )
+    marker = tmp_path / "PWNED"
+    # A payload in an entry SB3 pickles (the policy class): replaced, never unpickled.
+    rewrite_zip(run.directory / "agent.zip", lambda data: {**data, "policy_class": pickled_payload(marker)})
+    loaded = rl_kit.load_agent(run.directory)
+    assert not marker.exists()
+    obs = np.zeros((3, 4), np.float32)
+    assert np.array_equal(loaded.act(obs, explore=False), run.agent.act(obs, explore=False))
+    # A payload under a name we do not know: refused, never unpickled.
+    rewrite_zip(run.directory / "agent.zip", lambda data: {**data, "surprise": pickled_payload(marker)})
+    with pytest.raises(AgentFileError, match="refuses to unpickle it"):
+        rl_kit.load_agent(run.directory)
+    assert not marker.exists()
+
+
+def test_the_payload_would_run_through_a_plain_sb3_load(tmp_path):
+    """The control: SB3's own load does unpickle the planted entry (so the test above can fail)."""
+    run = rl_kit.train(
+        "rl_kit/Catch-v0", "sb3_ppo", steps=600, num_envs=1, out=tmp_path / "run", progress=False, eval_every=0
+    )
+    marker = tmp_path / "RAN"
+    rewrite_zip(run.directory / "agent.zip", lambda data: {**data, "surprise": pickled_payload(marker)})
+    algorithm("sb3_ppo").load(run.directory / "agent.zip", device="cpu")
+    assert marker.read_text() == "ran"
