@@ -150,6 +150,10 @@ class TabularAgent:
         for key, value in expected.items():
             if key not in state:
                 raise ValueError(f"{self.name} state is missing {key!r}")
+            if np.asarray(state[key]).dtype.kind != value.dtype.kind:
+                raise ValueError(
+                    f"{self.name} state {key!r} has dtype {np.asarray(state[key]).dtype}, expected {value.dtype}"
+                )
             if np.shape(state[key]) != value.shape:
                 raise ValueError(
                     f"{self.name} state {key!r} has shape {np.shape(state[key])}, expected {value.shape} "

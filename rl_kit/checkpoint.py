@@ -38,6 +38,8 @@ def space_to_json(space: spaces.Space) -> dict[str, Any]:
 
 
 def space_from_json(data: dict[str, Any]) -> spaces.Space:
+    if not isinstance(data, dict):
+        raise ValueError(f"a space must be a JSON object, got {type(data).__name__}")
     kind = data.get("type")
     if kind == "Discrete":
         return spaces.Discrete(int(data["n"]), start=int(data.get("start", 0)))
@@ -135,11 +137,13 @@ def load_agent(path: str | os.PathLike):
         return load(file)
     metadata = read_metadata(path)
     try:
+        if not isinstance(metadata["agent"], str) or metadata["agent"].startswith("sb3_"):
+            raise ValueError(f"agent {metadata['agent']!r} is not one of ours")
         cls = agent_class(metadata["agent"])
         observation_space = space_from_json(metadata["observation_space"])
         action_space = space_from_json(metadata["action_space"])
-        agent = cls(observation_space, action_space, **metadata["hyperparameters"])
-    except (RLKitError, ValueError, TypeError, KeyError) as error:
+        agent = cls(observation_space, action_space, **dict(metadata["hyperparameters"]))
+    except Exception as error:  # whatever the JSON says, a stranger's file gets our error
         raise AgentFileError(f"{file} describes an agent that cannot be built: {error}") from None
     try:
         state = load_file(str(file))
