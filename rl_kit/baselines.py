@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
+from rl_kit.atomic import atomic_path, atomic_write
 from rl_kit.errors import RLKitError
 from rl_kit.loop import LoopResult, progress_bar
 
@@ -82,7 +83,9 @@ class SB3Agent:
 
     def save(self, directory: Path, env_id: str, env_kwargs: dict | None) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
-        self.model.save(directory / MODEL_FILE)
+        with atomic_path(directory / MODEL_FILE) as temporary:
+            self.model.save(temporary.with_suffix(".zip"))  # SB3 adds .zip to names without it
+            temporary.with_suffix(".zip").replace(temporary)
         from rl_kit.checkpoint import space_to_json
 
         description = {
@@ -93,7 +96,7 @@ class SB3Agent:
             "observation_space": space_to_json(self.observation_space),
             "action_space": space_to_json(self.action_space),
         }
-        (directory / DESCRIPTION_FILE).write_text(json.dumps(description, indent=2), encoding="utf-8")
+        atomic_write(directory / DESCRIPTION_FILE, json.dumps(description, indent=2))
         return directory / MODEL_FILE
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from rl_kit.atomic import atomic_path
 from rl_kit.errors import AgentFileError, RLKitError
 
 FORMAT_VERSION = 1
@@ -80,9 +81,8 @@ def save_agent(agent, path: str | os.PathLike, *, env_id: str | None = None, env
         "env_kwargs": env_kwargs or {},
     }
     tensors = {k: np.ascontiguousarray(v) for k, v in agent.state_dict().items()}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata={"rl_kit": json.dumps(metadata)})
-    os.replace(tmp, path)
+    with atomic_path(path) as temporary:
+        save_file(tensors, str(temporary), metadata={"rl_kit": json.dumps(metadata)})
     return path
 
 

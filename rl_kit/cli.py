@@ -340,9 +340,21 @@ COMMANDS = {
 }
 
 
+def stop_on_sigterm() -> None:
+    """Let SIGTERM (a scheduler stopping the job) stop training like Ctrl-C: saved, clean exit."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "train":
+        stop_on_sigterm()
     try:
         COMMANDS[args.command](args)
     except RLKitError as error:

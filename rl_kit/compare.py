@@ -19,6 +19,7 @@ The same seeds reproduce the same numbers.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import time
@@ -30,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from rl_kit.atomic import atomic_write
 from rl_kit.errors import RLKitError
 from rl_kit.stats import bootstrap_ci, iqm
 
@@ -316,11 +318,12 @@ def write_report(comparison: Comparison, command: str) -> None:
         "steps_per_second",
         "peak_mb",
     ]
-    with open(directory / "summary.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: row.get(k) for k in columns})
+    summary = io.StringIO()
+    writer = csv.DictWriter(summary, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row.get(k) for k in columns})
+    atomic_write(directory / "summary.csv", summary.getvalue())
     plot_comparison(comparison)
     threshold = reward_threshold(comparison.env)
     lines = [
@@ -353,4 +356,4 @@ def write_report(comparison: Comparison, command: str) -> None:
     if failures:
         lines += ["", "## Failed runs", ""] + [f"- {o.agent} seed {o.seed}: `{o.error}`" for o in failures]
     lines += ["", "![learning curves](learning_curves.png)", "", "![final returns](final_returns.png)", ""]
-    (directory / "report.md").write_text("\n".join(lines), encoding="utf-8")
+    atomic_write(directory / "report.md", "\n".join(lines))

@@ -8,36 +8,57 @@
 from __future__ import annotations
 
 import csv
+import io
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 
 class CsvLog:
-    """One CSV file; its columns are fixed by the first row written."""
+    """One CSV file, its columns fixed by the first row, appended in whole rows only.
 
-    def __init__(self, path: Path):
+    Rows are kept in memory and written at most every `flush_seconds` (and on ``flush`` and
+    ``close``) by a single ``os.write`` of complete lines on an unbuffered file, so a run
+    killed at any moment leaves a file whose every row is whole.
+    """
+
+    def __init__(self, path: Path, flush_seconds: float = 1.0):
         self.path = Path(path)
-        self._file = None
-        self._writer = None
+        self.flush_seconds = flush_seconds
         self.columns: list[str] | None = None
+        self._fd: int | None = None
+        self._pending = io.StringIO()
+        self._writer = None
+        self._last_flush = time.monotonic()
 
     def write(self, row: dict[str, Any]) -> None:
         if self._writer is None:
             self.columns = list(row)
-            self._file = open(self.path, "w", newline="", encoding="utf-8")
-            self._writer = csv.DictWriter(self._file, fieldnames=self.columns, extrasaction="ignore")
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            self._writer = csv.DictWriter(
+                self._pending, fieldnames=self.columns, extrasaction="ignore", lineterminator="\n"
+            )
             self._writer.writeheader()
         self._writer.writerow(row)
+        if time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
 
     def flush(self) -> None:
-        if self._file is not None:
-            self._file.flush()
+        data = self._pending.getvalue()
+        if self._fd is not None and data:
+            remaining = memoryview(data.encode("utf-8"))
+            while remaining:  # os.write may write less than asked
+                remaining = remaining[os.write(self._fd, remaining) :]
+            self._pending.seek(0)
+            self._pending.truncate()
+        self._last_flush = time.monotonic()
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self.flush()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class TensorBoardLog:

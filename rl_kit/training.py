@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from rl_kit import registry
+from rl_kit.atomic import atomic_write
 from rl_kit.checkpoint import AGENT_FILE, save_agent
 from rl_kit.errors import RLKitError
 from rl_kit.evaluation import EvaluationResult, run_episodes
@@ -72,9 +73,7 @@ def default_run_directory(env_id: str, agent: str, seed: int, root: str | Path =
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, yaml.safe_dump(data, sort_keys=False))
 
 
 def train(
