@@ -202,6 +202,31 @@ class PolicyGradientAgent:
         self.optimizer.step()
         return float(norm)
 
+    # --- checkpoints (resuming training) ----------------------------------------------------
+    ROLLOUT_FIELDS = ("obs", "actions", "log_probs", "values", "rewards", "dones", "valid")
+
+    def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
+        """`state_dict`, the rollout collected so far, and the sampling generator's state."""
+        arrays = self.state_dict()
+        rest = {"generator": self.generator.get_state().tolist(), "rollout_t": None}
+        if self.rollout is not None:
+            arrays.update({f"rollout.{f}": getattr(self.rollout, f).numpy() for f in self.ROLLOUT_FIELDS})
+            rest["rollout_t"] = self.rollout.t
+        return arrays, rest
+
+    def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
+        self.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("rollout.")})
+        self.generator.set_state(torch.tensor(rest["generator"], dtype=torch.uint8))
+        if rest.get("rollout_t") is not None:
+            n_steps, num_envs = arrays["rollout.rewards"].shape
+            actions = torch.as_tensor(arrays["rollout.actions"])
+            self.rollout = Rollout(
+                n_steps, num_envs, arrays["rollout.obs"].shape[2], tuple(actions.shape[2:]), actions.dtype
+            )
+            for f in self.ROLLOUT_FIELDS:
+                getattr(self.rollout, f)[...] = torch.as_tensor(arrays[f"rollout.{f}"])
+            self.rollout.t = rest["rollout_t"]
+
     # --- saving -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         state = {f"net.{k}": v.detach().numpy().copy() for k, v in self.net.state_dict().items()}

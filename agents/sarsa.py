@@ -34,6 +34,17 @@ class Sarsa(TabularAgent):
         self._next_action = next_action
         return t.reward + gamma * self.continues(t) * self.q[next_obs, next_action]
 
+    def training_state(self):
+        arrays, rest = super().training_state()
+        if self._next_obs is not None:  # the A' already chosen for the next step
+            arrays = {**arrays, "next_obs": self._next_obs, "next_action": self._next_action}
+        return arrays, rest
+
+    def load_training_state(self, arrays, rest) -> None:
+        super().load_training_state({k: v for k, v in arrays.items() if not k.startswith("next_")}, rest)
+        if "next_obs" in arrays:
+            self._next_obs, self._next_action = np.array(arrays["next_obs"]), np.array(arrays["next_action"])
+
     def act(self, obs, *, explore: bool = True) -> np.ndarray:
         actions = super().act(obs, explore=explore)
         if explore and self._next_obs is not None and self._next_obs.shape == np.shape(obs):

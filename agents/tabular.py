@@ -141,6 +141,15 @@ class TabularAgent:
         """1 where the future counts (not terminated; truncation bootstraps), else 0."""
         return 1.0 - np.asarray(t.terminated, dtype=np.float64)
 
+    # --- checkpoints (resuming training exactly) -----------------------------------------------
+    def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
+        """What `state_dict` holds plus what training needs to go on exactly: the generator."""
+        return self.state_dict(), {"rng": self.rng.bit_generator.state}
+
+    def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
+        self.load_state_dict(arrays)
+        self.rng.bit_generator.state = rest["rng"]
+
     # --- saving -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         return {"q": self.q.copy(), "steps": np.array([self.steps], dtype=np.int64)}

@@ -201,6 +201,16 @@ class BatchedVectorEnv(VectorEnv):
             obs[done] = self.dynamics.observe(self.states[done])
         return obs, rewards, terminated, truncated, infos
 
+    def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
+        """The sub-envs' states, step counters and generator: what resuming training exactly needs."""
+        return {"states": self.states.copy(), "elapsed": self.elapsed.copy()}, {
+            "rng": self.np_random.bit_generator.state
+        }
+
+    def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
+        self.states, self.elapsed = np.array(arrays["states"]), np.array(arrays["elapsed"])
+        self.np_random.bit_generator.state = rest["rng"]
+
     def render(self):
         if self.render_mode is None:
             return None

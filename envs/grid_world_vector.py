@@ -117,6 +117,16 @@ class GridWorldVectorEnv(VectorEnv):
             self._elapsed[done] = 0
         return self._states.copy(), rewards, terminated, truncated, infos
 
+    def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
+        """The sub-envs' states, step counters and generator: what resuming training exactly needs."""
+        return {"states": self._states.copy(), "elapsed": self._elapsed.copy()}, {
+            "rng": self.np_random.bit_generator.state
+        }
+
+    def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
+        self._states, self._elapsed = np.array(arrays["states"]), np.array(arrays["elapsed"])
+        self.np_random.bit_generator.state = rest["rng"]
+
     def render(self):
         """Frames of every sub-env as a list of RGB arrays (like Gymnasium's vector envs)."""
         if self.render_mode is None:

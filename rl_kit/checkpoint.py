@@ -162,3 +162,61 @@ def check_spaces(agent, env, env_id: str) -> None:
                 f"the agent's {role.replace('_', ' ')} is {mine}, but {env_id} has {theirs}: "
                 "an agent only works on envs with the spaces it was trained on"
             )
+
+
+# --- training checkpoints: what resuming a run needs ----------------------------------------
+CHECKPOINT_DIRECTORY = "checkpoints"
+
+
+def save_checkpoint(run_directory: Path, agent, envs, loop_state, keep: int = 3) -> Path:
+    """Write ``checkpoints/step_<N>.safetensors`` (agent, envs, loop; no pickle), keep the last `keep`.
+
+    Tensors go under the prefixes ``agent.``, ``envs.`` and ``loop.``; generator states and
+    counters as JSON in the header. Envs without ``training_state`` (Gymnasium's) are not
+    saved: a resumed run starts their episodes afresh.
+    """
+    from safetensors.numpy import save_file
+
+    directory = Path(run_directory) / CHECKPOINT_DIRECTORY
+    agent_arrays, agent_rest = agent.training_state()
+    env_arrays, env_rest = envs.training_state() if hasattr(envs, "training_state") else ({}, None)
+    loop_arrays, loop_rest = loop_state.split()
+    tensors = {
+        f"{prefix}.{k}": np.ascontiguousarray(v)
+        for prefix, arrays in (("agent", agent_arrays), ("envs", env_arrays), ("loop", loop_arrays))
+        for k, v in arrays.items()
+    }
+    header = {
+        "format_version": FORMAT_VERSION,
+        "step": loop_state.step,
+        "agent": agent_rest,
+        "envs": env_rest,
+        "loop": loop_rest,
+    }
+    path = directory / f"step_{loop_state.step:012d}.safetensors"
+    with atomic_path(path) as temporary:
+        save_file(tensors, str(temporary), metadata={"rl_kit_checkpoint": json.dumps(header)})
+    for old in sorted(directory.glob("step_*.safetensors"))[:-keep]:
+        old.unlink()
+    return path
+
+
+def load_checkpoint(run_directory: Path) -> tuple[dict[str, dict[str, np.ndarray]], dict]:
+    """The latest checkpoint of a run: arrays by part ("agent", "envs", "loop") and the header."""
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+
+    files = sorted((Path(run_directory) / CHECKPOINT_DIRECTORY).glob("step_*.safetensors"))
+    if not files:
+        raise RLKitError(f"{run_directory} has no checkpoint to resume from (train with --checkpoint-every N)")
+    try:
+        with safe_open(str(files[-1]), framework="numpy") as f:
+            header = json.loads((f.metadata() or {})["rl_kit_checkpoint"])
+        tensors = load_file(str(files[-1]))
+    except Exception as error:
+        raise AgentFileError(f"{files[-1]} is not a readable checkpoint: {error}") from None
+    parts: dict[str, dict[str, np.ndarray]] = {"agent": {}, "envs": {}, "loop": {}}
+    for key, value in tensors.items():
+        prefix, _, name = key.partition(".")
+        parts[prefix][name] = value
+    return parts, header

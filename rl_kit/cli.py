@@ -48,6 +48,10 @@ def key_value(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+class UsageError(Exception):
+    """A flag problem found after parsing: reported like argparse's own, exit 2."""
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is one line naming it (and `--help` for more), then exit 2."""
 
@@ -62,9 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the envs and agents")
 
     p = sub.add_parser("train", help="train an agent and save it in a run directory")
-    p.add_argument("--env", required=True, help="env id, e.g. rl_kit/FrozenLake4x4-v0")
-    p.add_argument("--agent", required=True, help="agent name, e.g. q_learning")
-    p.add_argument("--steps", required=True, type=positive_int, help="env steps in total")
+    p.add_argument("--env", help="env id, e.g. rl_kit/FrozenLake4x4-v0 (required unless --resume)")
+    p.add_argument("--agent", help="agent name, e.g. q_learning (required unless --resume)")
+    p.add_argument("--steps", type=positive_int, help="env steps in total (required unless --resume)")
+    p.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint, with its recorded config")
+    p.add_argument(
+        "--checkpoint-every", type=non_negative_int, default=0, help="env steps between checkpoints (0: none)"
+    )
+    p.add_argument(
+        "--keep-checkpoints", type=positive_int, default=3, help="how many of the latest checkpoints to keep"
+    )
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument(
         "--num-envs", type=positive_int, default=None, help="envs stepped together (default: the tuned entry's, else 1)"
@@ -189,8 +200,17 @@ def parse_yaml_values(pairs) -> dict:
 
 
 def cmd_train(args) -> None:
-    from rl_kit.training import train
+    from rl_kit.training import resume, train
 
+    if args.resume:
+        run = resume(args.resume, steps=args.steps, progress=not args.no_progress)
+        report_run(args, run)
+        return
+    missing = [
+        flag for flag, value in (("--env", args.env), ("--agent", args.agent), ("--steps", args.steps)) if value is None
+    ]
+    if missing:
+        raise UsageError(f"argument {', '.join(missing)}: required (unless --resume RUN)")
     run = train(
         args.env,
         args.agent,
@@ -203,12 +223,18 @@ def cmd_train(args) -> None:
         eval_every=args.eval_every,
         progress=not args.no_progress,
         tuned=not args.no_tuned,
+        checkpoint_every=args.checkpoint_every,
+        keep_checkpoints=args.keep_checkpoints,
     )
+    report_run(args, run)
+
+
+def report_run(args, run) -> None:
     if run.result.interrupted:
         print(f"Interrupted at step {run.result.steps:,}: saved what was learned so far.")
     recent = f", recent return {run.result.recent_return:.3f}" if run.result.recent_return is not None else ""
     print(
-        f"Trained {args.agent} on {args.env}: {run.result.steps:,} steps, {run.result.episodes:,} episodes, "
+        f"Trained {run.config['agent']} on {run.env_id}: {run.result.steps:,} steps, {run.result.episodes:,} episodes, "
         f"{run.result.wall_time:.1f} s{recent}"
     )
     print(f"Run directory: {run.directory}")
@@ -357,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
         stop_on_sigterm()
     try:
         COMMANDS[args.command](args)
+    except UsageError as error:
+        print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
+        return 2
     except RLKitError as error:
         print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
         return 2

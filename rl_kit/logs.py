@@ -23,7 +23,7 @@ class CsvLog:
     killed at any moment leaves a file whose every row is whole.
     """
 
-    def __init__(self, path: Path, flush_seconds: float = 1.0):
+    def __init__(self, path: Path, flush_seconds: float = 1.0, resume_after_step: int | None = None):
         self.path = Path(path)
         self.flush_seconds = flush_seconds
         self.columns: list[str] | None = None
@@ -31,6 +31,31 @@ class CsvLog:
         self._pending = io.StringIO()
         self._writer = None
         self._last_flush = time.monotonic()
+        self.last_wall_time = 0.0
+        if resume_after_step is not None and self.path.is_file():
+            self._resume(resume_after_step)
+
+    def _resume(self, step: int) -> None:
+        """Keep the rows up to `step` (those the checkpoint knows of) and append after them."""
+        from rl_kit.atomic import atomic_write
+
+        with open(self.path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        if not rows:
+            return
+        self.columns = list(rows[0])
+        kept = [row for row in rows if float(row["step"]) <= step]
+        if kept and "wall_time" in kept[-1]:
+            self.last_wall_time = float(kept[-1]["wall_time"])
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=self.columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(kept)
+        atomic_write(self.path, text.getvalue())
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        self._writer = csv.DictWriter(
+            self._pending, fieldnames=self.columns, extrasaction="ignore", lineterminator="\n"
+        )
 
     def write(self, row: dict[str, Any]) -> None:
         if self._writer is None:
@@ -83,13 +108,16 @@ class TensorBoardLog:
 class RunLogger:
     """All the logs of one run directory."""
 
-    def __init__(self, directory: Path, tensorboard: bool = True):
+    def __init__(self, directory: Path, tensorboard: bool = True, resume_after_step: int | None = None):
+        """`resume_after_step`: continue the logs of an interrupted run from that step."""
         self.directory = Path(directory)
-        self.episodes = CsvLog(self.directory / "episodes.csv")
-        self.train = CsvLog(self.directory / "train.csv")
-        self.eval = CsvLog(self.directory / "eval.csv")
+        logs = [
+            CsvLog(self.directory / name, resume_after_step=resume_after_step)
+            for name in ("episodes.csv", "train.csv", "eval.csv")
+        ]
+        self.episodes, self.train, self.eval = logs
         self.tensorboard = TensorBoardLog(self.directory / "tensorboard") if tensorboard else None
-        self.start = time.perf_counter()
+        self.start = time.perf_counter() - max(log.last_wall_time for log in logs)  # wall time goes on
 
     def wall_time(self) -> float:
         return time.perf_counter() - self.start

@@ -28,6 +28,36 @@ from agents.base import Transitions
 
 
 @dataclass
+class LoopState:
+    """Everything the loop carries from one step to the next: enough to resume it exactly."""
+
+    step: int
+    episodes: int
+    obs: np.ndarray
+    episode_return: np.ndarray
+    episode_length: np.ndarray
+    resetting: np.ndarray
+    recent: list[float]
+    next_log: int
+    next_eval: int
+    next_callback: int
+    metric_sums: dict[str, float]
+    metric_count: int
+
+    ARRAYS = ("obs", "episode_return", "episode_length", "resetting")
+
+    def split(self) -> tuple[dict[str, np.ndarray], dict]:
+        """(arrays, JSON-able rest), for a checkpoint file."""
+        arrays = {name: np.asarray(getattr(self, name)) for name in self.ARRAYS}
+        rest = {k: v for k, v in self.__dict__.items() if k not in self.ARRAYS}
+        return arrays, rest
+
+    @classmethod
+    def join(cls, arrays: dict[str, np.ndarray], rest: dict) -> LoopState:
+        return cls(**{**rest, **{name: np.array(arrays[name]) for name in cls.ARRAYS}})
+
+
+@dataclass
 class LoopResult:
     steps: int
     episodes: int
@@ -72,6 +102,9 @@ def run_loop(
     callback: Callable[[int, object], bool] | None = None,
     callback_every: int = 1000,
     description: str = "training",
+    state: LoopState | None = None,
+    checkpoint: Callable[[LoopState], None] | None = None,
+    checkpoint_every: int = 0,
 ) -> LoopResult:
     """Train `agent` on the vector env `envs` for `steps` env steps (all sub-envs counted).
 
@@ -86,6 +119,8 @@ def run_loop(
         eval_every: env steps between calls of `evaluate` (0: never).
         evaluate: returns evaluation statistics to log.
         callback: called every `callback_every` env steps with (step, agent); True stops.
+        state: a :class:`LoopState` to resume from (the envs and agent restored to match).
+        checkpoint: called with the loop's state every `checkpoint_every` env steps.
     Ctrl-C stops the loop cleanly; the result says it was interrupted.
     """
     from gymnasium.vector import AutoresetMode
@@ -93,17 +128,53 @@ def run_loop(
     next_step_reset = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.NEXT_STEP
     resetting = np.zeros(envs.num_envs, dtype=bool)  # NEXT_STEP: sub-envs whose next step is a reset
     num_envs = envs.num_envs
-    obs, _ = envs.reset(seed=seed)
-    episode_return = np.zeros(num_envs)
-    episode_length = np.zeros(num_envs, dtype=np.int64)
-    recent = deque(maxlen=100)
-    metric_sums: dict[str, float] = {}
-    metric_count = 0
-    step = episodes = 0
-    next_log, next_eval, next_callback = log_every, eval_every, callback_every
+    if state is None:
+        obs, _ = envs.reset(seed=seed)
+        state = LoopState(
+            0,
+            0,
+            obs,
+            np.zeros(num_envs),
+            np.zeros(num_envs, dtype=np.int64),
+            resetting,
+            [],
+            log_every,
+            eval_every,
+            callback_every,
+            {},
+            0,
+        )
+    step, episodes, obs = state.step, state.episodes, state.obs
+    episode_return, episode_length, resetting = (
+        state.episode_return.copy(),
+        state.episode_length.copy(),
+        state.resetting.copy(),
+    )
+    recent = deque(state.recent, maxlen=100)
+    metric_sums, metric_count = dict(state.metric_sums), state.metric_count
+    next_log, next_eval, next_callback = state.next_log, state.next_eval, state.next_callback
+    next_checkpoint = (step // checkpoint_every + 1) * checkpoint_every if checkpoint_every else None
+
+    def snapshot() -> LoopState:
+        return LoopState(
+            step,
+            episodes,
+            obs.copy(),
+            episode_return.copy(),
+            episode_length.copy(),
+            resetting.copy(),
+            list(recent),
+            next_log,
+            next_eval,
+            next_callback,
+            dict(metric_sums),
+            metric_count,
+        )
+
     interrupted = False
     start = time.perf_counter()
     bar = progress_bar(steps, description, progress)
+    bar.update(step)
     try:
         while step < steps:
             actions = agent.act(obs)
@@ -148,11 +219,14 @@ def run_loop(
                 stats = evaluate()
                 if logger is not None:
                     logger.evaluation(step, stats)
+            if checkpoint is not None and next_checkpoint is not None and step >= next_checkpoint:
+                next_checkpoint += checkpoint_every
+                checkpoint(snapshot())
             if callback is not None and step >= next_callback:
                 next_callback += callback_every
                 if callback(step, agent):
                     break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # no checkpoint here: Ctrl-C may land mid-step; the last periodic one is whole
         interrupted = True
     finally:
         bar.update(step - bar.n)

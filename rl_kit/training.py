@@ -26,11 +26,11 @@ import yaml
 
 from rl_kit import registry
 from rl_kit.atomic import atomic_write
-from rl_kit.checkpoint import AGENT_FILE, save_agent
+from rl_kit.checkpoint import AGENT_FILE, load_checkpoint, save_agent, save_checkpoint
 from rl_kit.errors import RLKitError
 from rl_kit.evaluation import EvaluationResult, run_episodes
 from rl_kit.logs import RunLogger
-from rl_kit.loop import LoopResult, run_loop
+from rl_kit.loop import LoopResult, LoopState, run_loop
 from rl_kit.tuned import TunedEntry, tuned_hyperparameters
 
 EVAL_SEED = 1_000_000  # evaluation episodes are seeded apart from training ones
@@ -93,6 +93,8 @@ def train(
     callback=None,
     callback_every: int = 1000,
     tuned: bool = True,
+    checkpoint_every: int = 0,
+    keep_checkpoints: int = 3,
 ) -> Run:
     """Train agent `agent` on env `env` for `steps` env steps and save it in a run directory.
 
@@ -111,10 +113,78 @@ def train(
         tensorboard: also write TensorBoard events.
         callback: ``callback(step, agent) -> bool`` every `callback_every` steps; True stops.
         tuned: start from ``rl_kit/hyperparams/<agent>.yml``'s entry for `env` (where it has one).
+        checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`resume`.
+        keep_checkpoints: how many of the latest checkpoints to keep.
     Returns:
         the :class:`Run`, with its directory and trained agent.
     Ctrl-C stops training early; the agent learned so far is saved all the same.
     """
+    return _train(**{k: v for k, v in locals().items()})
+
+
+def resume(
+    run: str | Path, *, steps: int | None = None, progress: bool = True, callback=None, callback_every: int = 1000
+) -> Run:
+    """Continue a run from its latest checkpoint, with the config it recorded, to `steps` (default: its own).
+
+    For our agents on our envs (their native vector versions), the resumed run equals an
+    uninterrupted one exactly: the agent (and its optimizer and rollout so far), every random
+    generator, the envs' states, the counters, the schedules' clock and the logs are restored
+    (rows logged after the checkpoint are dropped). Gymnasium's own envs cannot save their
+    state; a resumed run on them starts their episodes afresh. torch agents resume exactly on
+    the CPU, where torch's operations here are deterministic.
+    """
+    directory = Path(run)
+    config_path = directory / "config.yaml"
+    if not config_path.is_file():
+        raise RLKitError(f"{directory} is not a run directory (no config.yaml)")
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    if config["agent"].startswith("sb3_"):
+        raise RLKitError("resuming stable-baselines3 agents is not supported: SB3's own loop holds their state")
+    parts, header = load_checkpoint(directory)
+    return _train(
+        env=config["env"],
+        agent=config["agent"],
+        steps=steps or config["steps"],
+        seed=config["seed"],
+        num_envs=config["num_envs"],
+        hyperparameters=config["hyperparameters"],
+        out=directory,
+        env_kwargs=config["env_kwargs"],
+        eval_every=config["eval_every"],
+        eval_episodes=config["eval_episodes"],
+        progress=progress,
+        tensorboard=True,
+        callback=callback,
+        callback_every=callback_every,
+        tuned=False,
+        checkpoint_every=config.get("checkpoint_every", 0),
+        keep_checkpoints=config.get("keep_checkpoints", 3),
+        resume_from=(parts, header),
+    )
+
+
+def _train(
+    *,
+    env,
+    agent,
+    steps,
+    seed,
+    num_envs,
+    hyperparameters,
+    out,
+    env_kwargs,
+    eval_every,
+    eval_episodes,
+    progress,
+    tensorboard,
+    callback,
+    callback_every,
+    tuned,
+    checkpoint_every,
+    keep_checkpoints,
+    resume_from=None,
+) -> Run:
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     registry.check_env_id(env)
@@ -161,7 +231,23 @@ def train(
         "command": " ".join(sys.argv),
         "versions": library_versions(),
     }
-    write_yaml(directory / "config.yaml", config)
+    config.update(checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints)
+    loop_state = None
+    if resume_from is None:
+        write_yaml(directory / "config.yaml", config)
+    else:  # the run's own config.yaml stays; the checkpoint puts everything back where it was
+        if sb3:
+            raise RLKitError("resuming stable-baselines3 agents is not supported")
+        parts, header = resume_from
+        learner.load_training_state(parts["agent"], header["agent"])
+        loop_state = LoopState.join(parts["loop"], header["loop"])
+        if header["envs"] is not None and hasattr(envs, "load_training_state"):
+            envs.load_training_state(parts["envs"], header["envs"])
+        else:
+            loop_state.obs, _ = envs.reset(seed=seed + loop_state.step)
+            loop_state.episode_return[:] = 0.0
+            loop_state.episode_length[:] = 0
+            loop_state.resetting[:] = False
 
     def evaluate() -> dict[str, float]:
         return EvaluationResult(env, *run_episodes(learner, eval_env, eval_episodes, EVAL_SEED)).stats
@@ -172,7 +258,9 @@ def train(
         else:
             save_agent(learner, directory, env_id=env, env_kwargs=env_kwargs)
 
-    logger = RunLogger(directory, tensorboard=tensorboard)
+    logger = RunLogger(
+        directory, tensorboard=tensorboard, resume_after_step=None if loop_state is None else loop_state.step
+    )
     loop_arguments = dict(
         steps=steps,
         logger=logger,
@@ -188,7 +276,14 @@ def train(
             result = baselines.learn(learner, **loop_arguments)
         else:
             result = run_loop(
-                learner, envs, seed=seed, log_every=max(min(1000, steps // 100), num_envs), **loop_arguments
+                learner,
+                envs,
+                seed=seed,
+                log_every=max(min(1000, steps // 100), num_envs),
+                state=loop_state,
+                checkpoint=lambda state: save_checkpoint(directory, learner, envs, state, keep_checkpoints),
+                checkpoint_every=checkpoint_every,
+                **loop_arguments,
             )
     except FloatingPointError as error:  # a NaN or inf loss: the agent holds its last good update
         save()

@@ -1,0 +1,104 @@
+"""Resuming a run from its checkpoint equals never having stopped it."""
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+import rl_kit
+from rl_kit.checkpoint import load_agent
+from rl_kit.errors import RLKitError
+from rl_kit.training import resume
+
+
+def rows(path, columns=("step", "episode", "return", "length")):
+    with open(path, newline="") as f:
+        return [tuple(row[c] for c in columns) for row in csv.DictReader(f)]
+
+
+def stop_at(limit):
+    def callback(step, agent):
+        if step >= limit:
+            raise KeyboardInterrupt  # as Ctrl-C would, between two steps
+        return False
+
+    return callback
+
+
+@pytest.mark.parametrize(
+    "agent, env, num_envs",
+    [
+        ("q_learning", "rl_kit/FrozenLake4x4-v0", 4),
+        ("sarsa", "rl_kit/CliffWalking-v0", 2),
+        ("double_q_learning", "rl_kit/GridWorld-v0", 1),
+    ],
+)
+def test_tabular_resume_equals_an_uninterrupted_run(tmp_path, agent, env, num_envs):
+    common = dict(
+        steps=20_000,
+        seed=3,
+        num_envs=num_envs,
+        progress=False,
+        tensorboard=False,
+        checkpoint_every=4_000,
+        eval_every=5_000,
+    )
+    whole = rl_kit.train(env, agent, out=tmp_path / "whole", **common)
+    broken = rl_kit.train(env, agent, out=tmp_path / "broken", callback=stop_at(13_000), callback_every=500, **common)
+    assert broken.result.interrupted and broken.result.steps < 20_000
+    resumed = resume(tmp_path / "broken", progress=False)
+    assert resumed.result.steps == whole.result.steps
+    assert np.array_equal(load_agent(tmp_path / "broken").q, whole.agent.q)
+    assert rows(tmp_path / "broken" / "episodes.csv") == rows(tmp_path / "whole" / "episodes.csv")
+    assert rows(tmp_path / "broken" / "eval.csv", ("step", "mean")) == rows(
+        tmp_path / "whole" / "eval.csv", ("step", "mean")
+    )
+
+
+def test_ppo_resume_continues_exactly_on_our_envs(tmp_path):
+    torch.use_deterministic_algorithms(True)
+    try:
+        common = dict(
+            steps=6_000,
+            seed=1,
+            num_envs=4,
+            progress=False,
+            tensorboard=False,
+            checkpoint_every=1_000,
+            eval_every=0,
+            hyperparameters={"n_steps": 64, "batch_size": 64, "n_epochs": 2},
+        )
+        whole = rl_kit.train("rl_kit/Catch-v0", "ppo", out=tmp_path / "whole", **common)
+        rl_kit.train(
+            "rl_kit/Catch-v0", "ppo", out=tmp_path / "broken", callback=stop_at(3_500), callback_every=100, **common
+        )
+        resume(tmp_path / "broken", progress=False)
+    finally:
+        torch.use_deterministic_algorithms(False)
+    resumed = load_agent(tmp_path / "broken")
+    for key, value in whole.agent.net.state_dict().items():
+        assert torch.equal(value, resumed.net.state_dict()[key]), key
+
+
+def test_resume_needs_a_checkpoint(tmp_path):
+    rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=2_000, out=tmp_path, progress=False, tensorboard=False)
+    with pytest.raises(RLKitError, match="no checkpoint to resume from"):
+        resume(tmp_path)
+
+
+def test_checkpoints_keep_the_last_k(tmp_path):
+    rl_kit.train(
+        "rl_kit/GridWorld-v0",
+        "q_learning",
+        steps=10_000,
+        out=tmp_path,
+        progress=False,
+        tensorboard=False,
+        checkpoint_every=1_000,
+        keep_checkpoints=2,
+    )
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
+        "step_000000009000.safetensors",
+        "step_000000010000.safetensors",
+    ]
