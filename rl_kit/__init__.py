@@ -10,7 +10,7 @@ from rl_kit.compare import Comparison, compare
 from rl_kit.errors import AgentFileError, RLKitError
 from rl_kit.evaluation import EvaluationResult, evaluate
 from rl_kit.optimum import TabularReference
-from rl_kit.training import Run, train
+from rl_kit.training import Run, resume_run, train
 
 __all__ = [
     "AgentFileError",
@@ -21,6 +21,7 @@ __all__ = [
     "Run",
     "TabularReference",
     "evaluate",
+    "resume_run",
     "load_agent",
     "save_agent",
     "train",

@@ -200,10 +200,10 @@ def parse_yaml_values(pairs) -> dict:
 
 
 def cmd_train(args) -> None:
-    from rl_kit.training import resume, train
+    from rl_kit.training import resume_run, train
 
     if args.resume:
-        run = resume(args.resume, steps=args.steps, progress=not args.no_progress)
+        run = resume_run(args.resume, steps=args.steps, progress=not args.no_progress)
         report_run(args, run)
         return
     missing = [

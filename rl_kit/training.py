@@ -77,10 +77,10 @@ def write_yaml(path: Path, data: dict[str, Any]) -> None:
 
 
 def train(
-    env: str,
-    agent: str,
+    env: str | None = None,
+    agent: str | None = None,
     *,
-    steps: int,
+    steps: int | None = None,
     seed: int = 0,
     num_envs: int | None = None,
     hyperparameters: dict[str, Any] | None = None,
@@ -95,6 +95,7 @@ def train(
     tuned: bool = True,
     checkpoint_every: int = 0,
     keep_checkpoints: int = 3,
+    resume: str | Path | None = None,
 ) -> Run:
     """Train agent `agent` on env `env` for `steps` env steps and save it in a run directory.
 
@@ -115,14 +116,21 @@ def train(
         tuned: start from ``rl_kit/hyperparams/<agent>.yml``'s entry for `env` (where it has one).
         checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`resume`.
         keep_checkpoints: how many of the latest checkpoints to keep.
+        resume: a run directory to continue from its latest checkpoint instead (see :func:`resume_run`);
+            `steps` may then raise its budget, and the other arguments come from its config.
     Returns:
         the :class:`Run`, with its directory and trained agent.
     Ctrl-C stops training early; the agent learned so far is saved all the same.
     """
-    return _train(**{k: v for k, v in locals().items()})
+    if resume is not None:
+        return resume_run(resume, steps=steps, progress=progress, callback=callback, callback_every=callback_every)
+    if env is None or agent is None or steps is None:
+        raise ValueError("train needs env, agent and steps (or resume=RUN)")
+    arguments = {k: v for k, v in locals().items() if k != "resume"}
+    return _train(**arguments)
 
 
-def resume(
+def resume_run(
     run: str | Path, *, steps: int | None = None, progress: bool = True, callback=None, callback_every: int = 1000
 ) -> Run:
     """Continue a run from its latest checkpoint, with the config it recorded, to `steps` (default: its own).

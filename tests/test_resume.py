@@ -9,7 +9,6 @@ import torch
 import rl_kit
 from rl_kit.checkpoint import load_agent
 from rl_kit.errors import RLKitError
-from rl_kit.training import resume
 
 
 def rows(path, columns=("step", "episode", "return", "length")):
@@ -47,7 +46,7 @@ def test_tabular_resume_equals_an_uninterrupted_run(tmp_path, agent, env, num_en
     whole = rl_kit.train(env, agent, out=tmp_path / "whole", **common)
     broken = rl_kit.train(env, agent, out=tmp_path / "broken", callback=stop_at(13_000), callback_every=500, **common)
     assert broken.result.interrupted and broken.result.steps < 20_000
-    resumed = resume(tmp_path / "broken", progress=False)
+    resumed = rl_kit.train(resume=tmp_path / "broken", progress=False)
     assert resumed.result.steps == whole.result.steps
     assert np.array_equal(load_agent(tmp_path / "broken").q, whole.agent.q)
     assert rows(tmp_path / "broken" / "episodes.csv") == rows(tmp_path / "whole" / "episodes.csv")
@@ -73,7 +72,7 @@ def test_ppo_resume_continues_exactly_on_our_envs(tmp_path):
         rl_kit.train(
             "rl_kit/Catch-v0", "ppo", out=tmp_path / "broken", callback=stop_at(3_500), callback_every=100, **common
         )
-        resume(tmp_path / "broken", progress=False)
+        rl_kit.train(resume=tmp_path / "broken", progress=False)
     finally:
         torch.use_deterministic_algorithms(False)
     resumed = load_agent(tmp_path / "broken")
@@ -84,7 +83,7 @@ def test_ppo_resume_continues_exactly_on_our_envs(tmp_path):
 def test_resume_needs_a_checkpoint(tmp_path):
     rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=2_000, out=tmp_path, progress=False, tensorboard=False)
     with pytest.raises(RLKitError, match="no checkpoint to resume from"):
-        resume(tmp_path)
+        rl_kit.train(resume=tmp_path)
 
 
 def test_checkpoints_keep_the_last_k(tmp_path):
