@@ -114,7 +114,7 @@ def train(
         tensorboard: also write TensorBoard events.
         callback: ``callback(step, agent) -> bool`` every `callback_every` steps; True stops.
         tuned: start from ``rl_kit/hyperparams/<agent>.yml``'s entry for `env` (where it has one).
-        checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`resume`.
+        checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`resume_run`.
         keep_checkpoints: how many of the latest checkpoints to keep.
         resume: a run directory to continue from its latest checkpoint instead (see :func:`resume_run`);
             `steps` may then raise its budget, and the other arguments come from its config.
