@@ -100,6 +100,25 @@ class SB3Agent:
         return directory / MODEL_FILE
 
 
+def _from_text(value: Any) -> Any:
+    """A value given as text on the command line (``--hp n_steps=64``) as the number, bool,
+    list or dict it spells; schedule text such as ``linear(...)`` stays text."""
+    if not isinstance(value, str):
+        return value
+    for convert in (int, float):
+        try:
+            return convert(value)
+        except ValueError:
+            pass
+    import yaml
+
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return parsed if isinstance(parsed, (bool, list, dict)) or parsed is None else value
+
+
 def sb3_arguments(hyperparameters: dict[str, Any], total_steps: int) -> dict[str, Any]:
     """Our hyperparameter values as SB3 arguments: schedule text becomes a callable of SB3's
     ``progress_remaining`` (1 at the start, 0 at the end) evaluated at the same env step."""
@@ -107,6 +126,7 @@ def sb3_arguments(hyperparameters: dict[str, Any], total_steps: int) -> dict[str
 
     arguments = {}
     for key, value in hyperparameters.items():
+        value = _from_text(value)
         if key in SCHEDULED and isinstance(value, str):
             schedule = Schedule.parse(value)
             arguments[key] = lambda remaining, s=schedule: s((1.0 - remaining) * total_steps)
@@ -128,6 +148,7 @@ def build(
     from stable_baselines3.common.env_util import make_vec_env
 
     cls = algorithm(name)
+    hyperparameters = {key: _from_text(value) for key, value in hyperparameters.items()}
     vec_env = make_vec_env(env_id, n_envs=num_envs, seed=seed, env_kwargs=env_kwargs)
     arguments = {
         "policy": "MlpPolicy",

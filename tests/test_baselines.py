@@ -215,3 +215,51 @@ def test_the_payload_would_run_through_a_plain_sb3_load(tmp_path):
     rewrite_zip(run.directory / "agent.zip", lambda data: {**data, "surprise": pickled_payload(marker)})
     algorithm("sb3_ppo").load(run.directory / "agent.zip", device="cpu")
     assert marker.read_text() == "ran"
+
+
+def test_command_line_values_reach_sb3_as_numbers():
+    arguments = sb3_arguments(
+        {
+            "n_steps": "64",
+            "ent_coef": "1e-3",
+            "normalize_advantage": "false",
+            "clip_range": "0.1",
+            "policy_kwargs": "{net_arch: [32, 32]}",
+        },
+        total_steps=100,
+    )
+    assert arguments["n_steps"] == 64 and arguments["ent_coef"] == 0.001 and arguments["normalize_advantage"] is False
+    assert arguments["clip_range"] == 0.1 and arguments["policy_kwargs"] == {"net_arch": [32, 32]}
+
+
+def test_sb3_train_from_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rl_kit.cli",
+            "train",
+            "--env",
+            "CartPole-v1",
+            "--agent",
+            "sb3_ppo",
+            "--steps",
+            "512",
+            "--hp",
+            "n_steps=64",
+            "--hp",
+            "batch_size=64",
+            "--out",
+            str(tmp_path),
+            "--no-progress",
+            "--eval-every",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "agent.zip").is_file()
