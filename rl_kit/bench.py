@@ -121,14 +121,6 @@ def rl_kit_q_learning(reference: TabularReference, max_steps: int, seed: int = 0
     return reached.get("time", float("nan")), reached.get("step", max_steps)
 
 
-CARTPOLE_PPO = {  # RL Zoo's tuned PPO for CartPole-v1
-    "n_steps": 32,
-    "batch_size": 256,
-    "gae_lambda": 0.8,
-    "gamma": 0.98,
-    "n_epochs": 20,
-    "ent_coef": 0.0,
-}
 CARTPOLE_STEPS = 100_000
 
 
@@ -147,19 +139,12 @@ def race_worker(kind: str, seed: int) -> dict:
 
         from rl_kit.training import train
 
-        hp = {
-            **CARTPOLE_PPO,
-            "learning_rate": f"linear(0.001, 0.0, {CARTPOLE_STEPS})",
-            "clip_range": f"linear(0.2, 0.0, {CARTPOLE_STEPS})",
-        }
-        with tempfile.TemporaryDirectory() as out:
+        with tempfile.TemporaryDirectory() as out:  # the tuned entry ppo.yml#CartPole-v1 (RL Zoo's)
             agent = train(
                 "CartPole-v1",
                 "ppo",
                 steps=CARTPOLE_STEPS,
                 seed=seed,
-                num_envs=8,
-                hyperparameters=hp,
                 out=out,
                 eval_every=0,
                 progress=False,
@@ -169,16 +154,17 @@ def race_worker(kind: str, seed: int) -> dict:
         from stable_baselines3 import PPO
         from stable_baselines3.common.env_util import make_vec_env
 
-        linear = lambda start_value: lambda remaining: remaining * start_value  # noqa: E731
+        from rl_kit.baselines import sb3_arguments
+        from rl_kit.tuned import tuned_hyperparameters
+
+        entry = tuned_hyperparameters("sb3_ppo", "CartPole-v1")  # the same values as ours
         model = PPO(
             "MlpPolicy",
-            make_vec_env("CartPole-v1", n_envs=8, seed=seed),
-            learning_rate=linear(1e-3),
-            clip_range=linear(0.2),
+            make_vec_env("CartPole-v1", n_envs=entry.num_envs, seed=seed),
             seed=seed,
             device="cpu",
             verbose=0,
-            **CARTPOLE_PPO,
+            **sb3_arguments(entry.hyperparameters, CARTPOLE_STEPS),
         )
         model.learn(CARTPOLE_STEPS)
 
@@ -246,15 +232,6 @@ def lander_to_200(max_steps: int = 1_000_000, seed: int = 0) -> dict[str, float]
     from rl_kit.training import train
 
     torch.set_num_threads(1)
-    hp = {
-        "n_steps": 1024,
-        "batch_size": 64,
-        "gae_lambda": 0.98,
-        "gamma": 0.999,
-        "n_epochs": 4,
-        "ent_coef": 0.01,
-        "learning_rate": 3e-4,
-    }
     with tempfile.TemporaryDirectory() as out:
         state = {"reached": None}
 
@@ -271,8 +248,6 @@ def lander_to_200(max_steps: int = 1_000_000, seed: int = 0) -> dict[str, float]
             "ppo",
             steps=max_steps,
             seed=seed,
-            num_envs=16,
-            hyperparameters=hp,
             out=out,
             eval_every=0,
             progress=False,

@@ -243,9 +243,10 @@ def report_run(args, run) -> None:
 def cmd_evaluate(args) -> None:
     from rl_kit.checkpoint import load_agent, saved_env
     from rl_kit.evaluation import evaluate
+    from rl_kit.optimum import compare_with_optimum
 
     result = evaluate(args.path, args.env, episodes=args.episodes, seed=args.seed)
-    reference = exact_reference(load_agent(args.path), args.env or saved_env(args.path)[0])
+    reference = compare_with_optimum(load_agent(args.path), args.env or saved_env(args.path)[0])
     if args.json:
         print(json.dumps({**result.as_dict(), **reference}, indent=2))
         return
@@ -255,30 +256,6 @@ def cmd_evaluate(args) -> None:
             f"Greedy policy value (exact, from P): {reference['policy_value']:.4f}   "
             f"optimum: {reference['optimal_value']:.4f}   gap {100 * reference['gap']:.2f}%"
         )
-
-
-def exact_reference(agent, env_id: str) -> dict:
-    """The greedy policy's exact value and the optimum, where the env publishes P."""
-    from rl_kit import registry
-    from rl_kit.optimum import TabularReference
-
-    gamma = getattr(agent.hyperparameters, "gamma", None)
-    if gamma is None or not hasattr(agent, "greedy_policy") or gamma >= 1:
-        return {}
-    env = registry.make_env(env_id)
-    try:
-        reference = TabularReference.of(env)
-    except RLKitError:
-        return {}
-    finally:
-        env.close()
-    policy = agent.greedy_policy()
-    return {
-        "gamma": gamma,
-        "policy_value": reference.policy_value(policy, gamma),
-        "optimal_value": reference.optimal_value(gamma),
-        "gap": reference.gap(policy, gamma),
-    }
 
 
 def cmd_watch(args) -> None:

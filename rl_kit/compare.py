@@ -265,17 +265,14 @@ def summarize_outcomes(
 
 def optimal_reference(env: str, env_kwargs, episodes: int) -> dict[str, Any] | None:
     """On envs that publish P: the optimal policy (value iteration) under the same protocol."""
-    from agents import ValueIteration
     from rl_kit.evaluation import run_episodes
-    from rl_kit.registry import make_env
+    from rl_kit.registry import make_agent, make_env
 
     single = make_env(env, env_kwargs)
     try:
-        P = getattr(single.unwrapped, "P", None)
-        if P is None:
+        if getattr(single.unwrapped, "P", None) is None:
             return None
-        planner = ValueIteration(single.observation_space, single.action_space, gamma=0.99)
-        planner.plan(P)
+        planner = make_agent("value_iteration", single.observation_space, single.action_space, env=single)
         returns, _, successes = run_episodes(planner, single, episodes, PROTOCOL_SEED)
     finally:
         single.close()

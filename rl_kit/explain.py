@@ -43,7 +43,6 @@ def explain_tabular(agent, env_id: str, env_kwargs: dict, output: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from agents import ValueIteration
     from rl_kit.optimum import TabularReference
 
     env = registry.make_env(env_id, env_kwargs, render_mode="rgb_array")
@@ -52,8 +51,9 @@ def explain_tabular(agent, env_id: str, env_kwargs: dict, output: Path) -> Path:
         env.close()
         raise RLKitError(f"explain draws maps of rl-kit grid worlds; {env_id} has no map to draw on")
     gamma = agent.hyperparameters.gamma
-    planner = ValueIteration(env.observation_space, env.action_space, gamma=gamma)
-    planner.plan(grid.P)
+    planner = registry.make_agent(
+        "value_iteration", env.observation_space, env.action_space, hyperparameters={"gamma": gamma}, env=env
+    )
     learned_v, optimal_v = agent.state_values(), planner.state_values()
     learned_pi, optimal_pi = agent.greedy_policy(), planner.greedy_policy()
     reference = TabularReference.of(env)

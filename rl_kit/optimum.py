@@ -42,3 +42,29 @@ class TabularReference:
         """Relative shortfall of `policy` from the optimum: (V* - V^pi) / |V*|."""
         optimal = self.optimal_value(gamma)
         return (optimal - self.policy_value(policy, gamma)) / max(abs(optimal), 1e-12)
+
+
+def compare_with_optimum(agent, env_id: str, env_kwargs: dict | None = None) -> dict[str, float]:
+    """The exact value of the agent's greedy policy beside the optimum, on envs that publish P.
+
+    Empty for agents without a greedy policy or a discount below 1, and for envs without P.
+    """
+    from rl_kit import registry
+
+    gamma = getattr(agent.hyperparameters, "gamma", None)
+    if gamma is None or not hasattr(agent, "greedy_policy") or gamma >= 1:
+        return {}
+    env = registry.make_env(env_id, env_kwargs)
+    try:
+        reference = TabularReference.of(env)
+    except RLKitError:
+        return {}
+    finally:
+        env.close()
+    policy = agent.greedy_policy()
+    return {
+        "gamma": gamma,
+        "policy_value": reference.policy_value(policy, gamma),
+        "optimal_value": reference.optimal_value(gamma),
+        "gap": reference.gap(policy, gamma),
+    }

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rl_kit import registry
 from rl_kit.evaluation import evaluate
-from rl_kit.optimum import TabularReference
+from rl_kit.optimum import compare_with_optimum
 from rl_kit.plots import plot_runs
 from rl_kit.training import train
 from rl_kit.watch import record
 
 ENV = "rl_kit/FrozenLake4x4-v0"
-HYPERPARAMETERS = {"alpha": "linear(0.5, 0.01, 300000)", "epsilon": "linear(1.0, 0.1, 200000)", "gamma": 0.99}
 
 
 def quickstart(
@@ -25,23 +23,10 @@ def quickstart(
 ) -> dict[str, Path]:
     """Run the main job into `out`; returns the paths it wrote."""
     out = Path(out)
-    print(f"Training q_learning on {ENV} for {steps:,} steps (16 envs, seed {seed})...")
-    run = train(
-        ENV,
-        "q_learning",
-        steps=steps,
-        seed=seed,
-        num_envs=16,
-        hyperparameters=HYPERPARAMETERS,
-        out=out,
-        eval_episodes=100,
-        progress=progress,
-    )
-    env = registry.make_env(ENV)
-    reference = TabularReference.of(env)
-    gamma = run.agent.hyperparameters.gamma
-    optimal = reference.optimal_value(gamma)
-    learned = reference.policy_value(run.agent.greedy_policy(), gamma)
+    print(f"Training q_learning on {ENV} for {steps:,} steps with its tuned hyperparameters (seed {seed})...")
+    run = train(ENV, "q_learning", steps=steps, seed=seed, out=out, eval_episodes=100, progress=progress)
+    reference = compare_with_optimum(run.agent, ENV)
+    gamma, optimal, learned = reference["gamma"], reference["optimal_value"], reference["policy_value"]
     result = evaluate(run.directory, episodes=1000, seed=seed)
     curve = plot_runs([run.directory], out / "learning_curve.png", title=f"q_learning on {ENV}")
     gif = record(run.directory, out / "greedy_episode.gif", seed=seed)
