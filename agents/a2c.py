@@ -11,10 +11,12 @@ where G is the n-step return bootstrapped from V at the rollout's end, and A = G
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from agents.policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
 from agents.rollout import Batch
 from agents.schedules import Schedule
+from agents.search_space import Choice, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,12 @@ class A2CHyperparameters(PolicyGradientHyperparameters):
     gae_lambda: float = 1.0
     learning_rate: Schedule = Schedule("constant", 7e-4)
     normalize_advantage: bool = False
+
+    search_space: ClassVar[SearchSpace] = {
+        **PolicyGradientHyperparameters.search_space,
+        "n_steps": Choice(5, 8, 16, 32, 64),
+        "normalize_advantage": Choice(False, True),
+    }
 
 
 class A2C(PolicyGradientAgent):

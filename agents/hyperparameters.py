@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import typing
-from typing import Any
+from typing import Any, ClassVar
 
 from agents.schedules import Schedule
+from agents.search_space import SearchSpace
 
 
 def _convert(name: str, kind: Any, value: Any) -> Any:
@@ -45,7 +46,13 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class Hyperparameters:
-    """Base of every agent's hyperparameter dataclass."""
+    """Base of every agent's hyperparameter dataclass.
+
+    ``search_space`` (a class attribute, not a field) lists what ``rl-kit tune`` may vary and
+    over which values (see :mod:`agents.search_space`); empty where there is nothing to tune.
+    """
+
+    search_space: ClassVar[SearchSpace] = {}
 
     def __post_init__(self) -> None:
         hints = typing.get_type_hints(type(self))

@@ -22,6 +22,7 @@ from agents.networks import ActorCritic
 from agents.rollout import Batch, Rollout
 from agents.running_stats import RunningMeanStd
 from agents.schedules import Schedule
+from agents.search_space import Choice, FloatRange, SearchSpace
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -55,6 +56,16 @@ class PolicyGradientHyperparameters(Hyperparameters):
     hidden_sizes: str = "64,64"
     activation: str = "tanh"
     normalize_observations: bool = False
+
+    search_space: ClassVar[SearchSpace] = {
+        "learning_rate": FloatRange(1e-5, 1e-2, log=True),
+        "gamma": Choice(0.95, 0.98, 0.99, 0.995, 0.999),
+        "gae_lambda": Choice(0.9, 0.95, 0.98, 1.0),
+        "ent_coef": FloatRange(1e-6, 0.1, log=True),
+        "max_grad_norm": Choice(0.3, 0.5, 1.0, 5.0),
+        "hidden_sizes": Choice("64", "64,64", "128,128"),
+        "activation": Choice("tanh", "relu"),
+    }
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -16,12 +16,14 @@ E[(rho - 1) - log rho] exceeds ``target_kl``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
 from agents.policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
 from agents.rollout import Batch
 from agents.schedules import Schedule
+from agents.search_space import Choice, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,14 @@ class PPOHyperparameters(PolicyGradientHyperparameters):
     clip_range: Schedule = Schedule("constant", 0.2)
     normalize_advantage: bool = True
     target_kl: float = 0.0
+
+    search_space: ClassVar[SearchSpace] = {
+        **PolicyGradientHyperparameters.search_space,
+        "n_steps": Choice(16, 32, 64, 128, 256, 512),
+        "n_epochs": Choice(1, 4, 10, 20),
+        "batch_size": Choice(32, 64, 128, 256),
+        "clip_range": Choice(0.1, 0.2, 0.3),
+    }
 
 
 class PPO(PolicyGradientAgent):

@@ -12,10 +12,12 @@ than most episodes to stay close to the textbook estimator.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from agents.a2c import A2C
 from agents.policy_gradient import PolicyGradientHyperparameters
 from agents.schedules import Schedule
+from agents.search_space import Choice, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,11 @@ class ReinforceHyperparameters(PolicyGradientHyperparameters):
     gae_lambda: float = 1.0
     learning_rate: Schedule = Schedule("constant", 1e-3)
     normalize_advantage: bool = True
+
+    search_space: ClassVar[SearchSpace] = {  # Monte Carlo returns: gae_lambda stays 1
+        **{k: v for k, v in PolicyGradientHyperparameters.search_space.items() if k != "gae_lambda"},
+        "n_steps": Choice(128, 256, 512, 1024, 2048),
+    }
 
     def __post_init__(self) -> None:
         super().__post_init__()

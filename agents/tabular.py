@@ -23,6 +23,7 @@ from gymnasium import spaces
 from agents.base import Transitions, discrete_size
 from agents.hyperparameters import Hyperparameters
 from agents.schedules import Schedule
+from agents.search_space import Choice, FloatRange, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,13 @@ class TabularHyperparameters(Hyperparameters):
     gamma: float = 0.99
     epsilon: Schedule = Schedule("constant", 0.1)
     q_init: float = 0.0
+
+    search_space: ClassVar[SearchSpace] = {
+        "alpha": FloatRange(0.01, 1.0, log=True),
+        "epsilon": FloatRange(0.01, 0.5, log=True),
+        "gamma": Choice(0.9, 0.95, 0.99, 0.999),
+        "q_init": Choice(0.0, 1.0),
+    }
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
+from agents.search_space import Choice, FloatRange, SearchSpace
 from rl_kit.atomic import atomic_path, atomic_write
 from rl_kit.errors import RLKitError
 from rl_kit.loop import LoopResult, progress_bar
@@ -42,6 +43,36 @@ METRIC_NAMES = {
     "clip_range": "clip_range",
     "n_updates": "updates",
     "std": "action_std",
+}
+_ON_POLICY: SearchSpace = {
+    "learning_rate": FloatRange(1e-5, 1e-2, log=True),
+    "gamma": Choice(0.95, 0.98, 0.99, 0.995, 0.999),
+    "gae_lambda": Choice(0.9, 0.95, 0.98, 1.0),
+    "ent_coef": FloatRange(1e-6, 0.1, log=True),
+    "max_grad_norm": Choice(0.3, 0.5, 1.0, 5.0),
+}
+# What `rl-kit tune` varies for sb3_<name>: SB3 has no hyperparameter dataclass, so the spaces
+# live here, beside the bridge, named as SB3's keyword arguments.
+SEARCH_SPACES: dict[str, SearchSpace] = {
+    "ppo": {
+        **_ON_POLICY,
+        "n_steps": Choice(16, 32, 64, 128, 256, 512),
+        "n_epochs": Choice(1, 4, 10, 20),
+        "batch_size": Choice(32, 64, 128, 256),
+        "clip_range": Choice(0.1, 0.2, 0.3),
+    },
+    "a2c": {**_ON_POLICY, "n_steps": Choice(5, 8, 16, 32, 64)},
+    "dqn": {
+        "learning_rate": FloatRange(1e-5, 1e-2, log=True),
+        "gamma": Choice(0.95, 0.98, 0.99, 0.995, 0.999),
+        "batch_size": Choice(32, 64, 128, 256),
+        "buffer_size": Choice(10_000, 50_000, 100_000),
+        "exploration_fraction": FloatRange(0.05, 0.5),
+        "exploration_final_eps": FloatRange(0.01, 0.1),
+        "target_update_interval": Choice(1, 100, 1000, 10_000),
+        "learning_starts": Choice(0, 1000, 10_000),
+        "train_freq": Choice(1, 4, 8, 16),
+    },
 }
 
 
@@ -262,10 +293,13 @@ def learn(
     evaluate,
     callback,
     callback_every: int,
+    on_evaluation=None,
     description: str,
 ) -> LoopResult:
     """Run SB3's ``learn`` with :class:`LogBridge`; Ctrl-C stops it cleanly like our loop."""
-    bridge = LogBridge(agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, description)
+    bridge = LogBridge(
+        agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, on_evaluation, description
+    )
     start = time.perf_counter()
     interrupted = False
     try:
@@ -280,10 +314,12 @@ def learn(
 
 
 class LogBridge(BaseCallback):
-    def __init__(self, agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, description):
+    def __init__(
+        self, agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, on_evaluation, description
+    ):
         super().__init__(verbose=0)
         self.agent, self.run_logger = agent, logger
-        self.eval_every, self.evaluate_fn = eval_every, evaluate
+        self.eval_every, self.evaluate_fn, self.on_evaluation = eval_every, evaluate, on_evaluation
         self.user_callback, self.callback_every = callback, callback_every
         self.next_eval, self.next_callback = eval_every, callback_every
         self.episodes = 0
@@ -312,6 +348,8 @@ class LogBridge(BaseCallback):
             stats = self.evaluate_fn()
             if self.run_logger is not None:
                 self.run_logger.evaluation(step, stats)
+            if self.on_evaluation is not None and self.on_evaluation(step, stats):
+                return False
         if self.user_callback is not None and step >= self.next_callback:
             self.next_callback += self.callback_every
             if self.user_callback(step, self.agent):

@@ -181,27 +181,24 @@ def race_worker(kind: str, seed: int) -> dict:
     }
 
 
-def run_worker(kind: str, seed: int) -> dict:
-    """`race_worker` in a fresh Python process, so its peak memory is its own."""
-    import json
-    import subprocess
-    import sys
+def ppo_race(seeds: int = 5, workers: int = 1, ray: str | None = None) -> dict[str, float]:
+    """Our PPO against SB3's on CartPole, `seeds` runs each, every run in a fresh process of its
+    own (so its peak memory is its own). One at a time by default, so that no two runs share a
+    core while they are timed; `workers` and `ray` spread them out (see :mod:`rl_kit.grid`)."""
+    from rl_kit.grid import Job, run_grid
 
-    code = f"import json; from rl_kit.bench import race_worker; print(json.dumps(race_worker({kind!r}, {seed})))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def ppo_race(seeds: int = 5) -> dict[str, float]:
-    rows = {"rl_kit": [], "sb3": []}
-    for seed in range(seeds):
-        for kind in ("rl_kit", "sb3") if seed % 2 == 0 else ("sb3", "rl_kit"):  # alternate who goes first
-            rows[kind].append(run_worker(kind, seed))
-            r = rows[kind][-1]
-            print(
-                f"  seed {seed} {kind:7} wall {r['wall_s']:6.1f} s   return {r['return']:6.1f}   peak {r['peak_mb']:6.0f} MB",
-                flush=True,
-            )
+    order = [(k, s) for s in range(seeds) for k in (("rl_kit", "sb3") if s % 2 == 0 else ("sb3", "rl_kit"))]
+    rows = {"rl_kit": [], "sb3": []}  # alternate who goes first
+    for outcome in run_grid([Job(race_worker, pair) for pair in order], workers=workers, ray_address=ray):
+        kind, seed = outcome.job.args
+        if outcome.error is not None:
+            raise RuntimeError(f"benchmark run {kind} seed {seed} failed: {outcome.error}")
+        r = outcome.value
+        rows[kind].append(r)
+        print(
+            f"  seed {seed} {kind:7} wall {r['wall_s']:6.1f} s   return {r['return']:6.1f}   peak {r['peak_mb']:6.0f} MB",
+            flush=True,
+        )
     mean = {k: {m: float(np.mean([r[m] for r in v])) for m in ("wall_s", "return", "peak_mb")} for k, v in rows.items()}
     ours, theirs = mean["rl_kit"], mean["sb3"]
     print(
@@ -269,15 +266,18 @@ def line(name: str, ours: float, reference: float, unit: str, target: str) -> st
     return f"{name:58} {ours:>12,.0f} vs {reference:>12,.0f} {unit:8} ratio {ours / reference:6.2f}x  (target {target})"
 
 
-def run_benchmarks(quick: bool = False, suite: str = "all") -> dict[str, float]:
-    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient" or "all")."""
+def run_benchmarks(
+    quick: bool = False, suite: str = "all", workers: int = 1, ray: str | None = None
+) -> dict[str, float]:
+    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient" or "all");
+    `workers` and `ray` say where the PPO race's grid of runs goes (:func:`ppo_race`)."""
     print("rl-kit benchmarks (ours vs reference, measured together in this session)\n")
     results = {}
     if suite in ("tabular", "all"):
         results.update(tabular_benchmarks(quick))
     if suite in ("policy-gradient", "all"):
         print()
-        results.update(ppo_race(seeds=2 if quick else 5))
+        results.update(ppo_race(seeds=2 if quick else 5, workers=workers, ray=ray))
         results.update(lander_to_200())
     return results
 

@@ -1,13 +1,14 @@
 """The ``rl-kit`` command: a thin layer over the Python API.
 
     rl-kit list
-    rl-kit train --env ID --agent NAME --steps N [--seed S] [--num-envs K] [--hp KEY=VALUE ...] [--out DIR]
+    rl-kit train --env ID --agent NAME --steps N [--seed S] [--num-envs K] [--hp KEY=VALUE ...] [--hp-file FILE] [--out DIR]
     rl-kit evaluate PATH [--env ID] --episodes N --seed S [--json]
     rl-kit watch PATH [--env ID] [--episodes N] [--seed S] [--fps F] [--record FILE.gif|.mp4]
     rl-kit plot RUN... [--out FILE.png]
-    rl-kit compare --env ID --agents NAME... --seeds 5 --steps N [--out DIR] [--workers K]
+    rl-kit compare --env ID --agents NAME... --seeds 5 --steps N [--out DIR] [--workers K] [--ray ADDRESS]
+    rl-kit tune --env ID --agent NAME --trials N [--steps N] [--storage URL] [--study NAME] [--workers K]
     rl-kit diagnose RUN | rl-kit explain RUN | rl-kit record RUN FILE.gif|.mp4 [--episodes N]
-    rl-kit bench [--quick]
+    rl-kit bench [--quick] [--suite tabular|policy-gradient|all] [--workers K] [--ray ADDRESS]
     rl-kit quickstart [--out DIR]
 
 A mistake in what was asked (unknown name, bad value, damaged file) prints one line naming
@@ -59,6 +60,9 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+RAY_HELP = "run the grid on Ray: auto (this machine's cluster, started if none) or ray://HOST:10001"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="rl-kit", description="Train, evaluate, watch and compare RL agents.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
@@ -81,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--num-envs", type=positive_int, default=None, help="envs stepped together (default: the tuned entry's, else 1)"
     )
     p.add_argument("--no-tuned", action="store_true", help="ignore the tuned hyperparameter files")
+    p.add_argument(
+        "--hp-file", metavar="FILE", help="start from FILE's entry for the env instead (e.g. best.yml from rl-kit tune)"
+    )
     p.add_argument(
         "--hp",
         type=key_value,
@@ -144,11 +151,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=positive_int, required=True, help="env steps per run")
     p.add_argument("--episodes", type=positive_int, default=100, help="evaluation episodes per run")
     p.add_argument("--workers", type=positive_int, default=None, help="runs at once (default: one per core)")
+    p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
     p.add_argument("--out", help="report directory")
+
+    p = sub.add_parser("tune", help="tune hyperparameters with Optuna (TPE sampler, median pruner)")
+    p.add_argument("--env", required=True, help="env id")
+    p.add_argument("--agent", required=True, help="agent name, ours or sb3_ppo / sb3_a2c / sb3_dqn")
+    p.add_argument(
+        "--trials", type=positive_int, default=20, help="finished trials the study should have (a stopped one resumes)"
+    )
+    p.add_argument("--steps", type=positive_int, default=None, help="env steps per trial (default: the tuned budget)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="training seed of every trial")
+    p.add_argument(
+        "--storage", help="Optuna storage URL shared by workers, e.g. postgresql://user:pw@host/db (default: SQLite)"
+    )
+    p.add_argument("--study", help="study name (default <agent>-<env>)")
+    p.add_argument("--workers", type=positive_int, default=1, help="worker processes on this machine")
+    p.add_argument("--num-envs", type=positive_int, default=None, help="envs per trial (default: the tuned entry's)")
+    p.add_argument("--evaluations", type=positive_int, default=10, help="evaluations per trial, fed to the pruner")
+    p.add_argument("--eval-episodes", type=positive_int, default=10, help="episodes per evaluation")
+    p.add_argument(
+        "--hp",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fix a hyperparameter for every trial, as YAML (repeatable)",
+    )
+    p.add_argument(
+        "--env-kwarg", type=key_value, action="append", default=[], metavar="KEY=VALUE", help="env keyword argument"
+    )
+    p.add_argument("--out", help="tuning directory (default runs/tune/<env>-<agent>)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     p = sub.add_parser("bench", help="measure speed against reference implementations")
     p.add_argument("--quick", action="store_true", help="shorter measurements")
     p.add_argument("--suite", choices=["tabular", "policy-gradient", "all"], default="all", help="which benchmarks")
+    p.add_argument(
+        "--workers", type=positive_int, default=1, help="PPO race runs at once (default 1: timed runs share no core)"
+    )
+    p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
 
     p = sub.add_parser("quickstart", help="the main job: train, check against the optimum, plot, record")
     p.add_argument("--out", default="runs/quickstart")
@@ -223,6 +265,7 @@ def cmd_train(args) -> None:
         eval_every=args.eval_every,
         progress=not args.no_progress,
         tuned=not args.no_tuned,
+        hyperparameters_file=args.hp_file,
         checkpoint_every=args.checkpoint_every,
         keep_checkpoints=args.keep_checkpoints,
     )
@@ -311,15 +354,40 @@ def cmd_compare(args) -> None:
         out=args.out,
         workers=args.workers,
         episodes=args.episodes,
+        ray=args.ray,
     )
     print(comparison.report.read_text(encoding="utf-8").split("![")[0].rstrip())
     print(f"\nReport: {comparison.report}")
 
 
+def cmd_tune(args) -> None:
+    from rl_kit.tuning import tune
+
+    result = tune(
+        args.env,
+        args.agent,
+        trials=args.trials,
+        steps=args.steps,
+        seed=args.seed,
+        storage=args.storage,
+        study=args.study,
+        workers=args.workers,
+        num_envs=args.num_envs,
+        evaluations=args.evaluations,
+        eval_episodes=args.eval_episodes,
+        hyperparameters=parse_yaml_values(args.hp),
+        env_kwargs=parse_yaml_values(args.env_kwarg),
+        out=args.out,
+        progress=not args.no_progress,
+    )
+    if result.interrupted:
+        raise KeyboardInterrupt
+
+
 def cmd_bench(args) -> None:
     from rl_kit.bench import run_benchmarks
 
-    run_benchmarks(quick=args.quick, suite=args.suite)
+    run_benchmarks(quick=args.quick, suite=args.suite, workers=args.workers, ray=args.ray)
 
 
 def cmd_quickstart(args) -> None:
@@ -338,25 +406,18 @@ COMMANDS = {
     "diagnose": cmd_diagnose,
     "record": cmd_record,
     "explain": cmd_explain,
+    "tune": cmd_tune,
     "bench": cmd_bench,
     "quickstart": cmd_quickstart,
 }
 
 
-def stop_on_sigterm() -> None:
-    """Let SIGTERM (a scheduler stopping the job) stop training like Ctrl-C: saved, clean exit."""
-    import signal
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "train":
+    if args.command in ("train", "tune"):
+        from rl_kit.loop import stop_on_sigterm
+
         stop_on_sigterm()
     try:
         COMMANDS[args.command](args)

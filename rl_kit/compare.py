@@ -1,7 +1,7 @@
 """Compare agents on one env, on equal terms, with statistics a careful reviewer accepts.
 
 Every (agent, seed) pair trains in its own process (at most ``workers`` at once, by default
-one per core), with the same env, step budget and tuned-or-given hyperparameters, then is
+one per core; or on a Ray cluster, see :mod:`rl_kit.grid`), with the same env, step budget and tuned-or-given hyperparameters, then is
 evaluated by one protocol: the same ``episodes`` greedy episodes, seeded alike for everyone.
 A run that fails is reported with its error; the others finish. The report directory holds:
 
@@ -21,10 +21,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ import numpy as np
 
 from rl_kit.atomic import atomic_write
 from rl_kit.errors import RLKitError
+from rl_kit.grid import Job, run_grid
 from rl_kit.stats import bootstrap_ci, iqm
 
 PROTOCOL_SEED = 2_000_000  # the evaluation episodes every agent is judged on
@@ -66,16 +65,10 @@ def run_one(
     episodes: int,
     env_kwargs: dict | None,
 ) -> RunOutcome:
-    """Train and evaluate one (agent, seed) pair; in a worker process, errors are returned."""
+    """Train and evaluate one (agent, seed) pair, in a grid job's process; errors are returned."""
     import resource
 
     try:
-        try:
-            import torch
-
-            torch.set_num_threads(1)  # one core per run: the pool is what uses the cores
-        except ImportError:
-            pass
         from rl_kit.evaluation import run_episodes
         from rl_kit.registry import make_env
         from rl_kit.training import train
@@ -135,6 +128,7 @@ def compare(
     hyperparameters: dict[str, dict] | None = None,
     env_kwargs: dict | None = None,
     progress: bool = True,
+    ray: str | None = None,
 ) -> Comparison:
     """Train every agent with seeds 0..seeds-1 on `env` and write the report directory.
 
@@ -144,6 +138,8 @@ def compare(
         workers: runs at once (default: the number of cores). episodes: evaluation episodes.
         eval_every: steps between the evaluations that draw the learning curves (default steps/10).
         hyperparameters: per agent name, values overriding the tuned files.
+        ray: run the grid on Ray at this address (``"auto"``: this machine's cluster, started if
+            none runs) instead of the local process pool; see :mod:`rl_kit.grid`. Same seeds, same numbers.
     """
     from tqdm.auto import tqdm
 
@@ -159,17 +155,11 @@ def compare(
     )
     directory.mkdir(parents=True, exist_ok=True)
     eval_every = eval_every or max(steps // 10, 1)
-    jobs = [(a, s) for a in agents for s in range(seeds)]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    outcomes: list[RunOutcome] = []
-    bar = tqdm(total=len(jobs), unit="run", desc=f"compare on {env}", disable=not progress, dynamic_ncols=True)
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: torch and fork do not mix
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
-        futures = {
-            pool.submit(
-                run_one,
+    pairs = [(a, s) for a in agents for s in range(seeds)]
+    jobs = [
+        Job(
+            run_one,
+            (
                 env,
                 a,
                 s,
@@ -179,18 +169,22 @@ def compare(
                 eval_every,
                 episodes,
                 env_kwargs,
-            ): (a, s)
-            for a, s in jobs
-        }
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            failed = sum(o.failed for o in outcomes)
-            running = min(workers, len(jobs) - len(outcomes))
-            bar.set_postfix_str(f"done {len(outcomes) - failed}, running {running}, failed {failed}", refresh=False)
-            bar.update(1)
-            if outcome.failed:
-                tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
+            ),
+            directory=str(directory / "runs" / a / f"seed{s}"),
+        )
+        for a, s in pairs
+    ]
+    outcomes: list[RunOutcome] = []
+    bar = tqdm(total=len(jobs), unit="run", desc=f"compare on {env}", disable=not progress, dynamic_ncols=True)
+    for done in run_grid(jobs, workers=workers, ray_address=ray):
+        agent, seed, run_directory = done.job.args[1], done.job.args[2], done.job.args[4]
+        outcome = done.value if done.error is None else RunOutcome(agent, seed, run_directory, error=done.error)
+        outcomes.append(outcome)
+        failed = sum(o.failed for o in outcomes)
+        bar.set_postfix_str(f"done {len(outcomes) - failed}, failed {failed}", refresh=False)
+        bar.update(1)
+        if outcome.failed:
+            tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
     bar.close()
     outcomes.sort(key=lambda o: (agents.index(o.agent), o.seed))
     rows = summarize_outcomes(env, agents, outcomes, env_kwargs, episodes)

@@ -88,6 +88,16 @@ def final_observations(next_obs: np.ndarray, done: np.ndarray, infos: dict) -> n
     return fixed
 
 
+def stop_on_sigterm() -> None:
+    """Let SIGTERM (a scheduler stopping the job) stop training like Ctrl-C: saved, clean exit."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run_loop(
     agent,
     envs,
@@ -101,6 +111,7 @@ def run_loop(
     evaluate: Callable[[], dict[str, float]] | None = None,
     callback: Callable[[int, object], bool] | None = None,
     callback_every: int = 1000,
+    on_evaluation: Callable[[int, dict[str, float]], bool] | None = None,
     description: str = "training",
     state: LoopState | None = None,
     checkpoint: Callable[[LoopState], None] | None = None,
@@ -119,6 +130,7 @@ def run_loop(
         eval_every: env steps between calls of `evaluate` (0: never).
         evaluate: returns evaluation statistics to log.
         callback: called every `callback_every` env steps with (step, agent); True stops.
+        on_evaluation: called with (step, statistics) after each evaluation; True stops (a tuner's pruning).
         state: a :class:`LoopState` to resume from (the envs and agent restored to match).
         checkpoint: called with the loop's state every `checkpoint_every` env steps.
     Ctrl-C stops the loop cleanly; the result says it was interrupted.
@@ -219,6 +231,8 @@ def run_loop(
                 stats = evaluate()
                 if logger is not None:
                     logger.evaluation(step, stats)
+                if on_evaluation is not None and on_evaluation(step, stats):
+                    break
             if checkpoint is not None and next_checkpoint is not None and step >= next_checkpoint:
                 next_checkpoint += checkpoint_every
                 checkpoint(snapshot())

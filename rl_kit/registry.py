@@ -31,6 +31,17 @@ def agent_class(name: str) -> type:
     raise unknown_name("agent", name, AGENTS)
 
 
+def search_space(name: str):
+    """What ``rl-kit tune`` varies for agent `name`: its hyperparameter dataclass's ``search_space``
+    (for ``sb3_`` names, :data:`rl_kit.baselines.SEARCH_SPACES`); empty when nothing is tunable."""
+    cls = agent_class(name)
+    if name.startswith("sb3_"):
+        from rl_kit.baselines import PREFIX, SEARCH_SPACES
+
+        return dict(SEARCH_SPACES.get(name[len(PREFIX) :].lower(), {}))
+    return dict(cls.Hyperparameters.search_space)
+
+
 def make_agent(
     name: str,
     observation_space,
@@ -98,4 +109,4 @@ def make_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | Non
         raise RLKitError(f"cannot make {env_id}: {error}") from None
 
 
-__all__ = ["AGENTS", "agent_class", "make_agent", "make_env", "make_vector_env", "env_ids", "envs"]
+__all__ = ["AGENTS", "agent_class", "search_space", "make_agent", "make_env", "make_vector_env", "env_ids", "envs"]

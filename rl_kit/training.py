@@ -92,7 +92,9 @@ def train(
     tensorboard: bool = True,
     callback=None,
     callback_every: int = 1000,
+    on_evaluation=None,
     tuned: bool = True,
+    hyperparameters_file: str | Path | None = None,
     checkpoint_every: int = 0,
     keep_checkpoints: int = 3,
     resume: str | Path | None = None,
@@ -113,7 +115,11 @@ def train(
         progress: show a progress bar.
         tensorboard: also write TensorBoard events.
         callback: ``callback(step, agent) -> bool`` every `callback_every` steps; True stops.
+        on_evaluation: ``on_evaluation(step, statistics) -> bool`` after each periodic evaluation
+            (``statistics["mean"]`` is the mean greedy return); True stops. ``rl_kit.tuning`` prunes with it.
         tuned: start from ``rl_kit/hyperparams/<agent>.yml``'s entry for `env` (where it has one).
+        hyperparameters_file: start from this YAML file's entry for `env` instead (RL Zoo format, as
+            ``rl-kit tune`` writes in ``best.yml``); it must have one.
         checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`resume_run`.
         keep_checkpoints: how many of the latest checkpoints to keep.
         resume: a run directory to continue from its latest checkpoint instead (see :func:`resume_run`);
@@ -188,7 +194,9 @@ def _train(
     tensorboard,
     callback,
     callback_every,
+    on_evaluation=None,
     tuned,
+    hyperparameters_file=None,
     checkpoint_every,
     keep_checkpoints,
     resume_from=None,
@@ -198,7 +206,10 @@ def _train(
     registry.check_env_id(env)
     sb3 = agent.startswith("sb3_")
     cls = None if sb3 else registry.agent_class(agent)
-    entry = tuned_hyperparameters(agent, env) if tuned else TunedEntry(agent, env)
+    if hyperparameters_file is not None:
+        entry = tuned_hyperparameters(agent, env, hyperparameters_file)
+    else:
+        entry = tuned_hyperparameters(agent, env) if tuned else TunedEntry(agent, env)
     chosen = {**entry.hyperparameters, **(hyperparameters or {})}
     num_envs = num_envs or entry.num_envs or 1
     eval_env = registry.make_env(env, env_kwargs)
@@ -277,6 +288,7 @@ def _train(
         evaluate=evaluate,
         callback=callback,
         callback_every=callback_every,
+        on_evaluation=on_evaluation,
         description=f"{agent} on {env}",
     )
     try:

@@ -3,6 +3,7 @@
 Each file maps env ids to an entry of hyperparameters, plus two run settings: ``num_envs``
 (envs stepped together) and ``n_timesteps`` (a sensible budget). ``train`` starts from the
 entry of its env, records which file and entry it used, and lets explicit values override.
+Another file in the same format (``best.yml`` from ``rl-kit tune``) can stand in for the built-in one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from rl_kit.errors import RLKitError
 
 HYPERPARAMETER_DIRECTORY = Path(__file__).parent / "hyperparams"
 RUN_SETTINGS = ("num_envs", "n_timesteps")
@@ -30,15 +33,28 @@ class TunedEntry:
 
     @property
     def source(self) -> str | None:
-        return f"{self.file.name}#{self.env_id}" if self.file else None
+        if self.file is None:
+            return None
+        name = self.file.name if self.file.parent == HYPERPARAMETER_DIRECTORY else str(self.file)
+        return f"{name}#{self.env_id}"
 
 
-def tuned_hyperparameters(agent: str, env_id: str) -> TunedEntry:
-    path = HYPERPARAMETER_DIRECTORY / f"{agent}.yml"
+def tuned_hyperparameters(agent: str, env_id: str, file: str | Path | None = None) -> TunedEntry:
+    """The entry for `env_id` in `agent`'s built-in file (empty if none), or in `file`, which must have one."""
+    path = HYPERPARAMETER_DIRECTORY / f"{agent}.yml" if file is None else Path(file)
     if not path.is_file():
+        if file is not None:
+            raise RLKitError(f"hyperparameter file {file} does not exist")
         return TunedEntry(agent, env_id)
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise RLKitError(f"hyperparameter file {path} is not valid YAML: {error}") from None
+    if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
+        raise RLKitError(f"hyperparameter file {path} must map env ids to entries of hyperparameters")
     if env_id not in entries:
+        if file is not None:
+            raise RLKitError(f"{path} has no entry for {env_id}; its entries: {', '.join(map(str, entries)) or 'none'}")
         return TunedEntry(agent, env_id)
     entry = dict(entries[env_id])
     settings = {key: entry.pop(key, None) for key in RUN_SETTINGS}

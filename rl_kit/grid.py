@@ -1,0 +1,159 @@
+"""Run a grid of independent jobs on a local process pool or on a Ray cluster.
+
+A job is one call of a top-level function: train one agent on one seed (``rl-kit compare``),
+time one benchmark run (``rl-kit bench``). Wherever it runs, a job gets a fresh Python
+process of its own with one torch thread, so the same job gives the same numbers on the
+local pool and on Ray, and its peak memory is its own.
+
+- Local (the default): a ``spawn`` process pool with ``workers`` processes (default: one per core).
+- Ray (``ray_address``): ``"auto"`` joins the cluster running on this machine (``ray start --head``)
+  or, if there is none, starts one; ``"ray://host:10001"`` or ``"host:6379"`` joins a remote one;
+  an already initialized Ray (``ray.init(...)`` in the calling program) is used as it is. Each job
+  asks for one CPU. A job that ran on another machine sends its output directory back, so the
+  report is written here as if it had run here. Every machine needs rl-kit installed.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rl_kit.errors import RLKitError
+
+RAY_INSTALL = "pip install 'rl-kit[ray]' (or pip install 'ray[default]')"
+
+
+@dataclass(frozen=True)
+class Job:
+    """``function(*args)``; `directory` is what it writes, brought back from a remote machine."""
+
+    function: Callable[..., Any]
+    args: tuple = ()
+    directory: str | None = None
+
+
+@dataclass
+class Outcome:
+    """A finished job: its return value, or the error that stopped its process."""
+
+    job: Job
+    value: Any = None
+    error: str | None = None
+
+
+def call(job: Job) -> Any:
+    """Run one job in this (fresh) process, on one torch thread: the grid is what uses the cores."""
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    return job.function(*job.args)
+
+
+def run_grid(jobs: Iterable[Job], *, workers: int | None = None, ray_address: str | None = None) -> Iterator[Outcome]:
+    """Run every job; yield their outcomes as they finish (not in order).
+
+    Args:
+        jobs: the jobs.
+        workers: processes at once on the local pool (default: one per core); Ray schedules by CPUs.
+        ray_address: run on Ray instead (see the module's docstring); None: the local pool.
+    """
+    jobs = list(jobs)
+    if not jobs:
+        return
+    if ray_address is not None:
+        yield from _run_on_ray(jobs, ray_address)
+    else:
+        yield from _run_on_pool(jobs, max(1, min(workers or os.cpu_count() or 1, len(jobs))))
+
+
+def _error(error: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(error), error)).strip()
+
+
+def _run_on_pool(jobs: list[Job], workers: int) -> Iterator[Outcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: torch and fork do not mix
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
+        futures = {pool.submit(call, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield Outcome(futures[future], value=future.result())
+                except Exception as error:  # the process died (killed, out of memory): the others go on
+                    yield Outcome(futures[future], error=_error(error))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise RLKitError(f"--ray needs Ray, which is not installed: {RAY_INSTALL}") from None
+    return ray
+
+
+def connect_ray(address: str):
+    """Ray, initialized: as the caller left it, or joined to `address` ("auto": this machine's)."""
+    import logging
+
+    ray = import_ray()
+    if ray.is_initialized():
+        return ray
+    options = {"logging_level": logging.WARNING, "log_to_driver": True}
+    try:
+        ray.init(address=address, **options)
+    except ConnectionError:
+        if address != "auto":
+            raise RLKitError(f"cannot reach the Ray cluster at {address}") from None
+        print("No Ray cluster runs on this machine: starting a local one")
+        ray.init(include_dashboard=False, **options)
+    return ray
+
+
+def _ray_call(job: Job, driver_node: str) -> tuple[Any, dict[str, bytes] | None]:
+    """On a Ray worker: run the job; from another machine, also return the files it wrote."""
+    import ray
+
+    value = call(job)
+    files = None
+    if job.directory is not None and ray.get_runtime_context().get_node_id() != driver_node:
+        root = Path(job.directory)
+        files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    return value, files
+
+
+def _run_on_ray(jobs: list[Job], address: str) -> Iterator[Outcome]:
+    ray = connect_ray(address)
+    remote = ray.remote(num_cpus=1, max_calls=1)(_ray_call)  # max_calls=1: a fresh process per job
+    driver_node = ray.get_runtime_context().get_node_id()
+    pending = {remote.remote(job, driver_node): job for job in jobs}
+    try:
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            job = pending.pop(done[0])
+            try:
+                value, files = ray.get(done[0])
+            except Exception as error:  # the task's process died, or the job raised
+                yield Outcome(job, error=_error(error))
+                continue
+            for name, data in (files or {}).items():
+                path = Path(job.directory) / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            yield Outcome(job, value=value)
+    except BaseException:
+        for reference in pending:
+            ray.cancel(reference, force=True)
+        raise
