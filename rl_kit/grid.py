@@ -77,23 +77,54 @@ def _error(error: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(error), error)).strip()
 
 
+def _child(job: Job, connection) -> None:
+    """A pool process: run one job and send back ("ok", value) or ("error", text)."""
+    try:
+        connection.send(("ok", call(job)))
+    except BaseException as error:  # reported to the parent, which goes on with the other jobs
+        connection.send(("error", _error(error)))
+    finally:
+        connection.close()
+
+
 def _run_on_pool(jobs: list[Job], workers: int) -> Iterator[Outcome]:
+    """At most `workers` spawned processes at once, one per job. Unlike a ProcessPoolExecutor,
+    a process that dies (killed, out of memory) fails its own job only, not the whole pool."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("spawn")  # fresh interpreters: torch and fork do not mix
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
-        futures = {pool.submit(call, job): job for job in jobs}
-        try:
-            for future in as_completed(futures):
+    waiting = list(reversed(jobs))
+    running: dict[Any, tuple[Job, Any, Any]] = {}  # process sentinel -> (job, process, connection)
+    try:
+        while waiting or running:
+            while waiting and len(running) < workers:
+                job = waiting.pop()
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(job, sender), daemon=True)
+                process.start()
+                sender.close()  # the child holds the only writer, so its death reads as end of file
+                running[process.sentinel] = (job, process, receiver)
+            ready = set(wait([*running, *(entry[2] for entry in running.values())]))
+            for sentinel, (job, process, receiver) in list(running.items()):
+                if sentinel not in ready and receiver not in ready:
+                    continue
                 try:
-                    yield Outcome(futures[future], value=future.result())
-                except Exception as error:  # the process died (killed, out of memory): the others go on
-                    yield Outcome(futures[future], error=_error(error))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+                    status, payload = receiver.recv()
+                except EOFError:
+                    status, payload = "error", None
+                process.join()
+                receiver.close()
+                del running[sentinel]
+                if status == "ok":
+                    yield Outcome(job, value=payload)
+                else:
+                    yield Outcome(job, error=payload or f"its process ended with exit code {process.exitcode}")
+    finally:
+        for _job, process, receiver in running.values():
+            process.terminate()
+            process.join()
+            receiver.close()
 
 
 def import_ray():
