@@ -4,15 +4,26 @@ Every agent is built as ``Agent(observation_space, action_space, seed=..., **hyp
 and has ``act``, ``observe``, ``state_dict`` and ``load_state_dict`` (see :mod:`agents.base`).
 """
 
+from agents.bandits import BANDIT_AGENT_CLASSES, EpsilonGreedyBandit, GradientBandit, UCBBandit
 from agents.base import Agent, SpaceError, Transitions
 from agents.double_q_learning import DoubleQLearning
 from agents.expected_sarsa import ExpectedSarsa
+from agents.monte_carlo import MonteCarloControl
+from agents.policy_iteration import PolicyIteration
 from agents.q_learning import QLearning
 from agents.sarsa import Sarsa
 from agents.schedules import Schedule
 from agents.value_iteration import ValueIteration
 
-TABULAR_AGENT_CLASSES = (QLearning, Sarsa, ExpectedSarsa, DoubleQLearning, ValueIteration)
+TABULAR_AGENT_CLASSES = (
+    QLearning,
+    Sarsa,
+    ExpectedSarsa,
+    DoubleQLearning,
+    MonteCarloControl,
+    ValueIteration,
+    PolicyIteration,
+)
 
 
 def policy_gradient_agent_classes() -> tuple[type, ...]:
@@ -25,10 +36,16 @@ def policy_gradient_agent_classes() -> tuple[type, ...]:
 
 
 __all__ = [
-    "AGENT_CLASSES",
+    "TABULAR_AGENT_CLASSES",
     "Agent",
+    "BANDIT_AGENT_CLASSES",
+    "EpsilonGreedyBandit",
+    "GradientBandit",
+    "UCBBandit",
     "DoubleQLearning",
     "ExpectedSarsa",
+    "MonteCarloControl",
+    "PolicyIteration",
     "QLearning",
     "Sarsa",
     "Schedule",

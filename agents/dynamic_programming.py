@@ -68,3 +68,27 @@ def policy_evaluation(model: TabularModel, policy: np.ndarray, gamma: float) -> 
         raise ValueError(
             f"the policy has no finite value with gamma={gamma}: it never ends an episode from some state"
         ) from None
+
+
+def policy_iteration(
+    model: TabularModel, gamma: float, max_iterations: int = 10_000
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """pi* by policy iteration: (V^pi*, pi*, the number of evaluate-improve rounds).
+
+    Starts from the policy greedy for one-step rewards (an arbitrary start that, unlike
+    "always action 0", rarely gets stuck in a loop that never ends an episode). An improvement
+    keeps the current action wherever it is among the best, so the loop stops instead of
+    switching between equally good actions forever.
+    """
+    policy = model.R.argmax(axis=1)
+    states = np.arange(model.R.shape[0])
+    for iteration in range(1, max_iterations + 1):
+        v = policy_evaluation(model, policy, gamma)
+        q = model.q_values(v, gamma)
+        best = q.max(axis=1)
+        keep = q[states, policy] >= best - 1e-12 * np.maximum(1.0, np.abs(best))
+        improved = np.where(keep, policy, q.argmax(axis=1))
+        if np.array_equal(improved, policy):
+            return v, policy, iteration
+        policy = improved
+    raise RuntimeError(f"policy iteration did not stop in {max_iterations} iterations (gamma={gamma})")

@@ -22,6 +22,7 @@ __all__ = [
     "MapError",
     "GRID_ENV_IDS",
     "CONTROL_ENV_IDS",
+    "BANDIT_ENV_IDS",
 ]
 
 _GRID = dict(entry_point="envs.grid_world:GridWorldEnv", vector_entry_point="envs.grid_world_vector:GridWorldVectorEnv")
@@ -70,7 +71,14 @@ _CONTROL = {
     "rl_kit/LanderContinuous-v0": ("envs.lander", "LanderEnv", "LanderVectorEnv", 1000, {"continuous": True}),
 }
 CONTROL_ENV_IDS = tuple(_CONTROL)
-for _id, (_module, _single, _vector, _max_steps, _kwargs) in _CONTROL.items():
+# The k-armed testbed (Sutton & Barto 2.3): one episode is one run of 1000 pulls; the random-walk
+# variant (exercise 2.5) runs 10,000, long enough for the drift to tell the methods apart.
+_BANDITS = {
+    "rl_kit/Bandit-v0": ("envs.bandit", "BanditEnv", "BanditVectorEnv", 1000, {}),
+    "rl_kit/BanditNonstationary-v0": ("envs.bandit", "BanditEnv", "BanditVectorEnv", 10_000, {"stationary": False}),
+}
+BANDIT_ENV_IDS = tuple(_BANDITS)
+for _id, (_module, _single, _vector, _max_steps, _kwargs) in {**_CONTROL, **_BANDITS}.items():
     if _id not in registry:
         register(
             id=_id,

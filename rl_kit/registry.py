@@ -12,10 +12,11 @@ import envs
 from rl_kit.errors import RLKitError, unknown_name
 
 # Agent names; the torch agents' classes are imported only when one is asked for.
+BANDIT_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.BANDIT_AGENT_CLASSES}
 TABULAR_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.TABULAR_AGENT_CLASSES}
 POLICY_GRADIENT_AGENTS = ("reinforce", "a2c", "ppo")
 BASELINE_AGENTS = ("sb3_ppo", "sb3_a2c", "sb3_dqn")  # and sb3_<name> for any other SB3 algorithm
-AGENTS = (*TABULAR_AGENTS, *POLICY_GRADIENT_AGENTS, *BASELINE_AGENTS)
+AGENTS = (*BANDIT_AGENTS, *TABULAR_AGENTS, *POLICY_GRADIENT_AGENTS, *BASELINE_AGENTS)
 
 
 def agent_class(name: str) -> type:
@@ -26,6 +27,8 @@ def agent_class(name: str) -> type:
         return algorithm(name)
     if name in TABULAR_AGENTS:
         return TABULAR_AGENTS[name]
+    if name in BANDIT_AGENTS:
+        return BANDIT_AGENTS[name]
     if name in POLICY_GRADIENT_AGENTS:
         return {cls.name: cls for cls in agents.policy_gradient_agent_classes()}[name]
     raise unknown_name("agent", name, AGENTS)

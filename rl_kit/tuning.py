@@ -88,6 +88,7 @@ class TuneResult:
     study: str
     storage: str
     finished: int
+    steps: int
     best_value: float | None = None
     best_trial: int | None = None
     best_hyperparameters: dict[str, Any] = field(default_factory=dict)
@@ -449,7 +450,9 @@ def write_outputs(study, settings: TuneSettings, entry, directory: Path, interru
     writer.writerow(header)
     writer.writerows(rows)
     atomic_write(directory / "trials.csv", text.getvalue())
-    result = TuneResult(directory, settings.study, settings.storage, finished_trials(study), interrupted=interrupted)
+    result = TuneResult(
+        directory, settings.study, settings.storage, finished_trials(study), settings.steps, interrupted=interrupted
+    )
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if not complete:
         print(f"No trial has finished yet; the trial table is in {result.trials_file}")

@@ -14,5 +14,7 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--steps", type=int, required=True)
     parser.add_argument("--out")
+    parser.add_argument("--ray", metavar="ADDRESS", help="run the grid on Ray (auto: this machine's cluster)")
     args = parser.parse_args()
-    print(f"Report: {compare(args.env, args.agents, seeds=args.seeds, steps=args.steps, out=args.out).report}")
+    comparison = compare(args.env, args.agents, seeds=args.seeds, steps=args.steps, out=args.out, ray=args.ray)
+    print(f"Report: {comparison.report}")
