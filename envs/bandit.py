@@ -81,7 +81,9 @@ class BanditDynamics(Dynamics):
         for arm in range(self.k):
             value = float(np.clip(state[arm], -3.2, 3.2))
             top = zero - max(value, 0) * 40
-            bar = pygame.Rect(int(arm * column + column * 0.2), int(top), int(column * 0.6), max(int(abs(value) * 40), 1))
+            bar = pygame.Rect(
+                int(arm * column + column * 0.2), int(top), int(column * 0.6), max(int(abs(value) * 40), 1)
+            )
             color = (102, 187, 106) if arm == best else (120, 144, 156)
             pygame.draw.rect(surface, color, bar)
             if arm == last:

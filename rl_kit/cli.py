@@ -7,6 +7,7 @@
     rl-kit plot RUN... [--out FILE.png]
     rl-kit compare --env ID --agents NAME... --seeds 5 --steps N [--out DIR] [--workers K] [--ray ADDRESS]
     rl-kit tune --env ID --agent NAME --trials N [--steps N] [--storage URL] [--study NAME] [--workers K]
+    rl-kit bandit [METHOD ...] [--env ID] [--runs 2000] [--steps N] [--out FILE.png]
     rl-kit diagnose RUN | rl-kit explain RUN | rl-kit record RUN FILE.gif|.mp4 [--episodes N]
     rl-kit bench [--quick] [--suite tabular|policy-gradient|all] [--workers K] [--ray ADDRESS]
     rl-kit quickstart [--out DIR]
@@ -153,6 +154,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=positive_int, default=None, help="runs at once (default: one per core)")
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
     p.add_argument("--out", help="report directory")
+
+    p = sub.add_parser("bandit", help="the k-armed testbed: bandit methods over many problems, as in Sutton & Barto 2")
+    p.add_argument(
+        "methods",
+        nargs="*",
+        metavar="METHOD",
+        help="NAME[:KEY=VALUE...], e.g. ucb_bandit:c=2 (default: epsilon-greedy with epsilon 0, 0.01, 0.1)",
+    )
+    p.add_argument("--env", default="rl_kit/Bandit-v0", help="rl_kit/Bandit-v0 or rl_kit/BanditNonstationary-v0")
+    p.add_argument("--runs", type=positive_int, default=2000, help="independent problems to average over")
+    p.add_argument("--steps", type=positive_int, default=None, help="pulls per run (default: the env's episode)")
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument(
+        "--env-kwarg", type=key_value, action="append", default=[], metavar="KEY=VALUE", help="env option, e.g. k=5"
+    )
+    p.add_argument("--out", help="PNG file (default runs/bandit/<env>.png; the curves go beside it as CSV)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     p = sub.add_parser("tune", help="tune hyperparameters with Optuna (TPE sampler, median pruner)")
     p.add_argument("--env", required=True, help="env id")
@@ -360,6 +378,27 @@ def cmd_compare(args) -> None:
     print(f"\nReport: {comparison.report}")
 
 
+def cmd_bandit(args) -> None:
+    from pathlib import Path
+
+    from rl_kit.bandits import DEFAULT_METHODS, testbed, write_testbed
+
+    curves = testbed(
+        args.methods or DEFAULT_METHODS,
+        env=args.env,
+        runs=args.runs,
+        steps=args.steps,
+        seed=args.seed,
+        env_kwargs=parse_yaml_values(args.env_kwarg),
+        progress=not args.no_progress,
+    )
+    for c in curves:
+        print(c.summary())
+    out = Path(args.out) if args.out else Path("runs") / "bandit" / f"{args.env.replace('/', '-')}.png"
+    figure, data = write_testbed(curves, out, title=f"{args.env}: {args.runs} runs")
+    print(f"Wrote {figure} and {data}")
+
+
 def cmd_tune(args) -> None:
     from rl_kit.tuning import tune
 
@@ -406,6 +445,7 @@ COMMANDS = {
     "diagnose": cmd_diagnose,
     "record": cmd_record,
     "explain": cmd_explain,
+    "bandit": cmd_bandit,
     "tune": cmd_tune,
     "bench": cmd_bench,
     "quickstart": cmd_quickstart,
