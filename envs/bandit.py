@@ -3,7 +3,7 @@
 There is one situation and `k` actions, the arms. Each arm a has a true value q*(a); pulling
 it pays a reward drawn from N(q*(a), 1). In the stationary testbed the true values are drawn
 from N(0, 1) when the problem is made (at reset); the best arm never changes. In the
-non-stationary variant (exercise 2.5) all true values start at 0 and each takes an independent
+non-stationary variant (exercise 2.5) all true values start equal (at 0) and each takes an independent
 random walk, q*(a) += N(0, walk_std^2) after every step, so the best arm drifts.
 
 An episode is one run of the testbed: one problem, ``max_episode_steps`` pulls (1000, as in
@@ -24,21 +24,29 @@ from envs.batched import BatchedEnv, BatchedVectorEnv, Dynamics
 
 
 class BanditDynamics(Dynamics):
-    """Args: k arms; stationary (True: q* ~ N(0, 1) per problem; False: random walks from 0);
-    walk_std, the step of the random walk; reward_std, the noise of a reward around q*(a).
+    """Args: k arms; stationary (True: q* ~ N(value_mean, 1) per problem; False: random walks
+    starting at value_mean); walk_std, the step of the random walk; reward_std, the noise of a
+    reward around q*(a); value_mean, where the true values are centred (4 in Figure 2.5).
 
     A state row holds the k true values, then the last action and reward (for drawing).
     """
 
     title = "rl-kit Bandit"
 
-    def __init__(self, k: int = 10, stationary: bool = True, walk_std: float = 0.01, reward_std: float = 1.0):
+    def __init__(
+        self,
+        k: int = 10,
+        stationary: bool = True,
+        walk_std: float = 0.01,
+        reward_std: float = 1.0,
+        value_mean: float = 0.0,
+    ):
         if int(k) < 2:
             raise ValueError(f"a bandit needs k >= 2 arms, got {k}")
         if walk_std < 0 or reward_std < 0:
             raise ValueError(f"walk_std and reward_std must be >= 0, got {walk_std} and {reward_std}")
         self.k, self.stationary = int(k), bool(stationary)
-        self.walk_std, self.reward_std = float(walk_std), float(reward_std)
+        self.walk_std, self.reward_std, self.value_mean = float(walk_std), float(reward_std), float(value_mean)
         self.state_size = self.k + 2
         self.observation_space = spaces.Discrete(1)
         self.action_space = spaces.Discrete(self.k)
@@ -46,8 +54,9 @@ class BanditDynamics(Dynamics):
 
     def initial_states(self, n, rng):
         states = np.zeros((n, self.state_size))
+        states[:, : self.k] = self.value_mean
         if self.stationary:
-            states[:, : self.k] = rng.standard_normal((n, self.k))
+            states[:, : self.k] += rng.standard_normal((n, self.k))
         states[:, self.k] = -1  # no action yet
         return states
 

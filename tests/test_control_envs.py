@@ -1,4 +1,4 @@
-"""Catch, PointGoal and Lander: checkers, seeding, the vector version, errors, rendering."""
+"""Catch, PointGoal, Lander and the bandits: checkers, seeding, the vector version, errors, rendering."""
 
 import gymnasium as gym
 import numpy as np
@@ -6,10 +6,12 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from envs import CONTROL_ENV_IDS
+from envs import BANDIT_ENV_IDS, CONTROL_ENV_IDS
+
+BATCHED_ENV_IDS = (*CONTROL_ENV_IDS, *BANDIT_ENV_IDS)  # written once as batched dynamics
 
 
-@pytest.mark.parametrize("env_id", CONTROL_ENV_IDS)
+@pytest.mark.parametrize("env_id", BATCHED_ENV_IDS)
 def test_env_checkers(env_id):
     env = gym.make(env_id)
     check_env(env.unwrapped, skip_render_check=True)
@@ -21,10 +23,10 @@ def random_actions(space, n, seed):
     return [space.sample() for _ in range(n)]
 
 
-@pytest.mark.parametrize("env_id", CONTROL_ENV_IDS)
+@pytest.mark.parametrize("env_id", BATCHED_ENV_IDS)
 def test_one_env_vector_replays_the_single_env(env_id):
-    single = gym.make(env_id)
-    vec = gym.make_vec(env_id, num_envs=1, vectorization_mode="vector_entry_point")
+    single = gym.make(env_id, max_episode_steps=500)
+    vec = gym.make_vec(env_id, num_envs=1, vectorization_mode="vector_entry_point", max_episode_steps=500)
     obs, _ = single.reset(seed=11)
     vobs, _ = vec.reset(seed=11)
     assert np.array_equal(vobs[0], obs)
@@ -41,7 +43,7 @@ def test_one_env_vector_replays_the_single_env(env_id):
     assert ends > 0
 
 
-@pytest.mark.parametrize("env_id", CONTROL_ENV_IDS)
+@pytest.mark.parametrize("env_id", BATCHED_ENV_IDS)
 def test_invariants_under_random_actions(env_id):
     env = gym.make(env_id)
     env.reset(seed=0)
@@ -52,16 +54,16 @@ def test_invariants_under_random_actions(env_id):
             env.reset()
 
 
-@pytest.mark.parametrize("env_id", CONTROL_ENV_IDS)
+@pytest.mark.parametrize("env_id", BATCHED_ENV_IDS)
 def test_bad_action_is_named(env_id):
     env = gym.make(env_id)
     env.reset(seed=0)
-    bad = 7 if isinstance(env.action_space, gym.spaces.Discrete) else np.array([np.nan, 0.0])
+    bad = env.action_space.n if isinstance(env.action_space, gym.spaces.Discrete) else np.array([np.nan, 0.0])
     with pytest.raises(ValueError, match="not in the action space"):
         env.unwrapped.step(bad)
 
 
-@pytest.mark.parametrize("env_id", CONTROL_ENV_IDS)
+@pytest.mark.parametrize("env_id", BATCHED_ENV_IDS)
 def test_frames(env_id):
     env = gym.make(env_id, render_mode="rgb_array")
     env.reset(seed=0)

@@ -31,6 +31,8 @@ def stop_at(limit):
         ("q_learning", "rl_kit/FrozenLake4x4-v0", 4),
         ("sarsa", "rl_kit/CliffWalking-v0", 2),
         ("double_q_learning", "rl_kit/GridWorld-v0", 1),
+        ("monte_carlo_control", "rl_kit/FrozenLake4x4-v0", 4),  # its episodes in progress are restored
+        ("gradient_bandit", "rl_kit/Bandit-v0", 8),
     ],
 )
 def test_tabular_resume_equals_an_uninterrupted_run(tmp_path, agent, env, num_envs):
@@ -48,7 +50,9 @@ def test_tabular_resume_equals_an_uninterrupted_run(tmp_path, agent, env, num_en
     assert broken.result.interrupted and broken.result.steps < 20_000
     resumed = rl_kit.train(resume=tmp_path / "broken", progress=False)
     assert resumed.result.steps == whole.result.steps
-    assert np.array_equal(load_agent(tmp_path / "broken").q, whole.agent.q)
+    saved, learned = load_agent(tmp_path / "broken").state_dict(), whole.agent.state_dict()
+    assert saved.keys() == learned.keys()
+    assert all(np.array_equal(saved[key], learned[key]) for key in learned)
     assert rows(tmp_path / "broken" / "episodes.csv") == rows(tmp_path / "whole" / "episodes.csv")
     assert rows(tmp_path / "broken" / "eval.csv", ("step", "mean")) == rows(
         tmp_path / "whole" / "eval.csv", ("step", "mean")
