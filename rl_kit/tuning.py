@@ -119,23 +119,38 @@ def default_directory(env: str, agent: str) -> Path:
     return Path("runs") / "tune" / f"{env.replace('/', '-')}-{agent}"
 
 
-def open_storage(url: str):
-    """An RDB storage with heartbeats, so a trial whose worker died is failed and retried once."""
+DRIVERS = {"postgresql": "pip install 'psycopg[binary]'", "mysql": "pip install pymysql (and a mysql+pymysql:// URL)"}
+
+
+def open_storage(url: str, attempts: int = 5):
+    """An RDB storage with heartbeats, so a trial whose worker died is failed and retried once.
+
+    Workers that start together on a new database race to create its tables; the losers
+    wait a moment and open it again.
+    """
     optuna = import_optuna()
     engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
     retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)  # Optuna >= 4.9
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats are "experimental"
-            if retry is not None:
-                on_stale = {"heartbeat_stale_trial_callback": retry(max_retry=1)}
-            else:
-                on_stale = {"failed_trial_callback": optuna.storages.RetryFailedTrialCallback(max_retry=1)}
-            return optuna.storages.RDBStorage(
-                url, engine_kwargs=engine_kwargs, heartbeat_interval=20, grace_period=60, **on_stale
-            )
-    except Exception as error:  # SQLAlchemy's errors for a bad URL, a missing driver, a refused connection
-        raise RLKitError(f"cannot open the Optuna storage {url}: {error}") from None
+    for attempt in range(attempts):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats are "experimental"
+                if retry is not None:
+                    on_stale = {"heartbeat_stale_trial_callback": retry(max_retry=1)}
+                else:
+                    on_stale = {"failed_trial_callback": optuna.storages.RetryFailedTrialCallback(max_retry=1)}
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=engine_kwargs, heartbeat_interval=20, grace_period=60, **on_stale
+                )
+        except Exception as error:  # SQLAlchemy's errors: a bad URL, a missing driver, a refused connection
+            message = str(error).splitlines()[0]
+            if "DB access module" in message or isinstance(error, ImportError):
+                scheme = url.split(":", 1)[0].split("+", 1)[0]
+                hint = DRIVERS.get(scheme, "install the database driver SQLAlchemy needs for it")
+                raise RLKitError(f"cannot open the Optuna storage {url}: no database driver; {hint}") from None
+            if attempt == attempts - 1:
+                raise RLKitError(f"cannot open the Optuna storage {url}: {message}") from None
+            time.sleep(1.0 + attempt)
 
 
 def objective(trial, settings: TuneSettings) -> float:
