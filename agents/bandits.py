@@ -71,8 +71,9 @@ class EstimateHyperparameters(Hyperparameters):
 
 @dataclass(frozen=True)
 class EpsilonGreedyBanditHyperparameters(EstimateHyperparameters):
-    """Attributes: epsilon: probability of a uniformly random arm (a number or a schedule);
-    alpha and q_init as in :class:`EstimateHyperparameters`."""
+    """Attributes: epsilon: probability of a uniformly random arm; a number, or a schedule over
+    the pulls of each problem (``linear(1, 0.01, 500)``); alpha and q_init as in
+    :class:`EstimateHyperparameters`."""
 
     epsilon: Schedule = Schedule("constant", 0.1)
 
@@ -230,7 +231,10 @@ class EpsilonGreedyBandit(BanditAgent):
         greedy = self.argmax_random_ties(self.scores(rows))
         if not explore:
             return greedy
-        random_arm = self.rng.random(len(greedy)) < self.hyperparameters.epsilon(self.steps)
+        schedule = self.hyperparameters.epsilon
+        pulls, which = np.unique(self.rows["t"][rows], return_inverse=True)  # few distinct: the envs step together
+        epsilon = np.array([schedule(p) for p in pulls])[which]
+        random_arm = self.rng.random(len(greedy)) < epsilon
         return np.where(random_arm, self.rng.integers(self.k, size=len(greedy)), greedy)
 
 

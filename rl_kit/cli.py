@@ -307,7 +307,11 @@ def cmd_evaluate(args) -> None:
     from rl_kit.optimum import compare_with_optimum
 
     result = evaluate(args.path, args.env, episodes=args.episodes, seed=args.seed)
-    reference = compare_with_optimum(load_agent(args.path), args.env or saved_env(args.path)[0])
+    trained_on, trained_kwargs = saved_env(args.path)
+    if args.env is None or args.env == trained_on:  # the env it was trained on, options included
+        reference = compare_with_optimum(load_agent(args.path), trained_on, trained_kwargs)
+    else:
+        reference = compare_with_optimum(load_agent(args.path), args.env)
     if args.json:
         print(json.dumps({**result.as_dict(), **reference}, indent=2))
         return
@@ -315,7 +319,7 @@ def cmd_evaluate(args) -> None:
     if reference:
         print(
             f"Greedy policy value (exact, from P): {reference['policy_value']:.4f}   "
-            f"optimum: {reference['optimal_value']:.4f}   gap {100 * reference['gap']:.2f}%"
+            f"optimum: {reference['optimal_value']:.4f}   gap {100 * max(reference['gap'], 0.0):.2f}%"
         )
 
 

@@ -77,12 +77,14 @@ def chapters(only: str | None = None) -> list[Chapter]:
     return [read_chapter(p) for p in paths]
 
 
-def shrink(argv: list[str]) -> list[str]:
-    """The same command on a small budget: numeric flags capped, watch made fast."""
+def as_run_here(argv: list[str], small: bool) -> list[str]:
+    """The command as this script runs it: watch without waiting for frames; on a small
+    budget, numeric flags capped."""
     out = list(argv)
-    for i, flag in enumerate(out[:-1]):
-        if flag in SMALL_BUDGET:
-            out[i + 1] = str(min(int(out[i + 1].replace("_", "")), SMALL_BUDGET[flag]))
+    if small:
+        for i, flag in enumerate(out[:-1]):
+            if flag in SMALL_BUDGET:
+                out[i + 1] = str(min(int(out[i + 1].replace("_", "")), SMALL_BUDGET[flag]))
     if out[0] == "watch" and "--fps" not in out:
         out += ["--fps", "1000"]
     return out
@@ -94,7 +96,7 @@ def run_chapter(chapter: Chapter, *, small: bool = False) -> list[tuple[list[str
 
     results = []
     for argv in chapter.commands:
-        argv = shrink(argv) if small else argv
+        argv = as_run_here(argv, small)
         print(f"\n$ rl-kit {shlex.join(argv)}", flush=True)
         start = time.perf_counter()
         code = main(argv)
