@@ -81,9 +81,20 @@ def explain_tabular(agent, env_id: str, env_kwargs: dict, output: Path) -> Path:
     return output
 
 
+# Gymnasium's classic-control envs name their observations only in their docs.
+GYMNASIUM_FEATURE_NAMES = {
+    "CartPole": ("cart position", "cart velocity", "pole angle", "pole angular velocity"),
+    "Acrobot": ("cos theta1", "sin theta1", "cos theta2", "sin theta2", "theta1 velocity", "theta2 velocity"),
+    "MountainCar": ("position", "velocity"),
+    "Pendulum": ("cos theta", "sin theta", "angular velocity"),
+}
+
+
 def feature_names(env, size: int) -> list[str]:
     base = env.unwrapped
     names = getattr(base, "feature_names", None) or getattr(getattr(base, "dynamics", None), "feature_names", None)
+    if names is None and env.spec is not None:
+        names = GYMNASIUM_FEATURE_NAMES.get(env.spec.name)
     return list(names) if names and len(names) == size else [f"obs[{i}]" for i in range(size)]
 
 
@@ -157,8 +168,8 @@ def explain_policy(agent, env_id: str, env_kwargs: dict, output: Path, *, episod
     axes[1, 0].set(title="gradient x input of log pi(greedy action)")
     order = np.argsort(importance)
     axes[1, 1].barh([names[i] for i in order], importance[order], color="C3")
-    label = "share of states whose greedy action changes" if agent.discrete else "mean change of the action"
-    axes[1, 1].set(title=f"permutation importance ({label})")
+    label = "states whose greedy action changes" if agent.discrete else "mean change of the action"
+    axes[1, 1].set(title=f"permutation importance\n({label})")
     fig.suptitle(f"{agent.name} on {env_id}: what drives its choices ({episodes} greedy episodes)")
     fig.savefig(output, dpi=100)
     plt.close(fig)

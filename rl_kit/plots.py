@@ -58,9 +58,11 @@ def plot_runs(run_directories, output: str | Path | None = None, *, title: str |
             raise RLKitError(f"{d} is not a run directory (no episodes.csv or eval.csv)")
     output = Path(output) if output else directories[0] / "learning_curve.png"
     fig, (train_ax, eval_ax) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
-    for i, d in enumerate(directories):
+    labels = [run_label(d) for d in directories]
+    if len(set(labels)) < len(labels):  # the same agent and seed: the runs' own names tell them apart
+        labels = [f"{label} ({d.name})" for label, d in zip(labels, directories, strict=True)]
+    for i, (d, label) in enumerate(zip(directories, labels, strict=True)):
         color = f"C{i % 10}"
-        label = run_label(d)
         episodes = read_csv(d / "episodes.csv")
         if episodes:
             window = max(1, min(100, len(episodes["return"]) // 20))
