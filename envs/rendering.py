@@ -10,6 +10,7 @@ Imported only at the first render, so ``import envs`` never imports pygame.
 
 from __future__ import annotations
 
+import functools
 import os
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -50,9 +51,24 @@ def heat_colors(values: np.ndarray, low: float | None = None, high: float | None
 
 
 def font(size: int) -> pygame.font.Font:
+    """pygame's default font at `size`, loaded once per size while the font module lives (other
+    code, Gymnasium's own renderers among them, may call ``pygame.quit()``)."""
     if not pygame.font.get_init():
         pygame.font.init()
+        _load_font.cache_clear()
+        text_image.cache_clear()
+    return _load_font(size)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_font(size: int) -> pygame.font.Font:
     return pygame.font.Font(None, size)
+
+
+@functools.lru_cache(maxsize=8192)
+def text_image(text: str, size: int, color: Color) -> pygame.Surface:
+    """Rendered text, kept: the same labels (values, titles) are drawn again every frame."""
+    return font(size).render(text, True, color)
 
 
 def draw_arrow(
@@ -75,7 +91,8 @@ def draw_arrow(
 def draw_text(
     surface, text: str, position: tuple[int, int], size: int = 20, color: Color = TEXT, center: bool = False
 ) -> None:
-    image = font(size).render(text, True, color)
+    font(size)  # (re)initializes the font module and empties the caches if someone quit it
+    image = text_image(text, size, tuple(color))
     rect = image.get_rect(center=position) if center else image.get_rect(topleft=position)
     surface.blit(image, rect)
 

@@ -102,3 +102,14 @@ def test_lander_crashes_if_it_falls_and_rests_when_landed_softly():
     while not done:
         _, reward, done, _, info = env.step(0)  # engines off: it falls
     assert reward == -100 and not info["is_success"]
+
+
+def test_drawing_survives_another_renderer_quitting_pygame():
+    """Gymnasium's own renderers call pygame.quit() on close; our cached fonts must not break."""
+    import pygame
+
+    env = gym.make("rl_kit/Catch-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    first = env.render()
+    pygame.quit()
+    assert np.array_equal(env.render(), first)
