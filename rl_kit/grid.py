@@ -1,11 +1,11 @@
 """Run a grid of independent jobs on a local process pool or on a Ray cluster.
 
 A job is one call of a top-level function: train one agent on one seed (``rl-kit compare``),
-time one benchmark run (``rl-kit bench``). Wherever it runs, a job gets a fresh Python
-process of its own with one torch thread, so the same job gives the same numbers on the
+time one benchmark run (``rl-kit bench``). Wherever it runs, a job gets a process of its own,
+started from the caller's directory, with one torch thread, so the same job gives the same numbers on the
 local pool and on Ray, and its peak memory is its own.
 
-- Local (the default): a ``spawn`` process pool with ``workers`` processes (default: one per core).
+- Local (the default): ``workers`` processes at once (default: one per core), from a fork server.
 - Ray (``ray_address``): ``"auto"`` joins the cluster running on this machine (``ray start --head``)
   or, if there is none, starts one; ``"ray://host:10001"`` or ``"host:6379"`` joins a remote one;
   an already initialized Ray (``ray.init(...)`` in the calling program) is used as it is. Each job
@@ -77,9 +77,10 @@ def _error(error: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(error), error)).strip()
 
 
-def _child(job: Job, connection) -> None:
-    """A pool process: run one job and send back ("ok", value) or ("error", text)."""
+def _child(job: Job, connection, cwd: str) -> None:
+    """A pool process: run one job (from the caller's directory) and send back ("ok", value) or ("error", text)."""
     try:
+        os.chdir(cwd)  # a forkserver child starts where the server started, not where the caller is now
         connection.send(("ok", call(job)))
     except BaseException as error:  # reported to the parent, which goes on with the other jobs
         connection.send(("error", _error(error)))
@@ -88,12 +89,20 @@ def _child(job: Job, connection) -> None:
 
 
 def _run_on_pool(jobs: list[Job], workers: int) -> Iterator[Outcome]:
-    """At most `workers` spawned processes at once, one per job. Unlike a ProcessPoolExecutor,
-    a process that dies (killed, out of memory) fails its own job only, not the whole pool."""
+    """At most `workers` processes at once, one per job. Unlike a ProcessPoolExecutor, a process
+    that dies (killed, out of memory) fails its own job only, not the whole pool.
+
+    The processes come from a fork server where there is one (Linux, macOS): a small process
+    that imports nothing heavy, so torch is never forked mid-use, and each job's peak memory
+    (``ru_maxrss``) is its own. A spawned child would report the caller's peak instead, since
+    Linux keeps it across exec.
+    """
     import multiprocessing
     from multiprocessing.connection import wait
 
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: torch and fork do not mix
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    cwd = os.getcwd()
     waiting = list(reversed(jobs))
     running: dict[Any, tuple[Job, Any, Any]] = {}  # process sentinel -> (job, process, connection)
     try:
@@ -101,7 +110,7 @@ def _run_on_pool(jobs: list[Job], workers: int) -> Iterator[Outcome]:
             while waiting and len(running) < workers:
                 job = waiting.pop()
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(job, sender), daemon=True)
+                process = context.Process(target=_child, args=(job, sender, cwd), daemon=True)
                 process.start()
                 sender.close()  # the child holds the only writer, so its death reads as end of file
                 running[process.sentinel] = (job, process, receiver)
@@ -153,13 +162,16 @@ def connect_ray(address: str):
     return ray
 
 
-def _ray_call(job: Job, driver_node: str) -> tuple[Any, dict[str, bytes] | None]:
+def _ray_call(job: Job, driver_node: str, driver_cwd: str) -> tuple[Any, dict[str, bytes] | None]:
     """On a Ray worker: run the job; from another machine, also return the files it wrote."""
     import ray
 
+    here = ray.get_runtime_context().get_node_id() == driver_node
+    if here:
+        os.chdir(driver_cwd)  # relative paths mean what they mean to the caller
     value = call(job)
     files = None
-    if job.directory is not None and ray.get_runtime_context().get_node_id() != driver_node:
+    if job.directory is not None and not here:
         root = Path(job.directory)
         files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
     return value, files
@@ -169,7 +181,7 @@ def _run_on_ray(jobs: list[Job], address: str) -> Iterator[Outcome]:
     ray = connect_ray(address)
     remote = ray.remote(num_cpus=1, max_calls=1)(_ray_call)  # max_calls=1: a fresh process per job
     driver_node = ray.get_runtime_context().get_node_id()
-    pending = {remote.remote(job, driver_node): job for job in jobs}
+    pending = {remote.remote(job, driver_node, os.getcwd()): job for job in jobs}
     try:
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)

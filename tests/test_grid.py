@@ -81,6 +81,21 @@ def test_ray_brings_back_what_a_job_wrote(local_ray, tmp_path, monkeypatch):
     (remote_dir / "sub").mkdir()
     (remote_dir / "sub" / "file.txt").write_text("written far away")
     value, files = local_ray.get(
-        local_ray.remote(grid._ray_call).remote(Job(pow, (2, 3), str(remote_dir)), "elsewhere")
+        local_ray.remote(grid._ray_call).remote(Job(pow, (2, 3), str(remote_dir)), "elsewhere", str(tmp_path))
     )
     assert value == 8 and files == {"sub/file.txt": b"written far away"}
+
+
+def test_each_job_runs_from_the_callers_directory_and_reports_its_own_peak_memory(tmp_path, monkeypatch):
+    import resource
+
+    import numpy as np
+
+    monkeypatch.chdir(tmp_path)
+    ballast = np.ones(50_000_000)  # 400 MB in the caller, which a job must not count as its own
+    caller_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    outcomes = list(run_grid([Job(os.getcwd), Job(resource.getrusage, (resource.RUSAGE_SELF,))], workers=2))
+    values = {o.job.function.__name__: o.value for o in outcomes}
+    assert values["getcwd"] == str(tmp_path)
+    assert values["getrusage"].ru_maxrss / 1024 < caller_peak_mb - 300
+    del ballast
