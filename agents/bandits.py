@@ -48,7 +48,6 @@ from gymnasium import spaces
 from agents.base import Transitions, discrete_size
 from agents.hyperparameters import Hyperparameters
 from agents.schedules import Schedule
-from agents.search_space import Choice, FloatRange, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -77,20 +76,12 @@ class EpsilonGreedyBanditHyperparameters(EstimateHyperparameters):
 
     epsilon: Schedule = Schedule("constant", 0.1)
 
-    search_space: ClassVar[SearchSpace] = {
-        "epsilon": FloatRange(0.001, 0.5, log=True),
-        "alpha": Choice(0.0, 0.05, 0.1, 0.2),
-        "q_init": Choice(0.0, 1.0, 5.0),
-    }
-
 
 @dataclass(frozen=True)
 class UCBBanditHyperparameters(EstimateHyperparameters):
     """Attributes: c: the weight of the exploration bonus; alpha and q_init as for the estimates."""
 
     c: float = 2.0
-
-    search_space: ClassVar[SearchSpace] = {"c": FloatRange(0.0625, 4.0, log=True), "alpha": Choice(0.0, 0.1)}
 
 
 @dataclass(frozen=True)
@@ -99,8 +90,6 @@ class GradientBanditHyperparameters(Hyperparameters):
 
     alpha: float = 0.1
     baseline: bool = True
-
-    search_space: ClassVar[SearchSpace] = {"alpha": FloatRange(0.01, 1.0, log=True), "baseline": Choice(True, False)}
 
 
 class BanditAgent:

@@ -325,6 +325,11 @@ def tune(
     """
     optuna = import_optuna()
     registry.check_env_id(env)
+    if agent in registry.BANDIT_AGENTS:
+        raise RLKitError(
+            f"{agent} learns while it acts, so a greedy evaluation cannot score it: compare its settings "
+            f"on the testbed instead, e.g. rl-kit bandit {agent}:alpha=0.1 {agent}:alpha=0.2"
+        )
     fixed = dict(hyperparameters or {})
     space = {k: v for k, v in (registry.search_space(agent) if space is None else space).items() if k not in fixed}
     if not space:

@@ -187,6 +187,8 @@ def test_a_study_refuses_other_settings_and_nothing_to_tune(tmp_path):
         tune(ENV, "q_learning", trials=2, out=tmp_path, **{**SMALL, "steps": 8000})
     with pytest.raises(RLKitError, match="nothing|no hyperparameters to tune"):
         tune(ENV, "value_iteration", trials=2, out=tmp_path / "vi", **SMALL)
+    with pytest.raises(RLKitError, match="rl-kit bandit"):
+        tune("rl_kit/Bandit-v0", "ucb_bandit", trials=2, out=tmp_path / "bandit", **SMALL)
     fixed = {"alpha": 0.5, "epsilon": 0.1, "gamma": 0.99, "q_init": 1.0}
     with pytest.raises(RLKitError, match="no hyperparameters to tune"):
         tune(ENV, "q_learning", trials=2, out=tmp_path / "fixed", hyperparameters=fixed, **SMALL)
