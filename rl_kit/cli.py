@@ -189,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--evaluations", type=positive_int, default=10, help="evaluations per trial, fed to the pruner")
     p.add_argument("--eval-episodes", type=positive_int, default=10, help="episodes per evaluation")
     p.add_argument(
+        "--objective",
+        choices=["final", "mean"],
+        default="final",
+        help="a trial's score: its last evaluation, or the mean of all (learning fast counts too)",
+    )
+    p.add_argument(
         "--hp",
         type=key_value,
         action="append",
@@ -418,6 +424,7 @@ def cmd_tune(args) -> None:
         num_envs=args.num_envs,
         evaluations=args.evaluations,
         eval_episodes=args.eval_episodes,
+        objective=args.objective,
         hyperparameters=parse_yaml_values(args.hp),
         env_kwargs=parse_yaml_values(args.env_kwarg),
         out=args.out,

@@ -47,7 +47,21 @@ from rl_kit.tuned import tuned_hyperparameters
 
 # Settings a study is created with; a later run against the same study must use the same
 # ones, or its trials would not be comparable.
-STUDY_SETTINGS = ("env", "agent", "steps", "seed", "num_envs", "evaluations", "eval_episodes", "fixed", "env_kwargs")
+STUDY_SETTINGS = (
+    "env",
+    "agent",
+    "steps",
+    "seed",
+    "num_envs",
+    "evaluations",
+    "eval_episodes",
+    "fixed",
+    "env_kwargs",
+    "objective",
+)
+# What a trial's score is: its last evaluation, or the mean of all of them (the area under the
+# learning curve, which also rewards learning fast and so separates trials that all end at the maximum).
+OBJECTIVES = ("final", "mean")
 
 
 def import_optuna():
@@ -78,6 +92,7 @@ class TuneSettings:
     storage: str
     study: str
     shared: bool  # other workers may sample too: mix the process into the sampler's seed
+    objective: str = "final"
 
 
 @dataclass
@@ -154,7 +169,8 @@ def open_storage(url: str, attempts: int = 5):
 
 
 def objective(trial, settings: TuneSettings) -> float:
-    """Train one trial's agent; report each evaluation to the pruner; return the last one's mean."""
+    """Train one trial's agent; report each evaluation to the pruner; return the score: the last
+    evaluation's mean return, or (objective "mean") the mean over all evaluations."""
     optuna = import_optuna()
     from rl_kit.training import train
 
@@ -164,10 +180,12 @@ def objective(trial, settings: TuneSettings) -> float:
     trial.set_user_attr("run", str(out))
     eval_every = max(settings.steps // settings.evaluations, 1)
     last: dict[str, float] = {}
+    scores: list[float] = []
 
     def report(step: int, stats: dict[str, float]) -> bool:
-        last.update(step=step, score=stats["mean"])
-        trial.report(stats["mean"], step)
+        scores.append(stats["mean"])
+        last.update(step=step, score=stats["mean"] if settings.objective == "final" else float(np.mean(scores)))
+        trial.report(last["score"], step)
         final = step + eval_every > settings.steps  # a trial that ran its whole budget keeps its score
         last["pruned"] = not final and trial.should_prune()
         return last["pruned"]
@@ -275,7 +293,7 @@ def check_study_settings(study, settings: TuneSettings) -> None:
         study.set_user_attr("settings", wanted)
         return
     for key, value in wanted.items():
-        if recorded["settings"].get(key) != value:
+        if key in recorded["settings"] and recorded["settings"][key] != value:
             raise RLKitError(
                 f"study {settings.study!r} in {settings.storage} was tuned with {key}={recorded['settings'].get(key)!r}, "
                 f"not {value!r}: resume it with the same settings, or start another study with --study NAME"
@@ -295,6 +313,7 @@ def tune(
     num_envs: int | None = None,
     evaluations: int = 10,
     eval_episodes: int = 10,
+    objective: str = "final",
     hyperparameters: dict[str, Any] | None = None,
     env_kwargs: dict[str, Any] | None = None,
     space: SearchSpace | None = None,
@@ -315,6 +334,8 @@ def tune(
         num_envs: envs per trial (default: the tuned entry's, else 1).
         evaluations: greedy evaluations per trial: the pruner's checkpoints; the last is the score.
         eval_episodes: episodes per evaluation.
+        objective: a trial's score: "final", its last evaluation's mean return; "mean", the mean
+            over all its evaluations (the area under its learning curve: learning fast counts too).
         hyperparameters: values fixed for every trial (left out of the search).
         env_kwargs: keyword arguments of the env.
         space: the search space (default: the agent's ``search_space``).
@@ -334,6 +355,8 @@ def tune(
     space = {k: v for k, v in (registry.search_space(agent) if space is None else space).items() if k not in fixed}
     if not space:
         raise RLKitError(f"{agent} has no hyperparameters to tune (its search space is empty or all fixed)")
+    if objective not in OBJECTIVES:
+        raise RLKitError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if trials < 1 or workers < 1 or evaluations < 1 or eval_episodes < 1:
         raise RLKitError("trials, workers, evaluations and eval_episodes must be at least 1")
     entry = tuned_hyperparameters(agent, env)
@@ -358,6 +381,7 @@ def tune(
         storage=storage or f"sqlite:///{(directory / 'study.db').resolve()}",
         study=study or f"{agent}-{env}",
         shared=workers > 1 or storage is not None,
+        objective=objective,
     )
     the_study = optuna.create_study(
         study_name=settings.study, storage=open_storage(settings.storage), direction="maximize", load_if_exists=True
@@ -492,9 +516,10 @@ def write_best_entry(result: TuneResult, settings: TuneSettings) -> Path:
     entry = {
         settings.env: {"num_envs": settings.num_envs, "n_timesteps": settings.steps, **result.best_hyperparameters}
     }
+    what = "final greedy return" if settings.objective == "final" else "mean greedy return over its evaluations"
     comment = (
-        f"# The best of study {settings.study!r}: trial {result.best_trial}, final greedy return {result.best_value:.4g}\n"
-        f"# ({settings.eval_episodes} episodes) after {settings.steps:,} steps on seed {settings.seed}, out of "
+        f"# The best of study {settings.study!r}: trial {result.best_trial}, {what} {result.best_value:.4g}\n"
+        f"# ({settings.eval_episodes} episodes each) after {settings.steps:,} steps on seed {settings.seed}, out of "
         f"{result.finished} finished trials.\n"
         f"# Train with it: rl-kit train --env {settings.env} --agent {settings.agent} --steps {settings.steps} "
         f"--hp-file {path}\n"

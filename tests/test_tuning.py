@@ -171,6 +171,21 @@ def test_the_best_trial_reproduces_its_score_when_trained_again(study, tmp_path)
     assert float(last["mean"]) == pytest.approx(study.best_value)
 
 
+def test_the_mean_objective_scores_the_area_under_the_learning_curve(tmp_path):
+    result = tune(ENV, "q_learning", trials=3, out=tmp_path, objective="mean", **SMALL)
+    for row in read_trials(tmp_path):
+        if row["state"] != "complete":
+            continue
+        with open(tmp_path / "trials" / f"{int(row['number']):04d}" / "eval.csv", newline="") as f:
+            means = [float(r["mean"]) for r in csv.DictReader(f)]
+        assert len(means) == SMALL["evaluations"] and float(row["score"]) == pytest.approx(sum(means) / len(means))
+    assert "mean greedy return over its evaluations" in result.best_file.read_text()
+    with pytest.raises(RLKitError, match="was tuned with objective='mean', not 'final'"):
+        tune(ENV, "q_learning", trials=4, out=tmp_path, **SMALL)
+    with pytest.raises(RLKitError, match="objective must be one of"):
+        tune(ENV, "q_learning", trials=1, out=tmp_path / "bad", objective="best", **SMALL)
+
+
 def test_a_finished_study_run_again_adds_nothing_and_more_trials_extend_it(tmp_path):
     first = tune(ENV, "q_learning", trials=3, out=tmp_path, **SMALL)
     before = read_trials(tmp_path)
