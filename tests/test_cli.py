@@ -190,3 +190,21 @@ def test_every_subcommand_names_a_bad_flag_in_one_line(args, flag):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and flag in lines[0] and "Traceback" not in result.stderr
+
+
+def test_evaluate_compares_with_the_optimum_of_the_env_the_agent_was_trained_on(tmp_path, capsys):
+    """A planner trained on the lake without slip is optimal there, not on the slippery default."""
+    import rl_kit
+
+    rl_kit.train(
+        "rl_kit/FrozenLake8x8-v0",
+        "value_iteration",
+        steps=100,
+        env_kwargs={"slip": 0.0},
+        out=tmp_path,
+        progress=False,
+        tensorboard=False,
+    )
+    assert main(["evaluate", str(tmp_path), "--episodes", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "success 100%" in out and "gap 0.00%" in out and "optimum: 0.8775" in out
