@@ -221,8 +221,11 @@ class EpsilonGreedyBandit(BanditAgent):
         if not explore:
             return greedy
         schedule = self.hyperparameters.epsilon
-        pulls, which = np.unique(self.rows["t"][rows], return_inverse=True)  # few distinct: the envs step together
-        epsilon = np.array([schedule(p) for p in pulls])[which]
+        if schedule.kind == "constant":
+            epsilon = schedule.start
+        else:  # each problem's own pulls; few distinct values, since the envs step together
+            pulls, which = np.unique(self.rows["t"][rows], return_inverse=True)
+            epsilon = np.array([schedule(p) for p in pulls])[which]
         random_arm = self.rng.random(len(greedy)) < epsilon
         return np.where(random_arm, self.rng.integers(self.k, size=len(greedy)), greedy)
 

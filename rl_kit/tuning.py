@@ -250,14 +250,14 @@ def run_worker(settings: TuneSettings, worker: int = 0, on_trial=None) -> None:
     try:
         storage = open_storage(settings.storage)
         finished = finished_trials(optuna.load_study(study_name=settings.study, storage=storage))
-        study = optuna.load_study(
+        if finished >= settings.trials:
+            return
+        study = optuna.load_study(  # again, now with a sampler seeded by what the study already holds
             study_name=settings.study,
             storage=storage,
             sampler=optuna.samplers.TPESampler(seed=sampler_seed(settings, worker, finished)),
             pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=settings.steps // 4),
         )
-        if finished >= settings.trials:
-            return
         states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
         callbacks = [optuna.study.MaxTrialsCallback(settings.trials, states=states)]
         if on_trial is not None:
