@@ -1,19 +1,19 @@
 """Hand-written learning agents. Each module holds one algorithm, its math in the docstring.
 
 Every agent is built as ``Agent(observation_space, action_space, seed=..., **hyperparameters)``
-and has ``act``, ``observe``, ``state_dict`` and ``load_state_dict`` (see :mod:`agents.base`).
+and has ``act``, ``observe``, ``state_dict`` and ``load_state_dict`` (see :mod:`rl_kit.agents.base`).
 """
 
-from agents.bandits import BANDIT_AGENT_CLASSES, EpsilonGreedyBandit, GradientBandit, UCBBandit
-from agents.base import Agent, SpaceError, Transitions
-from agents.double_q_learning import DoubleQLearning
-from agents.expected_sarsa import ExpectedSarsa
-from agents.monte_carlo import MonteCarloControl
-from agents.policy_iteration import PolicyIteration
-from agents.q_learning import QLearning
-from agents.sarsa import Sarsa
-from agents.schedules import Schedule
-from agents.value_iteration import ValueIteration
+from .bandits import BANDIT_AGENT_CLASSES, EpsilonGreedyBandit, GradientBandit, UCBBandit
+from .base import Agent, SpaceError, Transitions
+from .double_q_learning import DoubleQLearning
+from .expected_sarsa import ExpectedSarsa
+from .monte_carlo import MonteCarloControl
+from .policy_iteration import PolicyIteration
+from .q_learning import QLearning
+from .sarsa import Sarsa
+from .schedules import Schedule
+from .value_iteration import ValueIteration
 
 TABULAR_AGENT_CLASSES = (
     QLearning,
@@ -28,9 +28,9 @@ TABULAR_AGENT_CLASSES = (
 
 def policy_gradient_agent_classes() -> tuple[type, ...]:
     """REINFORCE, A2C and PPO: imported on demand, since they import torch."""
-    from agents.a2c import A2C
-    from agents.ppo import PPO
-    from agents.reinforce import Reinforce
+    from .a2c import A2C
+    from .ppo import PPO
+    from .reinforce import Reinforce
 
     return (Reinforce, A2C, PPO)
 

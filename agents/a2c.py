@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from agents.policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
-from agents.rollout import Batch
-from agents.schedules import Schedule
-from agents.search_space import Choice, SearchSpace
+from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
+from .rollout import Batch
+from .schedules import Schedule
+from .search_space import Choice, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class A2CHyperparameters(PolicyGradientHyperparameters):
 
 
 class A2C(PolicyGradientAgent):
-    """A2C; see :class:`agents.policy_gradient.PolicyGradientAgent` for the arguments."""
+    """A2C; see :class:`rl_kit.agents.policy_gradient.PolicyGradientAgent` for the arguments."""
 
     name = "a2c"
     Hyperparameters = A2CHyperparameters

@@ -34,7 +34,7 @@ learning suffers when rewards are far from 0, as in Figure 2.5.
 
 Greedy evaluation without learning tells little here: every episode is a new problem. Bandit
 agents are measured while they learn, by the average reward and the fraction of optimal
-actions at each step (``rl_kit.bandits.testbed``, ``rl-kit bandit``).
+actions at each step (``rl_kit.experiments.testbed.testbed``, ``rl-kit bandit``).
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ from typing import ClassVar
 import numpy as np
 from gymnasium import spaces
 
-from agents.base import Transitions, discrete_size
-from agents.hyperparameters import Hyperparameters
-from agents.schedules import Schedule
+from .base import Transitions, discrete_size
+from .hyperparameters import Hyperparameters
+from .schedules import Schedule
 
 
 @dataclass(frozen=True)

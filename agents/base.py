@@ -1,6 +1,6 @@
 """What every agent shares: the batch of transitions it learns from, and space checks.
 
-An agent is a small object with two verbs (see DESIGN.md)::
+An agent is a small object with two verbs (see docs/architecture.md)::
 
     actions = agent.act(observations, explore=True)   # a batch in, a batch out
     metrics = agent.observe(transitions)              # learn from one batch; returns metrics

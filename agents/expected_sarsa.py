@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.base import Transitions
-from agents.tabular import TabularAgent
+from .base import Transitions
+from .tabular import TabularAgent
 
 
 class ExpectedSarsa(TabularAgent):
-    """Tabular Expected SARSA; see :class:`agents.tabular.TabularAgent` for the arguments."""
+    """Tabular Expected SARSA; see :class:`rl_kit.agents.tabular.TabularAgent` for the arguments."""
 
     name = "expected_sarsa"
 

@@ -1,7 +1,7 @@
 """Hyperparameters as frozen, typed dataclasses: one per algorithm, validated on construction.
 
 Field types are ``float``, ``int``, ``bool``, ``str`` or ``Schedule`` (a value that may change
-over training, see :mod:`agents.schedules`). Values given as text (from YAML or the command
+over training, see :mod:`rl_kit.agents.schedules`). Values given as text (from YAML or the command
 line) are converted to the field's type; a value that does not fit, or a name that is not a
 field, raises a ValueError naming it.
 """
@@ -13,8 +13,8 @@ import difflib
 import typing
 from typing import Any, ClassVar
 
-from agents.schedules import Schedule
-from agents.search_space import SearchSpace
+from .schedules import Schedule
+from .search_space import SearchSpace
 
 
 def _convert(name: str, kind: Any, value: Any) -> Any:
@@ -49,7 +49,7 @@ class Hyperparameters:
     """Base of every agent's hyperparameter dataclass.
 
     ``search_space`` (a class attribute, not a field) lists what ``rl-kit tune`` may vary and
-    over which values (see :mod:`agents.search_space`); empty where there is nothing to tune.
+    over which values (see :mod:`rl_kit.agents.search_space`); empty where there is nothing to tune.
     """
 
     search_space: ClassVar[SearchSpace] = {}

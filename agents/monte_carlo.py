@@ -23,14 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.base import Transitions
-from agents.schedules import Schedule
-from agents.tabular import TabularAgent, TabularHyperparameters
+from .base import Transitions
+from .schedules import Schedule
+from .tabular import TabularAgent, TabularHyperparameters
 
 
 @dataclass(frozen=True)
 class MonteCarloHyperparameters(TabularHyperparameters):
-    """As :class:`agents.tabular.TabularHyperparameters`, but ``alpha`` 0 (the default) means the
+    """As :class:`rl_kit.agents.tabular.TabularHyperparameters`, but ``alpha`` 0 (the default) means the
     sample average of the returns (alpha = 1/N(s, a)), as in the book; a number or schedule gives
     constant-alpha Monte Carlo."""
 
@@ -38,7 +38,7 @@ class MonteCarloHyperparameters(TabularHyperparameters):
 
 
 class MonteCarloControl(TabularAgent):
-    """First-visit MC control; arguments as :class:`agents.tabular.TabularAgent`. With ``num_envs``
+    """First-visit MC control; arguments as :class:`rl_kit.agents.tabular.TabularAgent`. With ``num_envs``
     envs it keeps one episode in progress per env, and learns from each as it ends."""
 
     name = "monte_carlo_control"

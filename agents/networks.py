@@ -11,8 +11,8 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from agents.base import SpaceError
-from agents.distributions import PolicyHead
+from .base import SpaceError
+from .distributions import PolicyHead
 
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 

@@ -13,10 +13,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from agents.base import Transitions
-from agents.dynamic_programming import TabularModel
-from agents.hyperparameters import Hyperparameters
-from agents.tabular import TabularAgent
+from .base import Transitions
+from .dynamic_programming import TabularModel
+from .hyperparameters import Hyperparameters
+from .tabular import TabularAgent
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class PlannerHyperparameters(Hyperparameters):
 
 
 class Planner(TabularAgent):
-    """Base of the planners; arguments as :class:`agents.tabular.TabularAgent`."""
+    """Base of the planners; arguments as :class:`rl_kit.agents.tabular.TabularAgent`."""
 
     Hyperparameters = PlannerHyperparameters
     needs_model: ClassVar[bool] = True

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.dynamic_programming import TabularModel, policy_iteration
-from agents.planner import Planner
+from .dynamic_programming import TabularModel, policy_iteration
+from .planner import Planner
 
 
 class PolicyIteration(Planner):
     """Plans pi* from ``P`` by policy iteration, then acts greedily on Q^pi* (exploring or not).
 
-    Args: as :class:`agents.tabular.TabularAgent`, with ``PlannerHyperparameters`` (gamma).
+    Args: as :class:`rl_kit.agents.tabular.TabularAgent`, with ``PlannerHyperparameters`` (gamma).
     After :meth:`plan`, ``iterations`` is the number of evaluate-improve rounds it took.
     """
 

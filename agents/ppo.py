@@ -20,10 +20,10 @@ from typing import ClassVar
 
 import torch
 
-from agents.policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
-from agents.rollout import Batch
-from agents.schedules import Schedule
-from agents.search_space import Choice, SearchSpace
+from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
+from .rollout import Batch
+from .schedules import Schedule
+from .search_space import Choice, SearchSpace
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class PPOHyperparameters(PolicyGradientHyperparameters):
 
 
 class PPO(PolicyGradientAgent):
-    """PPO-Clip; see :class:`agents.policy_gradient.PolicyGradientAgent` for the arguments."""
+    """PPO-Clip; see :class:`rl_kit.agents.policy_gradient.PolicyGradientAgent` for the arguments."""
 
     name = "ppo"
     Hyperparameters = PPOHyperparameters

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.base import Transitions
-from agents.tabular import TabularAgent
+from .base import Transitions
+from .tabular import TabularAgent
 
 
 class QLearning(TabularAgent):
-    """Tabular Q-learning; see :class:`agents.tabular.TabularAgent` for the arguments."""
+    """Tabular Q-learning; see :class:`rl_kit.agents.tabular.TabularAgent` for the arguments."""
 
     name = "q_learning"
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from agents.a2c import A2C
-from agents.policy_gradient import PolicyGradientHyperparameters
-from agents.schedules import Schedule
-from agents.search_space import Choice, SearchSpace
+from .a2c import A2C
+from .policy_gradient import PolicyGradientHyperparameters
+from .schedules import Schedule
+from .search_space import Choice, SearchSpace
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.base import Transitions
-from agents.tabular import TabularAgent
+from .base import Transitions
+from .tabular import TabularAgent
 
 
 class Sarsa(TabularAgent):
-    """Tabular SARSA; see :class:`agents.tabular.TabularAgent` for the arguments."""
+    """Tabular SARSA; see :class:`rl_kit.agents.tabular.TabularAgent` for the arguments."""
 
     name = "sarsa"
 

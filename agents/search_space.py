@@ -1,7 +1,7 @@
 """Search spaces for hyperparameter tuning, declared beside each hyperparameter dataclass.
 
 A search space maps hyperparameter names to the values worth trying. It is plain data, so
-that ``agents`` needs no tuning library: ``rl_kit.tuning`` turns each dimension into an Optuna
+that ``agents`` needs no tuning library: ``rl_kit.experiments.tuning`` turns each dimension into an Optuna
 suggestion. Each dataclass lists its space as the class attribute ``search_space``, next to the
 fields it ranges over::
 
@@ -11,7 +11,7 @@ fields it ranges over::
     }
 
 Ranges are chosen for the problems this toolkit targets (small grids, classic control); a
-learner can pass their own space to ``rl_kit.tuning.tune`` to search elsewhere.
+learner can pass their own space to ``rl_kit.experiments.tuning.tune`` to search elsewhere.
 """
 
 from __future__ import annotations

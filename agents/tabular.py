@@ -20,10 +20,10 @@ from typing import ClassVar
 import numpy as np
 from gymnasium import spaces
 
-from agents.base import Transitions, discrete_size
-from agents.hyperparameters import Hyperparameters
-from agents.schedules import Schedule
-from agents.search_space import Choice, FloatRange, SearchSpace
+from .base import Transitions, discrete_size
+from .hyperparameters import Hyperparameters
+from .schedules import Schedule
+from .search_space import Choice, FloatRange, SearchSpace
 
 
 @dataclass(frozen=True)

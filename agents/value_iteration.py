@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.dynamic_programming import TabularModel, value_iteration
-from agents.planner import Planner, PlannerHyperparameters
+from .dynamic_programming import TabularModel, value_iteration
+from .planner import Planner, PlannerHyperparameters
 
 ValueIterationHyperparameters = PlannerHyperparameters  # gamma and tol
 
@@ -20,7 +20,7 @@ ValueIterationHyperparameters = PlannerHyperparameters  # gamma and tol
 class ValueIteration(Planner):
     """Plans the optimal policy from ``P``, then acts greedily on Q* (exploring or not).
 
-    Args: as :class:`agents.tabular.TabularAgent`, with ``PlannerHyperparameters``.
+    Args: as :class:`rl_kit.agents.tabular.TabularAgent`, with ``PlannerHyperparameters``.
     """
 
     name = "value_iteration"

@@ -1,18 +1,20 @@
 """rl-kit's Gymnasium environments, registered in the ``rl_kit`` namespace on import.
 
->>> import gymnasium as gym, envs
+>>> import gymnasium as gym, rl_kit.envs
 >>> env = gym.make("rl_kit/FrozenLake4x4-v0")
 
-Without importing this package first, ``gym.make("envs:rl_kit/GridWorld-v0")`` imports it.
-Importing it needs only gymnasium and numpy; pygame is imported at the first render.
+Installed as ``rl_kit.envs`` (the repository keeps the folder ``envs/``), so a project with
+its own ``envs`` package is untouched. Without importing this package first,
+``gym.make("rl_kit.envs:rl_kit/GridWorld-v0")`` imports it. Importing it needs only gymnasium
+and numpy (neither torch nor the agents); pygame is imported at the first render.
 """
 
 from gymnasium.envs.registration import register, registry
 
-from envs import grid_maps
-from envs.grid_model import ACTION_NAMES, GridModel, MapError
-from envs.grid_world import GridWorldEnv
-from envs.grid_world_vector import GridWorldVectorEnv
+from . import grid_maps
+from .grid_model import ACTION_NAMES, GridModel, MapError
+from .grid_world import GridWorldEnv
+from .grid_world_vector import GridWorldVectorEnv
 
 __all__ = [
     "ACTION_NAMES",
@@ -25,7 +27,10 @@ __all__ = [
     "BANDIT_ENV_IDS",
 ]
 
-_GRID = dict(entry_point="envs.grid_world:GridWorldEnv", vector_entry_point="envs.grid_world_vector:GridWorldVectorEnv")
+_GRID = dict(
+    entry_point=f"{__name__}.grid_world:GridWorldEnv",
+    vector_entry_point=f"{__name__}.grid_world_vector:GridWorldVectorEnv",
+)
 
 # Reward thresholds ("solved"), as Gymnasium's specs carry them: used by comparisons.
 _THRESHOLDS = {
@@ -65,17 +70,23 @@ for _id, (_max_steps, _kwargs) in _GRID_WORLDS.items():
 
 # Control envs: id -> (module, single class, vector class, max_episode_steps, kwargs)
 _CONTROL = {
-    "rl_kit/Catch-v0": ("envs.catch", "CatchEnv", "CatchVectorEnv", 200, {}),
-    "rl_kit/PointGoal-v0": ("envs.point_goal", "PointGoalEnv", "PointGoalVectorEnv", 200, {}),
-    "rl_kit/Lander-v0": ("envs.lander", "LanderEnv", "LanderVectorEnv", 1000, {}),
-    "rl_kit/LanderContinuous-v0": ("envs.lander", "LanderEnv", "LanderVectorEnv", 1000, {"continuous": True}),
+    "rl_kit/Catch-v0": (f"{__name__}.catch", "CatchEnv", "CatchVectorEnv", 200, {}),
+    "rl_kit/PointGoal-v0": (f"{__name__}.point_goal", "PointGoalEnv", "PointGoalVectorEnv", 200, {}),
+    "rl_kit/Lander-v0": (f"{__name__}.lander", "LanderEnv", "LanderVectorEnv", 1000, {}),
+    "rl_kit/LanderContinuous-v0": (f"{__name__}.lander", "LanderEnv", "LanderVectorEnv", 1000, {"continuous": True}),
 }
 CONTROL_ENV_IDS = tuple(_CONTROL)
 # The k-armed testbed (Sutton & Barto 2.3): one episode is one run of 1000 pulls; the random-walk
 # variant (exercise 2.5) runs 10,000, long enough for the drift to tell the methods apart.
 _BANDITS = {
-    "rl_kit/Bandit-v0": ("envs.bandit", "BanditEnv", "BanditVectorEnv", 1000, {}),
-    "rl_kit/BanditNonstationary-v0": ("envs.bandit", "BanditEnv", "BanditVectorEnv", 10_000, {"stationary": False}),
+    "rl_kit/Bandit-v0": (f"{__name__}.bandit", "BanditEnv", "BanditVectorEnv", 1000, {}),
+    "rl_kit/BanditNonstationary-v0": (
+        f"{__name__}.bandit",
+        "BanditEnv",
+        "BanditVectorEnv",
+        10_000,
+        {"stationary": False},
+    ),
 }
 BANDIT_ENV_IDS = tuple(_BANDITS)
 for _id, (_module, _single, _vector, _max_steps, _kwargs) in {**_CONTROL, **_BANDITS}.items():

@@ -9,7 +9,7 @@ random walk, q*(a) += N(0, walk_std^2) after every step, so the best arm drifts.
 An episode is one run of the testbed: one problem, ``max_episode_steps`` pulls (1000, as in
 the book's figures), then a reset draws a new problem. The observation is always 0 (a
 ``Discrete(1)`` space: there is nothing to observe), so any agent for Discrete spaces runs
-here; the bandit agents in ``agents.bandits`` are made for it. The native vector env steps
+here; the bandit agents in ``rl_kit.agents.bandits`` are made for it. The native vector env steps
 thousands of problems at once, which is how the book's curves, averaged over 2000 runs, are
 made in a second. ``optimal_actions`` and ``true_values`` say what the best arm is (for
 "% optimal action" plots); an agent is never shown them.
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from envs.batched import BatchedEnv, BatchedVectorEnv, Dynamics
+from .batched import BatchedEnv, BatchedVectorEnv, Dynamics
 
 
 class BanditDynamics(Dynamics):
@@ -78,7 +78,7 @@ class BanditDynamics(Dynamics):
     def draw(self, surface, state):
         import pygame
 
-        from envs.rendering import AGENT, BACKGROUND, TEXT, draw_text
+        from .rendering import AGENT, BACKGROUND, TEXT, draw_text
 
         surface.fill(BACKGROUND)
         width, height = self.size

@@ -104,7 +104,7 @@ class BatchedEnv(gym.Env):
         if self.render_mode is None:
             gym.logger.warn('render() was called without a render_mode; pass render_mode="rgb_array" or "human"')
             return None
-        from envs.rendering import Renderer
+        from .rendering import Renderer
 
         if self._renderer is None:
             self._renderer = Renderer(
@@ -214,7 +214,7 @@ class BatchedVectorEnv(VectorEnv):
     def render(self):
         if self.render_mode is None:
             return None
-        from envs.rendering import Renderer
+        from .rendering import Renderer
 
         if self._renderer is None:
             self._renderer = Renderer(self.dynamics.size, self.dynamics.title, "rgb_array", self.metadata["render_fps"])

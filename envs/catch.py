@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from envs.batched import BatchedEnv, BatchedVectorEnv, Dynamics
+from .batched import BatchedEnv, BatchedVectorEnv, Dynamics
 
 BALL_X, BALL_Y, PADDLE_X, BALLS_LEFT, CAUGHT = range(5)
 
@@ -66,7 +66,7 @@ class CatchDynamics(Dynamics):
     def draw(self, surface, state):
         import pygame
 
-        from envs.rendering import AGENT, BACKGROUND, TEXT, draw_text
+        from .rendering import AGENT, BACKGROUND, TEXT, draw_text
 
         c = self.cell
         surface.fill(BACKGROUND)

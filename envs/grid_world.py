@@ -1,6 +1,6 @@
 """GridWorld: one Gymnasium env for every grid world, driven by a text map.
 
-The dynamics live in :class:`envs.grid_model.GridModel`; this class adds the Gymnasium API,
+The dynamics live in :class:`rl_kit.envs.grid_model.GridModel`; this class adds the Gymnasium API,
 seeding through ``self.np_random`` and rendering. Like Gymnasium's toy-text envs it publishes
 the exact model ``P[s][a] = [(prob, next_state, reward, terminated), ...]``.
 """
@@ -16,8 +16,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from envs.grid_maps import GRID_WORLD
-from envs.grid_model import ACTION_NAMES, GridModel
+from .grid_maps import GRID_WORLD
+from .grid_model import ACTION_NAMES, GridModel
 
 
 def check_action(action: Any, n_actions: int) -> int:
@@ -35,12 +35,12 @@ def check_action(action: Any, n_actions: int) -> int:
 
 
 class GridWorldEnv(gym.Env):
-    """A grid world from a text map (see :mod:`envs.grid_model` for the symbols and dynamics).
+    """A grid world from a text map (see :mod:`rl_kit.envs.grid_model` for the symbols and dynamics).
 
     Args:
         map: the map as text, a list of rows, or the path of a text file.
         render_mode: ``"human"``, ``"rgb_array"``, ``"ansi"`` or None.
-        **options: the dynamics, passed to :class:`~envs.grid_model.GridModel`:
+        **options: the dynamics, passed to :class:`~rl_kit.envs.grid_model.GridModel`:
         slip: probability that a move goes to one of the two perpendicular directions instead.
         wind: per column, how many cells the wind pushes the agent up (negative: down).
         step_reward: reward of an ordinary move.
@@ -117,7 +117,7 @@ class GridWorldEnv(gym.Env):
             return None
         if self.render_mode == "ansi":
             return self._render_text()
-        from envs.rendering import GridPainter, Renderer
+        from .rendering import GridPainter, Renderer
 
         if self._renderer is None:
             painter = GridPainter(self.model)

@@ -2,8 +2,8 @@
 
 Registered as the ``vector_entry_point`` of every grid id, so
 ``gymnasium.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point")`` returns it.
-It samples from the same :class:`~envs.grid_model.GridModel` arrays with the same rule as
-:class:`~envs.grid_world.GridWorldEnv` (one uniform draw per env per step, then one per reset),
+It samples from the same :class:`~rl_kit.envs.grid_model.GridModel` arrays with the same rule as
+:class:`~rl_kit.envs.grid_world.GridWorldEnv` (one uniform draw per env per step, then one per reset),
 so with ``num_envs=1`` and the same seed both produce the same trajectory.
 
 Autoreset is Gymnasium's ``SAME_STEP`` mode: an env that ends is reset within the same ``step``;
@@ -22,17 +22,17 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from envs.batched import read_reset_mask
-from envs.grid_maps import GRID_WORLD
-from envs.grid_model import GridModel
+from .batched import read_reset_mask
+from .grid_maps import GRID_WORLD
+from .grid_model import GridModel
 
 
 class GridWorldVectorEnv(VectorEnv):
-    """``num_envs`` copies of a :class:`~envs.grid_world.GridWorldEnv`.
+    """``num_envs`` copies of a :class:`~rl_kit.envs.grid_world.GridWorldEnv`.
 
     Args:
         num_envs: how many grid worlds to step together.
-        map, **options: the map and dynamics, as for :class:`~envs.grid_world.GridWorldEnv`.
+        map, **options: the map and dynamics, as for :class:`~rl_kit.envs.grid_world.GridWorldEnv`.
         max_episode_steps: truncate an episode after this many steps (None: never).
         render_mode: ``"rgb_array"`` (one frame per sub-env) or None.
     """
@@ -131,7 +131,7 @@ class GridWorldVectorEnv(VectorEnv):
         """Frames of every sub-env as a list of RGB arrays (like Gymnasium's vector envs)."""
         if self.render_mode is None:
             return None
-        from envs.rendering import GridPainter, Renderer
+        from .rendering import GridPainter, Renderer
 
         if self._renderer is None:
             self._painter = GridPainter(self.model)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from envs.batched import BatchedEnv, BatchedVectorEnv, Dynamics
+from .batched import BatchedEnv, BatchedVectorEnv, Dynamics
 
 X, Y, VX, VY, ANGLE, OMEGA, LEFT_LEG, RIGHT_LEG, SHAPING, MAIN, SIDE = range(11)
 DT = 0.05
@@ -142,7 +142,7 @@ class LanderDynamics(Dynamics):
     def draw(self, surface, state):
         import pygame
 
-        from envs.rendering import AGENT, BACKGROUND, TILE_COLORS
+        from .rendering import AGENT, BACKGROUND, TILE_COLORS
 
         w, h = self.size
         ground = h - 40

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from envs.batched import BatchedEnv, BatchedVectorEnv, Dynamics
+from .batched import BatchedEnv, BatchedVectorEnv, Dynamics
 
 PX, PY, VX, VY, GX, GY, DIST, FX, FY = range(9)
 DT, ACCELERATION, MAX_SPEED = 0.1, 2.0, 3.0
@@ -68,7 +68,7 @@ class PointGoalDynamics(Dynamics):
     def draw(self, surface, state):
         import pygame
 
-        from envs.rendering import AGENT, BACKGROUND, TILE_COLORS, draw_arrow
+        from .rendering import AGENT, BACKGROUND, TILE_COLORS, draw_arrow
 
         w, h = self.size
         to_px = lambda x, y: (int((x + 1) / 2 * (w - 20) + 10), int((1 - (y + 1) / 2) * (h - 20) + 10))  # noqa: E731

@@ -4,7 +4,7 @@ Imported only at the first render, so ``import envs`` never imports pygame.
 
 - :class:`Renderer` owns one canvas and shows it: in a window paced at ``render_fps``
   (``"human"``) or as an ``(H, W, 3)`` uint8 array (``"rgb_array"``).
-- :class:`GridPainter` draws a :class:`~envs.grid_model.GridModel`: tiles, the agent, wind
+- :class:`GridPainter` draws a :class:`~rl_kit.envs.grid_model.GridModel`: tiles, the agent, wind
   arrows, and an optional overlay of state values (heat map) and greedy actions (arrows).
 """
 
@@ -158,7 +158,7 @@ class GridPainter:
         return pygame.Rect(c * self.tile, self.top + r * self.tile, self.tile, self.tile)
 
     def draw(self, surface, state: int, last_action: int | None = None, *, values=None, actions=None) -> None:
-        from envs.grid_model import MOVES, WALL
+        from .grid_model import MOVES, WALL
 
         model, tile = self.model, self.tile
         surface.fill(BACKGROUND)

@@ -5,31 +5,55 @@
 >>> rl_kit.evaluate(run.directory, episodes=100, seed=0)
 >>> rl_kit.tune("CartPole-v1", "ppo", trials=30, steps=20_000).best_file  # Optuna
 >>> rl_kit.testbed(["ucb_bandit:c=2", "gradient_bandit:alpha=0.1"])       # Sutton & Barto, chapter 2
+
+Importing ``rl_kit`` registers the envs (``rl_kit.envs``: gymnasium and numpy only) and
+nothing else: every name below is imported at its first use, so ``import rl_kit`` and
+``rl-kit --help`` load neither torch nor stable-baselines3. The rooms (see docs/architecture.md):
+
+- ``rl_kit.envs``, ``rl_kit.agents``: the environments and the hand-written agents;
+- ``rl_kit.core``: the run (its spec, the loop and the two backends, logs, saved agents, evaluation);
+- ``rl_kit.experiments``: compare, tune, bench, the bandit testbed, the quickstart;
+- ``rl_kit.presentation``: plots, watch, explain, diagnose;
+- ``rl_kit.infrastructure``: the job pool and atomic files; ``rl_kit.cli``: the command.
 """
 
-from rl_kit.bandits import testbed
-from rl_kit.checkpoint import load_agent, save_agent
-from rl_kit.compare import Comparison, compare
-from rl_kit.errors import AgentFileError, RLKitError
-from rl_kit.evaluation import EvaluationResult, evaluate
-from rl_kit.optimum import TabularReference
-from rl_kit.training import Run, resume_run, train
-from rl_kit.tuning import TuneResult, tune
+from __future__ import annotations
 
-__all__ = [
-    "AgentFileError",
-    "Comparison",
-    "compare",
-    "EvaluationResult",
-    "RLKitError",
-    "Run",
-    "TabularReference",
-    "evaluate",
-    "resume_run",
-    "load_agent",
-    "save_agent",
-    "testbed",
-    "train",
-    "tune",
-    "TuneResult",
-]
+from importlib import import_module
+
+from rl_kit import envs  # noqa: F401  (registers the rl_kit/... env ids)
+
+# name -> module that defines it, imported on first use (PEP 562)
+_LAZY = {
+    "AgentFileError": "rl_kit.errors",
+    "RLKitError": "rl_kit.errors",
+    "EnvSpec": "rl_kit.core.spec",
+    "RunSpec": "rl_kit.core.spec",
+    "Run": "rl_kit.core.training",
+    "train": "rl_kit.core.training",
+    "resume_run": "rl_kit.core.training",
+    "EvaluationResult": "rl_kit.core.evaluation",
+    "evaluate": "rl_kit.core.evaluation",
+    "load_agent": "rl_kit.core.backends",
+    "save_agent": "rl_kit.core.agent_files",
+    "TabularReference": "rl_kit.core.optimum",
+    "Comparison": "rl_kit.experiments.compare",
+    "compare": "rl_kit.experiments.compare",
+    "TuneResult": "rl_kit.experiments.tuning",
+    "tune": "rl_kit.experiments.tuning",
+    "testbed": "rl_kit.experiments.testbed",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'rl_kit' has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value  # the next access skips this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

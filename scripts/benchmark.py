@@ -5,7 +5,7 @@ python scripts/benchmark.py [--quick] [--suite tabular|policy-gradient|all] [--w
 
 import argparse
 
-from rl_kit.bench import run_benchmarks
+from rl_kit.experiments.bench import run_benchmarks
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -5,7 +5,7 @@ python scripts/quickstart.py [--out runs/quickstart] [--steps 300000] [--seed 0]
 
 import argparse
 
-from rl_kit.quickstart import quickstart
+from rl_kit.experiments.quickstart import quickstart
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

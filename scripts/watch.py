@@ -5,7 +5,7 @@ python scripts/watch.py runs/quickstart [--episodes 3] [--record episode.gif]
 
 import argparse
 
-from rl_kit.watch import record, watch
+from rl_kit.presentation.watch import record, watch
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

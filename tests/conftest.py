@@ -7,4 +7,4 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
-import envs  # noqa: E402,F401  (registers the rl_kit ids)
+import rl_kit.envs  # noqa: E402,F401  (registers the rl_kit ids)

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from agents import EpsilonGreedyBandit, GradientBandit, Transitions, UCBBandit
-from rl_kit import bandits
-from rl_kit.bandits import parse_method, write_testbed
-from rl_kit.checkpoint import load_agent, save_agent
+from rl_kit.agents import EpsilonGreedyBandit, GradientBandit, Transitions, UCBBandit
 from rl_kit.cli import main
+from rl_kit.core.agent_files import save_agent
+from rl_kit.core.backends import load_agent
 from rl_kit.errors import RLKitError
+from rl_kit.experiments import testbed
+from rl_kit.experiments.testbed import parse_method, write_testbed
 
 ONE_STATE, TEN_ARMS = spaces.Discrete(1), spaces.Discrete(10)
 
@@ -118,7 +119,7 @@ def test_methods_are_parsed_and_bad_ones_named():
 
 @pytest.fixture(scope="module")
 def figure_2_2():
-    return bandits.testbed(
+    return testbed.testbed(
         ["epsilon_greedy_bandit:epsilon=0", "epsilon_greedy_bandit:epsilon=0.1", "ucb_bandit:c=2"],
         runs=2000,
         steps=1000,
@@ -138,7 +139,7 @@ def test_the_testbed_reproduces_figures_2_2_and_2_4(figure_2_2):
 
 def test_optimistic_greedy_ends_ahead_of_realistic_epsilon_greedy():
     """Figure 2.3: Q1 = 5, epsilon 0 against Q1 = 0, epsilon 0.1 (both alpha 0.1)."""
-    optimistic, realistic = bandits.testbed(
+    optimistic, realistic = testbed.testbed(
         ["epsilon_greedy_bandit:epsilon=0:q_init=5:alpha=0.1", "epsilon_greedy_bandit:epsilon=0.1:alpha=0.1"],
         runs=2000,
         steps=1000,
@@ -149,7 +150,7 @@ def test_optimistic_greedy_ends_ahead_of_realistic_epsilon_greedy():
 
 def test_the_gradient_bandit_needs_its_baseline_when_values_are_far_from_zero():
     """Figure 2.5: true values around +4; without the baseline, learning is far slower."""
-    with_baseline, without = bandits.testbed(
+    with_baseline, without = testbed.testbed(
         ["gradient_bandit:alpha=0.1", "gradient_bandit:alpha=0.1:baseline=false"],
         runs=1000,
         steps=1000,

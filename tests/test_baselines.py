@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 import rl_kit
-from rl_kit.baselines import SB3Agent, algorithm, sb3_arguments
+from rl_kit.core.hyperparameter_files import tuned_hyperparameters
+from rl_kit.core.sb3_backend import SB3Agent, algorithm, sb3_arguments
 from rl_kit.errors import RLKitError
-from rl_kit.tuned import tuned_hyperparameters
 
 
 def header(path):
@@ -71,7 +71,7 @@ def test_saved_sb3_agent_loads_evaluates_and_records(tmp_path):
     obs = np.random.default_rng(0).random((5, 4)).astype(np.float32)
     assert np.array_equal(loaded.act(obs, explore=False), run.agent.act(obs, explore=False))
     assert rl_kit.evaluate(run.directory, episodes=3).env_id == "rl_kit/Catch-v0"
-    from rl_kit.watch import record
+    from rl_kit.presentation.watch import record
 
     assert record(run.directory, tmp_path / "sb3.gif").is_file()
 
@@ -148,16 +148,23 @@ def test_our_tuned_entries_build(tmp_path):
     """Every entry of our agents' files is accepted by the agent it is for."""
     import gymnasium as gym
 
-    from rl_kit import registry
-    from rl_kit.tuned import HYPERPARAMETER_DIRECTORY
+    from rl_kit.core import registry
+    from rl_kit.core.hyperparameter_files import HYPERPARAMETER_DIRECTORY
 
+    built = 0
     for path in HYPERPARAMETER_DIRECTORY.glob("*.yml"):
         if path.stem.startswith("sb3_"):
             continue
         for env_id, entry in yaml.safe_load(path.read_text()).items():
             values = {k: v for k, v in entry.items() if k not in ("num_envs", "n_timesteps")}
             env = gym.make(env_id)
-            registry.make_agent(path.stem, env.observation_space, env.action_space, hyperparameters=values, env=env)
+            agent = registry.make_agent(
+                path.stem, env.observation_space, env.action_space, hyperparameters=values, env=env
+            )
+            recorded = agent.hyperparameters.to_dict()
+            assert set(values) <= set(recorded), (path.name, env_id)
+            built += 1
+    assert built >= 20  # every file was read
 
 
 def rewrite_zip(path, change):

@@ -5,8 +5,8 @@ import csv
 import numpy as np
 import pytest
 
-from rl_kit.compare import RunOutcome, compare, summarize_outcomes
-from rl_kit.stats import bootstrap_ci, iqm
+from rl_kit.core.stats import bootstrap_ci, iqm
+from rl_kit.experiments.compare import RunOutcome, compare, summarize_outcomes
 
 
 def read_summary(path):

@@ -6,7 +6,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from envs import BANDIT_ENV_IDS, CONTROL_ENV_IDS
+from rl_kit.envs import BANDIT_ENV_IDS, CONTROL_ENV_IDS
 
 BATCHED_ENV_IDS = (*CONTROL_ENV_IDS, *BANDIT_ENV_IDS)  # written once as batched dynamics
 
@@ -76,10 +76,15 @@ def test_frames(env_id):
 
 
 def test_human_mode_headless():
+    import pygame
+
     env = gym.make("rl_kit/Lander-v0", render_mode="human")
     env.unwrapped.metadata = {**env.unwrapped.metadata, "render_fps": 1000}
     env.reset(seed=0)
     env.step(2)
+    renderer = env.unwrapped._renderer
+    assert renderer.window is not None and renderer.window.get_size() == env.unwrapped.dynamics.size
+    assert pygame.surfarray.array3d(renderer.window).std() > 0  # the lander was drawn in the window
     env.close()
 
 

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 import rl_kit
-from rl_kit.diagnose import diagnose
+from rl_kit.presentation.diagnose import diagnose
 
 
 def write_run(directory, env, episodes, train=None):

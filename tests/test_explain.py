@@ -7,8 +7,8 @@ import sys
 import pytest
 
 import rl_kit
-from rl_kit.explain import explain
-from rl_kit.plots import plot_dashboard
+from rl_kit.presentation.explain import explain
+from rl_kit.presentation.plots import plot_dashboard
 
 
 @pytest.fixture(scope="module")

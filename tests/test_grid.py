@@ -7,9 +7,10 @@ import sys
 import pytest
 
 from rl_kit.cli import main
-from rl_kit.compare import compare
 from rl_kit.errors import RLKitError
-from rl_kit.grid import Job, connect_ray, run_grid
+from rl_kit.experiments.compare import compare
+from rl_kit.infrastructure import job_pool
+from rl_kit.infrastructure.job_pool import Job, connect_ray, run_grid
 
 GRID = dict(seeds=2, steps=3000, episodes=5, progress=False)
 
@@ -74,14 +75,13 @@ def test_a_grid_gives_the_same_numbers_on_the_local_pool_and_on_ray(local_ray, t
 
 def test_ray_brings_back_what_a_job_wrote(local_ray, tmp_path, monkeypatch):
     """A job on another machine sends its directory back: simulated by a driver node id of elsewhere."""
-    from rl_kit import grid
 
     remote_dir = tmp_path / "remote"
     remote_dir.mkdir()
     (remote_dir / "sub").mkdir()
     (remote_dir / "sub" / "file.txt").write_text("written far away")
     value, files = local_ray.get(
-        local_ray.remote(grid._ray_call).remote(Job(pow, (2, 3), str(remote_dir)), "elsewhere", str(tmp_path))
+        local_ray.remote(job_pool._ray_call).remote(Job(pow, (2, 3), str(remote_dir)), "elsewhere", str(tmp_path))
     )
     assert value == 8 and files == {"sub/file.txt": b"written far away"}
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from envs.grid_maps import WINDY_GRIDWORLD, WINDY_GRIDWORLD_WIND
-from envs.grid_model import DOWN, LEFT, RIGHT, UP, GridModel, MapError, read_map
+from rl_kit.envs.grid_maps import WINDY_GRIDWORLD, WINDY_GRIDWORLD_WIND
+from rl_kit.envs.grid_model import DOWN, LEFT, RIGHT, UP, GridModel, MapError, read_map
 
 
 def test_map_from_text_rows_and_file(tmp_path):
@@ -75,7 +75,7 @@ def test_windy_gridworld_pushes_up_by_the_column_left():
     [(p, s2, r, t)] = model.P[3 * 10 + 6][RIGHT]
     assert (model.cell(s2), r, t) == ((1, 7), -1.0, False)
     # Sutton & Barto: the shortest path under this wind takes 15 steps.
-    from agents.dynamic_programming import TabularModel, value_iteration
+    from rl_kit.agents.dynamic_programming import TabularModel, value_iteration
 
     v = value_iteration(TabularModel.from_P(model.P), gamma=1.0)
     assert v[model.start_states[0]] == pytest.approx(-15.0)

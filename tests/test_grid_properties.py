@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from envs import GridWorldEnv, MapError
-from envs.grid_model import GridModel
+from rl_kit.envs import GridWorldEnv, MapError
+from rl_kit.envs.grid_model import GridModel
 
 CELLS = ".#HCG"
 
@@ -41,8 +41,14 @@ def test_valid_maps_hold_their_invariants(spec, seed, actions):
         obs, _ = env.reset(seed=seed)
         trace = [obs]
         for a in actions:
+            state = obs
             obs, reward, terminated, truncated, _ = env.step(a)
             assert env.observation_space.contains(obs) and low <= reward <= high
+            # the env moves only as its published model allows
+            assert any(
+                p > 0 and s == obs and r == pytest.approx(reward) and t == terminated
+                for p, s, r, t in model.P[state][a]
+            ), (state, a, obs, reward, terminated)
             trace.append((obs, reward, terminated))
             if terminated:
                 obs, _ = env.reset()

@@ -9,7 +9,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
-from envs import GRID_ENV_IDS, MapError
+from rl_kit.envs import GRID_ENV_IDS, MapError
 
 
 @pytest.mark.parametrize("env_id", GRID_ENV_IDS)
@@ -21,10 +21,13 @@ def test_env_checkers(env_id):
 
 @pytest.mark.parametrize("env_id", GRID_ENV_IDS)
 def test_same_seed_same_trajectory(env_id):
+    """On a slippery version of every map the env's own generator decides where a move goes:
+    the same seed gives the same trajectory, and other seeds give others."""
+    actions = np.random.default_rng(0).integers(4, size=200)
+
     def trajectory(seed):
-        env = gym.make(env_id)
+        env = gym.make(env_id, slip=0.5)
         obs, _ = env.reset(seed=seed)
-        actions = np.random.default_rng(seed).integers(4, size=200)
         out = [obs]
         for a in actions:
             obs, r, term, trunc, _ = env.step(int(a))
@@ -34,6 +37,7 @@ def test_same_seed_same_trajectory(env_id):
         return out
 
     assert trajectory(3) == trajectory(3)
+    assert len({repr(trajectory(seed)) for seed in range(3, 8)}) > 1
 
 
 @pytest.mark.parametrize(
@@ -121,12 +125,19 @@ def test_windy_frame_has_wind_strip():
 
 
 def test_human_mode_runs_headless():
+    import pygame
+
     env = gym.make("rl_kit/FrozenLake4x4-v0", render_mode="human")
     env.unwrapped.metadata = {**env.unwrapped.metadata, "render_fps": 1000}
     env.reset(seed=0)
     for _ in range(3):
-        assert env.step(1)[0] is not None
+        obs = env.step(1)[0]
+        assert env.observation_space.contains(obs)
+    renderer = env.unwrapped._renderer
+    assert renderer.window is not None and renderer.window.get_size() == renderer.canvas.get_size()
+    assert pygame.surfarray.array3d(renderer.window).std() > 0  # the map was drawn in the window
     env.close()
+    assert env.unwrapped._renderer is None
 
 
 def test_ansi_shows_agent():
@@ -138,7 +149,7 @@ def test_ansi_shows_agent():
 def test_import_needs_no_pygame_or_torch_and_make_with_module_prefix(tmp_path):
     code = (
         "import sys, gymnasium as gym\n"
-        "env = gym.make('envs:rl_kit/GridWorld-v0')\n"
+        "env = gym.make('rl_kit.envs:rl_kit/GridWorld-v0')\n"
         "env.reset(seed=0); env.step(0)\n"
         "assert 'pygame' not in sys.modules and 'torch' not in sys.modules, sorted(sys.modules)\n"
         "print('ok')\n"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode
 
-from envs import GRID_ENV_IDS, GridWorldVectorEnv
+from rl_kit.envs import GRID_ENV_IDS, GridWorldVectorEnv
 
 
 def make_vec(env_id, n, **kwargs):

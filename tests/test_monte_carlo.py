@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from agents import MonteCarloControl, Transitions
-from rl_kit.optimum import compare_with_optimum
-from rl_kit.training import train
+from rl_kit.agents import MonteCarloControl, Transitions
+from rl_kit.core.optimum import compare_with_optimum
+from rl_kit.core.training import train
 
 
 def step(agent, obs, action, reward, next_obs, terminated=False, truncated=False):
@@ -54,4 +54,4 @@ def test_monte_carlo_control_learns_the_optimal_policy(tmp_path, env):
     run = train(
         env, "monte_carlo_control", steps=200_000, seed=0, out=tmp_path, progress=False, tensorboard=False, eval_every=0
     )
-    assert compare_with_optimum(run.agent, env)["gap"] < 0.01
+    assert compare_with_optimum(run.agent, run.spec.env)["gap"] < 0.01

@@ -7,17 +7,19 @@ import torch
 from gymnasium import spaces
 
 import rl_kit
-from agents import SpaceError, Transitions
-from agents.a2c import A2C
-from agents.distributions import DiagonalGaussian
-from agents.policy_gradient import NonFiniteLossError
-from agents.ppo import PPO
-from agents.reinforce import Reinforce
-from agents.rollout import generalized_advantages
-from rl_kit.checkpoint import load_agent, save_agent
+from rl_kit.agents import SpaceError, Transitions
+from rl_kit.agents.a2c import A2C
+from rl_kit.agents.distributions import DiagonalGaussian
+from rl_kit.agents.policy_gradient import NonFiniteLossError
+from rl_kit.agents.ppo import PPO
+from rl_kit.agents.reinforce import Reinforce
+from rl_kit.agents.rollout import generalized_advantages
+from rl_kit.core.agent_files import save_agent
+from rl_kit.core.backends import load_agent
+from rl_kit.core.loop import run_loop
+from rl_kit.core.spec import EnvSpec
+from rl_kit.core.supervisor import Supervisor
 from rl_kit.errors import RLKitError
-from rl_kit.loop import run_loop
-from rl_kit.registry import make_vector_env
 
 BOX = spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
 
@@ -139,18 +141,18 @@ def test_train_reports_nan_and_keeps_the_last_good_agent(tmp_path):
 
 
 def test_save_load_and_keep_training(tmp_path):
-    envs = make_vector_env("rl_kit/Catch-v0", 4)
+    envs = EnvSpec("rl_kit/Catch-v0").make_vector(4)
     agent = PPO(envs.single_observation_space, envs.single_action_space, seed=0, n_steps=16, batch_size=32, n_epochs=2)
-    run_loop(agent, envs, steps=640, seed=0, progress=False)
+    run_loop(agent, envs, Supervisor(640), seed=0)
     assert agent.updates == 10
-    path = save_agent(agent, tmp_path / "ppo.safetensors", env_id="rl_kit/Catch-v0")
+    path = save_agent(agent, tmp_path / "ppo.safetensors", env=EnvSpec("rl_kit/Catch-v0"))
     loaded = load_agent(path)
     obs = np.random.default_rng(0).random((20, 4)).astype(np.float32)
     assert np.array_equal(loaded.act(obs, explore=False), agent.act(obs, explore=False))
     for key, value in agent.optimizer.state_dict()["state"][0].items():
         assert torch.equal(torch.as_tensor(value), torch.as_tensor(loaded.optimizer.state_dict()["state"][0][key]))
     assert (loaded.steps, loaded.updates) == (agent.steps, agent.updates)
-    run_loop(loaded, envs, steps=640, seed=1, progress=False)
+    run_loop(loaded, envs, Supervisor(640), seed=1)
     assert loaded.updates == 20 and loaded.steps == 1280
 
 
@@ -164,9 +166,9 @@ def test_one_forward_pass_per_step_for_all_envs(monkeypatch):
 
 
 def test_observation_statistics_are_learned_and_saved(tmp_path):
-    envs = make_vector_env("rl_kit/PointGoal-v0", 4)
+    envs = EnvSpec("rl_kit/PointGoal-v0").make_vector(4)
     agent = PPO(envs.single_observation_space, envs.single_action_space, seed=0, n_steps=8, normalize_observations=True)
-    run_loop(agent, envs, steps=400, seed=0, progress=False)
+    run_loop(agent, envs, Supervisor(400), seed=0)
     assert agent.obs_stats.count > 300 and not np.allclose(agent.obs_stats.var, 1.0)
     loaded = load_agent(save_agent(agent, tmp_path / "a.safetensors"))
     assert np.array_equal(loaded.obs_stats.mean, agent.obs_stats.mean)
@@ -192,7 +194,7 @@ def test_runs_on_gymnasium_acrobot_and_one_hot_taxi(agent, tmp_path):
 
 
 def test_heads_up_describes_policy_agents():
-    from rl_kit.watch import describe
+    from rl_kit.presentation.watch import describe
 
     discrete = PPO(BOX, spaces.Discrete(3), seed=0)
     text = describe(discrete, np.zeros(3, np.float32))

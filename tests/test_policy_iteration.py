@@ -4,9 +4,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from agents import PolicyIteration, ValueIteration
-from agents.dynamic_programming import TabularModel, policy_evaluation, policy_iteration
-from envs import GRID_ENV_IDS
+from rl_kit.agents import PolicyIteration, ValueIteration
+from rl_kit.agents.dynamic_programming import TabularModel, policy_evaluation, policy_iteration
+from rl_kit.envs import GRID_ENV_IDS
 
 
 @pytest.mark.parametrize("env_id", GRID_ENV_IDS)

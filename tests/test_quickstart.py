@@ -2,7 +2,7 @@
 
 import imageio.v3 as iio
 
-from rl_kit.quickstart import quickstart
+from rl_kit.experiments.quickstart import quickstart
 
 
 def test_quickstart_writes_and_reports_everything(tmp_path, capsys):

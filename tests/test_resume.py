@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import rl_kit
-from rl_kit.checkpoint import load_agent
+from rl_kit.core.backends import load_agent
 from rl_kit.errors import RLKitError
 
 

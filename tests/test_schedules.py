@@ -1,8 +1,8 @@
 import pytest
 
-from agents.hyperparameters import Hyperparameters
-from agents.schedules import Schedule
-from agents.tabular import TabularHyperparameters
+from rl_kit.agents.hyperparameters import Hyperparameters
+from rl_kit.agents.schedules import Schedule
+from rl_kit.agents.tabular import TabularHyperparameters
 
 
 def test_schedule_values():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rl_kit.stats import bootstrap_ci, iqm, summarize
+from rl_kit.core.stats import bootstrap_ci, iqm, summarize
 
 
 def test_iqm_is_the_mean_of_the_middle_half():

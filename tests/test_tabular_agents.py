@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from agents import DoubleQLearning, ExpectedSarsa, QLearning, Sarsa, SpaceError, Transitions, ValueIteration
+from rl_kit.agents import DoubleQLearning, ExpectedSarsa, QLearning, Sarsa, SpaceError, Transitions, ValueIteration
 
 S, A = spaces.Discrete(3), spaces.Discrete(2)
 ALL = [QLearning, Sarsa, ExpectedSarsa, DoubleQLearning]

@@ -7,8 +7,9 @@ import pytest
 import yaml
 
 import rl_kit
+from rl_kit.core.loop import final_observations, run_loop
+from rl_kit.core.supervisor import Supervisor
 from rl_kit.errors import RLKitError
-from rl_kit.loop import final_observations, run_loop
 
 
 def read_rows(path):
@@ -149,7 +150,7 @@ def test_loop_gives_true_transitions_in_both_autoreset_modes(vectorization):
     else:
         envs = gym.make_vec("CartPole-v1", num_envs=3, vectorization_mode="vector_entry_point")
     agent = Recorder(2)
-    result = run_loop(agent, envs, steps=3000, seed=0, progress=False)
+    result = run_loop(agent, envs, Supervisor(3000), seed=0)
     assert result.episodes > 10
     for before, after in zip(agent.seen[:-1], agent.seen[1:], strict=True):
         done = before.terminated | before.truncated

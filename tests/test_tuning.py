@@ -12,11 +12,12 @@ import optuna
 import pytest
 import yaml
 
-from agents.search_space import Choice, FloatRange, IntRange
-from rl_kit import registry
+from rl_kit.agents.search_space import Choice, FloatRange, IntRange
+from rl_kit.core import registry
+from rl_kit.core.backends import search_space
+from rl_kit.core.training import train
 from rl_kit.errors import RLKitError
-from rl_kit.training import train
-from rl_kit.tuning import suggest, tune
+from rl_kit.experiments.tuning import suggest, tune
 
 ENV = "rl_kit/FrozenLake4x4-v0"
 # A tiny study: about a tenth of a second per trial, so that tests can run many.
@@ -39,7 +40,7 @@ def rl_kit_command(*args):
 @pytest.mark.parametrize("agent", [*registry.TABULAR_AGENTS, *registry.POLICY_GRADIENT_AGENTS])
 def test_every_point_of_every_search_space_is_a_valid_configuration(agent):
     cls = registry.agent_class(agent)
-    space = registry.search_space(agent)
+    space = search_space(agent)
     if agent == "value_iteration":
         assert space == {}
         return
@@ -67,7 +68,7 @@ def test_sb3_agents_have_search_spaces_of_their_own_arguments():
 
     for name in ("sb3_ppo", "sb3_a2c", "sb3_dqn"):
         accepted = inspect.signature(registry.agent_class(name).__init__).parameters
-        assert set(registry.search_space(name)) <= set(accepted), name
+        assert set(search_space(name)) <= set(accepted), name
 
 
 def test_an_evaluation_hook_that_says_stop_stops_training(tmp_path):

@@ -6,7 +6,6 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from rl_kit.errors import RLKitError
 
@@ -33,11 +32,13 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def run_label(directory: Path) -> str:
-    config_path = directory / "config.yaml"
-    if not config_path.is_file():
+    from rl_kit.core.training import read_spec
+
+    try:
+        spec = read_spec(directory)
+    except RLKitError:
         return directory.name
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    return f"{config.get('agent')} seed {config.get('seed')}"
+    return f"{spec.agent} seed {spec.seed}"
 
 
 def plot_runs(run_directories, output: str | Path | None = None, *, title: str | None = None) -> Path:
@@ -113,7 +114,7 @@ def plot_comparison(comparison) -> tuple[Path, Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from rl_kit.stats import bootstrap_ci
+    from rl_kit.core.stats import bootstrap_ci
 
     agents = [row["agent"] for row in comparison.rows if row.get("seeds") and not row["agent"].startswith("optimal")]
     fig, (by_steps, by_time) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)

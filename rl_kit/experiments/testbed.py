@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import yaml
 
-from agents.base import Transitions
-from rl_kit import registry
-from rl_kit.atomic import atomic_write
+from rl_kit.agents.base import Transitions
+from rl_kit.core import registry
+from rl_kit.core.spec import check_env_id
 from rl_kit.errors import RLKitError
+from rl_kit.infrastructure.atomic_files import atomic_write
 
 # Figure 2.2 of the book: greedy and two epsilon-greedy methods, sample averages.
 DEFAULT_METHODS = (
@@ -89,7 +90,7 @@ def testbed(
     import gymnasium as gym
     from tqdm.auto import tqdm
 
-    registry.check_env_id(env)
+    check_env_id(env)
     steps = steps or gym.spec(env).max_episode_steps or 1000
     if runs < 1 or steps < 1:
         raise RLKitError(f"runs and steps must be at least 1, got {runs} and {steps}")

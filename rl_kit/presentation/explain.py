@@ -17,39 +17,37 @@ from pathlib import Path
 
 import numpy as np
 
-from rl_kit import registry
-from rl_kit.checkpoint import load_agent, saved_env
+from rl_kit.core import registry
+from rl_kit.core.backends import load_agent_and_env
+from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import RLKitError
 
 
 def explain(run: str | Path, output: str | Path | None = None, *, episodes: int = 5, seed: int = 0) -> list[Path]:
     """Write the explanation of a saved agent; returns the files written."""
-    agent = load_agent(run)
-    env_id, env_kwargs = saved_env(run)
-    if env_id is None:
-        raise RLKitError(f"{run} does not say which env it was trained on")
+    agent, env = load_agent_and_env(run)
     base = Path(run) if Path(run).is_dir() else Path(run).parent
     output = Path(output) if output else base / "explain.png"
     if hasattr(agent, "state_values"):
-        return [explain_tabular(agent, env_id, env_kwargs, output)]
+        return [explain_tabular(agent, env, output)]
     if hasattr(agent, "policy_outputs"):
-        return explain_policy(agent, env_id, env_kwargs, output, episodes=episodes, seed=seed)
+        return explain_policy(agent, env, output, episodes=episodes, seed=seed)
     raise RLKitError(f"explain covers our tabular and policy-gradient agents, not {agent.name}")
 
 
-def explain_tabular(agent, env_id: str, env_kwargs: dict, output: Path) -> Path:
+def explain_tabular(agent, spec: EnvSpec, output: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from rl_kit.optimum import TabularReference
+    from rl_kit.core.optimum import TabularReference
 
-    env = registry.make_env(env_id, env_kwargs, render_mode="rgb_array")
+    env = spec.make(render_mode="rgb_array")
     grid = env.unwrapped
     if not hasattr(grid, "set_overlay") or not hasattr(grid, "P"):
         env.close()
-        raise RLKitError(f"explain draws maps of rl-kit grid worlds; {env_id} has no map to draw on")
+        raise RLKitError(f"explain draws maps of rl-kit grid worlds; {spec.id} has no map to draw on")
     gamma = agent.hyperparameters.gamma
     planner = registry.make_agent(
         "value_iteration", env.observation_space, env.action_space, hyperparameters={"gamma": gamma}, env=env
@@ -73,7 +71,7 @@ def explain_tabular(agent, env_id: str, env_kwargs: dict, output: Path) -> Path:
         ax.set_title(title, fontsize=10)
         ax.axis("off")
     fig.suptitle(
-        f"{agent.name} on {env_id}: its greedy policy is worth {value:.4f}, the optimum {best:.4f} (gamma {gamma})"
+        f"{agent.name} on {spec.id}: its greedy policy is worth {value:.4f}, the optimum {best:.4f} (gamma {gamma})"
     )
     fig.savefig(output, dpi=100)
     plt.close(fig)
@@ -128,18 +126,18 @@ def attributions(agent, states: np.ndarray, seed: int) -> tuple[np.ndarray, np.n
     return gradient_x_input, importance
 
 
-def explain_policy(agent, env_id: str, env_kwargs: dict, output: Path, *, episodes: int, seed: int) -> list[Path]:
+def explain_policy(agent, spec: EnvSpec, output: Path, *, episodes: int, seed: int) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from gymnasium import spaces
 
-    env = registry.make_env(env_id, env_kwargs)
+    env = spec.make()
     if not isinstance(env.observation_space, spaces.Box):
         env.close()
         raise RLKitError(
-            f"explain attributes choices to Box observation features; {env_id} observes {env.observation_space}"
+            f"explain attributes choices to Box observation features; {spec.id} observes {env.observation_space}"
         )
     states = visited_states(agent, env, episodes, seed)
     names = feature_names(env, states.shape[1])
@@ -170,7 +168,7 @@ def explain_policy(agent, env_id: str, env_kwargs: dict, output: Path, *, episod
     axes[1, 1].barh([names[i] for i in order], importance[order], color="C3")
     label = "states whose greedy action changes" if agent.discrete else "mean change of the action"
     axes[1, 1].set(title=f"permutation importance\n({label})")
-    fig.suptitle(f"{agent.name} on {env_id}: what drives its choices ({episodes} greedy episodes)")
+    fig.suptitle(f"{agent.name} on {spec.id}: what drives its choices ({episodes} greedy episodes)")
     fig.savefig(output, dpi=100)
     plt.close(fig)
 

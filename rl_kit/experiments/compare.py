@@ -1,7 +1,7 @@
 """Compare agents on one env, on equal terms, with statistics a careful reviewer accepts.
 
 Every (agent, seed) pair trains in its own process (at most ``workers`` at once, by default
-one per core; or on a Ray cluster, see :mod:`rl_kit.grid`), with the same env, step budget and tuned-or-given hyperparameters, then is
+one per core; or on a Ray cluster, see :mod:`rl_kit.infrastructure.job_pool`), with the same env, step budget and tuned-or-given hyperparameters, then is
 evaluated by one protocol: the same ``episodes`` greedy episodes, seeded alike for everyone.
 A run that fails is reported with its error; the others finish. The report directory holds:
 
@@ -29,10 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from rl_kit.atomic import atomic_write
+from rl_kit.core.spec import EnvSpec
+from rl_kit.core.stats import bootstrap_ci, iqm
 from rl_kit.errors import RLKitError
-from rl_kit.grid import Job, run_grid
-from rl_kit.stats import bootstrap_ci, iqm
+from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.job_pool import Job, run_grid
 
 PROTOCOL_SEED = 2_000_000  # the evaluation episodes every agent is judged on
 
@@ -55,7 +56,7 @@ class RunOutcome:
 
 
 def run_one(
-    env: str,
+    env: EnvSpec,
     agent: str,
     seed: int,
     steps: int,
@@ -63,15 +64,13 @@ def run_one(
     hyperparameters: dict | None,
     eval_every: int,
     episodes: int,
-    env_kwargs: dict | None,
 ) -> RunOutcome:
     """Train and evaluate one (agent, seed) pair, in a grid job's process; errors are returned."""
     import resource
 
     try:
-        from rl_kit.evaluation import run_episodes
-        from rl_kit.registry import make_env
-        from rl_kit.training import train
+        from rl_kit.core.evaluation import run_episodes
+        from rl_kit.core.training import train
 
         run = train(
             env,
@@ -80,11 +79,10 @@ def run_one(
             seed=seed,
             hyperparameters=hyperparameters,
             out=directory,
-            env_kwargs=env_kwargs,
             eval_every=eval_every,
             progress=False,
         )
-        single = make_env(env, env_kwargs)
+        single = env.make()
         returns, _, successes = run_episodes(run.agent, single, episodes, PROTOCOL_SEED)
         single.close()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -105,7 +103,7 @@ def run_one(
 
 @dataclass
 class Comparison:
-    env: str
+    env: EnvSpec
     directory: Path
     outcomes: list[RunOutcome]
     rows: list[dict[str, Any]]
@@ -116,7 +114,7 @@ class Comparison:
 
 
 def compare(
-    env: str,
+    env: str | EnvSpec,
     agents: list[str],
     *,
     seeds: int = 5,
@@ -139,20 +137,18 @@ def compare(
         eval_every: steps between the evaluations that draw the learning curves (default steps/10).
         hyperparameters: per agent name, values overriding the tuned files.
         ray: run the grid on Ray at this address (``"auto"``: this machine's cluster, started if
-            none runs) instead of the local process pool; see :mod:`rl_kit.grid`. Same seeds, same numbers.
+            none runs) instead of the local process pool; see :mod:`rl_kit.infrastructure.job_pool`. Same seeds, same numbers.
     """
     from tqdm.auto import tqdm
 
-    from rl_kit import registry
+    from rl_kit.core.backends import backend_for
 
-    registry.check_env_id(env)
+    env = EnvSpec.of(env, env_kwargs)
     for name in agents:
-        registry.agent_class(name)  # unknown names fail now, with suggestions, not in a worker
+        backend_for(name)  # unknown names fail now, with suggestions, not in a worker
     if seeds < 1 or steps < 1:
         raise RLKitError(f"seeds and steps must be at least 1, got {seeds} and {steps}")
-    directory = (
-        Path(out) if out else Path("runs") / "compare" / f"{env.replace('/', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
-    )
+    directory = Path(out) if out else Path("runs") / "compare" / f"{env.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
     directory.mkdir(parents=True, exist_ok=True)
     eval_every = eval_every or max(steps // 10, 1)
     pairs = [(a, s) for a in agents for s in range(seeds)]
@@ -168,14 +164,13 @@ def compare(
                 (hyperparameters or {}).get(a),
                 eval_every,
                 episodes,
-                env_kwargs,
             ),
             directory=str(directory / "runs" / a / f"seed{s}"),
         )
         for a, s in pairs
     ]
     outcomes: list[RunOutcome] = []
-    bar = tqdm(total=len(jobs), unit="run", desc=f"compare on {env}", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(total=len(jobs), unit="run", desc=f"compare on {env.id}", disable=not progress, dynamic_ncols=True)
     for done in run_grid(jobs, workers=workers, ray_address=ray):
         agent, seed, run_directory = done.job.args[1], done.job.args[2], done.job.args[4]
         outcome = done.value if done.error is None else RunOutcome(agent, seed, run_directory, error=done.error)
@@ -187,16 +182,14 @@ def compare(
             tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
     bar.close()
     outcomes.sort(key=lambda o: (agents.index(o.agent), o.seed))
-    rows = summarize_outcomes(env, agents, outcomes, env_kwargs, episodes)
+    rows = summarize_outcomes(env, agents, outcomes, episodes)
     comparison = Comparison(env, directory, outcomes, rows)
     write_report(comparison, command=_command(env, agents, seeds, steps, episodes))
     return comparison
 
 
 def _command(env, agents, seeds, steps, episodes) -> str:
-    return (
-        f"rl-kit compare --env {env} --agents {' '.join(agents)} --seeds {seeds} --steps {steps} --episodes {episodes}"
-    )
+    return f"rl-kit compare --env {env.id} --agents {' '.join(agents)} --seeds {seeds} --steps {steps} --episodes {episodes}"
 
 
 def reward_threshold(env: str) -> float | None:
@@ -207,7 +200,7 @@ def reward_threshold(env: str) -> float | None:
 
 def steps_to_threshold(directory: str, threshold: float | None) -> tuple[float, float] | None:
     """(env steps, wall seconds) of the first evaluation whose mean reached the threshold."""
-    from rl_kit.plots import read_csv
+    from rl_kit.presentation.plots import read_csv
 
     if threshold is None:
         return None
@@ -221,9 +214,9 @@ def steps_to_threshold(directory: str, threshold: float | None) -> tuple[float, 
 
 
 def summarize_outcomes(
-    env: str, agents: list[str], outcomes: list[RunOutcome], env_kwargs, episodes: int
+    env: EnvSpec, agents: list[str], outcomes: list[RunOutcome], episodes: int
 ) -> list[dict[str, Any]]:
-    threshold = reward_threshold(env)
+    threshold = reward_threshold(env.id)
     rows = []
     for name in agents:
         done = [o for o in outcomes if o.agent == name and not o.failed]
@@ -251,7 +244,7 @@ def summarize_outcomes(
                 }
             )
         rows.append(row)
-    reference = optimal_reference(env, env_kwargs, episodes)
+    reference = optimal_reference(env, episodes)
     if reference is not None:
         rows.append(reference)
     return rows
@@ -259,8 +252,8 @@ def summarize_outcomes(
 
 def optimal_reference(env: str, env_kwargs, episodes: int) -> dict[str, Any] | None:
     """On envs that publish P: the optimal policy (value iteration) under the same protocol."""
-    from rl_kit.evaluation import run_episodes
-    from rl_kit.registry import make_agent, make_env
+    from rl_kit.core.evaluation import run_episodes
+    from rl_kit.core.registry import make_agent, make_env
 
     single = make_env(env, env_kwargs)
     try:
@@ -291,7 +284,7 @@ def _fmt(value, digits: int = 3) -> str:
 
 
 def write_report(comparison: Comparison, command: str) -> None:
-    from rl_kit.plots import plot_comparison
+    from rl_kit.presentation.plots import plot_comparison
 
     directory, rows = comparison.directory, comparison.rows
     columns = [
@@ -316,9 +309,9 @@ def write_report(comparison: Comparison, command: str) -> None:
         writer.writerow({k: row.get(k) for k in columns})
     atomic_write(directory / "summary.csv", summary.getvalue())
     plot_comparison(comparison)
-    threshold = reward_threshold(comparison.env)
+    threshold = reward_threshold(comparison.env.id)
     lines = [
-        f"# Comparison on {comparison.env}",
+        f"# Comparison on {comparison.env.id}",
         "",
         f"Command: `{command}`",
         "",

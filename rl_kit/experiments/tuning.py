@@ -2,7 +2,7 @@
 
 Each trial trains the agent with hyperparameters that Optuna's TPE sampler draws from the
 agent's search space (declared beside its hyperparameter dataclass, see
-:mod:`agents.search_space`), on the same seed and step budget as every other trial, and is
+:mod:`rl_kit.agents.search_space`), on the same seed and step budget as every other trial, and is
 scored by its last greedy evaluation: the mean return of ``eval_episodes`` episodes at the end
 of training. The periodic evaluations along the way feed a median pruner: a trial whose
 evaluation at step t is below the median of the earlier trials' at t stops there, so the
@@ -39,26 +39,17 @@ from typing import Any
 import numpy as np
 import yaml
 
-from agents.search_space import Choice, FloatRange, IntRange, SearchSpace
-from rl_kit import registry
-from rl_kit.atomic import atomic_write
+from rl_kit.agents.search_space import Choice, FloatRange, IntRange, SearchSpace
+from rl_kit.core import registry
+from rl_kit.core.backends import search_space
+from rl_kit.core.hyperparameter_files import tuned_hyperparameters
+from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import RLKitError
-from rl_kit.tuned import tuned_hyperparameters
+from rl_kit.infrastructure.atomic_files import atomic_write
 
 # Settings a study is created with; a later run against the same study must use the same
 # ones, or its trials would not be comparable.
-STUDY_SETTINGS = (
-    "env",
-    "agent",
-    "steps",
-    "seed",
-    "num_envs",
-    "evaluations",
-    "eval_episodes",
-    "fixed",
-    "env_kwargs",
-    "objective",
-)
+STUDY_SETTINGS = ("agent", "steps", "seed", "num_envs", "evaluations", "eval_episodes", "fixed", "objective")
 # What a trial's score is: its last evaluation, or the mean of all of them (the area under the
 # learning curve, which also rewards learning fast and so separates trials that all end at the maximum).
 OBJECTIVES = ("final", "mean")
@@ -77,7 +68,7 @@ def import_optuna():
 class TuneSettings:
     """Everything a tuning worker needs (it crosses to worker processes, so plain data)."""
 
-    env: str
+    env: EnvSpec
     agent: str
     steps: int
     seed: int
@@ -85,7 +76,6 @@ class TuneSettings:
     evaluations: int
     eval_episodes: int
     fixed: dict[str, Any]
-    env_kwargs: dict[str, Any]
     space: SearchSpace
     trials: int
     directory: str
@@ -130,8 +120,8 @@ def suggest(trial, space: SearchSpace) -> dict[str, Any]:
     return values
 
 
-def default_directory(env: str, agent: str) -> Path:
-    return Path("runs") / "tune" / f"{env.replace('/', '-')}-{agent}"
+def default_directory(env: EnvSpec, agent: str) -> Path:
+    return Path("runs") / "tune" / f"{env.slug}-{agent}"
 
 
 DRIVERS = {"postgresql": "pip install 'psycopg[binary]'", "mysql": "pip install pymysql (and a mysql+pymysql:// URL)"}
@@ -172,7 +162,7 @@ def objective(trial, settings: TuneSettings) -> float:
     """Train one trial's agent; report each evaluation to the pruner; return the score: the last
     evaluation's mean return, or (objective "mean") the mean over all evaluations."""
     optuna = import_optuna()
-    from rl_kit.training import train
+    from rl_kit.core.training import train
 
     values = {**settings.fixed, **suggest(trial, settings.space)}
     out = Path(settings.directory) / "trials" / f"{trial.number:04d}"
@@ -198,7 +188,6 @@ def objective(trial, settings: TuneSettings) -> float:
         num_envs=settings.num_envs,
         hyperparameters=values,
         out=out,
-        env_kwargs=settings.env_kwargs,
         eval_every=eval_every,
         eval_episodes=settings.eval_episodes,
         progress=False,
@@ -274,7 +263,7 @@ def run_worker(settings: TuneSettings, worker: int = 0, on_trial=None) -> None:
 
 def worker_process(settings: TuneSettings, worker: int) -> None:
     """A spawned worker: prints one line per trial; SIGTERM and Ctrl-C stop it cleanly."""
-    from rl_kit.loop import stop_on_sigterm
+    from rl_kit.core.loop import stop_on_sigterm
 
     stop_on_sigterm()
     try:
@@ -287,7 +276,8 @@ def worker_process(settings: TuneSettings, worker: int) -> None:
 
 def check_study_settings(study, settings: TuneSettings) -> None:
     """Record the settings in a new study; refuse to mix a different budget, seed or env into an old one."""
-    wanted = {key: getattr(settings, key) for key in STUDY_SETTINGS}
+    wanted = {"env": settings.env.id, "env_kwargs": dict(settings.env.kwargs)}
+    wanted.update({key: getattr(settings, key) for key in STUDY_SETTINGS})
     recorded = study.user_attrs
     if not recorded.get("settings"):
         study.set_user_attr("settings", wanted)
@@ -301,7 +291,7 @@ def check_study_settings(study, settings: TuneSettings) -> None:
 
 
 def tune(
-    env: str,
+    env: str | EnvSpec,
     agent: str,
     *,
     trials: int = 20,
@@ -345,24 +335,24 @@ def tune(
         a :class:`TuneResult`; ``best.yml``, ``trials.csv`` and the plots are in its directory.
     """
     optuna = import_optuna()
-    registry.check_env_id(env)
+    env = EnvSpec.of(env, env_kwargs)
     if agent in registry.BANDIT_AGENTS:
         raise RLKitError(
             f"{agent} learns while it acts, so a greedy evaluation cannot score it: compare its settings "
             f"on the testbed instead, e.g. rl-kit bandit {agent}:alpha=0.1 {agent}:alpha=0.2"
         )
     fixed = dict(hyperparameters or {})
-    space = {k: v for k, v in (registry.search_space(agent) if space is None else space).items() if k not in fixed}
+    space = {k: v for k, v in (search_space(agent) if space is None else space).items() if k not in fixed}
     if not space:
         raise RLKitError(f"{agent} has no hyperparameters to tune (its search space is empty or all fixed)")
     if objective not in OBJECTIVES:
         raise RLKitError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     if trials < 1 or workers < 1 or evaluations < 1 or eval_episodes < 1:
         raise RLKitError("trials, workers, evaluations and eval_episodes must be at least 1")
-    entry = tuned_hyperparameters(agent, env)
+    entry = tuned_hyperparameters(agent, env.id)
     steps = steps or entry.n_timesteps
     if not steps:
-        raise RLKitError(f"no tuned budget for {agent} on {env}: give the steps per trial (--steps)")
+        raise RLKitError(f"no tuned budget for {agent} on {env.id}: give the steps per trial (--steps)")
     directory = Path(out) if out is not None else default_directory(env, agent)
     directory.mkdir(parents=True, exist_ok=True)
     settings = TuneSettings(
@@ -374,12 +364,11 @@ def tune(
         evaluations=evaluations,
         eval_episodes=eval_episodes,
         fixed=fixed,
-        env_kwargs=dict(env_kwargs or {}),
         space=space,
         trials=trials,
         directory=str(directory),
         storage=storage or f"sqlite:///{(directory / 'study.db').resolve()}",
-        study=study or f"{agent}-{env}",
+        study=study or f"{agent}-{env.id}",
         shared=workers > 1 or storage is not None,
         objective=objective,
     )
@@ -395,7 +384,7 @@ def tune(
         )
     else:
         print(
-            f"Tuning {agent} on {env}: {trials} trials of {steps:,} steps"
+            f"Tuning {agent} on {env.id}: {trials} trials of {steps:,} steps"
             + (f" ({before} done before)" if before else "")
             + f", {workers} worker{'s' if workers > 1 else ''}; study {settings.study!r} in {settings.storage}"
         )
@@ -417,7 +406,7 @@ def trials_bar(settings: TuneSettings, initial: int, progress: bool):
         total=settings.trials,
         initial=initial,
         unit="trial",
-        desc=f"tune {settings.agent} on {settings.env}",
+        desc=f"tune {settings.agent} on {settings.env.id}",
         disable=not progress,
         dynamic_ncols=True,
     )
@@ -514,14 +503,14 @@ def write_best_entry(result: TuneResult, settings: TuneSettings) -> Path:
     """``best.yml``: an entry in the format of ``rl_kit/hyperparams/<agent>.yml``, for ``--hp-file``."""
     path = result.directory / "best.yml"
     entry = {
-        settings.env: {"num_envs": settings.num_envs, "n_timesteps": settings.steps, **result.best_hyperparameters}
+        settings.env.id: {"num_envs": settings.num_envs, "n_timesteps": settings.steps, **result.best_hyperparameters}
     }
     what = "final greedy return" if settings.objective == "final" else "mean greedy return over its evaluations"
     comment = (
         f"# The best of study {settings.study!r}: trial {result.best_trial}, {what} {result.best_value:.4g}\n"
         f"# ({settings.eval_episodes} episodes each) after {settings.steps:,} steps on seed {settings.seed}, out of "
         f"{result.finished} finished trials.\n"
-        f"# Train with it: rl-kit train --env {settings.env} --agent {settings.agent} --steps {settings.steps} "
+        f"# Train with it: rl-kit train --env {settings.env.id} --agent {settings.agent} --steps {settings.steps} "
         f"--hp-file {path}\n"
     )
     atomic_write(path, comment + yaml.safe_dump(entry, sort_keys=False))
@@ -563,7 +552,7 @@ def print_summary(result: TuneResult, settings: TuneSettings, complete: list) ->
     print(f"\nBest: trial {result.best_trial}, score {result.best_value:.4g}")
     print(f"Wrote {result.best_file}, {result.trials_file} and the plots in {result.directory}")
     print(
-        f"Train with it: rl-kit train --env {settings.env} --agent {settings.agent} --steps {settings.steps} "
+        f"Train with it: rl-kit train --env {settings.env.id} --agent {settings.agent} --steps {settings.steps} "
         f"--hp-file {result.best_file}"
     )
 

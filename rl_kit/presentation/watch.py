@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rl_kit import registry
-from rl_kit.checkpoint import check_spaces, load_agent, saved_env
+from rl_kit.core.agent_files import check_spaces
+from rl_kit.core.backends import load_agent_and_env
+from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import RLKitError
 
 MIN_WIDTH = 420
@@ -80,7 +81,7 @@ def compose(frame: Frame, surface=None, help_line: str | None = None):
     """Draw the frame under a heads-up bar onto a pygame surface (made if None)."""
     import pygame
 
-    from envs.rendering import BACKGROUND, draw_text
+    from rl_kit.envs.rendering import BACKGROUND, draw_text
 
     height, image_width = frame.image.shape[:2]
     width = max(image_width, MIN_WIDTH)  # narrow envs are centred, so the heads-up fits
@@ -98,23 +99,19 @@ def compose(frame: Frame, surface=None, help_line: str | None = None):
     return surface
 
 
-def open_for_watching(path: str | Path, env_id: str | None = None):
+def open_for_watching(path: str | Path, env: str | EnvSpec | None = None):
     """The saved agent and an ``rgb_array`` env for it (default: the env it was trained on)."""
-    agent = load_agent(path)
-    trained_on, env_kwargs = saved_env(path)
-    env_id = env_id or trained_on
-    if env_id is None:
-        raise RLKitError(f"{path} does not say which env it was trained on: pass an env id")
-    env = registry.make_env(env_id, env_kwargs if env_id == trained_on else None, render_mode="rgb_array")
-    check_spaces(agent, env, env_id)
-    return agent, env
+    agent, spec = load_agent_and_env(path, env)
+    made = spec.make(render_mode="rgb_array")
+    check_spaces(agent, made, spec.id)
+    return agent, made
 
 
 def record(
     path: str | Path,
     output: str | Path,
     *,
-    env_id: str | None = None,
+    env: str | EnvSpec | None = None,
     episodes: int = 1,
     seed: int = 0,
     fps: float | None = None,
@@ -123,12 +120,12 @@ def record(
     """Write greedy episodes of a saved agent to `output` (.gif, or .mp4 with imageio-ffmpeg)."""
     import imageio.v3 as iio
 
-    from envs.rendering import to_array
+    from rl_kit.envs.rendering import to_array
 
     output = Path(output)
     if output.suffix.lower() not in (".gif", ".mp4"):
         raise RLKitError(f"cannot record to {output}: use a .gif or .mp4 file name")
-    agent, env = open_for_watching(path, env_id)
+    agent, env = open_for_watching(path, env)
     try:
         set_overlay(env, agent, overlay)
         fps = fps or env.metadata.get("render_fps", 30)
@@ -150,14 +147,19 @@ def record(
 
 
 def watch(
-    path: str | Path, *, env_id: str | None = None, episodes: int | None = None, seed: int = 0, fps: float | None = None
+    path: str | Path,
+    *,
+    env: str | EnvSpec | None = None,
+    episodes: int | None = None,
+    seed: int = 0,
+    fps: float | None = None,
 ) -> None:
     """Play a saved agent in a window until `episodes` end (None: until q or the window closes)."""
     import pygame
 
-    from envs.rendering import Renderer
+    from rl_kit.envs.rendering import Renderer
 
-    agent, env = open_for_watching(path, env_id)
+    agent, env = open_for_watching(path, env)
     overlay = set_overlay(env, agent, True)
     fps = float(fps or env.metadata.get("render_fps", 30))
     renderer = None

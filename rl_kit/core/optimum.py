@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.dynamic_programming import TabularModel, policy_evaluation, value_iteration
+from rl_kit.agents.dynamic_programming import TabularModel, policy_evaluation, value_iteration
+from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import RLKitError
 
 
@@ -44,23 +45,21 @@ class TabularReference:
         return (optimal - self.policy_value(policy, gamma)) / max(abs(optimal), 1e-12)
 
 
-def compare_with_optimum(agent, env_id: str, env_kwargs: dict | None = None) -> dict[str, float]:
+def compare_with_optimum(agent, env: EnvSpec) -> dict[str, float]:
     """The exact value of the agent's greedy policy beside the optimum, on envs that publish P.
 
     Empty for agents without a greedy policy or a discount below 1, and for envs without P.
     """
-    from rl_kit import registry
-
     gamma = getattr(agent.hyperparameters, "gamma", None)
     if gamma is None or not hasattr(agent, "greedy_policy") or gamma >= 1:
         return {}
-    env = registry.make_env(env_id, env_kwargs)
+    made = env.make()
     try:
-        reference = TabularReference.of(env)
+        reference = TabularReference.of(made)
     except RLKitError:
         return {}
     finally:
-        env.close()
+        made.close()
     policy = agent.greedy_policy()
     return {
         "gamma": gamma,

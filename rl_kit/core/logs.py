@@ -37,7 +37,7 @@ class CsvLog:
 
     def _resume(self, step: int) -> None:
         """Keep the rows up to `step` (those the checkpoint knows of) and append after them."""
-        from rl_kit.atomic import atomic_write
+        from rl_kit.infrastructure.atomic_files import atomic_write
 
         with open(self.path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))

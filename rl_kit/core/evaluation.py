@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rl_kit import registry
-from rl_kit.stats import summarize
+from rl_kit.core.spec import EnvSpec
+from rl_kit.core.stats import summarize
 
 
 @dataclass
@@ -83,35 +83,39 @@ def run_episodes(agent, env, episodes: int, seed: int) -> tuple[np.ndarray, np.n
 
 
 def evaluate(
-    agent_or_path, env: str | None = None, *, episodes: int = 100, seed: int = 0, env_kwargs: dict | None = None
+    agent_or_path,
+    env: str | EnvSpec | None = None,
+    *,
+    episodes: int = 100,
+    seed: int = 0,
+    env_kwargs: dict | None = None,
 ) -> EvaluationResult:
     """Evaluate an agent (or a saved agent's path) greedily for `episodes` episodes.
 
     Args:
         agent_or_path: an agent object, or the path of a saved agent or of a run directory.
-        env: env id; defaults to the one a saved agent was trained on.
+        env: env id or :class:`EnvSpec`; defaults to the one a saved agent was trained on
+            (with its options, as an id equal to it does).
         episodes: how many episodes; episode ``i`` is seeded ``seed + i``.
         seed: the first episode's seed.
-        env_kwargs: keyword arguments of the env (default: those it was trained with).
+        env_kwargs: keyword arguments of the env, added to those of `env`.
     """
-    from rl_kit.checkpoint import load_agent, saved_env
+    from rl_kit.core.agent_files import check_spaces
+    from rl_kit.core.backends import load_agent_and_env
 
     if episodes < 1:
         raise ValueError(f"episodes must be at least 1, got {episodes}")
-    agent = agent_or_path
     if isinstance(agent_or_path, (str, Path)):
-        agent = load_agent(agent_or_path)
-        trained_on, trained_kwargs = saved_env(agent_or_path)
-        env = env or trained_on
-        env_kwargs = trained_kwargs if env_kwargs is None and env == trained_on else env_kwargs
-    if env is None:
-        raise ValueError("evaluate needs an env id for an agent object")
-    single = registry.make_env(env, env_kwargs)
+        agent, spec = load_agent_and_env(agent_or_path, env)
+    elif env is None:
+        raise ValueError("evaluate needs an env for an agent object")
+    else:
+        agent, spec = agent_or_path, EnvSpec.of(env)
+    spec = EnvSpec.of(spec, env_kwargs)
+    single = spec.make()
     try:
-        from rl_kit.checkpoint import check_spaces
-
-        check_spaces(agent, single, env)
+        check_spaces(agent, single, spec.id)
         returns, lengths, successes = run_episodes(agent, single, episodes, seed)
     finally:
         single.close()
-    return EvaluationResult(env, returns, lengths, successes)
+    return EvaluationResult(spec.id, returns, lengths, successes)

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from rl_kit.errors import RLKitError
-from rl_kit.plots import read_csv
+from rl_kit.core.spec import RunSpec
+from rl_kit.core.training import read_spec
+from rl_kit.presentation.plots import read_csv
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Finding:
 @dataclass
 class RunLogs:
     directory: Path
-    config: dict
+    spec: RunSpec
     episodes: dict[str, np.ndarray]
     train: dict[str, np.ndarray]
     evaluations: dict[str, np.ndarray]
@@ -46,12 +46,9 @@ class RunLogs:
     @classmethod
     def read(cls, directory: str | Path) -> RunLogs:
         directory = Path(directory)
-        if not (directory / "config.yaml").is_file():
-            raise RLKitError(f"{directory} is not a run directory (no config.yaml)")
-        config = yaml.safe_load((directory / "config.yaml").read_text(encoding="utf-8")) or {}
         return cls(
             directory,
-            config,
+            read_spec(directory),
             read_csv(directory / "episodes.csv"),
             read_csv(directory / "train.csv"),
             read_csv(directory / "eval.csv"),
@@ -60,16 +57,11 @@ class RunLogs:
     def spec_value(self, name: str):
         import gymnasium as gym
 
-        import envs  # noqa: F401  (our ids)
-
-        try:
-            return getattr(gym.spec(self.config.get("env", "")), name)
-        except Exception:
-            return None
+        return getattr(gym.spec(self.spec.env.id), name)
 
     @property
     def threshold(self) -> float | None:
-        return self.config.get("reward_threshold", self.spec_value("reward_threshold"))
+        return self.spec_value("reward_threshold")
 
     @property
     def max_episode_steps(self) -> int | None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rl_kit.evaluation import evaluate
-from rl_kit.optimum import compare_with_optimum
-from rl_kit.plots import plot_runs
-from rl_kit.training import train
-from rl_kit.watch import record
+from rl_kit.core.evaluation import evaluate
+from rl_kit.core.optimum import compare_with_optimum
+from rl_kit.core.training import train
+from rl_kit.presentation.plots import plot_runs
+from rl_kit.presentation.watch import record
 
 ENV = "rl_kit/FrozenLake4x4-v0"
 
@@ -25,7 +25,7 @@ def quickstart(
     out = Path(out)
     print(f"Training q_learning on {ENV} for {steps:,} steps with its tuned hyperparameters (seed {seed})...")
     run = train(ENV, "q_learning", steps=steps, seed=seed, out=out, eval_episodes=100, progress=progress)
-    reference = compare_with_optimum(run.agent, ENV)
+    reference = compare_with_optimum(run.agent, run.spec.env)
     gamma, optimal, learned = reference["gamma"], reference["optimal_value"], reference["policy_value"]
     result = evaluate(run.directory, episodes=1000, seed=seed)
     curve = plot_runs([run.directory], out / "learning_curve.png", title=f"q_learning on {ENV}")

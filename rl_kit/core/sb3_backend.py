@@ -1,33 +1,35 @@
 """stable-baselines3 agents through the same train, evaluate, watch and compare as ours.
 
 ``sb3_ppo``, ``sb3_a2c``, ``sb3_dqn`` (and ``sb3_<name>`` for any algorithm stable-baselines3
-exports) train with SB3's own loop. :class:`LogBridge`, an SB3 callback, feeds that loop's
-episodes, metrics, evaluations, progress bar and stop requests into the same run directory
-and logs as :func:`rl_kit.loop.run_loop`, so a comparison follows one protocol for both.
+exports) train with SB3's own loop. The bridge, an SB3 callback, only translates that loop's
+events for the run's :class:`~rl_kit.core.supervisor.Supervisor` (episodes from SB3's
+``Monitor``, the metrics of each update, the step counter), which does everything else exactly
+as it does for our loop: so a comparison follows one protocol for both.
 
-This module imports stable-baselines3 (and so torch): the workbench imports it only when an
-``sb3_`` agent is asked for. The trained model is saved in SB3's own format (``agent.zip``) with a small JSON description
-beside it (``agent.json``: agent name, env, hyperparameters), and loads with
-:func:`rl_kit.load_agent` as an object with the same ``act`` as ours.
+stable-baselines3 (and so torch) is imported only when an ``sb3_`` agent is built or loaded.
+The trained model is saved in SB3's own format (``agent.zip``) with a small JSON description
+beside it (``agent.json``: agent name, env, hyperparameters, spaces), and loads with
+:func:`rl_kit.load_agent` as an object with the same ``act`` as ours, unpickling nothing.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from stable_baselines3.common.callbacks import BaseCallback
 
-from agents.search_space import Choice, FloatRange, SearchSpace
-from rl_kit.atomic import atomic_path, atomic_write
-from rl_kit.errors import RLKitError
-from rl_kit.loop import LoopResult, progress_bar
+from rl_kit.agents.search_space import Choice, FloatRange, SearchSpace
+from rl_kit.core.agent_files import space_from_json, space_to_json
+from rl_kit.core.checkpoints import Checkpoint
+from rl_kit.core.spec import EnvSpec, RunSpec
+from rl_kit.core.supervisor import Supervisor, SupervisorState
+from rl_kit.errors import AgentFileError, RLKitError, unknown_name
+from rl_kit.infrastructure.atomic_files import atomic_path, atomic_write
 
 PREFIX = "sb3_"
+BASELINE_AGENTS = ("sb3_ppo", "sb3_a2c", "sb3_dqn")  # listed; any other sb3_<algorithm> works too
 MODEL_FILE, DESCRIPTION_FILE = "agent.zip", "agent.json"
 # Values given as schedules in our hyperparameter files, turned into SB3's callables.
 SCHEDULED = ("learning_rate", "clip_range", "clip_range_vf")
@@ -76,10 +78,6 @@ SEARCH_SPACES: dict[str, SearchSpace] = {
 }
 
 
-def is_sb3(name: str) -> bool:
-    return name.startswith(PREFIX)
-
-
 def algorithm(name: str) -> type:
     """The stable-baselines3 class for ``sb3_<name>`` (``sb3_ppo`` -> ``stable_baselines3.PPO``)."""
     import stable_baselines3
@@ -87,8 +85,6 @@ def algorithm(name: str) -> type:
     wanted = name[len(PREFIX) :].lower()
     classes = {n.lower(): getattr(stable_baselines3, n) for n in stable_baselines3.__all__ if n.isupper()}
     if wanted not in classes:
-        from rl_kit.errors import unknown_name
-
         raise unknown_name("agent", name, [PREFIX + n for n in classes])
     return classes[wanted]
 
@@ -112,17 +108,15 @@ class SB3Agent:
         actions, _ = self.model.predict(np.asarray(obs), deterministic=not explore)
         return actions
 
-    def save(self, directory: Path, env_id: str, env_kwargs: dict | None) -> Path:
+    def save(self, directory: Path, env: EnvSpec) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         with atomic_path(directory / MODEL_FILE) as temporary:
             self.model.save(temporary.with_suffix(".zip"))  # SB3 adds .zip to names without it
             temporary.with_suffix(".zip").replace(temporary)
-        from rl_kit.checkpoint import space_to_json
-
         description = {
             "agent": self.name,
-            "env_id": env_id,
-            "env_kwargs": env_kwargs or {},
+            "env_id": env.id,
+            "env_kwargs": dict(env.kwargs),
             "hyperparameters": self.hyperparameters.to_dict(),
             "observation_space": space_to_json(self.observation_space),
             "action_space": space_to_json(self.action_space),
@@ -153,7 +147,7 @@ def _from_text(value: Any) -> Any:
 def sb3_arguments(hyperparameters: dict[str, Any], total_steps: int) -> dict[str, Any]:
     """Our hyperparameter values as SB3 arguments: schedule text becomes a callable of SB3's
     ``progress_remaining`` (1 at the start, 0 at the end) evaluated at the same env step."""
-    from agents.schedules import Schedule
+    from rl_kit.agents.schedules import Schedule
 
     arguments = {}
     for key, value in hyperparameters.items():
@@ -166,34 +160,85 @@ def sb3_arguments(hyperparameters: dict[str, Any], total_steps: int) -> dict[str
     return arguments
 
 
-def build(
-    name: str,
-    env_id: str,
-    num_envs: int,
-    seed: int,
-    hyperparameters: dict[str, Any],
-    env_kwargs: dict | None,
-    total_steps: int,
-) -> SB3Agent:
-    """An untrained SB3 agent on `num_envs` copies of the env (SB3's DummyVecEnv with Monitor)."""
-    from stable_baselines3.common.env_util import make_vec_env
+class SB3Trainer:
+    """One run of an SB3 agent: the model on `num_envs` copies of the env (SB3's DummyVecEnv with Monitor)."""
 
-    cls = algorithm(name)
-    hyperparameters = {key: _from_text(value) for key, value in hyperparameters.items()}
-    vec_env = make_vec_env(env_id, n_envs=num_envs, seed=seed, env_kwargs=env_kwargs)
-    arguments = {
-        "policy": "MlpPolicy",
-        "seed": seed,
-        "device": "cpu",
-        "verbose": 0,
-        **sb3_arguments(hyperparameters, total_steps),
-    }
-    try:
-        model = cls(env=vec_env, **arguments)
-    except (TypeError, ValueError, AssertionError) as error:
-        vec_env.close()
-        raise RLKitError(f"{name} cannot be built with these hyperparameters on {env_id}: {error}") from None
-    return SB3Agent(name, model, hyperparameters)
+    def __init__(self, spec: RunSpec, directory: Path):
+        from stable_baselines3.common.env_util import make_vec_env
+
+        if spec.checkpoints.every:
+            raise RLKitError(f"{spec.agent}: checkpoints and resume are for our agents; SB3's own loop holds its state")
+        self.spec = spec
+        cls = algorithm(spec.agent)
+        self.agent_class = f"{cls.__module__}.{cls.__qualname__}"
+        hyperparameters = {key: _from_text(value) for key, value in spec.hyperparameters.items()}
+        vec_env = make_vec_env(spec.env.id, n_envs=spec.num_envs, seed=spec.seed, env_kwargs=dict(spec.env.kwargs))
+        arguments = {
+            "policy": "MlpPolicy",
+            "seed": spec.seed,
+            "device": "cpu",
+            "verbose": 0,
+            **sb3_arguments(hyperparameters, spec.steps),
+        }
+        try:
+            model = cls(env=vec_env, **arguments)
+        except (TypeError, ValueError, AssertionError) as error:
+            vec_env.close()
+            raise RLKitError(
+                f"{spec.agent} cannot be built with these hyperparameters on {spec.env.id}: {error}"
+            ) from None
+        self.agent = SB3Agent(spec.agent, model, hyperparameters)
+
+    def hyperparameters(self) -> dict:
+        return self.agent.hyperparameters.to_dict()
+
+    def learn(self, supervisor: Supervisor) -> None:
+        self.agent.model.learn(total_timesteps=self.spec.steps, callback=bridge(supervisor, self.agent))
+
+    def restore(self, checkpoint: Checkpoint) -> SupervisorState:
+        raise RLKitError("resuming stable-baselines3 agents is not supported: SB3's own loop holds their state")
+
+    def save(self, directory: Path, env: EnvSpec) -> Path:
+        return self.agent.save(directory, env)
+
+    def close(self) -> None:
+        self.agent.model.get_env().close()
+
+
+def bridge(supervisor: Supervisor, agent: SB3Agent):
+    """An SB3 callback that translates SB3's loop for the supervisor, and stops it when told."""
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class Bridge(BaseCallback):
+        def _on_step(self) -> bool:
+            step = self.num_timesteps
+            for info in self.locals.get("infos", []):
+                episode = info.get("episode")  # added by SB3's Monitor when an episode ends
+                if episode is not None:
+                    supervisor.episode(step, float(episode["r"]), int(episode["l"]))
+            return not supervisor.after_step(step, agent)
+
+        def _on_rollout_end(self) -> None:
+            """SB3 keeps the metrics of its last update in its logger until it dumps them."""
+            metrics = sb3_metrics(self.model.logger.name_to_value)
+            if metrics:
+                supervisor.metrics(metrics)
+
+    return Bridge(verbose=0)
+
+
+def sb3_metrics(values: dict[str, Any]) -> dict[str, float]:
+    """SB3's logged values under our metric names."""
+    metrics = {}
+    for key, value in values.items():
+        group, _, name = key.partition("/")
+        if group == "train" and name != "entropy_loss":
+            metrics[METRIC_NAMES.get(name, name)] = float(value)
+        if key == "train/entropy_loss":
+            metrics["entropy"] = -float(value)
+        if key == "rollout/exploration_rate":
+            metrics["epsilon"] = float(value)
+    return metrics
 
 
 # SB3 pickles these entries of its zip; we replace each so that loading unpickles nothing.
@@ -218,9 +263,6 @@ REPLACED_WHEN_LOADING = {
 def safe_custom_objects(model_file: Path, cls: type, description: dict) -> dict[str, Any]:
     """A replacement for every pickled entry of the zip's data, or an error naming the one we refuse."""
     import zipfile
-
-    from rl_kit.checkpoint import space_from_json
-    from rl_kit.errors import AgentFileError
 
     try:
         with zipfile.ZipFile(model_file) as archive:
@@ -272,8 +314,6 @@ def load(directory: Path) -> SB3Agent:
     try:
         model = cls.load(model_file, device="cpu", custom_objects=replacements)
     except Exception as error:  # a damaged zip or tensors that do not fit
-        from rl_kit.errors import AgentFileError
-
         raise AgentFileError(f"{model_file} could not be loaded: {error}") from None
     return SB3Agent(description["agent"], model, description.get("hyperparameters", {}))
 
@@ -283,95 +323,33 @@ def description(directory: Path) -> dict[str, Any]:
     return json.loads((directory / DESCRIPTION_FILE).read_text(encoding="utf-8"))
 
 
-def learn(
-    agent: SB3Agent,
-    *,
-    steps: int,
-    logger,
-    progress: bool,
-    eval_every: int,
-    evaluate,
-    callback,
-    callback_every: int,
-    on_evaluation=None,
-    description: str,
-) -> LoopResult:
-    """Run SB3's ``learn`` with :class:`LogBridge`; Ctrl-C stops it cleanly like our loop."""
-    bridge = LogBridge(
-        agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, on_evaluation, description
-    )
-    start = time.perf_counter()
-    interrupted = False
-    try:
-        agent.model.learn(total_timesteps=steps, callback=bridge)
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        bridge.close()
-    return LoopResult(
-        int(agent.model.num_timesteps), bridge.episodes, interrupted, time.perf_counter() - start, bridge.recent_return
-    )
+class SB3Backend:
+    """stable-baselines3's algorithms, named ``sb3_<algorithm>``."""
+
+    file_name = MODEL_FILE
+
+    def agent_names(self) -> tuple[str, ...]:
+        return BASELINE_AGENTS
+
+    def claims(self, agent: str) -> bool:
+        return agent.startswith(PREFIX)
+
+    def build(self, spec: RunSpec, directory: Path) -> SB3Trainer:
+        return SB3Trainer(spec, directory)
+
+    def search_space(self, agent: str) -> SearchSpace:
+        algorithm(agent)  # an unknown algorithm fails here, with suggestions
+        return dict(SEARCH_SPACES.get(agent[len(PREFIX) :].lower(), {}))
+
+    def describe(self, agent: str) -> str:
+        return f"stable-baselines3 {algorithm(agent).__name__} (any sb3_<algorithm> works)"
+
+    def load(self, file: Path) -> SB3Agent:
+        return load(file)
+
+    def saved_env(self, file: Path) -> EnvSpec | None:
+        metadata = description(file)
+        return None if metadata.get("env_id") is None else EnvSpec(metadata["env_id"], metadata.get("env_kwargs") or {})
 
 
-class LogBridge(BaseCallback):
-    def __init__(
-        self, agent, steps, logger, progress, eval_every, evaluate, callback, callback_every, on_evaluation, description
-    ):
-        super().__init__(verbose=0)
-        self.agent, self.run_logger = agent, logger
-        self.eval_every, self.evaluate_fn, self.on_evaluation = eval_every, evaluate, on_evaluation
-        self.user_callback, self.callback_every = callback, callback_every
-        self.next_eval, self.next_callback = eval_every, callback_every
-        self.episodes = 0
-        self.recent: deque = deque(maxlen=100)
-        self.bar = progress_bar(steps, description, progress)
-
-    @property
-    def recent_return(self) -> float | None:
-        return float(np.mean(self.recent)) if self.recent else None
-
-    def _on_step(self) -> bool:
-        step = self.num_timesteps
-        for info in self.locals.get("infos", []):
-            episode = info.get("episode")  # added by SB3's Monitor when an episode ends
-            if episode is not None:
-                self.episodes += 1
-                self.recent.append(float(episode["r"]))
-                if self.run_logger is not None:
-                    self.run_logger.episode(step, self.episodes, float(episode["r"]), int(episode["l"]))
-        if step - self.bar.n >= 1000:
-            self.bar.update(step - self.bar.n)
-            if self.recent:
-                self.bar.set_postfix_str(f"return {np.mean(self.recent):.3g}", refresh=False)
-        if self.eval_every and step >= self.next_eval and self.evaluate_fn is not None:
-            self.next_eval += self.eval_every
-            stats = self.evaluate_fn()
-            if self.run_logger is not None:
-                self.run_logger.evaluation(step, stats)
-            if self.on_evaluation is not None and self.on_evaluation(step, stats):
-                return False
-        if self.user_callback is not None and step >= self.next_callback:
-            self.next_callback += self.callback_every
-            if self.user_callback(step, self.agent):
-                return False
-        return True
-
-    def _on_rollout_end(self) -> None:
-        """SB3 keeps the metrics of its last update in its logger until it dumps them."""
-        values = self.model.logger.name_to_value
-        metrics = {}
-        for key, value in values.items():
-            group, _, name = key.partition("/")
-            if group == "train":
-                metrics[METRIC_NAMES.get(name, name)] = float(value)
-            if key == "train/entropy_loss":
-                metrics["entropy"] = -float(value)
-            if key == "rollout/exploration_rate":
-                metrics["epsilon"] = float(value)
-        metrics.pop("entropy_loss", None)
-        if metrics and self.run_logger is not None:
-            self.run_logger.metrics(self.num_timesteps, metrics, self.recent_return)
-
-    def close(self) -> None:
-        self.bar.update(self.num_timesteps - self.bar.n)
-        self.bar.close()
+BACKEND = SB3Backend()

@@ -16,7 +16,7 @@ import yaml
 
 from rl_kit.errors import RLKitError
 
-HYPERPARAMETER_DIRECTORY = Path(__file__).parent / "hyperparams"
+HYPERPARAMETER_DIRECTORY = Path(__file__).parents[1] / "hyperparams"  # rl_kit/hyperparams
 RUN_SETTINGS = ("num_envs", "n_timesteps")
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-import envs  # noqa: F401  (registers the rl_kit envs)
-from rl_kit.optimum import TabularReference
+import rl_kit.envs  # noqa: F401  (registers the rl_kit envs)
+from rl_kit.core.optimum import TabularReference
 
 GAMMA = 0.99
 TOLERANCE = 0.01
@@ -91,7 +91,7 @@ def rl_kit_q_learning(reference: TabularReference, max_steps: int, seed: int = 0
     """rl_kit.train with 256 batched envs; returns (seconds, steps) to within 1% of optimal."""
     import tempfile
 
-    from rl_kit.training import train
+    from rl_kit.core.training import train
 
     reached = {}
 
@@ -130,14 +130,14 @@ def race_worker(kind: str, seed: int) -> dict:
 
     import torch
 
-    from rl_kit.evaluation import run_episodes
+    from rl_kit.core.evaluation import run_episodes
 
     torch.set_num_threads(1)
     start = time.perf_counter()
     if kind == "rl_kit":
         import tempfile
 
-        from rl_kit.training import train
+        from rl_kit.core.training import train
 
         with tempfile.TemporaryDirectory() as out:  # the tuned entry ppo.yml#CartPole-v1 (RL Zoo's)
             agent = train(
@@ -154,8 +154,8 @@ def race_worker(kind: str, seed: int) -> dict:
         from stable_baselines3 import PPO
         from stable_baselines3.common.env_util import make_vec_env
 
-        from rl_kit.baselines import sb3_arguments
-        from rl_kit.tuned import tuned_hyperparameters
+        from rl_kit.core.hyperparameter_files import tuned_hyperparameters
+        from rl_kit.core.sb3_backend import sb3_arguments
 
         entry = tuned_hyperparameters("sb3_ppo", "CartPole-v1")  # the same values as ours
         model = PPO(
@@ -184,8 +184,8 @@ def race_worker(kind: str, seed: int) -> dict:
 def ppo_race(seeds: int = 5, workers: int = 1, ray: str | None = None) -> dict[str, float]:
     """Our PPO against SB3's on CartPole, `seeds` runs each, every run in a fresh process of its
     own (so its peak memory is its own). One at a time by default, so that no two runs share a
-    core while they are timed; `workers` and `ray` spread them out (see :mod:`rl_kit.grid`)."""
-    from rl_kit.grid import Job, run_grid
+    core while they are timed; `workers` and `ray` spread them out (see :mod:`rl_kit.infrastructure.job_pool`)."""
+    from rl_kit.infrastructure.job_pool import Job, run_grid
 
     order = [(k, s) for s in range(seeds) for k in (("rl_kit", "sb3") if s % 2 == 0 else ("sb3", "rl_kit"))]
     rows = {"rl_kit": [], "sb3": []}  # alternate who goes first
@@ -225,8 +225,8 @@ def lander_to_200(max_steps: int = 1_000_000, seed: int = 0) -> dict[str, float]
 
     import torch
 
-    from rl_kit.plots import read_csv
-    from rl_kit.training import train
+    from rl_kit.core.training import train
+    from rl_kit.presentation.plots import read_csv
 
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as out:

@@ -1,0 +1,56 @@
+"""The ``rl-kit`` command: a thin layer over the Python API.
+
+    rl-kit list
+    rl-kit train --env ID --agent NAME --steps N [--seed S] [--num-envs K] [--hp KEY=VALUE ...] [--hp-file FILE] [--out DIR]
+    rl-kit evaluate PATH [--env ID] --episodes N --seed S [--json]
+    rl-kit watch PATH [--env ID] [--episodes N] [--seed S] [--fps F] [--record FILE.gif|.mp4]
+    rl-kit plot RUN... [--out FILE.png]
+    rl-kit compare --env ID --agents NAME... --seeds 5 --steps N [--out DIR] [--workers K] [--ray ADDRESS]
+    rl-kit tune --env ID --agent NAME --trials N [--steps N] [--storage URL] [--study NAME] [--workers K]
+    rl-kit bandit [METHOD ...] [--env ID] [--runs 2000] [--steps N] [--out FILE.png]
+    rl-kit diagnose RUN | rl-kit explain RUN
+    rl-kit bench [--quick] [--suite tabular|policy-gradient|all] [--workers K] [--ray ADDRESS]
+    rl-kit quickstart [--out DIR]
+
+Each subcommand's flags and handler sit together, in the module of its job: :mod:`.run_commands`
+(list, train, quickstart), :mod:`.inspect_commands` (evaluate, watch, plot, diagnose, explain)
+and :mod:`.experiment_commands` (compare, tune, bandit, bench). A mistake in what was asked
+(unknown name, bad value, damaged file) prints one line naming it and exits with status 2,
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rl_kit.cli import experiment_commands, inspect_commands, run_commands
+from rl_kit.cli.arguments import Parser, UsageError
+from rl_kit.errors import RLKitError
+
+COMMAND_MODULES = (run_commands, inspect_commands, experiment_commands)
+STOPPED_BY_SIGTERM = ("train", "tune")  # long jobs a scheduler may stop: saved, clean exit
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="rl-kit", description="Train, evaluate, watch and compare RL agents.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in STOPPED_BY_SIGTERM:
+        from rl_kit.core.supervisor import stop_on_sigterm
+
+        stop_on_sigterm()
+    try:
+        args.handler(args)
+    except (UsageError, RLKitError) as error:
+        print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nrl-kit: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,65 @@
+"""What every subcommand's flags share: number and KEY=VALUE types, one parser of values, and
+the error that a flag problem found after parsing raises."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+RAY_HELP = "run the grid on Ray: auto (this machine's cluster, started if none) or ray://HOST:10001"
+
+
+class UsageError(Exception):
+    """A flag problem found after parsing: reported like argparse's own, exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line naming it (and `--help` for more), then exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def int_at_least(minimum: int):
+    """An argparse type: a whole number (underscores allowed) no smaller than `minimum`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+positive_int, non_negative_int = int_at_least(1), int_at_least(0)
+
+
+def key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def add_values_flag(parser: argparse.ArgumentParser, flag: str, help: str) -> None:
+    """A repeatable ``FLAG KEY=VALUE``; read the pairs with :func:`parse_values`."""
+    parser.add_argument(flag, type=key_value, action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
+def parse_values(pairs: list[tuple[str, str]], flag: str) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs with each value read as YAML (``0.5`` a number, ``[1, 2]`` a list,
+    ``linear(1, 0, 100)`` text); a value that is not YAML is a usage error naming it."""
+    import yaml
+
+    values = {}
+    for key, text in pairs:
+        try:
+            values[key] = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            problem = str(error).splitlines()[0]
+            raise UsageError(f"{flag} {key}={text!r}: not a value ({problem})") from None
+    return values

@@ -1,0 +1,140 @@
+"""``rl-kit compare``, ``tune``, ``bandit`` and ``bench``: flags and handlers."""
+
+from __future__ import annotations
+
+from rl_kit.cli.arguments import RAY_HELP, add_values_flag, non_negative_int, parse_values, positive_int
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compare", help="train agents over seeds in parallel and write a comparison report")
+    p.add_argument("--env", required=True, help="env id")
+    p.add_argument("--agents", required=True, nargs="+", help="agent names, ours and sb3_*")
+    p.add_argument("--seeds", type=positive_int, default=5)
+    p.add_argument("--steps", type=positive_int, required=True, help="env steps per run")
+    p.add_argument("--episodes", type=positive_int, default=100, help="evaluation episodes per run")
+    p.add_argument("--workers", type=positive_int, default=None, help="runs at once (default: one per core)")
+    p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
+    p.add_argument("--out", help="report directory")
+    p.set_defaults(handler=compare_command)
+
+    p = sub.add_parser("tune", help="tune hyperparameters with Optuna (TPE sampler, median pruner)")
+    p.add_argument("--env", required=True, help="env id")
+    p.add_argument("--agent", required=True, help="agent name, ours or sb3_ppo / sb3_a2c / sb3_dqn")
+    p.add_argument(
+        "--trials", type=positive_int, default=20, help="finished trials the study should have (a stopped one resumes)"
+    )
+    p.add_argument("--steps", type=positive_int, default=None, help="env steps per trial (default: the tuned budget)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="training seed of every trial")
+    p.add_argument(
+        "--storage", help="Optuna storage URL shared by workers, e.g. postgresql://user:pw@host/db (default: SQLite)"
+    )
+    p.add_argument("--study", help="study name (default <agent>-<env>)")
+    p.add_argument("--workers", type=positive_int, default=1, help="worker processes on this machine")
+    p.add_argument("--num-envs", type=positive_int, default=None, help="envs per trial (default: the tuned entry's)")
+    p.add_argument("--evaluations", type=positive_int, default=10, help="evaluations per trial, fed to the pruner")
+    p.add_argument("--eval-episodes", type=positive_int, default=10, help="episodes per evaluation")
+    p.add_argument(
+        "--objective",
+        choices=["final", "mean"],
+        default="final",
+        help="a trial's score: its last evaluation, or the mean of all (learning fast counts too)",
+    )
+    add_values_flag(p, "--hp", "fix a hyperparameter for every trial, value as YAML (repeatable)")
+    add_values_flag(p, "--env-kwarg", "env keyword argument, value as YAML (repeatable)")
+    p.add_argument("--out", help="tuning directory (default runs/tune/<env>-<agent>)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(handler=tune_command)
+
+    p = sub.add_parser("bandit", help="the k-armed testbed: bandit methods over many problems, as in Sutton & Barto 2")
+    p.add_argument(
+        "methods",
+        nargs="*",
+        metavar="METHOD",
+        help="NAME[:KEY=VALUE...], e.g. ucb_bandit:c=2 (default: epsilon-greedy with epsilon 0, 0.01, 0.1)",
+    )
+    p.add_argument("--env", default="rl_kit/Bandit-v0", help="rl_kit/Bandit-v0 or rl_kit/BanditNonstationary-v0")
+    p.add_argument("--runs", type=positive_int, default=2000, help="independent problems to average over")
+    p.add_argument("--steps", type=positive_int, default=None, help="pulls per run (default: the env's episode)")
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    add_values_flag(p, "--env-kwarg", "env option, e.g. k=5, value as YAML (repeatable)")
+    p.add_argument("--out", help="PNG file (default runs/bandit/<env>.png; the curves go beside it as CSV)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(handler=bandit_command)
+
+    p = sub.add_parser("bench", help="measure speed against reference implementations")
+    p.add_argument("--quick", action="store_true", help="shorter measurements")
+    p.add_argument("--suite", choices=["tabular", "policy-gradient", "all"], default="all", help="which benchmarks")
+    p.add_argument(
+        "--workers", type=positive_int, default=1, help="PPO race runs at once (default 1: timed runs share no core)"
+    )
+    p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
+    p.set_defaults(handler=bench_command)
+
+
+def compare_command(args) -> None:
+    from rl_kit.experiments.compare import compare
+
+    comparison = compare(
+        args.env,
+        args.agents,
+        seeds=args.seeds,
+        steps=args.steps,
+        out=args.out,
+        workers=args.workers,
+        episodes=args.episodes,
+        ray=args.ray,
+    )
+    print(comparison.report.read_text(encoding="utf-8").split("![")[0].rstrip())
+    print(f"\nReport: {comparison.report}")
+
+
+def tune_command(args) -> None:
+    from rl_kit.experiments.tuning import tune
+
+    result = tune(
+        args.env,
+        args.agent,
+        trials=args.trials,
+        steps=args.steps,
+        seed=args.seed,
+        storage=args.storage,
+        study=args.study,
+        workers=args.workers,
+        num_envs=args.num_envs,
+        evaluations=args.evaluations,
+        eval_episodes=args.eval_episodes,
+        objective=args.objective,
+        hyperparameters=parse_values(args.hp, "--hp"),
+        env_kwargs=parse_values(args.env_kwarg, "--env-kwarg"),
+        out=args.out,
+        progress=not args.no_progress,
+    )
+    if result.interrupted:
+        raise KeyboardInterrupt
+
+
+def bandit_command(args) -> None:
+    from pathlib import Path
+
+    from rl_kit.experiments.testbed import DEFAULT_METHODS, testbed, write_testbed
+
+    curves = testbed(
+        args.methods or DEFAULT_METHODS,
+        env=args.env,
+        runs=args.runs,
+        steps=args.steps,
+        seed=args.seed,
+        env_kwargs=parse_values(args.env_kwarg, "--env-kwarg"),
+        progress=not args.no_progress,
+    )
+    for c in curves:
+        print(c.summary())
+    out = Path(args.out) if args.out else Path("runs") / "bandit" / f"{args.env.replace('/', '-')}.png"
+    figure, data = write_testbed(curves, out, title=f"{args.env}: {args.runs} runs")
+    print(f"Wrote {figure} and {data}")
+
+
+def bench_command(args) -> None:
+    from rl_kit.experiments.bench import run_benchmarks
+
+    run_benchmarks(quick=args.quick, suite=args.suite, workers=args.workers, ray=args.ray)

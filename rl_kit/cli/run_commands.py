@@ -1,0 +1,117 @@
+"""``rl-kit list``, ``rl-kit train`` and ``rl-kit quickstart``: flags and handlers."""
+
+from __future__ import annotations
+
+from rl_kit.cli.arguments import UsageError, add_values_flag, non_negative_int, parse_values, positive_int
+
+
+def register(sub) -> None:
+    p = sub.add_parser("list", help="list the envs and agents")
+    p.set_defaults(handler=list_command)
+
+    p = sub.add_parser("train", help="train an agent and save it in a run directory")
+    p.add_argument("--env", help="env id, e.g. rl_kit/FrozenLake4x4-v0 (required unless --resume)")
+    p.add_argument("--agent", help="agent name, e.g. q_learning (required unless --resume)")
+    p.add_argument("--steps", type=positive_int, help="env steps in total (required unless --resume)")
+    p.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint, with its recorded config")
+    p.add_argument(
+        "--checkpoint-every", type=non_negative_int, default=0, help="env steps between checkpoints (0: none)"
+    )
+    p.add_argument(
+        "--keep-checkpoints", type=positive_int, default=3, help="how many of the latest checkpoints to keep"
+    )
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument(
+        "--num-envs", type=positive_int, default=None, help="envs stepped together (default: the tuned entry's, else 1)"
+    )
+    p.add_argument("--no-tuned", action="store_true", help="ignore the tuned hyperparameter files")
+    p.add_argument(
+        "--hp-file", metavar="FILE", help="start from FILE's entry for the env instead (e.g. best.yml from rl-kit tune)"
+    )
+    add_values_flag(p, "--hp", "override a hyperparameter, value as YAML (repeatable)")
+    add_values_flag(p, "--env-kwarg", "env keyword argument, value as YAML (repeatable)")
+    p.add_argument("--eval-every", type=non_negative_int, default=None, help="env steps between evaluations (0: never)")
+    p.add_argument("--out", help="run directory (default runs/<env>/<agent>/seed<S>-<time>)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(handler=train_command)
+
+    p = sub.add_parser("quickstart", help="the main job: train, check against the optimum, plot, record")
+    p.add_argument("--out", default="runs/quickstart")
+    p.add_argument("--steps", type=positive_int, default=300_000)
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.set_defaults(handler=quickstart_command)
+
+
+def list_command(args) -> None:
+    import gymnasium as gym
+
+    from rl_kit.core.backends import BACKENDS
+    from rl_kit.envs import CONTROL_ENV_IDS, GRID_ENV_IDS
+
+    print("Environments (rl-kit):")
+    for env_id in (*GRID_ENV_IDS, *CONTROL_ENV_IDS):
+        spec = gym.spec(env_id)
+        env = gym.make(env_id)
+        spaces = f"obs {short_space(env.observation_space)}, actions {short_space(env.action_space)}"
+        print(f"  {env_id:28} {spaces:44} max_episode_steps={spec.max_episode_steps}")
+        env.close()
+    print(
+        "Gymnasium envs they are tested on too: FrozenLake-v1, Taxi-v4 (tabular); CartPole-v1, Acrobot-v1 (policy gradient)"
+    )
+    print("\nAgents (tuned entries in rl_kit/hyperparams):")
+    for backend in BACKENDS:
+        for name in backend.agent_names():
+            print(f"  {name:20} {backend.describe(name)}")
+
+
+def short_space(space) -> str:
+    """A space in a few characters: Discrete(4), Box(8,)."""
+    import gymnasium as gym
+
+    return f"Box{space.shape}" if isinstance(space, gym.spaces.Box) else str(space)
+
+
+def train_command(args) -> None:
+    from rl_kit.core.training import resume_run, train
+
+    if args.resume:
+        run = resume_run(args.resume, steps=args.steps, progress=not args.no_progress)
+    else:
+        missing = [
+            flag
+            for flag, value in (("--env", args.env), ("--agent", args.agent), ("--steps", args.steps))
+            if value is None
+        ]
+        if missing:
+            raise UsageError(f"argument {', '.join(missing)}: required (unless --resume RUN)")
+        run = train(
+            args.env,
+            args.agent,
+            steps=args.steps,
+            seed=args.seed,
+            num_envs=args.num_envs,
+            hyperparameters=parse_values(args.hp, "--hp"),
+            out=args.out,
+            env_kwargs=parse_values(args.env_kwarg, "--env-kwarg"),
+            eval_every=args.eval_every,
+            progress=not args.no_progress,
+            tuned=not args.no_tuned,
+            hyperparameters_file=args.hp_file,
+            checkpoint_every=args.checkpoint_every,
+            keep_checkpoints=args.keep_checkpoints,
+        )
+    result = run.result
+    if result.interrupted:
+        print(f"Interrupted at step {result.steps:,}: saved what was learned so far.")
+    recent = f", recent return {result.recent_return:.3f}" if result.recent_return is not None else ""
+    print(
+        f"Trained {run.spec.agent} on {run.env_id}: {result.steps:,} steps, {result.episodes:,} episodes, "
+        f"{result.wall_time:.1f} s{recent}"
+    )
+    print(f"Run directory: {run.directory}")
+
+
+def quickstart_command(args) -> None:
+    from rl_kit.experiments.quickstart import quickstart
+
+    quickstart(args.out, steps=args.steps, seed=args.seed)

@@ -1,0 +1,56 @@
+"""Our agents by name: agent names to the hand-written agent classes in ``rl_kit.agents``.
+
+stable-baselines3's agents are named by their backend (:mod:`rl_kit.core.sb3_backend`);
+:mod:`rl_kit.core.backends` answers for both.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+from rl_kit import agents
+from rl_kit.errors import RLKitError, unknown_name
+
+# Agent names; the torch agents' classes are imported only when one is asked for.
+BANDIT_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.BANDIT_AGENT_CLASSES}
+TABULAR_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.TABULAR_AGENT_CLASSES}
+POLICY_GRADIENT_AGENTS = ("reinforce", "a2c", "ppo")
+AGENTS = (*BANDIT_AGENTS, *TABULAR_AGENTS, *POLICY_GRADIENT_AGENTS)
+
+
+def agent_class(name: str) -> type:
+    """Our agent class of `name`."""
+    if name in TABULAR_AGENTS:
+        return TABULAR_AGENTS[name]
+    if name in BANDIT_AGENTS:
+        return BANDIT_AGENTS[name]
+    if name in POLICY_GRADIENT_AGENTS:
+        return {cls.name: cls for cls in agents.policy_gradient_agent_classes()}[name]
+    raise unknown_name("agent", name, AGENTS)
+
+
+def make_agent(
+    name: str,
+    observation_space,
+    action_space,
+    *,
+    seed: int | None = None,
+    hyperparameters: dict | None = None,
+    env=None,
+):
+    """Build agent `name` for these spaces; a model-based planner gets ``env``'s model P."""
+    cls = agent_class(name)
+    try:
+        agent = cls(observation_space, action_space, seed=seed, **(hyperparameters or {}))
+    except (ValueError, TypeError) as error:
+        raise RLKitError(str(error)) from None
+    if getattr(cls, "needs_model", False):
+        P = getattr(getattr(env, "unwrapped", env), "P", None) if env is not None else None
+        if P is None:
+            raise RLKitError(f"{name} plans with the env's model P, which this env does not publish")
+        agent.plan(P)
+    return agent
+
+
+def env_ids() -> list[str]:
+    return sorted(gym.registry)

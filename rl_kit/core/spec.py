@@ -1,0 +1,175 @@
+"""What defines a run, as values: :class:`EnvSpec` (which env) and :class:`RunSpec` (the whole run).
+
+A run is one frozen value. ``rl_kit.train(...)`` and ``rl-kit train`` build it, the backends
+read it, ``config.yaml`` holds it as it is (:meth:`RunSpec.to_dict`), and resuming reads it
+back (:meth:`RunSpec.from_dict`): nothing that defines a run travels as a loose parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.vector import AutoresetMode
+
+from rl_kit.errors import RLKitError, unknown_name
+
+EVAL_SEED = 1_000_000  # evaluation episodes are seeded apart from training ones
+
+
+def check_env_id(env_id: str) -> str:
+    """`env_id` if Gymnasium knows it, else an error that suggests the closest ids."""
+    if not isinstance(env_id, str):
+        raise RLKitError(f"an env id must be text, got {type(env_id).__name__}")
+    if env_id not in gym.registry:
+        raise unknown_name("env", env_id, gym.registry)
+    return env_id
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """An env: its registered id and the keyword arguments it is made with.
+
+    >>> EnvSpec("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}).make()
+    """
+
+    id: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        check_env_id(self.id)
+        object.__setattr__(self, "kwargs", dict(self.kwargs or {}))  # a copy: the caller's dict may change
+
+    @classmethod
+    def of(cls, env: str | EnvSpec, kwargs: Mapping[str, Any] | None = None) -> EnvSpec:
+        """The spec of `env` (an id or a spec), with `kwargs` added to its own."""
+        if isinstance(env, EnvSpec):
+            return env if not kwargs else replace(env, kwargs={**env.kwargs, **kwargs})
+        return cls(env, kwargs or {})
+
+    @property
+    def slug(self) -> str:
+        """The id as a folder name (``rl_kit/GridWorld-v0`` -> ``rl_kit-GridWorld-v0``)."""
+        return self.id.replace("/", "-")
+
+    def make(self, **make_kwargs) -> gym.Env:
+        """``gymnasium.make``, with a clear error for bad keyword arguments."""
+        try:
+            return gym.make(self.id, **self.kwargs, **make_kwargs)
+        except (TypeError, ValueError) as error:
+            raise RLKitError(f"cannot make {self.id}: {error}") from None
+
+    def make_vector(self, num_envs: int) -> gym.vector.VectorEnv:
+        """`num_envs` copies: the env's native vector version where it has one (ours,
+        Gymnasium's CartPole), else Gymnasium's ``SyncVectorEnv`` with ``SAME_STEP`` autoreset."""
+        if num_envs < 1:
+            raise RLKitError(f"num_envs must be at least 1, got {num_envs}")
+        try:
+            if gym.spec(self.id).vector_entry_point is not None:
+                vec = gym.make_vec(self.id, num_envs=num_envs, vectorization_mode="vector_entry_point", **self.kwargs)
+                if vec.metadata.get("autoreset_mode") in (AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP):
+                    return vec
+                vec.close()
+            return gym.make_vec(
+                self.id,
+                num_envs=num_envs,
+                vectorization_mode="sync",
+                vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
+                **self.kwargs,
+            )
+        except (TypeError, ValueError) as error:
+            raise RLKitError(f"cannot make {self.id}: {error}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kwargs": dict(self.kwargs)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EnvSpec:
+        return cls(data["id"], data.get("kwargs") or {})
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """Periodic greedy evaluation: every `every` env steps (0: never), `episodes` episodes,
+    episode ``i`` seeded ``seed + i``."""
+
+    every: int = 0
+    episodes: int = 10
+    seed: int = EVAL_SEED
+
+
+@dataclass(frozen=True)
+class CheckpointSpec:
+    """Checkpoints (what resuming needs) every `every` env steps (0: none), the latest `keep` kept."""
+
+    every: int = 0
+    keep: int = 3
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run, whole: which env, which agent with which hyperparameters, seed and budget.
+
+    Attributes:
+        env: the env.
+        agent: the agent's name (``"q_learning"``, ``"ppo"``, ``"sb3_ppo"``; see ``rl-kit list``).
+        steps: env steps in total, over all `num_envs` envs.
+        seed: seeds the envs' first reset and the agent's generator.
+        num_envs: envs stepped together.
+        hyperparameters: the agent's hyperparameters (in ``config.yaml``: every one of them).
+        evaluation: when and how the run evaluates its greedy policy.
+        checkpoints: when the run writes what resuming needs.
+        hyperparameters_file: where the starting values came from (``ppo.yml#CartPole-v1``), if a file.
+        hyperparameters_overridden: the names given explicitly, over the file's values.
+    """
+
+    env: EnvSpec
+    agent: str
+    steps: int
+    seed: int = 0
+    num_envs: int = 1
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    evaluation: EvaluationSpec = EvaluationSpec()
+    checkpoints: CheckpointSpec = CheckpointSpec()
+    hyperparameters_file: str | None = None
+    hyperparameters_overridden: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "hyperparameters", dict(self.hyperparameters or {}))
+        object.__setattr__(self, "hyperparameters_overridden", tuple(self.hyperparameters_overridden))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as plain data, for ``config.yaml``."""
+        return {
+            "env": self.env.to_dict(),
+            "agent": self.agent,
+            "hyperparameters": dict(self.hyperparameters),
+            "hyperparameters_file": self.hyperparameters_file,
+            "hyperparameters_overridden": list(self.hyperparameters_overridden),
+            "seed": self.seed,
+            "steps": self.steps,
+            "num_envs": self.num_envs,
+            "evaluation": asdict(self.evaluation),
+            "checkpoints": asdict(self.checkpoints),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
+        """The spec a ``config.yaml`` holds (other keys, such as ``versions``, are ignored)."""
+        try:
+            return cls(
+                env=EnvSpec.from_dict(data["env"]),
+                agent=data["agent"],
+                steps=int(data["steps"]),
+                seed=int(data["seed"]),
+                num_envs=int(data["num_envs"]),
+                hyperparameters=data.get("hyperparameters") or {},
+                evaluation=EvaluationSpec(**(data.get("evaluation") or {})),
+                checkpoints=CheckpointSpec(**(data.get("checkpoints") or {})),
+                hyperparameters_file=data.get("hyperparameters_file"),
+                hyperparameters_overridden=data.get("hyperparameters_overridden") or (),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise RLKitError(f"not a run config: {type(error).__name__} {error}") from None

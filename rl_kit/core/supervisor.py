@@ -1,0 +1,244 @@
+"""What happens around learning, written once for both backends: the :class:`Supervisor`.
+
+A backend runs its own loop (ours, :mod:`rl_kit.core.loop`, or stable-baselines3's) and tells
+the supervisor three things as they happen:
+
+- :meth:`Supervisor.episode`: an episode ended, with its return and length;
+- :meth:`Supervisor.metrics`: the agent reported training metrics (averaged per log interval);
+- :meth:`Supervisor.after_step`: the env step counter moved; True means stop.
+
+On `after_step` the supervisor does whatever is due at that step, in this order: a row of
+averaged metrics and the progress bar, a greedy evaluation (then ``on_evaluation``, which may
+stop the run), a checkpoint, the user's callback (which may stop it). Inside
+:meth:`Supervisor.running`, Ctrl-C (and SIGTERM, see :func:`stop_on_sigterm`) ends the run
+cleanly, marked interrupted. Its counters are a :class:`SupervisorState`, saved in checkpoints,
+so a resumed run goes on exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run is watched from outside; not part of its spec, so not in ``config.yaml``.
+
+    Attributes:
+        progress: show a progress bar with steps/s and the recent return.
+        tensorboard: also write TensorBoard events.
+        callback: ``callback(step, agent) -> bool`` every `callback_every` env steps; True stops.
+        callback_every: env steps between callbacks.
+        on_evaluation: ``on_evaluation(step, statistics) -> bool`` after each periodic evaluation
+            (``statistics["mean"]`` is the mean greedy return); True stops (a tuner's pruning).
+    """
+
+    progress: bool = True
+    tensorboard: bool = True
+    callback: Callable[[int, Any], bool] | None = None
+    callback_every: int = 1000
+    on_evaluation: Callable[[int, dict[str, float]], bool] | None = None
+
+
+@dataclass
+class SupervisorState:
+    """The supervisor's counters: enough, with the backend's own state, to resume a run exactly."""
+
+    step: int = 0
+    episodes: int = 0
+    recent: list[float] = field(default_factory=list)  # the last 100 episode returns
+    next_log: int = 0
+    next_eval: int = 0
+    next_callback: int = 0
+    metric_sums: dict[str, float] = field(default_factory=dict)
+    metric_count: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunResult:
+    steps: int
+    episodes: int
+    interrupted: bool
+    wall_time: float
+    recent_return: float | None
+
+
+def progress_bar(steps: int, description: str, shown: bool):
+    """A progress bar over env steps (tqdm), with steps/s."""
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=steps,
+        unit="step",
+        unit_scale=True,
+        desc=description,
+        disable=not shown,
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )
+
+
+def stop_on_sigterm() -> None:
+    """Let SIGTERM (a scheduler stopping the job) stop training like Ctrl-C: saved, clean exit."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+class Supervisor:
+    """Episode statistics, progress bar, evaluation, logs, checkpoints, callbacks and Ctrl-C of one run.
+
+    Args:
+        steps: the run's budget in env steps.
+        log_every: env steps between rows of averaged metrics.
+        eval_every: env steps between calls of `evaluate` (0: never).
+        evaluate: plays greedy episodes and returns their statistics.
+        checkpoint_every: env steps between checkpoints (0: none); the backend writes them.
+        logger: a :class:`rl_kit.core.logs.RunLogger`, or None.
+        options: progress bar and callbacks (:class:`RunOptions`).
+        description: the progress bar's label.
+        state: counters to resume from.
+    """
+
+    def __init__(
+        self,
+        steps: int,
+        *,
+        log_every: int = 1000,
+        eval_every: int = 0,
+        evaluate: Callable[[], dict[str, float]] | None = None,
+        checkpoint_every: int = 0,
+        logger=None,
+        options: RunOptions = RunOptions(progress=False),
+        description: str = "training",
+        state: SupervisorState | None = None,
+    ):
+        self.steps, self.log_every, self.logger, self.options = steps, log_every, logger, options
+        self.eval_every = eval_every if evaluate is not None else 0
+        self.evaluate, self.checkpoint_every, self.description = evaluate, checkpoint_every, description
+        if state is None:
+            state = SupervisorState(next_log=log_every, next_eval=eval_every, next_callback=options.callback_every)
+        self.step, self.episodes = state.step, state.episodes
+        self.recent: deque[float] = deque(state.recent, maxlen=100)
+        self.next_log, self.next_eval, self.next_callback = state.next_log, state.next_eval, state.next_callback
+        self.metric_sums, self.metric_count = dict(state.metric_sums), state.metric_count
+        self.next_checkpoint = (self.step // checkpoint_every + 1) * checkpoint_every if checkpoint_every else None
+        self.interrupted, self.wall_time = False, 0.0
+        self.bar = None
+        self._update_next_due()
+
+    def _update_next_due(self) -> None:
+        """The first step at which anything is due: `after_step` is one comparison until then."""
+        due = [self.next_log]
+        if self.eval_every:
+            due.append(self.next_eval)
+        if self.next_checkpoint is not None:
+            due.append(self.next_checkpoint)
+        if self.options.callback is not None:
+            due.append(self.next_callback)
+        self._next_due = min(due)
+
+    @property
+    def recent_return(self) -> float | None:
+        return float(np.mean(self.recent)) if self.recent else None
+
+    def state(self) -> SupervisorState:
+        return SupervisorState(
+            self.step,
+            self.episodes,
+            list(self.recent),
+            self.next_log,
+            self.next_eval,
+            self.next_callback,
+            dict(self.metric_sums),
+            self.metric_count,
+        )
+
+    def episode(self, step: int, episode_return: float, length: int) -> None:
+        """An episode ended at env step `step`."""
+        self.episodes += 1
+        self.recent.append(episode_return)
+        if self.logger is not None:
+            self.logger.episode(step, self.episodes, episode_return, length)
+
+    def metrics(self, values: dict[str, float]) -> None:
+        """Training metrics of one update, averaged into the next row of ``train.csv``."""
+        self.metric_count += 1
+        sums = self.metric_sums
+        for key, value in values.items():
+            sums[key] = sums.get(key, 0.0) + value
+
+    def after_step(self, step: int, agent: Any = None, checkpoint: Callable[[], None] | None = None) -> bool:
+        """The env step counter is now `step`: do what is due; True asks the backend to stop.
+
+        `agent` is handed to the user's callback; `checkpoint` writes one (the backend's own).
+        """
+        self.step = step
+        if step < self._next_due:
+            return False
+        stop = False
+        if step >= self.next_log:
+            self.next_log += self.log_every
+            if self.logger is not None and self.metric_count:
+                averaged = {k: v / self.metric_count for k, v in self.metric_sums.items()}
+                self.logger.metrics(step, averaged, self.recent_return)
+            self.metric_sums, self.metric_count = {}, 0
+            self._show_progress()
+        if self.eval_every and step >= self.next_eval:
+            self.next_eval += self.eval_every
+            stats = self.evaluate()
+            if self.logger is not None:
+                self.logger.evaluation(step, stats)
+            on_evaluation = self.options.on_evaluation
+            stop = on_evaluation is not None and bool(on_evaluation(step, stats))
+        if not stop and self.next_checkpoint is not None and step >= self.next_checkpoint:
+            self.next_checkpoint += self.checkpoint_every
+            if checkpoint is not None:
+                checkpoint()
+        callback = self.options.callback
+        if not stop and callback is not None and step >= self.next_callback:
+            self.next_callback += self.options.callback_every
+            stop = bool(callback(step, agent))
+        self._update_next_due()
+        return stop
+
+    def _show_progress(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.step - self.bar.n)
+            if self.recent:
+                self.bar.set_postfix_str(f"return {self.recent_return:.3g}", refresh=False)
+
+    @contextmanager
+    def running(self) -> Iterator[Supervisor]:
+        """The span of learning: the progress bar and wall clock run, Ctrl-C ends it cleanly.
+
+        No checkpoint is written on Ctrl-C: it may land mid-step; the last periodic one is whole.
+        """
+        start = time.perf_counter()
+        self.bar = progress_bar(self.steps, self.description, self.options.progress)
+        self.bar.update(self.step)
+        try:
+            yield self
+        except KeyboardInterrupt:
+            self.interrupted = True
+        finally:
+            self._show_progress()
+            self.bar.close()
+            self.bar = None
+            self.wall_time = time.perf_counter() - start
+
+    def result(self) -> RunResult:
+        return RunResult(self.step, self.episodes, self.interrupted, self.wall_time, self.recent_return)

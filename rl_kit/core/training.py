@@ -1,0 +1,269 @@
+"""``train``: one call from an env and an agent name to a trained, saved, logged agent.
+
+``train(...)`` turns its keywords into a :class:`~rl_kit.core.spec.RunSpec` (starting from the
+tuned entry of the env in ``rl_kit/hyperparams/<agent>.yml``) and :func:`execute` runs the
+spec: the agent's backend builds a trainer, a :class:`~rl_kit.core.supervisor.Supervisor`
+watches it learn, and the run directory gets everything that reproduces and explains it
+(docs/architecture.md)::
+
+    runs/<env>/<agent>/<run>/
+        config.yaml        the RunSpec (env id and kwargs, agent and every hyperparameter, seed,
+                           steps, evaluation, checkpoints), the agent's class, the command, versions
+        episodes.csv       one row per finished training episode
+        train.csv          the agent's metrics, averaged per log interval
+        eval.csv           periodic deterministic evaluations
+        result.yaml        steps done, episodes, wall time, interrupted or not
+        agent.safetensors  the saved agent (agent.zip and agent.json for stable-baselines3's)
+        checkpoints/       what resuming needs, when asked for (checkpoint_every)
+        tensorboard/       the same scalars as TensorBoard events
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rl_kit.core.backends import backend_for
+from rl_kit.core.checkpoints import Checkpoint, load_checkpoint
+from rl_kit.core.evaluation import EvaluationResult, run_episodes
+from rl_kit.core.hyperparameter_files import TunedEntry, tuned_hyperparameters
+from rl_kit.core.logs import RunLogger
+from rl_kit.core.spec import CheckpointSpec, EnvSpec, EvaluationSpec, RunSpec
+from rl_kit.core.supervisor import RunOptions, RunResult, Supervisor
+from rl_kit.errors import RLKitError
+from rl_kit.infrastructure.atomic_files import atomic_write
+
+CONFIG_FILE, RESULT_FILE = "config.yaml", "result.yaml"
+
+
+@dataclass
+class Run:
+    """A finished (or interrupted) training run."""
+
+    directory: Path
+    agent: Any
+    spec: RunSpec
+    result: RunResult
+    config: dict[str, Any]  # what config.yaml holds: the spec, the agent's class, command, versions
+
+    @property
+    def env_id(self) -> str:
+        return self.spec.env.id
+
+    @property
+    def agent_path(self) -> Path:
+        return self.directory / backend_for(self.spec.agent).file_name
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in ("rl-kit", "gymnasium", "numpy", "torch", "stable-baselines3", "pygame-ce"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def default_run_directory(spec: RunSpec, root: str | Path = "runs") -> Path:
+    """``runs/<env>/<agent>/seed<S>-<time>``, numbered on where that exists."""
+    base = Path(root) / spec.env.slug / spec.agent
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    directory = base / f"seed{spec.seed}-{stamp}"
+    n = 1
+    while directory.exists():
+        n += 1
+        directory = base / f"seed{spec.seed}-{stamp}-{n}"
+    return directory
+
+
+def write_yaml(path: Path, data: dict[str, Any]) -> None:
+    atomic_write(path, yaml.safe_dump(data, sort_keys=False))
+
+
+def read_spec(directory: str | Path) -> RunSpec:
+    """The :class:`RunSpec` a run directory's ``config.yaml`` holds."""
+    config_path = Path(directory) / CONFIG_FILE
+    if not config_path.is_file():
+        raise RLKitError(f"{directory} is not a run directory (no {CONFIG_FILE})")
+    try:
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise RLKitError(f"{config_path} is not valid YAML: {error}") from None
+    if not isinstance(config, dict):
+        raise RLKitError(f"{config_path} is not a run config")
+    return RunSpec.from_dict(config)
+
+
+def train(
+    env: str | EnvSpec | None = None,
+    agent: str | None = None,
+    *,
+    steps: int | None = None,
+    seed: int = 0,
+    num_envs: int | None = None,
+    hyperparameters: dict[str, Any] | None = None,
+    out: str | Path | None = None,
+    env_kwargs: dict[str, Any] | None = None,
+    eval_every: int | None = None,
+    eval_episodes: int = 10,
+    progress: bool = True,
+    tensorboard: bool = True,
+    callback=None,
+    callback_every: int = 1000,
+    on_evaluation=None,
+    tuned: bool = True,
+    hyperparameters_file: str | Path | None = None,
+    checkpoint_every: int = 0,
+    keep_checkpoints: int = 3,
+    resume: str | Path | None = None,
+) -> Run:
+    """Train agent `agent` on env `env` for `steps` env steps and save it in a run directory.
+
+    Args:
+        env: a registered env id (``"rl_kit/FrozenLake4x4-v0"``, ``"Taxi-v4"``, ...) or an :class:`EnvSpec`.
+        agent: an agent name (``"q_learning"``, ``"ppo"``, ``"sb3_ppo"``; see ``rl-kit list``).
+        steps: env steps in total, over all `num_envs` envs.
+        seed: seeds the envs' first reset and the agent's generator.
+        num_envs: envs stepped together (default: the tuned entry's, else 1).
+        hyperparameters: values that override the tuned entry and the agent's defaults.
+        out: the run directory (default ``runs/<env>/<agent>/seed<seed>-<time>``).
+        env_kwargs: keyword arguments for the env (``{"map": ...}``, ``{"slip": 0.2}``).
+        eval_every: env steps between greedy evaluations (default: steps / 10; 0: never).
+        eval_episodes: episodes per evaluation.
+        progress: show a progress bar.
+        tensorboard: also write TensorBoard events.
+        callback: ``callback(step, agent) -> bool`` every `callback_every` steps; True stops.
+        on_evaluation: ``on_evaluation(step, statistics) -> bool`` after each periodic evaluation
+            (``statistics["mean"]`` is the mean greedy return); True stops. ``rl_kit.tune`` prunes with it.
+        tuned: start from ``rl_kit/hyperparams/<agent>.yml``'s entry for `env` (where it has one).
+        hyperparameters_file: start from this YAML file's entry for `env` instead (RL Zoo format, as
+            ``rl-kit tune`` writes in ``best.yml``); it must have one.
+        checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`resume_run`.
+        keep_checkpoints: how many of the latest checkpoints to keep.
+        resume: a run directory to continue from its latest checkpoint instead (see :func:`resume_run`);
+            `steps` may then raise its budget, and the other arguments come from its config.
+    Returns:
+        the :class:`Run`, with its directory, spec and trained agent.
+    Ctrl-C stops training early; the agent learned so far is saved all the same.
+    """
+    options = RunOptions(progress, tensorboard, callback, callback_every, on_evaluation)
+    if resume is not None:
+        return resume_run(resume, steps=steps, options=options)
+    if env is None or agent is None or steps is None:
+        raise ValueError("train needs env, agent and steps (or resume=RUN)")
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    env_spec = EnvSpec.of(env, env_kwargs)
+    backend_for(agent)  # an unknown agent fails before anything is read or made
+    if hyperparameters_file is not None:
+        entry = tuned_hyperparameters(agent, env_spec.id, hyperparameters_file)
+    else:
+        entry = tuned_hyperparameters(agent, env_spec.id) if tuned else TunedEntry(agent, env_spec.id)
+    spec = RunSpec(
+        env=env_spec,
+        agent=agent,
+        steps=steps,
+        seed=seed,
+        num_envs=num_envs or entry.num_envs or 1,
+        hyperparameters={**entry.hyperparameters, **(hyperparameters or {})},
+        evaluation=EvaluationSpec(max(steps // 10, 1) if eval_every is None else eval_every, eval_episodes),
+        checkpoints=CheckpointSpec(checkpoint_every, keep_checkpoints),
+        hyperparameters_file=entry.source,
+        hyperparameters_overridden=tuple(sorted(hyperparameters or {})),
+    )
+    return execute(spec, None if out is None else Path(out), options)
+
+
+def resume_run(
+    run: str | Path,
+    *,
+    steps: int | None = None,
+    progress: bool = True,
+    callback=None,
+    callback_every: int = 1000,
+    options: RunOptions | None = None,
+) -> Run:
+    """Continue a run from its latest checkpoint, with the spec it recorded, to `steps` (default: its own).
+
+    For our agents on our envs (their native vector versions), the resumed run equals an
+    uninterrupted one exactly: the agent (and its optimizer and rollout so far), every random
+    generator, the envs' states, the counters, the schedules' clock and the logs are restored
+    (rows logged after the checkpoint are dropped). Gymnasium's own envs cannot save their
+    state; a resumed run on them starts their episodes afresh. torch agents resume exactly on
+    the CPU, where torch's operations here are deterministic.
+    """
+    directory = Path(run)
+    spec = read_spec(directory)
+    if steps is not None:
+        spec = replace(spec, steps=steps)
+    options = options or RunOptions(progress=progress, callback=callback, callback_every=callback_every)
+    return execute(spec, directory, options, checkpoint=load_checkpoint(directory))
+
+
+def execute(spec: RunSpec, directory: Path | None, options: RunOptions, checkpoint: Checkpoint | None = None) -> Run:
+    """Run `spec` into `directory` (default: a new one under ``runs/``), or resume it from `checkpoint`."""
+    directory = default_run_directory(spec) if directory is None else directory
+    trainer = backend_for(spec.agent).build(spec, directory)
+    eval_env = spec.env.make()
+    try:
+        spec = replace(spec, hyperparameters=trainer.hyperparameters())  # every value, defaults included
+        directory.mkdir(parents=True, exist_ok=True)
+        config = {**spec.to_dict(), "agent_class": trainer.agent_class}
+        config.update(command=" ".join(sys.argv), versions=library_versions())
+        if checkpoint is None:
+            state = None
+            write_yaml(directory / CONFIG_FILE, config)
+        else:  # the run's own config.yaml stays; the checkpoint puts everything back where it was
+            state = trainer.restore(checkpoint)
+
+        def evaluate() -> dict[str, float]:
+            episodes = run_episodes(trainer.agent, eval_env, spec.evaluation.episodes, spec.evaluation.seed)
+            return EvaluationResult(spec.env.id, *episodes).stats
+
+        logger = RunLogger(
+            directory, tensorboard=options.tensorboard, resume_after_step=None if state is None else state.step
+        )
+        supervisor = Supervisor(
+            spec.steps,
+            log_every=max(min(1000, spec.steps // 100), spec.num_envs),
+            eval_every=spec.evaluation.every,
+            evaluate=evaluate,
+            checkpoint_every=spec.checkpoints.every,
+            logger=logger,
+            options=options,
+            description=f"{spec.agent} on {spec.env.id}",
+            state=state,
+        )
+        try:
+            with supervisor.running():
+                trainer.learn(supervisor)
+        except FloatingPointError as error:  # a NaN or inf loss: the agent holds its last good update
+            trainer.save(directory, spec.env)
+            write_yaml(directory / RESULT_FILE, {"error": str(error), "interrupted": True})
+            raise RLKitError(f"{error}. The last good agent is saved in {directory}") from None
+        finally:
+            logger.close()
+        trainer.save(directory, spec.env)
+        result = supervisor.result()
+        write_yaml(
+            directory / RESULT_FILE,
+            {
+                "steps_done": result.steps,
+                "episodes": result.episodes,
+                "wall_time_s": round(result.wall_time, 3),
+                "interrupted": result.interrupted,
+                "recent_return": result.recent_return,
+            },
+        )
+        return Run(directory, trainer.agent, spec, result, config)
+    finally:
+        trainer.close()
+        eval_env.close()

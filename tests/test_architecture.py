@@ -1,0 +1,214 @@
+"""The shape of the code: no import cycle, one direction of dependency between the rooms, and
+import names that cannot clash with a user's project (docs/architecture.md)."""
+
+import ast
+import subprocess
+import sys
+import textwrap
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import rl_kit
+
+ROOT = Path(__file__).resolve().parents[1]
+# Installed module name -> folder in the repository.
+PACKAGES = {"rl_kit": ROOT / "rl_kit", "rl_kit.envs": ROOT / "envs", "rl_kit.agents": ROOT / "agents"}
+
+
+def our_modules() -> dict[str, Path]:
+    modules = {}
+    for package, folder in PACKAGES.items():
+        for path in folder.rglob("*.py"):
+            parts = list(path.relative_to(folder).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            modules[".".join([package, *parts])] = path
+    return modules
+
+
+def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Every module of ours that `name` imports, at its top or inside a function alike."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in modules:  # `import a.b.c` where c is a name in a.b
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = our_modules()
+    return {name: imports_of(name, path, modules) for name, path in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    sys.setrecursionlimit(10_000)
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import(tmp_path):
+    """The check can fail: a planted cycle, one side imported inside a function, is found."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    planted = tmp_path / "planted.py"
+    planted.write_text("def f():\n    from rl_kit.core import training\n")
+    modules = {"rl_kit.core.training": Path(), "rl_kit.core": Path(), "planted": planted}
+    assert imports_of("planted", planted, modules) == {"rl_kit.core.training"}
+
+
+def test_no_import_cycle_among_our_modules():
+    graph = import_graph()
+    assert len(graph) > 60  # every module was read
+    assert cycles(graph) == []
+
+
+ROOMS = ("core", "experiments", "presentation", "infrastructure", "cli")
+# What each part may import of ours, besides itself and rl_kit.errors.
+ALLOWED = {
+    "rl_kit.envs": set(),
+    "rl_kit.agents": set(),
+    "rl_kit.infrastructure": set(),
+    "rl_kit.core": {"rl_kit.envs", "rl_kit.agents", "rl_kit.infrastructure"},
+    "rl_kit.presentation": {"rl_kit.envs", "rl_kit.agents", "rl_kit.core", "rl_kit.infrastructure"},
+    "rl_kit.experiments": {
+        "rl_kit.envs",
+        "rl_kit.agents",
+        "rl_kit.core",
+        "rl_kit.infrastructure",
+        "rl_kit.presentation",
+    },
+    "rl_kit.cli": {"rl_kit.envs", "rl_kit.core", "rl_kit.experiments", "rl_kit.presentation"},
+}
+
+
+def part_of(module: str) -> str:
+    for part in sorted(ALLOWED, key=len, reverse=True):
+        if module == part or module.startswith(part + "."):
+            return part
+    return module  # rl_kit itself, rl_kit.errors
+
+
+@pytest.mark.parametrize("part", sorted(ALLOWED))
+def test_each_room_imports_only_what_it_may(part):
+    """envs and agents import no other part of ours; the core never imports the rooms above it."""
+    wrong = {
+        (module, target)
+        for module, targets in import_graph().items()
+        if part_of(module) == part
+        for target in targets
+        if part_of(target) != part and target != "rl_kit.errors" and part_of(target) not in ALLOWED[part]
+    }
+    assert wrong == set()
+
+
+def test_the_distribution_installs_one_top_level_name():
+    top_level = metadata.distribution("rl-kit").read_text("top_level.txt")
+    assert top_level.split() == ["rl_kit"]
+
+
+def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_importing_the_envs_pulls_in_neither_torch_nor_the_agents(tmp_path):
+    result = run_python(
+        textwrap.dedent(
+            """
+            import sys
+            import gymnasium as gym
+            import rl_kit.envs
+            env = gym.make("rl_kit/GridWorld-v0")
+            heavy = [m for m in sys.modules if m.split(".")[0] in ("torch", "stable_baselines3")
+                     or m.startswith("rl_kit.agents") or m.startswith("rl_kit.core")]
+            print(heavy)
+            """
+        ),
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_user_project_with_its_own_envs_and_agents_packages(tmp_path):
+    """A project of the usual RL shape keeps its own `envs` and `agents` and uses ours beside them."""
+    for package, value in (("envs", "their envs"), ("agents", "their agents")):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text(f"NAME = {value!r}\n")
+    (tmp_path / "agents" / "base.py").write_text("class Agent:\n    pass\n")
+    (tmp_path / "script.py").write_text(
+        textwrap.dedent(
+            """
+            import gymnasium as gym
+            import rl_kit
+            import envs, agents
+            from agents.base import Agent
+
+            env = gym.make("rl_kit/GridWorld-v0")
+            env.reset(seed=0)
+            run = rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=2000, out="run",
+                               progress=False, tensorboard=False, eval_every=0)
+            print(envs.NAME, "|", agents.NAME, "|", Agent.__module__, "|", run.result.steps)
+            print(type(run.agent).__module__)
+            """
+        )
+    )
+    result = subprocess.run([sys.executable, "script.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.strip().splitlines()
+    assert first == "their envs | their agents | agents.base | 2000"
+    assert second == "rl_kit.agents.q_learning"
+    assert (tmp_path / "run" / "agent.safetensors").is_file()
+
+
+def test_import_rl_kit_is_lazy(tmp_path):
+    result = run_python(
+        "import sys, rl_kit; print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'stable_baselines3'}))",
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert callable(rl_kit.train) and "train" in dir(rl_kit)
+    with pytest.raises(AttributeError):
+        rl_kit.no_such_name  # noqa: B018
