@@ -7,4 +7,11 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
 
+import signal  # noqa: E402
+
 import rl_kit.envs  # noqa: E402,F401  (registers the rl_kit ids)
+
+# A suite started in the background of a non-interactive shell inherits SIGINT ignored, and so
+# would every rl-kit process it starts: the tests that press Ctrl-C need it delivered.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)

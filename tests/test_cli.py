@@ -124,7 +124,9 @@ def test_damaged_file_is_a_clear_error(tmp_path):
     assert result.returncode == 2 and "damaged" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_and_sigterm_save_and_exit_with_the_signals_status(tmp_path, sig, code):
+    """A script can tell an interrupted run from a finished one: 128 + the signal's number."""
     out = tmp_path / "run"
     process = subprocess.Popen(
         [
@@ -150,11 +152,12 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
     while not (out / "episodes.csv").exists() and time.time() < deadline:
         time.sleep(0.2)
     time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sig)
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 0, stderr
+    assert process.returncode == code, stderr
     assert "Interrupted at step" in stdout and "Traceback" not in stderr
-    assert yaml.safe_load((out / "result.yaml").read_text())["interrupted"] is True
+    result = yaml.safe_load((out / "result.yaml").read_text())
+    assert result["interrupted"] is True and result["stopped_by"] == sig.name
     assert (out / "agent.safetensors").is_file()
 
 

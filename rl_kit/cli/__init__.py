@@ -16,7 +16,8 @@ Each subcommand's flags and handler sit together, in the module of its job: :mod
 (list, train, quickstart), :mod:`.inspect_commands` (evaluate, watch, plot, diagnose, explain)
 and :mod:`.experiment_commands` (compare, tune, bandit, bench). A mistake in what was asked
 (unknown name, bad value, damaged file) prints one line naming it and exits with status 2,
-without a traceback.
+without a traceback. Work stopped by Ctrl-C or SIGTERM saves what it has done and exits with
+130 or 143 (128 + the signal's number), so a script can tell it from a finished run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from __future__ import annotations
 import sys
 
 from rl_kit.cli import experiment_commands, inspect_commands, run_commands
-from rl_kit.cli.arguments import Parser, UsageError
+from rl_kit.cli.arguments import Interrupted, Parser, UsageError
+from rl_kit.core.supervisor import Terminated
 from rl_kit.errors import RLKitError
 
 COMMAND_MODULES = (run_commands, inspect_commands, experiment_commands)
@@ -50,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, RLKitError) as error:
         print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except Interrupted as stopped:
+        return stopped.exit_code
+    except KeyboardInterrupt as signal:
         print("\nrl-kit: interrupted", file=sys.stderr)
-        return 130
+        return Interrupted("SIGTERM" if isinstance(signal, Terminated) else "SIGINT").exit_code
     return 0

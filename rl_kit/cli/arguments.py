@@ -13,6 +13,14 @@ class UsageError(Exception):
     """A flag problem found after parsing: reported like argparse's own, exit 2."""
 
 
+class Interrupted(Exception):
+    """The work stopped early on a signal, what it had done saved: exit 128 + the signal's number."""
+
+    def __init__(self, stopped_by: str | None):
+        super().__init__(stopped_by)
+        self.exit_code = 143 if stopped_by == "SIGTERM" else 130  # the shell's convention
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is one line naming it (and `--help` for more), then exit 2."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rl_kit.cli.arguments import UsageError, add_values_flag, non_negative_int, parse_values, positive_int
+from rl_kit.cli.arguments import Interrupted, UsageError, add_values_flag, non_negative_int, parse_values, positive_int
 
 
 def register(sub) -> None:
@@ -36,7 +36,7 @@ def register(sub) -> None:
     p.set_defaults(handler=train_command)
 
     p = sub.add_parser("quickstart", help="the main job: train, check against the optimum, plot, record")
-    p.add_argument("--out", default="runs/quickstart")
+    p.add_argument("--out", help="run directory (default runs/quickstart, numbered if that exists)")
     p.add_argument("--steps", type=positive_int, default=300_000)
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.set_defaults(handler=quickstart_command)
@@ -109,6 +109,8 @@ def train_command(args) -> None:
         f"{result.wall_time:.1f} s{recent}"
     )
     print(f"Run directory: {run.directory}")
+    if result.interrupted:
+        raise Interrupted(result.stopped_by)
 
 
 def quickstart_command(args) -> None:

@@ -8,7 +8,7 @@ are not saved: a resumed run starts their episodes afresh.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +24,13 @@ PARTS = ("agent", "envs", "loop")
 
 @dataclass
 class Checkpoint:
-    """A checkpoint read back: arrays by part (``agent``, ``envs``, ``loop``) and the JSON header."""
+    """A checkpoint read back: arrays by part (``agent``, ``envs``, ``loop``) and the JSON header;
+    `skipped` names the newer checkpoints that could not be read, each with why."""
 
+    path: Path
     arrays: dict[str, dict[str, np.ndarray]]
     header: dict
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def supervisor(self) -> SupervisorState:
@@ -63,26 +66,44 @@ def save_checkpoint(
     return path
 
 
-def load_checkpoint(run_directory: Path) -> Checkpoint:
-    """The latest checkpoint of a run."""
+def read_checkpoint(path: Path) -> Checkpoint:
+    """One checkpoint file; AgentFileError says what is wrong with it. Only a regular file is
+    opened (a FIFO named like a checkpoint would block forever)."""
     from safetensors import safe_open
     from safetensors.numpy import load_file
 
-    files = sorted((Path(run_directory) / CHECKPOINT_DIRECTORY).glob("step_*.safetensors"))
+    if not path.is_file():
+        raise AgentFileError(f"{path} is not a regular file")
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            header = json.loads((f.metadata() or {})["rl_kit_checkpoint"])
+        if not isinstance(header, dict) or header.get("format_version") != FORMAT_VERSION:
+            version = header.get("format_version") if isinstance(header, dict) else None
+            raise ValueError(f"checkpoint format {version!r}; this rl-kit reads {FORMAT_VERSION}")
+        SupervisorState(**header["supervisor"])  # the counters are whole
+        tensors = load_file(str(path))
+        arrays: dict[str, dict[str, np.ndarray]] = {part: {} for part in PARTS}
+        for key, value in tensors.items():
+            prefix, _, name = key.partition(".")
+            arrays[prefix][name] = value
+    except Exception as error:  # safetensors, JSON and our own checks each raise their own kind
+        raise AgentFileError(f"{path} is not a readable checkpoint: {error}") from None
+    return Checkpoint(path, arrays, header)
+
+
+def load_checkpoint(run_directory: Path) -> Checkpoint:
+    """The newest checkpoint of a run that can be read; the newer damaged ones are named in its
+    ``skipped``. A run whose every checkpoint is damaged gets an error naming each."""
+    files = sorted((Path(run_directory) / CHECKPOINT_DIRECTORY).glob("step_*.safetensors"), reverse=True)
     if not files:
         raise RLKitError(f"{run_directory} has no checkpoint to resume from (train with --checkpoint-every N)")
-    try:
-        with safe_open(str(files[-1]), framework="numpy") as f:
-            header = json.loads((f.metadata() or {})["rl_kit_checkpoint"])
-        tensors = load_file(str(files[-1]))
-    except Exception as error:
-        raise AgentFileError(f"{files[-1]} is not a readable checkpoint: {error}") from None
-    if header.get("format_version") != FORMAT_VERSION:
-        raise AgentFileError(
-            f"{files[-1]} has checkpoint format {header.get('format_version')!r}; this rl-kit reads {FORMAT_VERSION}"
-        )
-    arrays: dict[str, dict[str, np.ndarray]] = {part: {} for part in PARTS}
-    for key, value in tensors.items():
-        prefix, _, name = key.partition(".")
-        arrays[prefix][name] = value
-    return Checkpoint(arrays, header)
+    skipped = []
+    for path in files:
+        try:
+            checkpoint = read_checkpoint(path)
+        except AgentFileError as error:
+            skipped.append(str(error))
+            continue
+        checkpoint.skipped = skipped
+        return checkpoint
+    raise AgentFileError(f"{run_directory} has no readable checkpoint: {'; '.join(skipped)}")

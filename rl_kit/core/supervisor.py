@@ -71,6 +71,11 @@ class RunResult:
     interrupted: bool
     wall_time: float
     recent_return: float | None
+    stopped_by: str | None = None  # "SIGINT" (Ctrl-C) or "SIGTERM" when interrupted
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be, so both stop a run the same clean way."""
 
 
 def progress_bar(steps: int, description: str, shown: bool):
@@ -93,7 +98,7 @@ def stop_on_sigterm() -> None:
     import signal
 
     def interrupt(signum, frame):
-        raise KeyboardInterrupt
+        raise Terminated
 
     signal.signal(signal.SIGTERM, interrupt)
 
@@ -136,7 +141,7 @@ class Supervisor:
         self.next_log, self.next_eval, self.next_callback = state.next_log, state.next_eval, state.next_callback
         self.metric_sums, self.metric_count = dict(state.metric_sums), state.metric_count
         self.next_checkpoint = (self.step // checkpoint_every + 1) * checkpoint_every if checkpoint_every else None
-        self.interrupted, self.wall_time = False, 0.0
+        self.interrupted, self.stopped_by, self.wall_time = False, None, 0.0
         self.bar = None
         self._update_next_due()
 
@@ -207,6 +212,8 @@ class Supervisor:
         if not stop and self.next_checkpoint is not None and step >= self.next_checkpoint:
             self.next_checkpoint += self.checkpoint_every
             if checkpoint is not None:
+                if self.logger is not None:  # every row the checkpoint counts is on disk before it
+                    self.logger.flush()
                 checkpoint()
         callback = self.options.callback
         if not stop and callback is not None and step >= self.next_callback:
@@ -232,8 +239,9 @@ class Supervisor:
         self.bar.update(self.step)
         try:
             yield self
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as signal:
             self.interrupted = True
+            self.stopped_by = "SIGTERM" if isinstance(signal, Terminated) else "SIGINT"
         finally:
             self._show_progress()
             self.bar.close()
@@ -241,4 +249,6 @@ class Supervisor:
             self.wall_time = time.perf_counter() - start
 
     def result(self) -> RunResult:
-        return RunResult(self.step, self.episodes, self.interrupted, self.wall_time, self.recent_return)
+        return RunResult(
+            self.step, self.episodes, self.interrupted, self.wall_time, self.recent_return, self.stopped_by
+        )

@@ -23,6 +23,8 @@ from __future__ import annotations
 import platform
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -39,6 +41,7 @@ from rl_kit.core.spec import CheckpointSpec, EnvSpec, EvaluationSpec, RunSpec
 from rl_kit.core.supervisor import RunOptions, RunResult, Supervisor
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.directory_lock import LOCK_FILE, DirectoryLocked, directory_lock
 
 CONFIG_FILE, RESULT_FILE = "config.yaml", "result.yaml"
 
@@ -72,16 +75,41 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def default_run_directory(spec: RunSpec, root: str | Path = "runs") -> Path:
-    """``runs/<env>/<agent>/seed<S>-<time>``, numbered on where that exists."""
-    base = Path(root) / spec.env.slug / spec.agent
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    directory = base / f"seed{spec.seed}-{stamp}"
-    n = 1
-    while directory.exists():
+def fresh_directory(path: str | Path) -> Path:
+    """`path` if nothing is there yet, else the first free ``<path>-2``, ``<path>-3``, ... (as RL Zoo numbers its runs)."""
+    path = Path(path)
+    candidate, n = path, 1
+    while candidate.exists():
         n += 1
-        directory = base / f"seed{spec.seed}-{stamp}-{n}"
-    return directory
+        candidate = path.with_name(f"{path.name}-{n}")
+    return candidate
+
+
+def default_run_directory(spec: RunSpec, root: str | Path = "runs") -> Path:
+    """``runs/<env>/<agent>/seed<S>-<time>``, numbered where that exists."""
+    return fresh_directory(
+        Path(root) / spec.env.slug / spec.agent / f"seed{spec.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    )
+
+
+@contextmanager
+def claimed(directory: Path, resuming: bool) -> Iterator[Path]:
+    """`directory`, made and locked for this run alone while the block runs.
+
+    A run never overwrites another: a directory that holds anything is refused unless the run
+    resumes it, and a directory another live process writes is refused at once, naming it.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with directory_lock(directory):
+            if not resuming and any(p.name != LOCK_FILE for p in directory.iterdir()):
+                raise RLKitError(
+                    f"{directory} already holds a run, and rl-kit never overwrites one: continue it with "
+                    f"--resume {directory} (resume= in Python), or choose a fresh --out"
+                )
+            yield directory
+    except DirectoryLocked as error:
+        raise RLKitError(f"{error}: wait for it to finish, or choose another --out") from None
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> None:
@@ -205,7 +233,12 @@ def resume_run(
     if steps is not None:
         spec = replace(spec, steps=steps)
     options = options or RunOptions(progress=progress, callback=callback, callback_every=callback_every)
-    return execute(spec, directory, options, checkpoint=load_checkpoint(directory))
+    checkpoint = load_checkpoint(directory)
+    for reason in checkpoint.skipped:
+        print(f"skipped a damaged checkpoint: {reason}", file=sys.stderr)
+    if checkpoint.skipped:
+        print(f"resuming from {checkpoint.path.name}", file=sys.stderr)
+    return execute(spec, directory, options, checkpoint=checkpoint)
 
 
 def execute(spec: RunSpec, directory: Path | None, options: RunOptions, checkpoint: Checkpoint | None = None) -> Run:
@@ -214,56 +247,64 @@ def execute(spec: RunSpec, directory: Path | None, options: RunOptions, checkpoi
     trainer = backend_for(spec.agent).build(spec, directory)
     eval_env = spec.env.make()
     try:
-        spec = replace(spec, hyperparameters=trainer.hyperparameters())  # every value, defaults included
-        directory.mkdir(parents=True, exist_ok=True)
-        config = {**spec.to_dict(), "agent_class": trainer.agent_class}
-        config.update(command=" ".join(sys.argv), versions=library_versions())
-        if checkpoint is None:
-            state = None
-            write_yaml(directory / CONFIG_FILE, config)
-        else:  # the run's own config.yaml stays; the checkpoint puts everything back where it was
-            state = trainer.restore(checkpoint)
-
-        def evaluate() -> dict[str, float]:
-            episodes = run_episodes(trainer.agent, eval_env, spec.evaluation.episodes, spec.evaluation.seed)
-            return EvaluationResult(spec.env.id, *episodes).stats
-
-        logger = RunLogger(
-            directory, tensorboard=options.tensorboard, resume_after_step=None if state is None else state.step
-        )
-        supervisor = Supervisor(
-            spec.steps,
-            log_every=max(min(1000, spec.steps // 100), spec.num_envs),
-            eval_every=spec.evaluation.every,
-            evaluate=evaluate,
-            checkpoint_every=spec.checkpoints.every,
-            logger=logger,
-            options=options,
-            description=f"{spec.agent} on {spec.env.id}",
-            state=state,
-        )
-        try:
-            with supervisor.running():
-                trainer.learn(supervisor)
-        except FloatingPointError as error:  # a NaN or inf loss: the agent holds its last good update
-            trainer.save(directory, spec.env)
-            write_yaml(directory / RESULT_FILE, {"error": str(error), "interrupted": True})
-            raise RLKitError(f"{error}. The last good agent is saved in {directory}") from None
-        finally:
-            logger.close()
-        trainer.save(directory, spec.env)
-        result = supervisor.result()
-        write_yaml(
-            directory / RESULT_FILE,
-            {
-                "steps_done": result.steps,
-                "episodes": result.episodes,
-                "wall_time_s": round(result.wall_time, 3),
-                "interrupted": result.interrupted,
-                "recent_return": result.recent_return,
-            },
-        )
-        return Run(directory, trainer.agent, spec, result, config)
+        with claimed(directory, resuming=checkpoint is not None):
+            return _learn(trainer, eval_env, spec, directory, options, checkpoint)
     finally:
         trainer.close()
         eval_env.close()
+
+
+def _learn(
+    trainer, eval_env, spec: RunSpec, directory: Path, options: RunOptions, checkpoint: Checkpoint | None
+) -> Run:
+    """The run in its claimed directory: config, supervisor, learning, the saved agent and result."""
+    spec = replace(spec, hyperparameters=trainer.hyperparameters())  # every value, defaults included
+    config = {**spec.to_dict(), "agent_class": trainer.agent_class}
+    config.update(command=" ".join(sys.argv), versions=library_versions())
+    if checkpoint is None:
+        state = None
+        write_yaml(directory / CONFIG_FILE, config)
+    else:  # the run's own config.yaml stays; the checkpoint puts everything back where it was
+        state = trainer.restore(checkpoint)
+
+    def evaluate() -> dict[str, float]:
+        episodes = run_episodes(trainer.agent, eval_env, spec.evaluation.episodes, spec.evaluation.seed)
+        return EvaluationResult(spec.env.id, *episodes).stats
+
+    logger = RunLogger(
+        directory, tensorboard=options.tensorboard, resume_after_step=None if state is None else state.step
+    )
+    supervisor = Supervisor(
+        spec.steps,
+        log_every=max(min(1000, spec.steps // 100), spec.num_envs),
+        eval_every=spec.evaluation.every,
+        evaluate=evaluate,
+        checkpoint_every=spec.checkpoints.every,
+        logger=logger,
+        options=options,
+        description=f"{spec.agent} on {spec.env.id}",
+        state=state,
+    )
+    try:
+        with supervisor.running():
+            trainer.learn(supervisor)
+    except FloatingPointError as error:  # a NaN or inf loss: the agent holds its last good update
+        trainer.save(directory, spec.env)
+        write_yaml(directory / RESULT_FILE, {"error": str(error), "interrupted": True})
+        raise RLKitError(f"{error}. The last good agent is saved in {directory}") from None
+    finally:
+        logger.close()
+    trainer.save(directory, spec.env)
+    result = supervisor.result()
+    write_yaml(
+        directory / RESULT_FILE,
+        {
+            "steps_done": result.steps,
+            "episodes": result.episodes,
+            "wall_time_s": round(result.wall_time, 3),
+            "interrupted": result.interrupted,
+            "stopped_by": result.stopped_by,
+            "recent_return": result.recent_return,
+        },
+    )
+    return Run(directory, trainer.agent, spec, result, config)

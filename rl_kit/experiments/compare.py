@@ -142,13 +142,17 @@ def compare(
     from tqdm.auto import tqdm
 
     from rl_kit.core.backends import backend_for
+    from rl_kit.core.training import fresh_directory
 
     env = EnvSpec.of(env, env_kwargs)
     for name in agents:
         backend_for(name)  # unknown names fail now, with suggestions, not in a worker
     if seeds < 1 or steps < 1:
         raise RLKitError(f"seeds and steps must be at least 1, got {seeds} and {steps}")
-    directory = Path(out) if out else Path("runs") / "compare" / f"{env.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if out is not None and Path(out).is_dir() and any(Path(out).iterdir()):
+        raise RLKitError(f"{out} already holds files, and rl-kit never overwrites a comparison: choose a fresh --out")
+    default = Path("runs") / "compare" / f"{env.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
+    directory = Path(out) if out else fresh_directory(default)
     directory.mkdir(parents=True, exist_ok=True)
     eval_every = eval_every or max(steps // 10, 1)
     pairs = [(a, s) for a in agents for s in range(seeds)]

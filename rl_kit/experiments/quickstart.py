@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rl_kit.core.evaluation import evaluate
 from rl_kit.core.optimum import compare_with_optimum
-from rl_kit.core.training import train
+from rl_kit.core.training import fresh_directory, train
 from rl_kit.presentation.plots import plot_runs
 from rl_kit.presentation.watch import record
 
@@ -19,10 +19,11 @@ ENV = "rl_kit/FrozenLake4x4-v0"
 
 
 def quickstart(
-    out: str | Path = "runs/quickstart", *, steps: int = 300_000, seed: int = 0, progress: bool = True
+    out: str | Path | None = None, *, steps: int = 300_000, seed: int = 0, progress: bool = True
 ) -> dict[str, Path]:
-    """Run the main job into `out`; returns the paths it wrote."""
-    out = Path(out)
+    """Run the main job into `out` (default ``runs/quickstart``, or ``runs/quickstart-2``, ... where
+    that holds an earlier one: nothing is overwritten); returns the paths it wrote."""
+    out = fresh_directory("runs/quickstart") if out is None else Path(out)
     print(f"Training q_learning on {ENV} for {steps:,} steps with its tuned hyperparameters (seed {seed})...")
     run = train(ENV, "q_learning", steps=steps, seed=seed, out=out, eval_episodes=100, progress=progress)
     reference = compare_with_optimum(run.agent, run.spec.env)
