@@ -45,8 +45,8 @@ from typing import ClassVar
 import numpy as np
 from gymnasium import spaces
 
-from .base import Transitions, discrete_size
-from .hyperparameters import Hyperparameters
+from .base import SpaceError, Transitions, discrete_size
+from .hyperparameters import NON_NEGATIVE, POSITIVE, UNIT, Hyperparameters, Interval
 from .schedules import Schedule
 
 
@@ -62,10 +62,7 @@ class EstimateHyperparameters(Hyperparameters):
     alpha: float = 0.0
     q_init: float = 0.0
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not 0.0 <= self.alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1] (0: sample averages), got {self.alpha}")
+    limits: ClassVar[dict[str, Interval]] = {"alpha": UNIT}
 
 
 @dataclass(frozen=True)
@@ -76,12 +73,16 @@ class EpsilonGreedyBanditHyperparameters(EstimateHyperparameters):
 
     epsilon: Schedule = Schedule("constant", 0.1)
 
+    limits: ClassVar[dict[str, Interval]] = {**EstimateHyperparameters.limits, "epsilon": UNIT}
+
 
 @dataclass(frozen=True)
 class UCBBanditHyperparameters(EstimateHyperparameters):
     """Attributes: c: the weight of the exploration bonus; alpha and q_init as for the estimates."""
 
     c: float = 2.0
+
+    limits: ClassVar[dict[str, Interval]] = {**EstimateHyperparameters.limits, "c": NON_NEGATIVE}
 
 
 @dataclass(frozen=True)
@@ -91,12 +92,16 @@ class GradientBanditHyperparameters(Hyperparameters):
     alpha: float = 0.1
     baseline: bool = True
 
+    limits: ClassVar[dict[str, Interval]] = {"alpha": POSITIVE}
+
 
 class BanditAgent:
     """What the bandit agents share: one row of statistics per env, reset when its problem ends.
 
     Args:
-        observation_space: any space: a bandit has no state, observations are ignored.
+        observation_space: a space of one value (``Discrete(1)``, as ``rl_kit/Bandit-v0`` has): a
+            bandit has no state. An env with more states is refused: these agents would ignore
+            them, learning one value per arm where each state needs its own.
         action_space: a ``Discrete`` space: the arms.
         seed: seed of the agent's generator (exploration, ties).
         **hyperparameters: fields of the agent's ``Hyperparameters``.
@@ -109,6 +114,11 @@ class BanditAgent:
         self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
     ):
         self.k = discrete_size(action_space, "action", self.name)
+        if not (isinstance(observation_space, spaces.Discrete) and observation_space.n == 1):
+            raise SpaceError(
+                f"{self.name} is a bandit agent: it has no states, but this env observes {observation_space}. "
+                "Use it on a bandit env (rl_kit/Bandit-v0), and a tabular agent (q_learning, sarsa, ...) here"
+            )
         self.observation_space, self.action_space = observation_space, action_space
         self.hyperparameters = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
         self.rng = np.random.default_rng(seed)

@@ -3,13 +3,17 @@
 Field types are ``float``, ``int``, ``bool``, ``str`` or ``Schedule`` (a value that may change
 over training, see :mod:`rl_kit.agents.schedules`). Values given as text (from YAML or the command
 line) are converted to the field's type; a value that does not fit, or a name that is not a
-field, raises a ValueError naming it.
+field, raises a ValueError naming it. Every number must be finite, and a class's ``limits``
+give each field the interval its values must lie in (a schedule's start and end alike): a
+step size of -1, an epsilon of 2 or a batch of -3 is refused on construction, not found out
+as NaNs in a table or an update that never happens.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import typing
 from typing import Any, ClassVar
 
@@ -45,6 +49,39 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
+class Interval:
+    """The values a hyperparameter may take: from `low` to `high`, each end in or out."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def __str__(self) -> str:
+        return f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+
+
+UNIT = Interval(0.0, 1.0)  # a probability, a discount
+POSITIVE = Interval(0.0, low_open=True)
+NON_NEGATIVE = Interval(0.0)
+AT_LEAST_ONE = Interval(1.0)
+
+
+def _values(value: Any) -> list[float]:
+    """The numbers a field's value stands for: a schedule's start and end, or the number itself."""
+    if isinstance(value, Schedule):
+        return [value.start] + ([] if value.end is None else [value.end])
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [float(value)]
+    return []
+
+
+@dataclasses.dataclass(frozen=True)
 class Hyperparameters:
     """Base of every agent's hyperparameter dataclass.
 
@@ -53,11 +90,17 @@ class Hyperparameters:
     """
 
     search_space: ClassVar[SearchSpace] = {}
+    limits: ClassVar[dict[str, Interval]] = {}
 
     def __post_init__(self) -> None:
         hints = typing.get_type_hints(type(self))
         for f in dataclasses.fields(self):
-            object.__setattr__(self, f.name, _convert(f.name, hints[f.name], getattr(self, f.name)))
+            value = _convert(f.name, hints[f.name], getattr(self, f.name))
+            object.__setattr__(self, f.name, value)
+            allowed = self.limits.get(f.name, Interval())
+            for number in _values(value):
+                if not math.isfinite(number) or number not in allowed:
+                    raise ValueError(f"hyperparameter {f.name}={value} is out of range: allowed {allowed}")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None, *, agent: str = "this agent"):

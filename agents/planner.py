@@ -15,7 +15,7 @@ import numpy as np
 
 from .base import Transitions
 from .dynamic_programming import TabularModel
-from .hyperparameters import Hyperparameters
+from .hyperparameters import POSITIVE, UNIT, Hyperparameters, Interval
 from .tabular import TabularAgent
 
 
@@ -28,6 +28,8 @@ class PlannerHyperparameters(Hyperparameters):
 
     gamma: float = 0.99
     tol: float = 1e-10
+
+    limits: ClassVar[dict[str, Interval]] = {"gamma": UNIT, "tol": POSITIVE}
 
 
 class Planner(TabularAgent):

@@ -18,7 +18,7 @@ import torch
 from gymnasium import spaces
 
 from .base import Transitions
-from .hyperparameters import Hyperparameters
+from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Hyperparameters, Interval
 from .networks import ActorCritic
 from .rollout import Batch, Rollout
 from .running_stats import RunningMeanStd
@@ -68,12 +68,18 @@ class PolicyGradientHyperparameters(Hyperparameters):
         "activation": Choice("tanh", "relu"),
     }
 
+    limits: ClassVar[dict[str, Interval]] = {
+        "learning_rate": NON_NEGATIVE,  # annealed to 0 at the end of a run
+        "gamma": UNIT,
+        "gae_lambda": UNIT,
+        "n_steps": AT_LEAST_ONE,
+        "ent_coef": NON_NEGATIVE,
+        "vf_coef": NON_NEGATIVE,
+        "max_grad_norm": POSITIVE,
+    }
+
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.n_steps < 1:
-            raise ValueError(f"n_steps must be at least 1, got {self.n_steps}")
-        if not 0.0 <= self.gamma <= 1.0 or not 0.0 <= self.gae_lambda <= 1.0:
-            raise ValueError(f"gamma and gae_lambda must be in [0, 1], got {self.gamma} and {self.gae_lambda}")
         self.hidden()
 
     def hidden(self) -> tuple[int, ...]:

@@ -20,6 +20,7 @@ from typing import ClassVar
 
 import torch
 
+from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, Interval
 from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
 from .rollout import Batch
 from .schedules import Schedule
@@ -51,6 +52,13 @@ class PPOHyperparameters(PolicyGradientHyperparameters):
         "n_epochs": Choice(1, 4, 10, 20),
         "batch_size": Choice(32, 64, 128, 256),
         "clip_range": Choice(0.1, 0.2, 0.3),
+    }
+    limits: ClassVar[dict[str, Interval]] = {
+        **PolicyGradientHyperparameters.limits,
+        "n_epochs": AT_LEAST_ONE,
+        "batch_size": AT_LEAST_ONE,
+        "clip_range": NON_NEGATIVE,
+        "target_kl": NON_NEGATIVE,
     }
 
 

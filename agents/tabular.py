@@ -21,7 +21,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import Transitions, discrete_size
-from .hyperparameters import Hyperparameters
+from .hyperparameters import UNIT, Hyperparameters, Interval
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
 
@@ -49,10 +49,7 @@ class TabularHyperparameters(Hyperparameters):
         "q_init": Choice(0.0, 1.0),
     }
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not 0.0 <= self.gamma <= 1.0:
-            raise ValueError(f"gamma must be in [0, 1], got {self.gamma}")
+    limits: ClassVar[dict[str, Interval]] = {"alpha": UNIT, "gamma": UNIT, "epsilon": UNIT}
 
 
 class TabularAgent:

@@ -140,7 +140,28 @@ class GridModel:
         object.__setattr__(self, "start_states", np.array(starts, dtype=np.int64))
         object.__setattr__(self, "goal_states", np.array([self.symbol(s) == GOAL for s in range(self.n_states)]))
         object.__setattr__(self, "P", self._build_P())
+        self._check_a_goal_can_be_reached()
         self._build_arrays()
+
+    def _check_a_goal_can_be_reached(self) -> None:
+        """A map whose episodes could only end by the time limit teaches nothing: refuse it."""
+        if not self.goal_states.any():
+            raise MapError("the map has no goal 'G'")
+        seen = set(int(s) for s in self.start_states)
+        frontier = list(seen)
+        while frontier:  # breadth over the transitions P allows, stopping at terminal ones
+            s = frontier.pop()
+            for outcomes in self.P[s].values():
+                for prob, following, _, terminated in outcomes:
+                    if prob > 0 and self.goal_states[following]:
+                        return
+                    if prob > 0 and not terminated and following not in seen:
+                        seen.add(following)
+                        frontier.append(following)
+        r, c = divmod(int(self.start_states[0]), self.n_cols)
+        raise MapError(
+            f"no goal 'G' can be reached from the start at row {r + 1}, column {c + 1}: walls or holes cut it off"
+        )
 
     # --- layout -----------------------------------------------------------------------------
     @property

@@ -14,6 +14,14 @@ class AgentFileError(RLKitError):
     """A saved agent file that is missing, damaged, or not an rl-kit agent."""
 
 
+class InvalidValue(RLKitError, ValueError):
+    """A value outside what is allowed: a ValueError to the API, one line from the command."""
+
+
+class InvalidType(RLKitError, TypeError):
+    """A value of the wrong kind: a TypeError to the API, one line from the command."""
+
+
 def unknown_name(kind: str, name: str, known: Iterable[str]) -> RLKitError:
     """An error for an unknown `name` of `kind`, suggesting the closest known names."""
     known = sorted(known)

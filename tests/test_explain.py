@@ -64,5 +64,5 @@ def test_commands(policy_run, tabular_run, tmp_path):
     assert "no problem found" in run("diagnose", policy_run)
     assert "dashboard.png" in run("plot", policy_run)
     assert "explain.png" in run("explain", tabular_run)
-    assert "Recorded to" in run("record", policy_run, tmp_path / "two.gif", "--episodes", "2")
+    assert "Recorded to" in run("watch", policy_run, "--record", tmp_path / "two.gif", "--episodes", "2")
     assert (tmp_path / "two.gif").stat().st_size > 0

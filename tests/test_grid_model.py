@@ -43,7 +43,7 @@ def test_unknown_option_and_bad_values():
 
 
 def test_P_rows_are_distributions():
-    model = GridModel.from_map("S.H\n.#.\n.CG", slip=0.3, step_reward=-1.0)
+    model = GridModel.from_map("S...\n.#H.\n.CG.", slip=0.3, step_reward=-1.0)
     for s in range(model.n_states):
         for a in range(4):
             assert sum(p for p, *_ in model.P[s][a]) == pytest.approx(1.0)
@@ -64,7 +64,7 @@ def test_cliff_sends_back_to_start_with_penalty():
 
 
 def test_slip_goes_perpendicular():
-    model = GridModel.from_map("...\n.S.\n...", slip=0.5)
+    model = GridModel.from_map("...\n.S.\n..G", slip=0.5)
     outcomes = {s2: p for p, s2, _, _ in model.P[4][UP]}
     assert outcomes == {3: 0.25, 1: 0.5, 5: 0.25}  # left, up, right
 
@@ -85,3 +85,25 @@ def test_start_distribution_and_sampling_rule():
     model = GridModel.from_map("S.S\n..G")
     assert model.initial_state_distribution[[0, 2]].tolist() == [0.5, 0.5]
     assert model.start_from_uniform(np.array([0.1, 0.9])).tolist() == [0, 2]
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("S..", "no goal"),
+        ("S#G", "row 1, column 1"),  # a wall between
+        ("SHG", "cut it off"),  # a hole ends every way there
+        ("S.\n##\nG.", "cut it off"),
+    ],
+)
+def test_a_map_whose_goal_cannot_be_reached_is_refused(text, words):
+    with pytest.raises(MapError, match=words):
+        GridModel.from_map(text)
+
+
+def test_reachability_follows_the_dynamics():
+    GridModel.from_map("S#\n.G", slip=0.5)  # around the wall
+    with pytest.raises(MapError):  # no slip crosses a full wall
+        GridModel.from_map("S..\n###\n..G", slip=0.5)
+    with pytest.raises(MapError):  # the wind blows every way to the goal back up
+        GridModel.from_map("..\nSG", wind=[1, 1])

@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, RLKitError) as error:
         print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full disk, a read-only folder, a file where a folder should be
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"rl-kit {args.command}: error: cannot write {where}{error.strerror or error}", file=sys.stderr)
+        return 2
     except Interrupted as stopped:
         return stopped.exit_code
     except KeyboardInterrupt as signal:

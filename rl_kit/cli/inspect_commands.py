@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rl_kit.cli.arguments import non_negative_int, positive_int
+from rl_kit.cli.arguments import non_negative_int, positive_float, positive_int
 
 
 def register(sub) -> None:
@@ -23,7 +23,7 @@ def register(sub) -> None:
         "--episodes", type=positive_int, default=None, help="stop after N episodes (default: when closed; 1 recorded)"
     )
     p.add_argument("--seed", type=non_negative_int, default=0)
-    p.add_argument("--fps", type=float, default=None, help="frames per second (default: the env's)")
+    p.add_argument("--fps", type=positive_float, default=None, help="frames per second (default: the env's)")
     p.add_argument("--record", metavar="FILE", help="write a .gif or .mp4 with the heads-up display, no window")
     p.set_defaults(handler=watch_command)
 

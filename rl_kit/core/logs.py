@@ -70,13 +70,21 @@ class CsvLog:
             self.flush()
 
     def flush(self) -> None:
+        """Append the pending rows; if the disk refuses (full, gone read-only), cut the file back
+        to its last whole row, drop the pending rows and raise the OSError."""
         data = self._pending.getvalue()
         if self._fd is not None and data:
-            remaining = memoryview(data.encode("utf-8"))
-            while remaining:  # os.write may write less than asked
-                remaining = remaining[os.write(self._fd, remaining) :]
             self._pending.seek(0)
             self._pending.truncate()
+            whole = os.lseek(self._fd, 0, os.SEEK_END)
+            remaining = memoryview(data.encode("utf-8"))
+            try:
+                while remaining:  # os.write may write less than asked
+                    remaining = remaining[os.write(self._fd, remaining) :]
+            except OSError as error:
+                os.ftruncate(self._fd, whole)
+                error.filename = error.filename or str(self.path)
+                raise
         self._last_flush = time.monotonic()
 
     def close(self) -> None:

@@ -172,14 +172,17 @@ class SB3Trainer:
         cls = algorithm(spec.agent)
         self.agent_class = f"{cls.__module__}.{cls.__qualname__}"
         hyperparameters = {key: _from_text(value) for key, value in spec.hyperparameters.items()}
+        try:
+            arguments = {
+                "policy": "MlpPolicy",
+                "seed": spec.seed,
+                "device": "cpu",
+                "verbose": 0,
+                **sb3_arguments(hyperparameters, spec.steps),
+            }
+        except ValueError as error:  # a schedule that does not parse
+            raise RLKitError(f"{spec.agent}: {error}") from None
         vec_env = make_vec_env(spec.env.id, n_envs=spec.num_envs, seed=spec.seed, env_kwargs=dict(spec.env.kwargs))
-        arguments = {
-            "policy": "MlpPolicy",
-            "seed": spec.seed,
-            "device": "cpu",
-            "verbose": 0,
-            **sb3_arguments(hyperparameters, spec.steps),
-        }
         try:
             model = cls(env=vec_env, **arguments)
         except (TypeError, ValueError, AssertionError) as error:

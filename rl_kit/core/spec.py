@@ -14,7 +14,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode
 
-from rl_kit.errors import RLKitError, unknown_name
+from rl_kit.errors import InvalidType, RLKitError, unknown_name
 
 EVAL_SEED = 1_000_000  # evaluation episodes are seeded apart from training ones
 
@@ -43,10 +43,18 @@ class EnvSpec:
         object.__setattr__(self, "kwargs", dict(self.kwargs or {}))  # a copy: the caller's dict may change
 
     @classmethod
-    def of(cls, env: str | EnvSpec, kwargs: Mapping[str, Any] | None = None) -> EnvSpec:
-        """The spec of `env` (an id or a spec), with `kwargs` added to its own."""
+    def of(cls, env: str | EnvSpec | gym.Env, kwargs: Mapping[str, Any] | None = None) -> EnvSpec:
+        """The spec of `env` (an id, a spec, or an env made by ``gymnasium.make``, as
+        stable-baselines3 accepts one), with `kwargs` added to its own."""
+        if isinstance(env, gym.Env):
+            made = env.spec
+            if made is None:
+                raise InvalidType(f"{env} was not made by gymnasium.make: pass its registered id instead")
+            env = cls(made.id, {k: v for k, v in (made.kwargs or {}).items() if k != "render_mode"})
         if isinstance(env, EnvSpec):
             return env if not kwargs else replace(env, kwargs={**env.kwargs, **kwargs})
+        if not isinstance(env, str):
+            raise InvalidType(f"env must be an env id, an EnvSpec or a gymnasium env, got {type(env).__name__}")
         return cls(env, kwargs or {})
 
     @property

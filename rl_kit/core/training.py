@@ -20,6 +20,7 @@ watches it learn, and the run directory gets everything that reproduces and expl
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -30,6 +31,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from rl_kit.core.backends import backend_for
@@ -39,7 +41,7 @@ from rl_kit.core.hyperparameter_files import TunedEntry, tuned_hyperparameters
 from rl_kit.core.logs import RunLogger
 from rl_kit.core.spec import CheckpointSpec, EnvSpec, EvaluationSpec, RunSpec
 from rl_kit.core.supervisor import RunOptions, RunResult, Supervisor
-from rl_kit.errors import RLKitError
+from rl_kit.errors import InvalidType, InvalidValue, RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
 from rl_kit.infrastructure.directory_lock import LOCK_FILE, DirectoryLocked, directory_lock
 
@@ -184,11 +186,11 @@ def train(
     """
     options = RunOptions(progress, tensorboard, callback, callback_every, on_evaluation)
     if resume is not None:
-        return resume_run(resume, steps=steps, options=options)
+        return resume_run(resume, steps=None if steps is None else whole_number("steps", steps), options=options)
     if env is None or agent is None or steps is None:
         raise ValueError("train needs env, agent and steps (or resume=RUN)")
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1, got {steps}")
+    steps, seed = whole_number("steps", steps), whole_number("seed", seed, minimum=0)
+    num_envs = None if num_envs is None else whole_number("num_envs", num_envs)
     env_spec = EnvSpec.of(env, env_kwargs)
     backend_for(agent)  # an unknown agent fails before anything is read or made
     if hyperparameters_file is not None:
@@ -208,6 +210,44 @@ def train(
         hyperparameters_overridden=tuple(sorted(hyperparameters or {})),
     )
     return execute(spec, None if out is None else Path(out), options)
+
+
+def whole_number(name: str, value: Any, minimum: int = 1) -> int:
+    """`value` as an int, or a TypeError (not a whole number) or ValueError (below `minimum`) naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InvalidType(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise InvalidValue(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def check_budget(spec: RunSpec) -> None:
+    """Refuse up front a run whose envs cannot all take a step, or whose memory cannot fit here.
+
+    The estimate counts what grows with the number of envs: each env's observation held a few
+    times over by the env, the loop and the agent (a policy-gradient rollout holds ``n_steps``
+    of them), and each env's own state. It is a floor, not a promise: it only catches the
+    runs that cannot fit at all, before anything is allocated.
+    """
+    if spec.num_envs > spec.steps:
+        raise InvalidValue(
+            f"num_envs ({spec.num_envs:,}) is more than steps ({spec.steps:,}): each step of the vector "
+            "env takes num_envs env steps, so the run would overshoot its budget; lower num_envs"
+        )
+    probe = spec.env.make()
+    try:
+        observation = probe.observation_space.sample()
+        per_observation = max(np.asarray(observation).nbytes, 8)
+    finally:
+        probe.close()
+    copies = 16 + 3 * int(spec.hyperparameters.get("n_steps", 0) or 0)
+    need = spec.num_envs * (per_observation * copies + 256)
+    available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if need > available:
+        raise InvalidValue(
+            f"{spec.num_envs:,} envs of {spec.env.id} would need at least {need / 2**30:,.1f} GiB, but "
+            f"{available / 2**30:,.1f} GiB is free: lower num_envs"
+        )
 
 
 def resume_run(
@@ -243,6 +283,7 @@ def resume_run(
 
 def execute(spec: RunSpec, directory: Path | None, options: RunOptions, checkpoint: Checkpoint | None = None) -> Run:
     """Run `spec` into `directory` (default: a new one under ``runs/``), or resume it from `checkpoint`."""
+    check_budget(spec)
     directory = default_run_directory(spec) if directory is None else directory
     trainer = backend_for(spec.agent).build(spec, directory)
     eval_env = spec.env.make()

@@ -254,12 +254,12 @@ def summarize_outcomes(
     return rows
 
 
-def optimal_reference(env: str, env_kwargs, episodes: int) -> dict[str, Any] | None:
+def optimal_reference(env: EnvSpec, episodes: int) -> dict[str, Any] | None:
     """On envs that publish P: the optimal policy (value iteration) under the same protocol."""
     from rl_kit.core.evaluation import run_episodes
-    from rl_kit.core.registry import make_agent, make_env
+    from rl_kit.core.registry import make_agent
 
-    single = make_env(env, env_kwargs)
+    single = env.make()
     try:
         if getattr(single.unwrapped, "P", None) is None:
             return None

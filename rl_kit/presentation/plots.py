@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rl_kit.errors import RLKitError
+from rl_kit.errors import InvalidValue, RLKitError
 
 
 def read_csv(path: Path) -> dict[str, np.ndarray]:
@@ -41,6 +41,19 @@ def run_label(directory: Path) -> str:
     return f"{spec.agent} seed {spec.seed}"
 
 
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def figure_path(output: str | Path | None, default: Path) -> Path:
+    """Where a figure goes: `output`, if its name ends in a format we draw, else `default`."""
+    if output is None:
+        return default
+    output = Path(output)
+    if output.suffix.lower() not in FIGURE_SUFFIXES:
+        raise InvalidValue(f"cannot draw a figure into {output}: name a {', '.join(FIGURE_SUFFIXES)} file")
+    return output
+
+
 def plot_runs(run_directories, output: str | Path | None = None, *, title: str | None = None) -> Path:
     """Plot training returns (smoothed) and evaluation returns (mean and 95% CI) of runs.
 
@@ -57,7 +70,7 @@ def plot_runs(run_directories, output: str | Path | None = None, *, title: str |
     for d in directories:
         if not (d / "episodes.csv").is_file() and not (d / "eval.csv").is_file():
             raise RLKitError(f"{d} is not a run directory (no episodes.csv or eval.csv)")
-    output = Path(output) if output else directories[0] / "learning_curve.png"
+    output = figure_path(output, directories[0] / "learning_curve.png")
     fig, (train_ax, eval_ax) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     labels = [run_label(d) for d in directories]
     if len(set(labels)) < len(labels):  # the same agent and seed: the runs' own names tell them apart
@@ -209,7 +222,7 @@ def plot_dashboard(run_directory: str | Path, output: str | Path | None = None) 
     for ax in axes[panels:]:
         ax.set_visible(False)
     fig.suptitle(run_label(directory))
-    output = Path(output) if output else directory / "dashboard.png"
+    output = figure_path(output, directory / "dashboard.png")
     fig.savefig(output, dpi=100)
     plt.close(fig)
     return output

@@ -18,7 +18,8 @@ import numpy as np
 from rl_kit.core.agent_files import check_spaces
 from rl_kit.core.backends import load_agent_and_env
 from rl_kit.core.spec import EnvSpec
-from rl_kit.errors import RLKitError
+from rl_kit.errors import InvalidValue, RLKitError
+from rl_kit.infrastructure.atomic_files import atomic_write
 
 MIN_WIDTH = 420
 KEYS_HELP = "space pause  right step  +/- speed  v overlay  q quit"
@@ -124,7 +125,11 @@ def record(
 
     output = Path(output)
     if output.suffix.lower() not in (".gif", ".mp4"):
-        raise RLKitError(f"cannot record to {output}: use a .gif or .mp4 file name")
+        raise InvalidValue(f"cannot record to {output}: use a .gif or .mp4 file name")
+    if fps is not None and not fps > 0:
+        raise InvalidValue(f"fps must be above 0, got {fps}")
+    if episodes < 1:
+        raise InvalidValue(f"episodes must be at least 1, got {episodes}")
     agent, env = open_for_watching(path, env)
     try:
         set_overlay(env, agent, overlay)
@@ -135,15 +140,14 @@ def record(
             images.append(to_array(surface))
     finally:
         env.close()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if output.suffix.lower() == ".gif":
-        iio.imwrite(output, images, duration=1000.0 / fps, loop=0)
+    if output.suffix.lower() == ".gif":  # encoded in memory, then written whole (or not at all)
+        data = iio.imwrite("<bytes>", images, extension=".gif", duration=1000.0 / fps, loop=0)
     else:
         try:
-            iio.imwrite(output, images, fps=fps, plugin="FFMPEG", macro_block_size=1)
+            data = iio.imwrite("<bytes>", images, extension=".mp4", fps=fps, plugin="FFMPEG", macro_block_size=1)
         except Exception as error:
             raise RLKitError(f"cannot write {output}: {error} (MP4 needs the imageio-ffmpeg package)") from None
-    return output
+    return atomic_write(output, data)
 
 
 def watch(
