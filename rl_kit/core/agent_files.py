@@ -4,6 +4,11 @@ A saved agent is one ``.safetensors`` file. Its header's metadata holds, under `
 JSON object: format version, agent name, hyperparameters, observation and action spaces, and
 the env it was trained on. Loading parses only that JSON and raw arrays, so a file from a
 stranger cannot run code; anything wrong with it raises :class:`AgentFileError`.
+
+Nor can it exhaust memory: every size the metadata declares (spaces, network widths) is
+checked against the tensors the file really holds, and against sane bounds, before anything
+is allocated; only regular, non-sparse files are opened; the env it names may not point at a
+local file or change how rl-kit renders (:func:`saved_env`).
 """
 
 from __future__ import annotations
@@ -38,20 +43,37 @@ def space_to_json(space: spaces.Space) -> dict[str, Any]:
     raise RLKitError(f"cannot save an agent for the space {space}: only Discrete and Box are supported")
 
 
+MAX_SPACE_SIZE = 2**31  # values of a Discrete space, elements of a Box: beyond any agent we build
+BOX_DTYPES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")
+
+
 def space_from_json(data: dict[str, Any]) -> spaces.Space:
+    """The space a JSON description gives, checked before anything of its size is allocated."""
     if not isinstance(data, dict):
         raise ValueError(f"a space must be a JSON object, got {type(data).__name__}")
     kind = data.get("type")
+    needed = {"Discrete": ("n",), "Box": ("shape", "dtype", "low", "high")}.get(kind)
+    if needed is None:
+        raise ValueError(f"unknown space type {kind!r}")
+    missing = [key for key in needed if key not in data]
+    if missing:
+        raise ValueError(f"a {kind} space needs {', '.join(missing)}")
     if kind == "Discrete":
-        return spaces.Discrete(int(data["n"]), start=int(data.get("start", 0)))
-    if kind == "Box":
-        return spaces.Box(
-            np.array(data["low"], dtype=data["dtype"]),
-            np.array(data["high"], dtype=data["dtype"]),
-            shape=tuple(data["shape"]),
-            dtype=data["dtype"],
-        )
-    raise ValueError(f"unknown space type {kind!r}")
+        n, start = int(data["n"]), int(data.get("start", 0))
+        if not 1 <= n <= MAX_SPACE_SIZE:
+            raise ValueError(f"a Discrete space of {n} values is out of bounds")
+        return spaces.Discrete(n, start=start)
+    shape = data["shape"]
+    if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape) or len(shape) > 8:
+        raise ValueError(f"a Box shape must be a short list of sizes, got {shape!r}")
+    if int(np.prod(shape, dtype=np.float64)) > MAX_SPACE_SIZE or data["dtype"] not in BOX_DTYPES:
+        raise ValueError(f"a Box of shape {shape} and dtype {data['dtype']!r} is out of bounds")
+    return spaces.Box(
+        np.array(data["low"], dtype=data["dtype"]),
+        np.array(data["high"], dtype=data["dtype"]),
+        shape=tuple(shape),
+        dtype=data["dtype"],
+    )
 
 
 def save_agent(agent, path: str | os.PathLike, *, env: EnvSpec | None = None) -> Path:
@@ -77,12 +99,29 @@ def save_agent(agent, path: str | os.PathLike, *, env: EnvSpec | None = None) ->
     return path
 
 
+def check_regular_file(file: Path) -> None:
+    """Open only a regular file that holds its bytes: a FIFO would block, and a sparse file can
+    declare gigabytes that reading would allocate."""
+    if not file.is_file():
+        raise AgentFileError(f"no saved agent at {file} (or not a regular file)")
+    status = file.stat()
+    if status.st_size > 1 << 20 and status.st_blocks * 512 < status.st_size // 2:
+        raise AgentFileError(f"{file} is a sparse file ({status.st_size:,} bytes, mostly holes): not a saved agent")
+
+
+def tensor_sizes(file: Path) -> dict[str, int]:
+    """The number of elements of each tensor the file holds, read from its header only."""
+    from safetensors import safe_open
+
+    with safe_open(str(file), framework="numpy") as f:
+        return {key: int(np.prod(f.get_slice(key).get_shape(), dtype=np.int64)) for key in f.keys()}
+
+
 def read_metadata(file: Path) -> dict[str, Any]:
     """The JSON description of a saved agent, checked; raises AgentFileError."""
     from safetensors import safe_open
 
-    if not file.is_file():
-        raise AgentFileError(f"no saved agent at {file}")
+    check_regular_file(file)
     try:
         with safe_open(str(file), framework="numpy") as f:
             header = f.metadata() or {}
@@ -92,8 +131,8 @@ def read_metadata(file: Path) -> dict[str, Any]:
         raise AgentFileError(f"{file} is a safetensors file but not an rl-kit agent (no rl_kit metadata)")
     try:
         metadata = json.loads(header["rl_kit"])
-    except json.JSONDecodeError as error:
-        raise AgentFileError(f"{file} has damaged rl-kit metadata: {error}") from None
+    except (json.JSONDecodeError, RecursionError) as error:  # deep nesting overflows the parser
+        raise AgentFileError(f"{file} has damaged rl-kit metadata: {type(error).__name__}") from None
     version = metadata.get("format_version") if isinstance(metadata, dict) else None
     if version != FORMAT_VERSION:
         raise AgentFileError(f"{file} has format version {version!r}; this rl-kit reads version {FORMAT_VERSION}")
@@ -103,12 +142,31 @@ def read_metadata(file: Path) -> dict[str, Any]:
     return metadata
 
 
+# Options a saved file may not set: they change how rl-kit shows an env, not which env it is.
+PRESENTATION_OPTIONS = ("render_mode",)
+
+
 def saved_env(metadata: dict[str, Any]) -> EnvSpec | None:
-    """The env a saved agent's description says it was trained on (None if it names none)."""
+    """The env a saved agent's description says it was trained on (None if it names none).
+
+    The description may come from a stranger, so its options are only values: one that names a
+    file or folder (a grid map given as a path, ``../../etc/hostname``) is refused without
+    opening it, and rendering options are dropped.
+    """
     if metadata.get("env_id") is None:
         return None
+    kwargs = metadata.get("env_kwargs") or {}
+    if not isinstance(kwargs, dict):
+        raise AgentFileError("the saved agent's env options are not a JSON object")
+    for key, value in kwargs.items():
+        if isinstance(value, str) and "\n" not in value and (os.sep in value or os.path.lexists(value)):
+            raise AgentFileError(
+                f"the saved agent's env option {key!r} names a path; rl-kit opens no file a saved agent names "
+                "(pass the env with its options yourself to use it)"
+            )
+    kwargs = {k: v for k, v in kwargs.items() if k not in PRESENTATION_OPTIONS}
     try:
-        return EnvSpec(metadata["env_id"], metadata.get("env_kwargs") or {})
+        return EnvSpec(metadata["env_id"], kwargs)
     except (RLKitError, TypeError, ValueError) as error:
         raise AgentFileError(f"the saved agent names an env that cannot be used: {error}") from None
 
@@ -126,6 +184,13 @@ def load(file: Path):
         cls = agent_class(metadata["agent"])
         observation_space = space_from_json(metadata["observation_space"])
         action_space = space_from_json(metadata["action_space"])
+        hyperparameters = cls.Hyperparameters.from_dict(metadata["hyperparameters"], agent=cls.name)
+        declared, held = (
+            declared_size(hyperparameters, observation_space, action_space),
+            sum(tensor_sizes(file).values()),
+        )
+        if declared > held + 1024:
+            raise ValueError(f"its metadata declares {declared:,} learned values, but the file holds {held:,}")
         agent = cls(observation_space, action_space, **dict(metadata["hyperparameters"]))
     except Exception as error:  # whatever the JSON says, a stranger's file gets our error
         raise AgentFileError(f"{file} describes an agent that cannot be built: {error}") from None
@@ -135,6 +200,16 @@ def load(file: Path):
     except Exception as error:
         raise AgentFileError(f"{file} holds damaged or mismatched tensors: {error}") from None
     return agent
+
+
+def declared_size(hyperparameters, observation_space: spaces.Space, action_space: spaces.Space) -> int:
+    """How many values an agent built from this description learns (a floor): its table, or its
+    networks' weights. Every one of them is in its saved file, so a larger figure is a lie."""
+    inputs, outputs = spaces.flatdim(observation_space), spaces.flatdim(action_space)
+    if not hasattr(hyperparameters, "hidden"):
+        return inputs * outputs
+    widths = [inputs, *hyperparameters.hidden()]
+    return sum(a * b for a, b in zip(widths, widths[1:], strict=False)) * 2 + widths[-1] * (outputs + 1)
 
 
 def check_spaces(agent, env, env_id: str) -> None:

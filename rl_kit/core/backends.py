@@ -90,7 +90,7 @@ def agent_file(path: str | os.PathLike) -> tuple[Backend, Path]:
                 return backend, path / backend.file_name
         raise AgentFileError(f"no saved agent in {path} (no {' or '.join(b.file_name for b in BACKENDS)})")
     if not path.is_file():
-        raise AgentFileError(f"no saved agent at {path}")
+        raise AgentFileError(f"no saved agent at {path}" + (" (not a regular file)" if path.exists() else ""))
     for backend in BACKENDS[1:]:
         if path.suffix == Path(backend.file_name).suffix:
             return backend, path

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from rl_kit.agents.search_space import Choice, FloatRange, SearchSpace
-from rl_kit.core.agent_files import space_from_json, space_to_json
+from rl_kit.core.agent_files import check_regular_file, saved_env, space_from_json, space_to_json
 from rl_kit.core.checkpoints import Checkpoint
 from rl_kit.core.spec import EnvSpec, RunSpec
 from rl_kit.core.supervisor import Supervisor, SupervisorState
@@ -267,12 +267,16 @@ def safe_custom_objects(model_file: Path, cls: type, description: dict) -> dict[
     """A replacement for every pickled entry of the zip's data, or an error naming the one we refuse."""
     import zipfile
 
+    check_regular_file(model_file)
     try:
         with zipfile.ZipFile(model_file) as archive:
+            check_zip_sizes(model_file, archive)
             data = json.loads(archive.read("data").decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("its data is not a JSON object")
         spaces = {k: space_from_json(description[k]) for k in ("observation_space", "action_space")}
-    except (zipfile.BadZipFile, KeyError, ValueError, json.JSONDecodeError) as error:
-        raise AgentFileError(f"{model_file} is not a readable SB3 agent: {error}") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, OSError) as error:
+        raise AgentFileError(f"{model_file} is not a readable SB3 agent: {type(error).__name__} {error}") from None
     replacements: dict[str, Any] = {}
     for key, value in data.items():
         if not (isinstance(value, dict) and ":serialized:" in value):
@@ -299,6 +303,22 @@ def safe_custom_objects(model_file: Path, cls: type, description: dict) -> dict[
     return replacements
 
 
+MAX_UNPACKED_BYTES = 256 << 20  # what a zip of a small policy may unpack to
+MAX_RATIO = 100  # unpacked / packed per entry: torch tensors hardly compress; a zip bomb does
+
+
+def check_zip_sizes(model_file: Path, archive) -> None:
+    """Refuse a zip whose entries would unpack to far more than any saved policy, before reading one."""
+    total = 0
+    for entry in archive.infolist():
+        total += entry.file_size
+        if entry.file_size > MAX_RATIO * max(entry.compress_size, 1) + (1 << 20) or total > MAX_UNPACKED_BYTES:
+            raise AgentFileError(
+                f"{model_file}: its entry {entry.filename!r} unpacks to {entry.file_size:,} bytes from "
+                f"{entry.compress_size:,}: refused (a saved policy unpacks to a few times its size)"
+            )
+
+
 def load(directory: Path) -> SB3Agent:
     """A saved SB3 agent from its run directory (or ``agent.zip``), unpickling nothing.
 
@@ -307,11 +327,11 @@ def load(directory: Path) -> SB3Agent:
     ``agent.json``, the policy class by name, schedules by constants) or refused.
     """
     directory = directory if directory.is_dir() else directory.parent
-    description_path = directory / DESCRIPTION_FILE
-    if not description_path.is_file():
-        raise RLKitError(f"{directory} has no {DESCRIPTION_FILE}: not an rl-kit SB3 agent")
-    description = json.loads(description_path.read_text(encoding="utf-8"))
-    cls = algorithm(description["agent"])
+    description = read_description(directory)
+    try:
+        cls = algorithm(description["agent"])
+    except RLKitError as error:
+        raise AgentFileError(f"{directory / DESCRIPTION_FILE}: {error}") from None
     model_file = directory / MODEL_FILE
     replacements = safe_custom_objects(model_file, cls, description)
     try:
@@ -321,9 +341,23 @@ def load(directory: Path) -> SB3Agent:
     return SB3Agent(description["agent"], model, description.get("hyperparameters", {}))
 
 
-def description(directory: Path) -> dict[str, Any]:
+def read_description(directory: Path) -> dict[str, Any]:
+    """``agent.json`` beside a saved SB3 agent, checked: a JSON object naming the agent and its spaces."""
     directory = directory if directory.is_dir() else directory.parent
-    return json.loads((directory / DESCRIPTION_FILE).read_text(encoding="utf-8"))
+    path = directory / DESCRIPTION_FILE
+    if not path.is_file():
+        raise AgentFileError(f"{directory} has no {DESCRIPTION_FILE}: not an rl-kit SB3 agent")
+    if path.stat().st_size > 1 << 20:
+        raise AgentFileError(f"{path} is {path.stat().st_size:,} bytes: far more than a description")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise AgentFileError(f"{path} is not valid JSON: {type(error).__name__}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("agent"), str):
+        raise AgentFileError(f'{path} must be a JSON object with the agent\'s name under "agent"')
+    if not isinstance(data.get("hyperparameters", {}), dict):
+        raise AgentFileError(f"{path}: its hyperparameters must be a JSON object")
+    return data
 
 
 class SB3Backend:
@@ -351,8 +385,7 @@ class SB3Backend:
         return load(file)
 
     def saved_env(self, file: Path) -> EnvSpec | None:
-        metadata = description(file)
-        return None if metadata.get("env_id") is None else EnvSpec(metadata["env_id"], metadata.get("env_kwargs") or {})
+        return saved_env(read_description(file))
 
 
 BACKEND = SB3Backend()

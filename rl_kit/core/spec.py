@@ -7,8 +7,10 @@ back (:meth:`RunSpec.from_dict`): nothing that defines a run travels as a loose 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -40,7 +42,13 @@ class EnvSpec:
 
     def __post_init__(self):
         check_env_id(self.id)
-        object.__setattr__(self, "kwargs", dict(self.kwargs or {}))  # a copy: the caller's dict may change
+        kwargs = dict(self.kwargs or {})  # a copy: the caller's dict may change
+        map_file = kwargs.get("map")
+        if isinstance(map_file, (str, os.PathLike)) and "\n" not in str(map_file) and os.path.isfile(map_file):
+            # a grid map given as a file is held by its text: the spec reproduces the run without
+            # the file, and a saved agent names no path for a stranger's machine to open
+            kwargs["map"] = Path(map_file).read_text(encoding="utf-8")
+        object.__setattr__(self, "kwargs", kwargs)
 
     @classmethod
     def of(cls, env: str | EnvSpec | gym.Env, kwargs: Mapping[str, Any] | None = None) -> EnvSpec:
