@@ -9,7 +9,7 @@ from __future__ import annotations
 import gymnasium as gym
 
 from rl_kit import agents
-from rl_kit.errors import RLKitError, unknown_name
+from rl_kit.errors import InvalidType, InvalidValue, RLKitError, unknown_name
 
 # Agent names; the torch agents' classes are imported only when one is asked for.
 BANDIT_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.BANDIT_AGENT_CLASSES}
@@ -42,8 +42,10 @@ def make_agent(
     cls = agent_class(name)
     try:
         agent = cls(observation_space, action_space, seed=seed, **(hyperparameters or {}))
-    except (ValueError, TypeError) as error:
-        raise RLKitError(str(error)) from None
+    except ValueError as error:  # a hyperparameter out of range, a space the agent does not take
+        raise InvalidValue(str(error)) from None
+    except TypeError as error:
+        raise InvalidType(str(error)) from None
     if getattr(cls, "needs_model", False):
         P = getattr(getattr(env, "unwrapped", env), "P", None) if env is not None else None
         if P is None:
