@@ -97,6 +97,10 @@ def run_chapter(chapter: Chapter, *, small: bool = False) -> list[tuple[list[str
     results = []
     for argv in chapter.commands:
         argv = as_run_here(argv, small)
+        if argv[0] in ("train", "compare") and "--out" in argv and "--resume" not in argv:
+            # rl-kit never overwrites a run: this script, which makes the chapters' runs again,
+            # clears the ones it made last time first
+            shutil.rmtree(argv[argv.index("--out") + 1], ignore_errors=True)
         print(f"\n$ rl-kit {shlex.join(argv)}", flush=True)
         start = time.perf_counter()
         code = main(argv)
