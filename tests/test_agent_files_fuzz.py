@@ -92,3 +92,24 @@ def test_wrong_dtype(tmp_path, valid_bytes):
     )
     with pytest.raises(AgentFileError, match="dtype"):
         load_agent(path)
+
+
+def peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(states=st.integers(1, 2**40), actions=st.integers(1, 2**20))
+def test_declared_sizes_cost_no_memory(tmp_path, valid_bytes, states, actions):
+    """Whatever sizes the metadata declares, loading allocates nothing of them before checking."""
+    path = tmp_path / "valid.safetensors"
+    path.write_bytes(valid_bytes)
+    metadata = read_metadata(path)
+    metadata["observation_space"]["n"], metadata["action_space"]["n"] = states, actions
+    save_file({"q": np.zeros((16, 4)), "steps": np.array([0])}, str(path), metadata={"rl_kit": json.dumps(metadata)})
+    before = peak_mb()
+    loaded = load_bytes(tmp_path, path.read_bytes())
+    assert loaded is (states == 16 and actions == 4)
+    assert peak_mb() - before < 200

@@ -7,7 +7,7 @@ import rl_kit
 CATCH = {
     "reinforce": (150_000, {"n_steps": 100, "learning_rate": 0.003, "gamma": 0.95}),
     "a2c": (80_000, {"n_steps": 8, "learning_rate": 0.002, "gamma": 0.95}),
-    "ppo": (30_000, {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}),
+    "ppo": (80_000, {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}),
 }
 
 # RL Zoo's tuned PPO for CartPole-v1; A2C with 16-step GAE and an annealed step size.
