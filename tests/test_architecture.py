@@ -212,3 +212,27 @@ def test_import_rl_kit_is_lazy(tmp_path):
     assert callable(rl_kit.train) and "train" in dir(rl_kit)
     with pytest.raises(AttributeError):
         rl_kit.no_such_name  # noqa: B018
+
+
+def test_every_import_of_ours_names_something_that_exists():
+    """Imports inside functions run only on their path: check them all here, statically."""
+    import importlib
+
+    modules = our_modules()
+    missing = []
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            if not base.startswith("rl_kit"):
+                continue
+            target = importlib.import_module(base)
+            for alias in node.names:
+                if not hasattr(target, alias.name) and f"{base}.{alias.name}" not in modules:
+                    missing.append(f"{name}: from {base} import {alias.name}")
+    assert missing == []

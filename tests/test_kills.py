@@ -25,6 +25,8 @@ CASES = [
     (SIGNALS[i % 3], "ppo" if i % 5 == 4 else ("q_learning", "sarsa", "expected_sarsa", "double_q_learning")[i % 4], i)
     for i in range(20)
 ]
+# Ten kills run in the default suite (every signal, every agent); the other ten with -m slow.
+PARAMS = [pytest.param(*case, marks=[pytest.mark.slow] if case[2] >= 10 else []) for case in CASES]
 
 
 def run_arguments(agent, out):
@@ -76,7 +78,7 @@ def assert_logs_whole(out):
             [float(value) for value in row]
 
 
-@pytest.mark.parametrize("sig, agent, case", CASES, ids=[f"{i}-{s.name}-{a}" for s, a, i in CASES])
+@pytest.mark.parametrize("sig, agent, case", PARAMS, ids=[f"{i}-{s.name}-{a}" for s, a, i in CASES])
 def test_kill_then_resume(tmp_path, sig, agent, case, uninterrupted):
     out = tmp_path / "run"
     steps, arguments = run_arguments(agent, out)

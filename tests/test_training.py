@@ -8,6 +8,7 @@ import yaml
 
 import rl_kit
 from rl_kit.core.loop import final_observations, run_loop
+from rl_kit.core.spec import RunSpec
 from rl_kit.core.supervisor import Supervisor
 from rl_kit.errors import RLKitError
 
@@ -33,7 +34,9 @@ def test_run_directory_holds_everything(tmp_path):
         assert (d / name).is_file(), name
     assert any((d / "tensorboard").iterdir())
     config = yaml.safe_load((d / "config.yaml").read_text())
-    assert config["env"] == "rl_kit/GridWorld-v0" and config["agent"] == "q_learning" and config["seed"] == 3
+    assert config["env"] == {"id": "rl_kit/GridWorld-v0", "kwargs": {}}
+    assert config["agent"] == "q_learning" and config["seed"] == 3
+    assert RunSpec.from_dict(config) == run.spec  # config.yaml is the run's spec as it is
     assert config["hyperparameters"]["epsilon"] == "linear(1.0, 0.1, 4000)"
     assert config["versions"]["gymnasium"] and config["num_envs"] == 4
     episodes = read_rows(d / "episodes.csv")

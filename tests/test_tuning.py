@@ -15,6 +15,7 @@ import yaml
 from rl_kit.agents.search_space import Choice, FloatRange, IntRange
 from rl_kit.core import registry
 from rl_kit.core.backends import search_space
+from rl_kit.core.sb3_backend import algorithm
 from rl_kit.core.training import train
 from rl_kit.errors import RLKitError
 from rl_kit.experiments.tuning import suggest, tune
@@ -67,7 +68,7 @@ def test_sb3_agents_have_search_spaces_of_their_own_arguments():
     import inspect
 
     for name in ("sb3_ppo", "sb3_a2c", "sb3_dqn"):
-        accepted = inspect.signature(registry.agent_class(name).__init__).parameters
+        accepted = inspect.signature(algorithm(name).__init__).parameters
         assert set(search_space(name)) <= set(accepted), name
 
 

@@ -263,7 +263,7 @@ def run_worker(settings: TuneSettings, worker: int = 0, on_trial=None) -> None:
 
 def worker_process(settings: TuneSettings, worker: int) -> None:
     """A spawned worker: prints one line per trial; SIGTERM and Ctrl-C stop it cleanly."""
-    from rl_kit.core.loop import stop_on_sigterm
+    from rl_kit.core.supervisor import stop_on_sigterm
 
     stop_on_sigterm()
     try:
