@@ -22,6 +22,13 @@ def rl_kit_cli(*args, cwd=None):
     )
 
 
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("saved") / "RUN"
+    rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=300, out=out, progress=False, tensorboard=False)
+    return out
+
+
 @pytest.mark.parametrize(
     "args, words",
     [

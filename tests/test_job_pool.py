@@ -64,6 +64,7 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.slow  # starts a local Ray instance: 40 s
 def test_a_grid_gives_the_same_numbers_on_the_local_pool_and_on_ray(local_ray, tmp_path):
     on_pool = compare("rl_kit/Catch-v0", ["ppo", "a2c"], out=tmp_path / "pool", workers=2, **GRID)
     on_ray = compare("rl_kit/Catch-v0", ["ppo", "a2c"], out=tmp_path / "ray", ray="auto", **GRID)

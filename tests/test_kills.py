@@ -30,8 +30,8 @@ PARAMS = [pytest.param(*case, marks=[pytest.mark.slow] if case[2] >= 10 else [])
 
 
 def run_arguments(agent, out):
-    env, steps = ("rl_kit/Catch-v0", 12_000) if agent == "ppo" else ("rl_kit/GridWorld-v0", 200_000)
-    every = 1_000 if agent == "ppo" else 10_000
+    env, steps = ("rl_kit/Catch-v0", 12_000) if agent == "ppo" else ("rl_kit/GridWorld-v0", 60_000)
+    every = 1_000 if agent == "ppo" else 4_000
     arguments = ("--env", env, "--agent", agent, "--steps", steps, "--num-envs", 4, "--out", out)
     return steps, (*arguments, "--checkpoint-every", every, "--eval-every", 0)
 

@@ -65,6 +65,7 @@ def test_learns_cliff_walking(agent, tmp_path):
     assert gap_after_training("rl_kit/CliffWalking-v0", agent, steps, num_envs, hp, tmp_path) <= 0.01
 
 
+@pytest.mark.slow  # 20 s
 def test_q_learning_learns_gymnasium_taxi(tmp_path):
     hp = {"alpha": 0.5, "epsilon": "linear(1.0, 0.05, 200000)"}
     assert gap_after_training("Taxi-v4", "q_learning", 300_000, 16, hp, tmp_path) <= 0.01

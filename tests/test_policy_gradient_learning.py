@@ -53,6 +53,7 @@ def test_catches_every_ball(agent, tmp_path):
     assert result.mean >= 9.5  # of 10
 
 
+@pytest.mark.slow  # 100k-200k steps of Gymnasium's CartPole: 30-40 s each
 @pytest.mark.parametrize("agent", CARTPOLE)
 def test_balances_gymnasium_cartpole(agent, tmp_path):
     steps, hp = CARTPOLE[agent]
