@@ -46,7 +46,9 @@ def train_and_evaluate(env_id, agent, steps, hp, tmp_path, episodes=20):
     return rl_kit.evaluate(run.agent, env_id, episodes=episodes, seed=0)
 
 
-@pytest.mark.parametrize("agent", CATCH)
+@pytest.mark.parametrize(
+    "agent", [pytest.param(a, marks=[pytest.mark.slow] if a == "reinforce" else []) for a in CATCH]
+)  # REINFORCE's 150k steps (18 s) with -m slow
 def test_catches_every_ball(agent, tmp_path):
     steps, hp = CATCH[agent]
     result = train_and_evaluate("rl_kit/Catch-v0", agent, steps, hp, tmp_path)
@@ -60,6 +62,7 @@ def test_balances_gymnasium_cartpole(agent, tmp_path):
     assert train_and_evaluate("CartPole-v1", agent, steps, hp, tmp_path).mean >= 475
 
 
+@pytest.mark.slow  # 50k steps: 13 s
 def test_ppo_reaches_the_point_goal_reliably(tmp_path):
     hp = {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}
     result = train_and_evaluate("rl_kit/PointGoal-v0", "ppo", 50_000, hp, tmp_path, episodes=50)

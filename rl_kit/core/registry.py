@@ -6,8 +6,6 @@ stable-baselines3's agents are named by their backend (:mod:`rl_kit.core.sb3_bac
 
 from __future__ import annotations
 
-import gymnasium as gym
-
 from rl_kit import agents
 from rl_kit.errors import InvalidType, InvalidValue, RLKitError, unknown_name
 
@@ -53,6 +51,3 @@ def make_agent(
         agent.plan(P)
     return agent
 
-
-def env_ids() -> list[str]:
-    return sorted(gym.registry)
