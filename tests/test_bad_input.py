@@ -11,6 +11,7 @@ import gymnasium as gym
 import pytest
 
 import rl_kit
+from rl_kit.cli import main
 from rl_kit.errors import RLKitError
 
 GRID = ("--env", "rl_kit/GridWorld-v0", "--agent", "q_learning", "--steps", "1000")
@@ -59,12 +60,17 @@ def saved_run(tmp_path_factory):
         (("train", *GRID, "--out", "/etc/hostname/run"), "/etc/hostname"),
     ],
 )
-def test_the_command_says_what_is_wrong_in_one_line(args, words, tmp_path, saved_run):
+def test_the_command_says_what_is_wrong_in_one_line(args, words, tmp_path, saved_run, capsys, monkeypatch):
     (tmp_path / "RUN").symlink_to(saved_run)
-    result = rl_kit_cli(*args, cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and words in lines[0] and "Traceback" not in result.stderr
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exit:  # argparse's own errors exit by themselves
+        code = exit.code
+    assert code == 2
+    stderr = capsys.readouterr().err
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and "Traceback" not in stderr
     assert not (tmp_path / "runs").exists()  # nothing was trained
 
 

@@ -25,8 +25,8 @@ CASES = [
     (SIGNALS[i % 3], "ppo" if i % 5 == 4 else ("q_learning", "sarsa", "expected_sarsa", "double_q_learning")[i % 4], i)
     for i in range(20)
 ]
-# Ten kills run in the default suite (every signal, every agent); the other ten with -m slow.
-PARAMS = [pytest.param(*case, marks=[pytest.mark.slow] if case[2] >= 10 else []) for case in CASES]
+# Six kills run in the default suite (every signal, every agent); the other fourteen with -m slow.
+PARAMS = [pytest.param(*case, marks=[pytest.mark.slow] if case[2] >= 6 else []) for case in CASES]
 
 
 def run_arguments(agent, out):

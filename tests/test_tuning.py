@@ -268,6 +268,7 @@ def test_workers_flag_runs_that_many_processes_on_the_study(tmp_path):
     assert "[worker 0]" in result.stdout and "[worker 1]" in result.stdout
 
 
+@pytest.mark.slow  # 25 s
 def test_a_killed_tuning_run_resumes_its_study(tmp_path):
     process = subprocess.Popen(
         rl_kit_command(*TUNE_ARGS, "--trials", 5, "--out", tmp_path),
