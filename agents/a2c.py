@@ -5,7 +5,14 @@ Every ``n_steps`` steps of every env, one gradient step on
     L = - E[ log pi(a|s) * A ]  +  vf_coef * E[ (V(s) - G)^2 ]  -  ent_coef * E[ H(pi(.|s)) ]
 
 where G is the n-step return bootstrapped from V at the rollout's end, and A = G - V(s)
-(with ``gae_lambda`` < 1, the GAE advantage instead).
+(with ``gae_lambda`` < 1, the GAE advantage instead). The policy term's gradient with
+respect to l_i = log pi(a_i|s_i), over a batch of B samples, is simply
+
+    dL_pi / dl_i = - A_i / B
+
+the score-function estimator: raise the log-probability of actions that did better than V
+said, lower it for the others. The value and entropy terms' gradients are in
+:mod:`rl_kit.agents.objective`.
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
+from .objective import Objective
 from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
 from .rollout import Batch
 from .schedules import Schedule
@@ -35,6 +45,16 @@ class A2CHyperparameters(PolicyGradientHyperparameters):
     }
 
 
+def policy_gradient_loss(xp, log_prob, advantages):
+    """L_pi = - mean( log pi(a|s) A ), in array module `xp`."""
+    return -(log_prob * xp.asarray(advantages)).mean()
+
+
+def policy_gradient_loss_gradient(log_prob, advantages) -> np.ndarray:
+    """dL_pi / dlog pi(a_i|s_i) = - A_i / B."""
+    return -np.asarray(advantages) / len(log_prob)
+
+
 class A2C(PolicyGradientAgent):
     """A2C; see :class:`rl_kit.agents.policy_gradient.PolicyGradientAgent` for the arguments."""
 
@@ -43,18 +63,17 @@ class A2C(PolicyGradientAgent):
 
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
-        distribution, values = self.net(batch.obs)
         advantages = batch.advantages
         if hp.normalize_advantage and len(advantages) > 1:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
-        policy_loss = -(distribution.log_prob(batch.actions) * advantages).mean()
-        value_loss = (values - batch.returns).pow(2).mean()
-        entropy = distribution.entropy().mean()
-        loss = policy_loss + hp.vf_coef * value_loss - hp.ent_coef * entropy
-        grad_norm = self.gradient_step(loss, {"policy_loss": policy_loss, "value_loss": value_loss})
-        return {
-            "policy_loss": float(policy_loss.detach()),
-            "value_loss": float(value_loss.detach()),
-            "entropy": float(entropy.detach()),
-            "grad_norm": grad_norm,
-        }
+            advantages = (advantages - advantages.mean()) / (advantages.std(ddof=1) + 1e-8)
+        objective = Objective(
+            policy_loss=lambda xp, log_prob: policy_gradient_loss(xp, log_prob, advantages),
+            policy_loss_gradient=lambda log_prob: policy_gradient_loss_gradient(log_prob, advantages),
+            returns=batch.returns,
+            vf_coef=hp.vf_coef,
+            ent_coef=hp.ent_coef,
+        )
+        result = self.gradient_step(objective, batch)
+        metrics = {key: result.losses[key] for key in ("policy_loss", "value_loss", "entropy")}
+        metrics["grad_norm"] = result.grad_norm
+        return metrics

@@ -1,75 +1,101 @@
-"""Action distributions for policy-gradient agents, one per kind of action space.
+"""Action distributions in numpy, with the gradients of their log-probability and entropy.
 
-- Discrete(n): a categorical over n actions from n logits, pi(a|s) = softmax(logits)_a.
-- Box(d): a diagonal Gaussian N(mu(s), diag(sigma^2)) with a learned, state-independent
-  log sigma (one parameter per action dimension), as in PPO's original MuJoCo setup:
+A policy network outputs one vector per state; a distribution turns it into pi(.|s). The
+losses of REINFORCE, A2C and PPO depend on the network only through ``log pi(a|s)`` and the
+entropy ``H(pi(.|s))``, so backpropagation starts here: :meth:`gradient` takes dL/dlog pi and
+dL/dH for each sample and returns dL/d(network output) (and dL/dlog sigma for the Gaussian).
 
-      log pi(a|s) = -1/2 sum_i [ ((a_i - mu_i) / sigma_i)^2 + 2 log sigma_i + log 2 pi ]
+**Categorical** over n actions, from logits z (Discrete(n) action spaces):
 
-  Sampled actions are unbounded; the agent clips them to the space's bounds only when handing
-  them to the env, and learns from the unclipped sample (whose log-probability is exact).
+    log pi(a) = z_a - log sum_j exp z_j                     (log-softmax)
+    d log pi(a) / d z_j = [j = a] - pi(j)
+    H = - sum_j pi(j) log pi(j)
+    d H / d z_j = - pi(j) (log pi(j) + H)
+
+(the last from d pi(k)/d z_j = pi(k) ([k = j] - pi(j)), summed over k).
+
+**Diagonal Gaussian** N(mu, diag sigma^2) with a learned, state-independent log sigma (Box
+action spaces, as in PPO's MuJoCo setup); with z_i = (a_i - mu_i) / sigma_i:
+
+    log pi(a) = -1/2 sum_i [ z_i^2 + 2 log sigma_i + log 2 pi ]
+    d log pi / d mu_i        = z_i / sigma_i
+    d log pi / d log sigma_i = z_i^2 - 1
+    H = sum_i [ log sigma_i + 1/2 log(2 pi e) ],   d H / d log sigma_i = 1
+
+Sampled Gaussian actions are unbounded; the agent clips them to the space's bounds only when
+handing them to the env and learns from the unclipped sample, whose log-probability is exact.
 """
 
 from __future__ import annotations
 
 import math
 
-import torch
-from gymnasium import spaces
-from torch import nn
+import numpy as np
+
+LOG_2PI = math.log(2 * math.pi)
 
 
 class Categorical:
-    def __init__(self, logits: torch.Tensor):
-        self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)  # normalized log-probabilities
+    """pi(.|s) = softmax(logits), for a batch of logits of shape (B, n)."""
 
-    @property
-    def probs(self) -> torch.Tensor:
-        return self.logits.exp()
+    def __init__(self, logits: np.ndarray):
+        shifted = logits - logits.max(axis=-1, keepdims=True)  # exp cannot overflow
+        self.log_probs_all = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+        self.probs = np.exp(self.log_probs_all)
 
-    def sample(self, generator: torch.Generator | None = None) -> torch.Tensor:
-        return torch.multinomial(self.probs, 1, generator=generator).squeeze(-1)
+    def sample(self, rng: np.random.Generator) -> np.ndarray:
+        """One action per row by inverting the cumulative distribution at a uniform draw."""
+        u = rng.random((self.probs.shape[0], 1), dtype=self.probs.dtype)
+        actions = (np.cumsum(self.probs, axis=-1) < u).sum(axis=-1)
+        return np.minimum(actions, self.probs.shape[-1] - 1)  # a rounding of the last sum below u
 
-    def mode(self) -> torch.Tensor:
-        return self.logits.argmax(dim=-1)
+    def mode(self) -> np.ndarray:
+        return self.probs.argmax(axis=-1)
 
-    def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
-        return self.logits.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1)
+    def log_prob(self, actions: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(self.log_probs_all, actions.astype(np.int64)[:, None], axis=-1)[:, 0]
 
-    def entropy(self) -> torch.Tensor:
-        return -(self.probs * self.logits).sum(dim=-1)
+    def entropy(self) -> np.ndarray:
+        return -(self.probs * self.log_probs_all).sum(axis=-1)
+
+    def gradient(
+        self, actions: np.ndarray, d_log_prob: np.ndarray, d_entropy: np.ndarray | float
+    ) -> tuple[np.ndarray, None]:
+        """dL/dlogits from dL/dlog pi(a) and dL/dH, each of shape (B,)."""
+        d_logits = -self.probs * d_log_prob[:, None]
+        d_logits[np.arange(len(actions)), actions.astype(np.int64)] += d_log_prob
+        d_entropy = np.broadcast_to(d_entropy, d_log_prob.shape)
+        d_logits -= self.probs * (self.log_probs_all + self.entropy()[:, None]) * d_entropy[:, None]
+        return d_logits, None
 
 
 class DiagonalGaussian:
-    def __init__(self, mean: torch.Tensor, log_std: torch.Tensor):
-        self.mean, self.log_std = mean, log_std.expand_as(mean)
+    """N(mean, diag(exp(log_std))^2) for a batch of means (B, d) and one log_std (d,)."""
 
-    def sample(self, generator: torch.Generator | None = None) -> torch.Tensor:
-        noise = torch.randn(self.mean.shape, generator=generator, dtype=self.mean.dtype)
-        return self.mean + self.log_std.exp() * noise
+    def __init__(self, mean: np.ndarray, log_std: np.ndarray):
+        self.mean, self.log_std = mean, log_std
+        self.std = np.exp(log_std)
 
-    def mode(self) -> torch.Tensor:
+    def sample(self, rng: np.random.Generator) -> np.ndarray:
+        return self.mean + self.std * rng.standard_normal(self.mean.shape, dtype=self.mean.dtype)
+
+    def mode(self) -> np.ndarray:
         return self.mean
 
-    def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
-        z = (actions - self.mean) / self.log_std.exp()
-        return -0.5 * (z**2 + 2 * self.log_std + math.log(2 * math.pi)).sum(dim=-1)
+    def log_prob(self, actions: np.ndarray) -> np.ndarray:
+        z = (actions - self.mean) / self.std
+        return -0.5 * (z**2 + 2 * self.log_std + LOG_2PI).sum(axis=-1)
 
-    def entropy(self) -> torch.Tensor:
-        return (self.log_std + 0.5 * math.log(2 * math.pi * math.e)).sum(dim=-1)
+    def entropy(self) -> np.ndarray:
+        per_sample = (self.log_std + 0.5 * (LOG_2PI + 1.0)).sum()
+        return np.full(self.mean.shape[0], per_sample, dtype=self.mean.dtype)
 
-
-class PolicyHead(nn.Module):
-    """Maps the policy network's output to a distribution for `action_space`."""
-
-    def __init__(self, action_space: spaces.Space, initial_log_std: float = 0.0):
-        super().__init__()
-        self.discrete = isinstance(action_space, spaces.Discrete)
-        if self.discrete:
-            self.n_outputs = int(action_space.n)
-        else:
-            self.n_outputs = int(action_space.shape[0])
-            self.log_std = nn.Parameter(torch.full((self.n_outputs,), float(initial_log_std)))
-
-    def forward(self, outputs: torch.Tensor) -> Categorical | DiagonalGaussian:
-        return Categorical(outputs) if self.discrete else DiagonalGaussian(outputs, self.log_std)
+    def gradient(
+        self, actions: np.ndarray, d_log_prob: np.ndarray, d_entropy: np.ndarray | float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(dL/dmean of shape (B, d), dL/dlog_std of shape (d,)) from dL/dlog pi and dL/dH (B,)."""
+        z = (actions - self.mean) / self.std
+        d_mean = d_log_prob[:, None] * z / self.std
+        d_entropy_total = np.sum(np.broadcast_to(d_entropy, d_log_prob.shape))
+        d_log_std = (d_log_prob[:, None] * (z**2 - 1)).sum(axis=0) + d_entropy_total
+        return d_mean, d_log_std.astype(self.mean.dtype)

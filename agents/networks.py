@@ -1,66 +1,167 @@
-"""Networks for policy-gradient agents: the MLPs of the policy and value, and the actor-critic.
+"""Neural networks written from scratch in numpy: forward pass, backpropagation, initialisation.
 
-Observations are encoded once for both networks: a Box vector as floats (optionally
-normalized by running statistics), a Discrete state as a one-hot vector.
+A policy-gradient agent has two multilayer perceptrons of the same shape, the policy and the
+value network, with separate weights. Layer k of an MLP computes
+
+    z_k = h_{k-1} W_k + b_k,      h_k = f(z_k)          (h_0 = x, no f on the last layer)
+
+with h a batch of rows (B, width). Backpropagation is the chain rule applied layer by layer
+from the output down. Given the loss's gradient with respect to a layer's output, dL/dz_k
+(a (B, width) array, one row per sample), the layer's gradients are
+
+    dL/dW_k = h_{k-1}^T dL/dz_k           (the sum over the batch of outer products)
+    dL/db_k = sum over rows of dL/dz_k
+    dL/dh_{k-1} = dL/dz_k W_k^T
+    dL/dz_{k-1} = dL/dh_{k-1} * f'(z_{k-1})   (elementwise)
+
+with f' written through the layer's output h = f(z): tanh' = 1 - h^2, relu' = [h > 0]. Nothing
+else is needed: the loss supplies dL/d(outputs) (see :mod:`rl_kit.agents.distributions` and
+:mod:`rl_kit.agents.objective`) and the recursion does the rest. A finite-difference test and
+torch's autograd check every line of it.
+
+Both MLPs run as one: layer k keeps both networks' weights in one array (2, inputs, outputs),
+so each layer is one batched matrix product for the two. Initialisation is orthogonal (gain
+sqrt 2 in hidden layers, 0.01 for the policy's output and 1 for the value's), biases zero, as in
+PPO's reference implementation. Every parameter is a view into one flat vector, and every
+gradient a view into another, so Adam and gradient clipping (:mod:`rl_kit.agents.optimizers`)
+are a few vector operations.
+
+The names and shapes of the parameters are those of the torch reference
+(:mod:`rl_kit.agents.torch_networks`), so a saved agent loads into either.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import torch
 from gymnasium import spaces
-from torch import nn
 
 from .base import SpaceError
-from .distributions import PolicyHead
+from .distributions import Categorical, DiagonalGaussian
+from .optimizers import Adam, clip_global_norm
 
-ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
+ACTIVATIONS = ("tanh", "relu")
 
 
-class TwinMLP(nn.Module):
-    """Two MLPs of the same shape (the policy and the value network) evaluated as one.
+class FlatParameters:
+    """Named arrays that are views into one flat vector, with gradients laid out the same way.
 
-    Layer k holds both networks' weights in one tensor of shape (2, inputs, outputs), so each
-    layer is a single batched matrix product (``torch.baddbmm``) for both networks: half the
-    operations per forward and backward pass of two separate MLPs, and the same function.
-    Each network is initialised on its own: orthogonal weights (gain sqrt 2 in hidden layers,
-    ``output_gains`` in the last), zero biases, as in PPO's reference implementation.
+    Args:
+        shapes: name -> shape, in order.
+        dtype: float32 for speed, float64 for gradient checks.
+    """
+
+    def __init__(self, shapes: dict[str, tuple[int, ...]], dtype=np.float32):
+        sizes = [int(np.prod(shape)) for shape in shapes.values()]
+        self.data = np.zeros(sum(sizes), dtype=dtype)
+        self.grad = np.zeros(sum(sizes), dtype=dtype)
+        self.shapes = dict(shapes)
+        self.values: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        offset = 0
+        for (name, shape), size in zip(shapes.items(), sizes, strict=True):
+            self.values[name] = self.data[offset : offset + size].reshape(shape)
+            self.grads[name] = self.grad[offset : offset + size].reshape(shape)
+            offset += size
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+
+def orthogonal(rng: np.random.Generator, rows: int, cols: int, gain: float) -> np.ndarray:
+    """A (rows, cols) matrix with orthonormal rows or columns (whichever are fewer), times `gain`.
+
+    Saxe et al. (2014): the QR decomposition of a Gaussian matrix, signs fixed by R's diagonal so
+    the result is uniformly distributed over orthogonal matrices.
+    """
+    a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))
+    return gain * (q if rows >= cols else q.T)
+
+
+class TwinMLP:
+    """Two MLPs of the same hidden shape (policy and value), evaluated and differentiated as one.
+
+    Args:
+        parameters: holds ``{prefix}weights.k`` of shape (2, inputs, outputs) and
+            ``{prefix}biases.k`` of shape (2, 1, outputs), see :meth:`shapes`.
+        n_outputs: outputs of the first and second network; the narrower one's last layer is
+            padded with columns that stay zero.
+        activation: "tanh" or "relu".
     """
 
     def __init__(
-        self,
-        n_inputs: int,
-        hidden: tuple[int, ...],
-        n_outputs: tuple[int, int],
-        activation: str,
-        output_gains: tuple[float, float],
+        self, parameters: FlatParameters, prefix: str, n_layers: int, n_outputs: tuple[int, int], activation: str
     ):
-        super().__init__()
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        self.activation = ACTIVATIONS[activation]()
-        self.n_outputs = n_outputs
-        sizes = (n_inputs, *hidden, max(n_outputs))
-        self.weights = nn.ParameterList()
-        self.biases = nn.ParameterList()
-        for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-            last = k == len(sizes) - 2
-            weight = torch.zeros(2, a, b)
-            for net in range(2):
-                width = n_outputs[net] if last else b
-                gain = output_gains[net] if last else np.sqrt(2)
-                weight[net, :, :width] = nn.init.orthogonal_(torch.empty(width, a), gain).T
-            self.weights.append(nn.Parameter(weight))
-            self.biases.append(nn.Parameter(torch.zeros(2, 1, b)))
+            raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
+        self.parameters, self.activation, self.n_outputs = parameters, activation, n_outputs
+        self.weights = [parameters[f"{prefix}weights.{k}"] for k in range(n_layers)]
+        self.biases = [parameters[f"{prefix}biases.{k}"] for k in range(n_layers)]
+        self.weight_grads = [parameters.grads[f"{prefix}weights.{k}"] for k in range(n_layers)]
+        self.bias_grads = [parameters.grads[f"{prefix}biases.{k}"] for k in range(n_layers)]
+        self._inputs: np.ndarray | None = None
+        self._hidden: list[np.ndarray] = []
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = x.unsqueeze(0).expand(2, *x.shape)
+    @staticmethod
+    def shapes(prefix: str, n_inputs: int, hidden: tuple[int, ...], n_outputs: tuple[int, int]) -> dict:
+        sizes = (n_inputs, *hidden, max(n_outputs))
+        shapes = {f"{prefix}weights.{k}": (2, a, b) for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))}
+        shapes.update({f"{prefix}biases.{k}": (2, 1, b) for k, b in enumerate(sizes[1:])})
+        return shapes
+
+    def initialise(self, rng: np.random.Generator, output_gains: tuple[float, float]) -> None:
+        last = len(self.weights) - 1
+        for k, weight in enumerate(self.weights):
+            weight[...] = 0.0
+            for net in range(2):
+                width = self.n_outputs[net] if k == last else weight.shape[2]
+                gain = output_gains[net] if k == last else np.sqrt(2)
+                weight[net, :, :width] = orthogonal(rng, width, weight.shape[1], gain).T
+            self.biases[k][...] = 0.0
+
+    def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Both networks' outputs for the batch `x` (B, inputs); `keep` stores what backward needs."""
+        h = x
+        hidden = []
         last = len(self.weights) - 1
         for k, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = torch.baddbmm(bias, h, weight)
+            z = np.matmul(h, weight)  # (B, a) @ (2, a, b) broadcasts to (2, B, b)
+            z += bias
             if k < last:
-                h = self.activation(h)
+                np.tanh(z, out=z) if self.activation == "tanh" else np.maximum(z, 0, out=z)
+                hidden.append(z)
+            h = z
+        if keep:
+            self._inputs, self._hidden = x, hidden
         return h[0, :, : self.n_outputs[0]], h[1, :, : self.n_outputs[1]]
+
+    def backward(self, d_out0: np.ndarray, d_out1: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
+        """Write dL/dW and dL/db into the parameters' gradients, given dL/d(outputs) of the last
+        ``forward(keep=True)``; return dL/dx (summed over both networks) if `input_gradient`."""
+        x, hidden = self._inputs, self._hidden
+        last = len(self.weights) - 1
+        dz = np.zeros((2, x.shape[0], self.weights[last].shape[2]), dtype=self.weights[last].dtype)
+        dz[0, :, : self.n_outputs[0]] = d_out0
+        dz[1, :, : self.n_outputs[1]] = d_out1
+        for k in range(last, -1, -1):
+            below = hidden[k - 1] if k > 0 else x
+            if k > 0:
+                np.matmul(below.transpose(0, 2, 1), dz, out=self.weight_grads[k])
+            else:
+                np.matmul(x.T, dz, out=self.weight_grads[k])  # x is shared: (a, B) @ (2, B, b)
+            dz.sum(axis=1, keepdims=True, out=self.bias_grads[k])
+            if k == 0 and not input_gradient:
+                return None
+            dh = np.matmul(dz, self.weights[k].transpose(0, 2, 1))  # dL/dh_{k-1}
+            if k == 0:
+                return dh.sum(axis=0)
+            if self.activation == "tanh":
+                dh *= 1 - below * below
+            else:
+                dh *= below > 0
+            dz = dh
+        return None
 
 
 def observation_size(space: spaces.Space, agent: str) -> int:
@@ -79,8 +180,38 @@ def check_action_space(space: spaces.Space, agent: str) -> None:
     raise SpaceError(f"{agent} needs a Discrete (from 0) or Box vector action space, but got {space}")
 
 
-class ActorCritic(nn.Module):
-    """A policy network and a value network (separate weights) over the encoded observation."""
+def encode_observations(space: spaces.Space, obs: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """The network's input: a Discrete state as a one-hot row, a Box vector as floats."""
+    if isinstance(space, spaces.Discrete):
+        index = np.asarray(obs, dtype=np.int64).reshape(-1) - int(space.start)
+        return np.eye(int(space.n), dtype=dtype)[index]
+    return np.asarray(obs, dtype=dtype)
+
+
+class StepResult:
+    """What one gradient step reports: the loss terms, log pi(a|s) before the step, the norm."""
+
+    def __init__(self, losses: dict[str, float], log_prob: np.ndarray, grad_norm: float):
+        self.losses, self.log_prob, self.grad_norm = losses, log_prob, grad_norm
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss or gradient became NaN or infinite; the update that produced it was not applied."""
+
+
+class ActorCritic:
+    """A policy network and a value network (separate weights), a policy head, and Adam.
+
+    Args:
+        observation_space: Box vector or Discrete (one-hot encoded).
+        action_space: Discrete from 0 (categorical policy) or a Box vector (diagonal Gaussian
+            with a learned log std, starting at 0).
+        hidden: hidden layer widths.
+        activation: "tanh" or "relu".
+        agent: the agent's name, for error messages.
+        seed: seeds the initial weights.
+        dtype: np.float32 (fast) or np.float64 (gradient checks).
+    """
 
     def __init__(
         self,
@@ -89,27 +220,116 @@ class ActorCritic(nn.Module):
         hidden: tuple[int, ...],
         activation: str,
         agent: str,
+        seed: int,
+        dtype=np.float32,
     ):
-        super().__init__()
         check_action_space(action_space, agent)
-        self.one_hot = isinstance(observation_space, spaces.Discrete)
-        n_inputs = observation_size(observation_space, agent)
-        self.head = PolicyHead(action_space)
-        self.body = TwinMLP(n_inputs, hidden, (self.head.n_outputs, 1), activation, output_gains=(0.01, 1.0))
-        self.n_inputs = n_inputs
+        self.observation_space, self.dtype = observation_space, np.dtype(dtype)
+        self.n_inputs = observation_size(observation_space, agent)
+        self.discrete = isinstance(action_space, spaces.Discrete)
+        n_actions = int(action_space.n) if self.discrete else int(action_space.shape[0])
+        shapes = {} if self.discrete else {"head.log_std": (n_actions,)}
+        shapes.update(TwinMLP.shapes("body.", self.n_inputs, hidden, (n_actions, 1)))
+        self.parameters = FlatParameters(shapes, dtype)
+        self.body = TwinMLP(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
+        self.body.initialise(np.random.default_rng(seed), output_gains=(0.01, 1.0))
+        self.optimizer = Adam(self.parameters.data)
 
-    def encode(self, obs: np.ndarray) -> torch.Tensor:
-        if self.one_hot:
-            return nn.functional.one_hot(torch.as_tensor(obs, dtype=torch.long), self.n_inputs).float()
-        return torch.as_tensor(obs, dtype=torch.float32)
+    # --- the function -------------------------------------------------------------------------
+    def encode(self, obs: np.ndarray) -> np.ndarray:
+        return encode_observations(self.observation_space, obs, self.dtype)
 
-    def forward(self, x: torch.Tensor):
-        """The policy's distribution and the value estimate at encoded observations `x`."""
-        policy_outputs, values = self.body(x)
-        return self.head(policy_outputs), values.squeeze(-1)
+    def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Policy outputs (logits or means) and values V(s) for encoded observations `x`."""
+        outputs, values = self.body.forward(x, keep)
+        return outputs, values[:, 0]
 
-    def distribution(self, x: torch.Tensor):
-        return self(x)[0]
+    def distribution(self, outputs: np.ndarray) -> Categorical | DiagonalGaussian:
+        if self.discrete:
+            return Categorical(outputs)
+        return DiagonalGaussian(outputs, self.parameters["head.log_std"])
 
-    def values(self, x: torch.Tensor) -> torch.Tensor:
-        return self(x)[1]
+    def values(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)[1]
+
+    def log_prob_input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """d log pi(a|x) / dx for each row of `x` (explain's attributions); parameters unchanged."""
+        outputs, _ = self.forward(x, keep=True)
+        distribution = self.distribution(outputs)
+        d_outputs, _ = distribution.gradient(actions, np.ones(len(x), dtype=self.dtype), 0.0)
+        saved = self.parameters.grad.copy()
+        dx = self.body.backward(d_outputs, np.zeros((len(x), 1), dtype=self.dtype), input_gradient=True)
+        self.parameters.grad[...] = saved
+        return dx
+
+    # --- learning -----------------------------------------------------------------------------
+    def step(
+        self,
+        objective,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        learning_rate: float,
+        max_grad_norm: float,
+        agent: str = "agent",
+        at_step: int = 0,
+    ) -> StepResult:
+        """One gradient step on `objective` (see :class:`rl_kit.agents.objective.Objective`).
+
+        The forward pass keeps its activations; the objective gives dL/dlog pi, dL/dH and dL/dV;
+        the distribution turns the first two into dL/d(policy outputs); the MLPs backpropagate;
+        the gradient is clipped to `max_grad_norm` (0: not clipped) and Adam steps. A non-finite
+        loss or gradient raises :class:`NonFiniteLossError` before anything changes.
+        """
+        outputs, values = self.forward(obs, keep=True)
+        distribution = self.distribution(outputs)
+        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
+        losses = objective.losses(np, log_prob, entropy, values)
+        for name in ("policy_loss", "value_loss"):
+            if not np.isfinite(losses[name]):
+                raise NonFiniteLossError(
+                    f"{agent}: {name} is {float(losses[name])} at env step {at_step}; training stopped"
+                )
+        d_log_prob, d_entropy, d_values = objective.gradients(log_prob, entropy, values)
+        d_outputs, d_log_std = distribution.gradient(actions, d_log_prob, d_entropy)
+        self.body.backward(d_outputs, d_values[:, None])
+        if d_log_std is not None:
+            self.parameters.grads["head.log_std"][...] = d_log_std
+        norm = clip_global_norm(self.parameters.grad, max_grad_norm)
+        if not np.isfinite(norm):
+            raise NonFiniteLossError(f"{agent}: gradient norm is {norm} at env step {at_step}; training stopped")
+        self.optimizer.step(self.parameters.grad, learning_rate)
+        return StepResult({k: float(v) for k, v in losses.items()}, log_prob, norm)
+
+    # --- saving: the names and layout of the torch reference -----------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        state = {f"net.{name}": value.copy() for name, value in self.parameters.values.items()}
+        if self.optimizer.t:
+            offset = 0
+            for i, value in enumerate(self.parameters.values.values()):
+                size = value.size
+                state[f"optimizer.{i}.step"] = np.array([self.optimizer.t], dtype=np.float32)
+                state[f"optimizer.{i}.exp_avg"] = self.optimizer.m[offset : offset + size].reshape(value.shape).copy()
+                state[f"optimizer.{i}.exp_avg_sq"] = (
+                    self.optimizer.v[offset : offset + size].reshape(value.shape).copy()
+                )
+                offset += size
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray], agent: str = "agent") -> None:
+        for name, value in self.parameters.values.items():
+            saved = state.get(f"net.{name}")
+            if saved is None or tuple(saved.shape) != value.shape:
+                got = None if saved is None else tuple(saved.shape)
+                raise ValueError(
+                    f"{agent} state net.{name} has shape {got}, expected {value.shape} (other spaces or hidden sizes?)"
+                )
+        for name, value in self.parameters.values.items():
+            value[...] = state[f"net.{name}"]
+        if "optimizer.0.step" in state:
+            offset = 0
+            for i, value in enumerate(self.parameters.values.values()):
+                size = value.size
+                self.optimizer.m[offset : offset + size] = np.asarray(state[f"optimizer.{i}.exp_avg"]).reshape(-1)
+                self.optimizer.v[offset : offset + size] = np.asarray(state[f"optimizer.{i}.exp_avg_sq"]).reshape(-1)
+                offset += size
+            self.optimizer.t = int(np.asarray(state["optimizer.0.step"]).reshape(-1)[0])

@@ -3,9 +3,13 @@
 ``act`` runs one forward pass for the whole batch of envs and remembers what the update will
 need (encoded observation, sampled action, its log-probability, the value estimate).
 ``observe`` stores the step; when ``n_steps`` steps of every env are in, it computes
-advantages (:mod:`rl_kit.agents.rollout`) and calls the algorithm's ``update`` - the only method
-an algorithm's own module defines. Building one sets torch to one intra-op thread, so that a
-seed's result does not depend on the machine's core count.
+advantages (:mod:`rl_kit.agents.rollout`) and calls the algorithm's ``update``, the only method
+an algorithm's own module defines. ``update`` builds the algorithm's
+:class:`rl_kit.agents.objective.Objective` and hands it to the network's ``step``.
+
+The network is written from scratch in numpy (:mod:`rl_kit.agents.networks`) unless the
+``backend`` hyperparameter says ``torch`` (:mod:`rl_kit.agents.torch_networks`, autograd, the
+reference). Both run on one thread, so a seed's result does not depend on the machine's cores.
 """
 
 from __future__ import annotations
@@ -14,20 +18,27 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import torch
 from gymnasium import spaces
 
 from .base import Transitions
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Hyperparameters, Interval
-from .networks import ActorCritic
+from .networks import ActorCritic, NonFiniteLossError
 from .rollout import Batch, Rollout
 from .running_stats import RunningMeanStd
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
 
+__all__ = ["NonFiniteLossError", "PolicyGradientAgent", "PolicyGradientHyperparameters"]
 
-class NonFiniteLossError(FloatingPointError):
-    """A loss or gradient became NaN or infinite; the update that produced it was not applied."""
+BACKENDS = ("numpy", "torch")
+
+
+def single_threaded_blas() -> None:
+    """Matrix products of a small network on one thread: faster than splitting them, and the same
+    numbers on one core and on many."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,8 @@ class PolicyGradientHyperparameters(Hyperparameters):
         hidden_sizes: hidden layer widths, comma-separated ("64,64").
         activation: "tanh" or "relu".
         normalize_observations: normalize observations by running mean and std (saved with the agent).
+        backend: "numpy" (networks and gradients written by hand, the default) or "torch"
+            (autograd, the reference; the same parameters, so a saved agent loads into either).
     """
 
     learning_rate: Schedule = Schedule("constant", 3e-4)
@@ -57,6 +70,7 @@ class PolicyGradientHyperparameters(Hyperparameters):
     hidden_sizes: str = "64,64"
     activation: str = "tanh"
     normalize_observations: bool = False
+    backend: str = "numpy"
 
     search_space: ClassVar[SearchSpace] = {
         "learning_rate": FloatRange(1e-5, 1e-2, log=True),
@@ -81,6 +95,10 @@ class PolicyGradientHyperparameters(Hyperparameters):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.hidden()
+        if self.activation not in ("tanh", "relu"):
+            raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {list(BACKENDS)}, got {self.backend!r}")
 
     def hidden(self) -> tuple[int, ...]:
         try:
@@ -95,7 +113,7 @@ class PolicyGradientHyperparameters(Hyperparameters):
 
 
 class PolicyGradientAgent:
-    """Base of the torch agents.
+    """Base of REINFORCE, A2C and PPO.
 
     Args:
         observation_space: a Box vector or Discrete space (one-hot encoded).
@@ -112,16 +130,14 @@ class PolicyGradientAgent:
     ):
         self.observation_space, self.action_space = observation_space, action_space
         self.hyperparameters = hp = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
-        # Small networks run on one thread: faster than splitting a 64x64 product, and the same
-        # seed gives the same numbers on one core and on many (a summation order does not change).
-        torch.set_num_threads(1)
         seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.net = ActorCritic(observation_space, action_space, hp.hidden(), hp.activation, self.name)
-        self.generator = torch.Generator().manual_seed(seed)
-        # fused: one kernel for every parameter's Adam step, instead of a dozen small ones.
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=hp.learning_rate(0), eps=1e-5, fused=True)
+        if hp.backend == "torch":
+            from .torch_networks import TorchActorCritic as Network
+        else:
+            single_threaded_blas()
+            Network = ActorCritic
+        self.net = Network(observation_space, action_space, hp.hidden(), hp.activation, self.name, seed)
+        self.rng = np.random.default_rng(seed)
         self.obs_stats = (
             RunningMeanStd(observation_space.shape)
             if hp.normalize_observations and isinstance(observation_space, spaces.Box)
@@ -134,39 +150,36 @@ class PolicyGradientAgent:
         self._pending = None  # what act() computed for the observations it was given
 
     # --- acting -----------------------------------------------------------------------------
-    def encode(self, obs: np.ndarray) -> torch.Tensor:
+    def encode(self, obs: np.ndarray) -> np.ndarray:
         obs = np.asarray(obs)
         if self.obs_stats is not None:
             obs = self.obs_stats.normalize(obs)
         return self.net.encode(obs)
 
-    def env_actions(self, actions: torch.Tensor) -> np.ndarray:
+    def env_actions(self, actions: np.ndarray) -> np.ndarray:
         """Actions as the env takes them: Gaussian samples are clipped to the Box bounds."""
-        actions = actions.numpy()
         if self.discrete:
             return actions.astype(np.int64)
         return np.clip(actions, self.action_space.low, self.action_space.high).astype(self.action_space.dtype)
 
-    @torch.inference_mode()
     def act(self, obs, *, explore: bool = True) -> np.ndarray:
         x = self.encode(obs)
-        distribution, values = self.net(x)
+        outputs, values = self.net.forward(x)
+        distribution = self.net.distribution(outputs)
         if not explore:
             return self.env_actions(distribution.mode())
-        actions = distribution.sample(self.generator)
+        actions = distribution.sample(self.rng)
         self._pending = (obs, x, actions, distribution.log_prob(actions), values)
         return self.env_actions(actions)
 
-    @torch.no_grad()
     def policy_outputs(self, obs) -> dict[str, np.ndarray]:
         """For display: action probabilities (discrete) or means (continuous), and the value."""
-        x = self.encode(obs)
-        distribution, values = self.net(x)
+        outputs, values = self.net.forward(self.encode(obs))
+        distribution = self.net.distribution(outputs)
         key, shown = ("probs", distribution.probs) if self.discrete else ("mean", distribution.mean)
-        return {key: shown.numpy(), "value": values.numpy()}
+        return {key: shown, "value": values}
 
     # --- learning ---------------------------------------------------------------------------
-    @torch.no_grad()
     def observe(self, transitions: Transitions) -> dict[str, float]:
         t, hp = transitions, self.hyperparameters
         if self._pending is None or self._pending[0] is not t.obs:
@@ -176,13 +189,12 @@ class PolicyGradientAgent:
         num_envs = len(t.reward)
         if self.rollout is None or self.rollout.num_envs != num_envs:
             self.rollout = Rollout(hp.n_steps, num_envs, x.shape[1], tuple(actions.shape[1:]), actions.dtype)
-        rewards = torch.as_tensor(np.asarray(t.reward, dtype=np.float32))
+        rewards = np.asarray(t.reward, dtype=np.float64).copy()
         truncated = np.asarray(t.truncated) & ~np.asarray(t.terminated)
         if truncated.any():  # a time limit is not the end of the MDP: bootstrap from the final state
-            final_values = self.net.values(self.encode(np.asarray(t.next_obs)[truncated]))
-            rewards[torch.as_tensor(truncated)] += hp.gamma * final_values
-        dones = torch.as_tensor(np.asarray(t.terminated) | np.asarray(t.truncated), dtype=torch.float32)
-        valid = None if t.valid is None else torch.as_tensor(t.valid)
+            rewards[truncated] += hp.gamma * self.net.values(self.encode(np.asarray(t.next_obs)[truncated]))
+        dones = np.asarray(t.terminated) | np.asarray(t.truncated)
+        valid = None if t.valid is None else np.asarray(t.valid)
         self.rollout.add(x, actions, log_probs, values, rewards, dones, valid)
         if self.obs_stats is not None:
             self.obs_stats.update(np.asarray(t.obs) if t.valid is None else np.asarray(t.obs)[t.valid])
@@ -190,13 +202,9 @@ class PolicyGradientAgent:
         if not self.rollout.full:
             return {}
         batch = self.rollout.batch(self.net.values(self.encode(t.next_obs)), hp.gamma, hp.gae_lambda)
-        learning_rate = hp.learning_rate(self.steps)
-        for group in self.optimizer.param_groups:
-            group["lr"] = learning_rate
-        with torch.enable_grad():
-            metrics = self.update(batch)
+        metrics = self.update(batch)
         self.updates += 1
-        metrics["learning_rate"] = learning_rate
+        metrics["learning_rate"] = hp.learning_rate(self.steps)
         metrics["explained_variance"] = explained_variance(batch.values, batch.returns)
         return metrics
 
@@ -204,89 +212,54 @@ class PolicyGradientAgent:
         """One update from a finished rollout: the algorithm itself."""
         raise NotImplementedError
 
-    def gradient_step(self, loss: torch.Tensor, losses: dict[str, torch.Tensor]) -> float:
-        """Backpropagate `loss`, clip, step; refuse a non-finite loss or gradient."""
-        for metric, value in losses.items():
-            if not torch.isfinite(value).all():
-                raise NonFiniteLossError(
-                    f"{self.name}: {metric} is {float(value.detach())} at env step {self.steps}; training stopped"
-                )
-        self.optimizer.zero_grad()
-        loss.backward()
-        clip = self.hyperparameters.max_grad_norm
-        norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), clip if clip > 0 else float("inf"))
-        if not torch.isfinite(norm):
-            self.optimizer.zero_grad()
-            raise NonFiniteLossError(
-                f"{self.name}: gradient norm is {float(norm)} at env step {self.steps}; training stopped"
-            )
-        self.optimizer.step()
-        return float(norm)
+    def gradient_step(self, objective, batch: Batch):
+        """One step of the network on `objective` over `batch`, at the scheduled learning rate."""
+        hp = self.hyperparameters
+        return self.net.step(
+            objective, batch.obs, batch.actions, hp.learning_rate(self.steps), hp.max_grad_norm, self.name, self.steps
+        )
 
     # --- checkpoints (resuming training) ----------------------------------------------------
-    ROLLOUT_FIELDS = ("obs", "actions", "log_probs", "values", "rewards", "dones", "valid")
-
     def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
         """`state_dict`, the rollout collected so far, and the sampling generator's state."""
         arrays = self.state_dict()
-        rest = {"generator": self.generator.get_state().tolist(), "rollout_t": None}
+        rest = {"generator": self.rng.bit_generator.state, "rollout_t": None}
         if self.rollout is not None:
-            arrays.update({f"rollout.{f}": getattr(self.rollout, f).numpy() for f in self.ROLLOUT_FIELDS})
+            arrays.update({f"rollout.{f}": getattr(self.rollout, f).copy() for f in Rollout.FIELDS})
             rest["rollout_t"] = self.rollout.t
         return arrays, rest
 
     def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
         self.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("rollout.")})
-        self.generator.set_state(torch.tensor(rest["generator"], dtype=torch.uint8))
+        if not isinstance(rest.get("generator"), dict):
+            raise ValueError(
+                f"{self.name}: this checkpoint was written by an older rl-kit (torch sampling); it cannot be resumed exactly"
+            )
+        self.rng.bit_generator.state = rest["generator"]
         if rest.get("rollout_t") is not None:
             n_steps, num_envs = arrays["rollout.rewards"].shape
-            actions = torch.as_tensor(arrays["rollout.actions"])
-            self.rollout = Rollout(
-                n_steps, num_envs, arrays["rollout.obs"].shape[2], tuple(actions.shape[2:]), actions.dtype
-            )
-            for f in self.ROLLOUT_FIELDS:
-                getattr(self.rollout, f)[...] = torch.as_tensor(arrays[f"rollout.{f}"])
+            actions = np.asarray(arrays["rollout.actions"])
+            self.rollout = Rollout(n_steps, num_envs, arrays["rollout.obs"].shape[2], actions.shape[2:], actions.dtype)
+            for f in Rollout.FIELDS:
+                getattr(self.rollout, f)[...] = arrays[f"rollout.{f}"]
             self.rollout.t = rest["rollout_t"]
 
     # --- saving -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        state = {f"net.{k}": v.detach().numpy().copy() for k, v in self.net.state_dict().items()}
-        for i, entry in self.optimizer.state_dict()["state"].items():
-            for key, value in entry.items():
-                state[f"optimizer.{i}.{key}"] = (
-                    torch.as_tensor(value).detach().numpy().copy().reshape(torch.as_tensor(value).shape or (1,))
-                )
+        state = self.net.state_dict()
         if self.obs_stats is not None:
             state.update({f"obs_stats.{k}": v for k, v in self.obs_stats.state_dict().items()})
         state["counters"] = np.array([self.steps, self.updates], dtype=np.int64)
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        own = self.net.state_dict()
-        for key, value in own.items():
-            saved = state.get(f"net.{key}")
-            if saved is None or tuple(saved.shape) != tuple(value.shape):
-                got = None if saved is None else tuple(saved.shape)
-                raise ValueError(
-                    f"{self.name} state net.{key} has shape {got}, expected {tuple(value.shape)} (other spaces or hidden sizes?)"
-                )
-        self.net.load_state_dict({k: torch.as_tensor(state[f"net.{k}"]) for k in own})
-        optimizer_state = {}
-        for key, value in state.items():
-            if key.startswith("optimizer."):
-                _, index, name = key.split(".", 2)
-                tensor = torch.as_tensor(value)
-                optimizer_state.setdefault(int(index), {})[name] = tensor.reshape(()) if name == "step" else tensor
-        if optimizer_state:
-            self.optimizer.load_state_dict(
-                {"state": optimizer_state, "param_groups": self.optimizer.state_dict()["param_groups"]}
-            )
+        self.net.load_state_dict(state, self.name)
         if self.obs_stats is not None:
             self.obs_stats.load_state_dict({k: state[f"obs_stats.{k}"] for k in ("mean", "var", "count")})
         self.steps, self.updates = (int(x) for x in np.asarray(state["counters"]).reshape(-1)[:2])
 
 
-def explained_variance(predicted: torch.Tensor, target: torch.Tensor) -> float:
+def explained_variance(predicted: np.ndarray, target: np.ndarray) -> float:
     """1 - Var[target - predicted] / Var[target]: 1 is perfect, 0 no better than a constant."""
-    variance = target.var()
-    return float("nan") if variance == 0 else float(1 - (target - predicted).var() / variance)
+    variance = np.var(target)
+    return float("nan") if variance == 0 else float(1 - np.var(target - predicted) / variance)

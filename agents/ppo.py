@@ -11,6 +11,16 @@ eps 1e-5, learning-rate and clip-range annealing (schedules), GAE, minibatch epo
 advantage normalisation, clipped surrogate, entropy bonus, value loss, global gradient
 clipping, and an optional early stop of the epochs when the approximate KL divergence
 E[(rho - 1) - log rho] exceeds ``target_kl``.
+
+The gradient of the policy term with respect to l_i = log pi(a_i|s_i), over a minibatch of B
+(rho_i = exp(l_i - l_i^old), so d rho_i / d l_i = rho_i):
+
+    dL_pi / dl_i = - rho_i A_i / B    where the unclipped term is the minimum, or rho_i is
+                                      inside [1 - eps, 1 + eps] (the two terms are then equal)
+                 = 0                  where the clipped term is the smaller: outside the range,
+                                      clip(rho) is a constant and the sample pushes no further
+
+The value and entropy terms' gradients are in :mod:`rl_kit.agents.objective`.
 """
 
 from __future__ import annotations
@@ -18,9 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import torch
+import numpy as np
 
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, Interval
+from .objective import Objective
 from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
 from .rollout import Batch
 from .schedules import Schedule
@@ -62,6 +73,32 @@ class PPOHyperparameters(PolicyGradientHyperparameters):
     }
 
 
+def clipped_surrogate_loss(xp, log_prob, old_log_prob, advantages, clip: float):
+    """L_pi = - mean( min(rho A, clip(rho, 1 - eps, 1 + eps) A) ), in array module `xp`."""
+    old_log_prob, advantages = xp.asarray(old_log_prob), xp.asarray(advantages)
+    ratio = xp.exp(log_prob - old_log_prob)
+    return -xp.minimum(ratio * advantages, xp.clip(ratio, 1 - clip, 1 + clip) * advantages).mean()
+
+
+def clipped_surrogate_gradient(log_prob, old_log_prob, advantages, clip: float) -> np.ndarray:
+    """dL_pi / dlog pi(a_i|s_i), by hand (see the module's docstring)."""
+    ratio = np.exp(log_prob - old_log_prob)
+    unclipped, clipped = ratio * advantages, np.clip(ratio, 1 - clip, 1 + clip) * advantages
+    flows = (unclipped < clipped) | ((ratio >= 1 - clip) & (ratio <= 1 + clip))
+    return -np.where(flows, unclipped, 0.0) / len(log_prob)
+
+
+def clipped_objective(mb: Batch, advantages, clip: float, vf_coef: float, ent_coef: float) -> Objective:
+    """PPO's loss on minibatch `mb` (advantages already normalised)."""
+    return Objective(
+        policy_loss=lambda xp, log_prob: clipped_surrogate_loss(xp, log_prob, mb.log_probs, advantages, clip),
+        policy_loss_gradient=lambda log_prob: clipped_surrogate_gradient(log_prob, mb.log_probs, advantages, clip),
+        returns=mb.returns,
+        vf_coef=vf_coef,
+        ent_coef=ent_coef,
+    )
+
+
 class PPO(PolicyGradientAgent):
     """PPO-Clip; see :class:`rl_kit.agents.policy_gradient.PolicyGradientAgent` for the arguments."""
 
@@ -73,40 +110,30 @@ class PPO(PolicyGradientAgent):
         clip = hp.clip_range(self.steps)
         totals: dict[str, float] = {}
         count = 0
-        stop = False
         for _ in range(hp.n_epochs):
-            order = torch.randperm(len(batch), generator=self.generator)
+            order = self.rng.permutation(len(batch))
             for start in range(0, len(batch), hp.batch_size):
                 mb = batch.subset(order[start : start + hp.batch_size])
-                distribution, values = self.net(mb.obs)
-                log_ratio = distribution.log_prob(mb.actions) - mb.log_probs
-                ratio = log_ratio.exp()
                 advantages = mb.advantages
                 if hp.normalize_advantage and len(advantages) > 1:
-                    advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
-                policy_loss = -torch.min(ratio * advantages, ratio.clamp(1 - clip, 1 + clip) * advantages).mean()
-                value_loss = (values - mb.returns).pow(2).mean()
-                entropy = distribution.entropy().mean()
-                loss = policy_loss + hp.vf_coef * value_loss - hp.ent_coef * entropy
-                grad_norm = self.gradient_step(loss, {"policy_loss": policy_loss, "value_loss": value_loss})
-                with torch.no_grad():
-                    approx_kl = ((ratio - 1) - log_ratio).mean()
-                    clip_fraction = ((ratio - 1).abs() > clip).float().mean()
-                for key, value in (
-                    ("policy_loss", policy_loss),
-                    ("value_loss", value_loss),
-                    ("entropy", entropy),
-                    ("approx_kl", approx_kl),
-                    ("clip_fraction", clip_fraction),
-                    ("grad_norm", grad_norm),
-                ):
-                    totals[key] = totals.get(key, 0.0) + (float(value.detach()) if torch.is_tensor(value) else value)
+                    advantages = (advantages - advantages.mean()) / (advantages.std(ddof=1) + 1e-8)
+                objective = clipped_objective(mb, advantages, clip, hp.vf_coef, hp.ent_coef)
+                result = self.gradient_step(objective, mb)
+                log_ratio = result.log_prob - mb.log_probs
+                ratio = np.exp(log_ratio)
+                approx_kl = float(((ratio - 1) - log_ratio).mean())
+                for key in ("policy_loss", "value_loss", "entropy"):
+                    totals[key] = totals.get(key, 0.0) + result.losses[key]
+                totals["approx_kl"] = totals.get("approx_kl", 0.0) + approx_kl
+                totals["clip_fraction"] = totals.get("clip_fraction", 0.0) + float((np.abs(ratio - 1) > clip).mean())
+                totals["grad_norm"] = totals.get("grad_norm", 0.0) + result.grad_norm
                 count += 1
-                if hp.target_kl and float(approx_kl) > hp.target_kl:
-                    stop = True
-                    break
-            if stop:
-                break
+                if hp.target_kl and approx_kl > hp.target_kl:
+                    return self.averaged(totals, count, clip)
+        return self.averaged(totals, count, clip)
+
+    @staticmethod
+    def averaged(totals: dict[str, float], count: int, clip: float) -> dict[str, float]:
         metrics = {key: value / count for key, value in totals.items()}
         metrics["clip_range"] = clip
         return metrics

@@ -16,20 +16,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 
 def generalized_advantages(
-    rewards: torch.Tensor,
-    values: torch.Tensor,
-    dones: torch.Tensor,
-    next_values: torch.Tensor,
+    rewards: np.ndarray,
+    values: np.ndarray,
+    dones: np.ndarray,
+    next_values: np.ndarray,
     gamma: float,
     lam: float,
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Advantages and value targets, shapes (T, N), from rewards, values, dones (T, N) and V(s_T) (N,)."""
-    advantages = torch.zeros_like(rewards)
-    last = torch.zeros_like(next_values)
+    advantages = np.zeros_like(rewards)
+    last = np.zeros_like(next_values)
     for t in reversed(range(rewards.shape[0])):
         following = next_values if t == rewards.shape[0] - 1 else values[t + 1]
         continues = 1.0 - dones[t]
@@ -43,17 +43,17 @@ def generalized_advantages(
 class Batch:
     """A finished rollout flattened to (T * N, ...), ready for the loss."""
 
-    obs: torch.Tensor
-    actions: torch.Tensor
-    log_probs: torch.Tensor
-    values: torch.Tensor
-    advantages: torch.Tensor
-    returns: torch.Tensor
+    obs: np.ndarray
+    actions: np.ndarray
+    log_probs: np.ndarray
+    values: np.ndarray
+    advantages: np.ndarray
+    returns: np.ndarray
 
     def __len__(self) -> int:
         return self.obs.shape[0]
 
-    def subset(self, index: torch.Tensor) -> Batch:
+    def subset(self, index: np.ndarray) -> Batch:
         return Batch(
             *(getattr(self, f)[index] for f in ("obs", "actions", "log_probs", "values", "advantages", "returns"))
         )
@@ -62,17 +62,19 @@ class Batch:
 class Rollout:
     """T steps of N envs: encoded observations, actions, log-probabilities, values, rewards, dones."""
 
+    FIELDS = ("obs", "actions", "log_probs", "values", "rewards", "dones", "valid")
+
     def __init__(
-        self, n_steps: int, num_envs: int, obs_size: int, action_shape: tuple[int, ...], action_dtype: torch.dtype
+        self, n_steps: int, num_envs: int, obs_size: int, action_shape: tuple[int, ...], action_dtype, dtype=np.float32
     ):
         self.n_steps, self.num_envs = n_steps, num_envs
-        self.obs = torch.zeros(n_steps, num_envs, obs_size)
-        self.actions = torch.zeros(n_steps, num_envs, *action_shape, dtype=action_dtype)
-        self.log_probs = torch.zeros(n_steps, num_envs)
-        self.values = torch.zeros(n_steps, num_envs)
-        self.rewards = torch.zeros(n_steps, num_envs)
-        self.dones = torch.zeros(n_steps, num_envs)
-        self.valid = torch.ones(n_steps, num_envs, dtype=torch.bool)
+        self.obs = np.zeros((n_steps, num_envs, obs_size), dtype=dtype)
+        self.actions = np.zeros((n_steps, num_envs, *action_shape), dtype=action_dtype)
+        self.log_probs = np.zeros((n_steps, num_envs), dtype=dtype)
+        self.values = np.zeros((n_steps, num_envs), dtype=dtype)
+        self.rewards = np.zeros((n_steps, num_envs), dtype=dtype)
+        self.dones = np.zeros((n_steps, num_envs), dtype=dtype)
+        self.valid = np.ones((n_steps, num_envs), dtype=bool)
         self.t = 0
 
     @property
@@ -86,10 +88,10 @@ class Rollout:
         self.values[t], self.rewards[t], self.dones[t] = values, rewards, dones
         self.valid[t] = True if valid is None else valid
         if valid is not None:
-            self.dones[t] = torch.maximum(self.dones[t], (~valid).float())
+            self.dones[t] = np.maximum(self.dones[t], ~valid)
         self.t += 1
 
-    def batch(self, next_values: torch.Tensor, gamma: float, lam: float) -> Batch:
+    def batch(self, next_values: np.ndarray, gamma: float, lam: float) -> Batch:
         advantages, returns = generalized_advantages(self.rewards, self.values, self.dones, next_values, gamma, lam)
         self.t = 0
         flat = lambda x: x.reshape(self.n_steps * self.num_envs, *x.shape[2:])  # noqa: E731

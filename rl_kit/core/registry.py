@@ -50,4 +50,3 @@ def make_agent(
             raise RLKitError(f"{name} plans with the env's model P, which this env does not publish")
         agent.plan(P)
     return agent
-

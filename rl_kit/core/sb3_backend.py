@@ -164,8 +164,12 @@ class SB3Trainer:
     """One run of an SB3 agent: the model on `num_envs` copies of the env (SB3's DummyVecEnv with Monitor)."""
 
     def __init__(self, spec: RunSpec, directory: Path):
+        import torch
         from stable_baselines3.common.env_util import make_vec_env
 
+        # One thread, as our agents use: small networks gain nothing from more, and a seed's
+        # result then does not depend on the machine's core count.
+        torch.set_num_threads(1)
         if spec.checkpoints.every:
             raise RLKitError(f"{spec.agent}: checkpoints and resume are for our agents; SB3's own loop holds its state")
         self.spec = spec
@@ -379,7 +383,8 @@ class SB3Backend:
         return dict(SEARCH_SPACES.get(agent[len(PREFIX) :].lower(), {}))
 
     def describe(self, agent: str) -> str:
-        return f"stable-baselines3 {algorithm(agent).__name__} (any sb3_<algorithm> works)"
+        # from the name, so that `rl-kit list` need not import stable-baselines3 (and torch)
+        return f"stable-baselines3 {agent[len(PREFIX) :].upper()} (any sb3_<algorithm> works)"
 
     def load(self, file: Path) -> SB3Agent:
         return load(file)

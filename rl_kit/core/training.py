@@ -36,7 +36,7 @@ import yaml
 
 from rl_kit.core.backends import backend_for
 from rl_kit.core.checkpoints import Checkpoint, load_checkpoint
-from rl_kit.core.evaluation import EvaluationResult, run_episodes
+from rl_kit.core.evaluation import EvaluationResult, close_all, evaluation_envs, run_episodes
 from rl_kit.core.hyperparameter_files import TunedEntry, tuned_hyperparameters
 from rl_kit.core.logs import RunLogger
 from rl_kit.core.spec import CheckpointSpec, EnvSpec, EvaluationSpec, RunSpec
@@ -286,17 +286,17 @@ def execute(spec: RunSpec, directory: Path | None, options: RunOptions, checkpoi
     check_budget(spec)
     directory = default_run_directory(spec) if directory is None else directory
     trainer = backend_for(spec.agent).build(spec, directory)
-    eval_env = spec.env.make()
+    eval_envs: list = []  # made at the first evaluation, kept for the others
     try:
         with claimed(directory, resuming=checkpoint is not None):
-            return _learn(trainer, eval_env, spec, directory, options, checkpoint)
+            return _learn(trainer, eval_envs, spec, directory, options, checkpoint)
     finally:
         trainer.close()
-        eval_env.close()
+        close_all(eval_envs)
 
 
 def _learn(
-    trainer, eval_env, spec: RunSpec, directory: Path, options: RunOptions, checkpoint: Checkpoint | None
+    trainer, eval_envs: list, spec: RunSpec, directory: Path, options: RunOptions, checkpoint: Checkpoint | None
 ) -> Run:
     """The run in its claimed directory: config, supervisor, learning, the saved agent and result."""
     spec = replace(spec, hyperparameters=trainer.hyperparameters())  # every value, defaults included
@@ -309,7 +309,9 @@ def _learn(
         state = trainer.restore(checkpoint)
 
     def evaluate() -> dict[str, float]:
-        episodes = run_episodes(trainer.agent, eval_env, spec.evaluation.episodes, spec.evaluation.seed)
+        if not eval_envs:
+            eval_envs.extend(evaluation_envs(spec.env, spec.evaluation.episodes, trainer.agent))
+        episodes = run_episodes(trainer.agent, eval_envs, spec.evaluation.episodes, spec.evaluation.seed)
         return EvaluationResult(spec.env.id, *episodes).stats
 
     logger = RunLogger(

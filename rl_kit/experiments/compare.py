@@ -69,7 +69,7 @@ def run_one(
     import resource
 
     try:
-        from rl_kit.core.evaluation import run_episodes
+        from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
         from rl_kit.core.training import train
 
         run = train(
@@ -82,9 +82,9 @@ def run_one(
             eval_every=eval_every,
             progress=False,
         )
-        single = env.make()
-        returns, _, successes = run_episodes(run.agent, single, episodes, PROTOCOL_SEED)
-        single.close()
+        envs = evaluation_envs(env, episodes, run.agent)
+        returns, _, successes = run_episodes(run.agent, envs, episodes, PROTOCOL_SEED)
+        close_all(envs)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return RunOutcome(
             agent,

@@ -232,33 +232,28 @@ def sampler_seed(settings: TuneSettings, worker: int, finished: int) -> int:
 def run_worker(settings: TuneSettings, worker: int = 0, on_trial=None) -> None:
     """Run trials of the study until it has ``settings.trials`` finished ones (pruned count)."""
     optuna = import_optuna()
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one core per worker, as in compare: the same numbers however many run
-    try:
-        storage = open_storage(settings.storage)
-        finished = finished_trials(optuna.load_study(study_name=settings.study, storage=storage))
-        if finished >= settings.trials:
-            return
-        study = optuna.load_study(  # again, now with a sampler seeded by what the study already holds
-            study_name=settings.study,
-            storage=storage,
-            sampler=optuna.samplers.TPESampler(seed=sampler_seed(settings, worker, finished)),
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=settings.steps // 4),
-        )
-        states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-        callbacks = [optuna.study.MaxTrialsCallback(settings.trials, states=states)]
-        if on_trial is not None:
-            callbacks.append(lambda study, trial: on_trial(trial))
-        study.optimize(
-            lambda trial: objective(trial, settings),
-            n_trials=settings.trials - finished,  # a cap, so that trials that keep failing end too
-            callbacks=callbacks,
-            catch=(RLKitError, ValueError, FloatingPointError),  # a bad combination fails its trial only
-        )
-    finally:
-        torch.set_num_threads(threads)
+    # Each trial's agent computes on one thread (see the agents), as in compare: the same numbers
+    # however many workers run.
+    storage = open_storage(settings.storage)
+    finished = finished_trials(optuna.load_study(study_name=settings.study, storage=storage))
+    if finished >= settings.trials:
+        return
+    study = optuna.load_study(  # again, now with a sampler seeded by what the study already holds
+        study_name=settings.study,
+        storage=storage,
+        sampler=optuna.samplers.TPESampler(seed=sampler_seed(settings, worker, finished)),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=settings.steps // 4),
+    )
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    callbacks = [optuna.study.MaxTrialsCallback(settings.trials, states=states)]
+    if on_trial is not None:
+        callbacks.append(lambda study, trial: on_trial(trial))
+    study.optimize(
+        lambda trial: objective(trial, settings),
+        n_trials=settings.trials - finished,  # a cap, so that trials that keep failing end too
+        callbacks=callbacks,
+        catch=(RLKitError, ValueError, FloatingPointError),  # a bad combination fails its trial only
+    )
 
 
 def worker_process(settings: TuneSettings, worker: int) -> None:

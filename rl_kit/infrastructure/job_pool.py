@@ -2,8 +2,8 @@
 
 A job is one call of a top-level function: train one agent on one seed (``rl-kit compare``),
 time one benchmark run (``rl-kit bench``). Wherever it runs, a job gets a process of its own,
-started from the caller's directory, with one torch thread, so the same job gives the same numbers on the
-local pool and on Ray, and its peak memory is its own.
+started from the caller's directory (its agents compute on one thread), so the same job gives the same
+numbers on the local pool and on Ray, and its peak memory is its own.
 
 - Local (the default): ``workers`` processes at once (default: one per core), from a fork server.
 - Ray (``ray_address``): ``"auto"`` joins the cluster running on this machine (``ray start --head``)
@@ -46,13 +46,8 @@ class Outcome:
 
 
 def call(job: Job) -> Any:
-    """Run one job in this (fresh) process, on one torch thread: the grid is what uses the cores."""
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
+    """Run one job in this (fresh) process. Agents compute on one thread (numpy's BLAS and torch
+    alike, see the agents), so the grid is what uses the cores."""
     return job.function(*job.args)
 
 

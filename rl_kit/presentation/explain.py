@@ -110,11 +110,9 @@ def visited_states(agent, env, episodes: int, seed: int) -> np.ndarray:
 
 def attributions(agent, states: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Mean |gradient x input| of log pi(greedy action | s), and permutation importance, per feature."""
-    x = agent.encode(states).clone().requires_grad_(True)
-    distribution, _ = agent.net(x)
-    chosen = distribution.mode().detach()
-    distribution.log_prob(chosen).sum().backward()
-    gradient_x_input = (x.grad * x).abs().mean(dim=0).detach().numpy()
+    x = agent.encode(states)
+    chosen = agent.net.distribution(agent.net.forward(x)[0]).mode()
+    gradient_x_input = np.abs(agent.net.log_prob_input_gradient(x, chosen) * x).mean(axis=0)
     rng = np.random.default_rng(seed)
     greedy = agent.act(states, explore=False)
     importance = np.zeros(states.shape[1])

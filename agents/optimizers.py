@@ -1,0 +1,69 @@
+"""Gradient descent by hand: global-norm clipping and Adam over one flat parameter vector.
+
+Every parameter of a network lives in one flat array (its layers are views into it, see
+:class:`rl_kit.agents.networks.FlatParameters`), and so does its gradient. An optimizer step
+is then a handful of vector operations, whatever the number of layers.
+
+**Clipping** (Pascanu et al. 2013): with g the whole gradient and c the limit,
+
+    g <- g * min(1, c / (||g||_2 + 1e-6))
+
+**Adam** (Kingma & Ba 2015), step t, learning rate alpha:
+
+    m_t = beta1 m_{t-1} + (1 - beta1) g          (first moment)
+    v_t = beta2 v_{t-1} + (1 - beta2) g^2        (second moment)
+    theta <- theta - alpha / (1 - beta1^t) * m_t / ( sqrt(v_t / (1 - beta2^t)) + eps )
+
+The bias corrections undo the zeros m and v start from. eps sits outside the square root,
+as in torch's Adam (so the two agree to rounding; the tests hold them to it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def clip_global_norm(gradient: np.ndarray, max_norm: float) -> float:
+    """Scale `gradient` in place so its 2-norm is at most `max_norm`; returns the norm before."""
+    norm = float(np.sqrt(np.dot(gradient, gradient)))
+    if max_norm > 0:
+        scale = max_norm / (norm + 1e-6)
+        if scale < 1.0:
+            gradient *= gradient.dtype.type(scale)
+    return norm
+
+
+class Adam:
+    """Adam on a flat parameter vector, updated in place.
+
+    Args:
+        parameters: the flat parameter vector (a view is fine; it is changed in place).
+        betas: decay rates of the first and second moment estimates.
+        eps: added to the denominator; 1e-5 as in PPO's reference implementation.
+    """
+
+    def __init__(self, parameters: np.ndarray, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-5):
+        self.parameters = parameters
+        self.beta1, self.beta2 = betas
+        self.eps = eps
+        self.m = np.zeros_like(parameters)
+        self.v = np.zeros_like(parameters)
+        self.t = 0
+        self._scratch = np.zeros_like(parameters)
+
+    def step(self, gradient: np.ndarray, learning_rate: float) -> None:
+        self.t += 1
+        m, v, d = self.m, self.v, self._scratch
+        m *= self.beta1
+        m += (1 - self.beta1) * gradient
+        v *= self.beta2
+        np.multiply(gradient, gradient, out=d)
+        d *= 1 - self.beta2
+        v += d
+        bias1, bias2 = 1 - self.beta1**self.t, 1 - self.beta2**self.t
+        np.sqrt(v, out=d)
+        d *= 1 / np.sqrt(bias2)
+        d += self.eps
+        np.divide(m, d, out=d)
+        d *= learning_rate / bias1
+        self.parameters -= d
