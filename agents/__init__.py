@@ -27,7 +27,7 @@ TABULAR_AGENT_CLASSES = (
 
 
 def policy_gradient_agent_classes() -> tuple[type, ...]:
-    """REINFORCE, A2C and PPO: imported on demand, since they import torch."""
+    """REINFORCE, A2C and PPO: imported on demand, as the command starts faster without them."""
     from .a2c import A2C
     from .ppo import PPO
     from .reinforce import Reinforce

@@ -109,6 +109,9 @@ class BanditAgent:
 
     name: ClassVar[str]
     Hyperparameters: ClassVar[type[Hyperparameters]]
+    # Row i of a batch is env i's own problem: evaluation must not batch episodes (a second row
+    # would be an agent that has learned nothing).
+    rows_are_separate_problems: ClassVar[bool] = True
 
     def __init__(
         self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters

@@ -42,6 +42,7 @@ class Categorical:
         shifted = logits - logits.max(axis=-1, keepdims=True)  # exp cannot overflow
         self.log_probs_all = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         self.probs = np.exp(self.log_probs_all)
+        self._entropy = None
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         """One action per row by inverting the cumulative distribution at a uniform draw."""
@@ -53,17 +54,19 @@ class Categorical:
         return self.probs.argmax(axis=-1)
 
     def log_prob(self, actions: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(self.log_probs_all, actions.astype(np.int64)[:, None], axis=-1)[:, 0]
+        return self.log_probs_all[np.arange(len(actions)), actions]
 
     def entropy(self) -> np.ndarray:
-        return -(self.probs * self.log_probs_all).sum(axis=-1)
+        if self._entropy is None:
+            self._entropy = -(self.probs * self.log_probs_all).sum(axis=-1)
+        return self._entropy
 
     def gradient(
         self, actions: np.ndarray, d_log_prob: np.ndarray, d_entropy: np.ndarray | float
     ) -> tuple[np.ndarray, None]:
         """dL/dlogits from dL/dlog pi(a) and dL/dH, each of shape (B,)."""
         d_logits = -self.probs * d_log_prob[:, None]
-        d_logits[np.arange(len(actions)), actions.astype(np.int64)] += d_log_prob
+        d_logits[np.arange(len(actions)), actions] += d_log_prob
         d_entropy = np.broadcast_to(d_entropy, d_log_prob.shape)
         d_logits -= self.probs * (self.log_probs_all + self.entropy()[:, None]) * d_entropy[:, None]
         return d_logits, None

@@ -63,12 +63,22 @@ def register(sub) -> None:
 
     p = sub.add_parser("bench", help="measure speed against reference implementations")
     p.add_argument("--quick", action="store_true", help="shorter measurements")
-    p.add_argument("--suite", choices=["tabular", "policy-gradient", "all"], default="all", help="which benchmarks")
+    p.add_argument(
+        "--suite",
+        choices=["tabular", "policy-gradient", "race", "all"],
+        default="all",
+        help="which benchmarks (race: rl-kit train against python -m rl_zoo3.train; not in all)",
+    )
+    p.add_argument("--rows", help="the race's rows, comma-separated (default all: " + RACE_ROWS + ")")
+    p.add_argument("--seeds", type=positive_int, default=1, help="race: pairs of runs per row")
     p.add_argument(
         "--workers", type=positive_int, default=1, help="PPO race runs at once (default 1: timed runs share no core)"
     )
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
     p.set_defaults(handler=bench_command)
+
+
+RACE_ROWS = "ppo-cartpole, a2c-cartpole, ppo-acrobot, ppo-lunarlander"
 
 
 def compare_command(args) -> None:
@@ -135,6 +145,11 @@ def bandit_command(args) -> None:
 
 
 def bench_command(args) -> None:
+    if args.suite == "race":
+        from rl_kit.experiments.zoo_race import race, select_rows
+
+        race(select_rows(args.rows), seeds=args.seeds)
+        return
     from rl_kit.experiments.bench import run_benchmarks
 
     run_benchmarks(quick=args.quick, suite=args.suite, workers=args.workers, ray=args.ray)

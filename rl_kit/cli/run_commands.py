@@ -30,7 +30,13 @@ def register(sub) -> None:
     )
     add_values_flag(p, "--hp", "override a hyperparameter, value as YAML (repeatable)")
     add_values_flag(p, "--env-kwarg", "env keyword argument, value as YAML (repeatable)")
-    p.add_argument("--eval-every", type=non_negative_int, default=None, help="env steps between evaluations (0: never)")
+    p.add_argument(
+        "--eval-every",
+        type=non_negative_int,
+        default=None,
+        help="env steps between evaluations (default steps/10; 0: never)",
+    )
+    p.add_argument("--eval-episodes", type=positive_int, default=10, help="greedy episodes per evaluation")
     p.add_argument("--out", help="run directory (default runs/<env>/<agent>/seed<S>-<time>)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(handler=train_command)
@@ -94,6 +100,7 @@ def train_command(args) -> None:
             out=args.out,
             env_kwargs=parse_values(args.env_kwarg, "--env-kwarg"),
             eval_every=args.eval_every,
+            eval_episodes=args.eval_episodes,
             progress=not args.no_progress,
             tuned=not args.no_tuned,
             hyperparameters_file=args.hp_file,

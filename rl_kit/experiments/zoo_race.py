@@ -1,0 +1,239 @@
+"""The race against the RL Zoo: ``rl-kit train`` and ``python -m rl_zoo3.train``, end to end.
+
+Each pair of runs trains the same agent on the same env with the Zoo's hyperparameters (read
+from the installed ``rl_zoo3`` package: the Zoo's own entry, over SB3's defaults, translated to
+our names) at the Zoo's budget, with the Zoo's default evaluation schedule on both sides
+(every 25k env steps, 5 episodes) and logging on as users run them. Each run is a whole
+process of its own, pinned to one core; the two sides alternate who goes first. Measured:
+
+- wall time of the whole process (start-up, training, evaluations, saving);
+- peak resident memory of that process;
+- the final greedy return over 100 episodes (seeds 10000...), measured after, outside the
+  timing, with the same protocol for both (the Zoo's saved model and its VecNormalize
+  statistics where it uses them).
+
+Needs the ``bench`` extra (``pip install 'rl-kit[bench]'``, which brings rl_zoo3).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+EVAL_EVERY, EVAL_EPISODES = 25_000, 5  # the Zoo's default schedule
+FINAL_EPISODES, FINAL_SEED = 100, 10_000
+# SB3's defaults where a Zoo entry is silent, for the keys we share (A2C: SB3's RMSprop is not
+# ours; we use Adam at the same learning rate).
+SB3_DEFAULTS = {
+    "ppo": dict(learning_rate=3e-4, n_steps=2048, batch_size=64, n_epochs=10, gamma=0.99, gae_lambda=0.95),
+    "a2c": dict(learning_rate=7e-4, n_steps=5, gamma=0.99, gae_lambda=1.0),
+}
+SHARED_KEYS = (
+    "learning_rate",
+    "n_steps",
+    "batch_size",
+    "n_epochs",
+    "gamma",
+    "gae_lambda",
+    "ent_coef",
+    "vf_coef",
+    "max_grad_norm",
+    "clip_range",
+)
+
+
+@dataclass(frozen=True)
+class RaceRow:
+    """One race: `agent` on `env` at the Zoo's budget, with the issue's target wall-time ratio."""
+
+    agent: str
+    env: str
+    target: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.agent}-{self.env.split('-')[0].lower()}"
+
+
+ROWS = (
+    RaceRow("ppo", "CartPole-v1", 0.2),
+    RaceRow("a2c", "CartPole-v1", 0.3),
+    RaceRow("ppo", "Acrobot-v1", 0.25),
+    RaceRow("ppo", "LunarLander-v3", 0.25),
+)
+
+
+def zoo_entry(agent: str, env: str) -> dict:
+    """The Zoo's hyperparameter entry for `agent` on `env`, from the installed rl_zoo3."""
+    import rl_zoo3
+    import yaml
+
+    path = Path(rl_zoo3.__file__).parent / "hyperparams" / f"{agent}.yml"
+    entries = yaml.safe_load(path.read_text())
+    if env not in entries:
+        raise KeyError(f"the RL Zoo has no {agent} entry for {env}")
+    return dict(entries[env])
+
+
+def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
+    """(steps, num_envs, hyperparameters): the Zoo's entry in our names.
+
+    ``lin_X`` schedules become ``linear(X, 0.0, steps)``; ``normalize`` becomes our observation
+    normalization (the Zoo's VecNormalize also scales rewards, which ours does not).
+    """
+    steps, num_envs = int(float(entry["n_timesteps"])), int(entry.get("n_envs", 1))
+    values = {**SB3_DEFAULTS[agent], **{k: v for k, v in entry.items() if k in SHARED_KEYS}}
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith("lin_"):
+            values[key] = f"linear({float(value[4:])}, 0.0, {steps})"
+    if entry.get("normalize"):
+        values["normalize_observations"] = True
+    return steps, num_envs, values
+
+
+def our_command(row: RaceRow, seed: int, out: Path) -> list[str]:
+    steps, num_envs, values = our_arguments(row.agent, zoo_entry(row.agent, row.env))
+    command = [sys.executable, "-m", "rl_kit.cli", "train", "--env", row.env, "--agent", row.agent]
+    command += ["--steps", str(steps), "--seed", str(seed), "--num-envs", str(num_envs), "--no-tuned"]
+    for key, value in values.items():
+        command += ["--hp", f"{key}={value}"]
+    command += ["--eval-every", str(EVAL_EVERY), "--eval-episodes", str(EVAL_EPISODES)]
+    return [*command, "--out", str(out), "--no-progress"]
+
+
+def zoo_command(row: RaceRow, seed: int, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "rl_zoo3.train",
+        "--algo",
+        row.agent,
+        "--env",
+        row.env,
+        "--seed",
+        str(seed),
+        "-f",
+        str(out),
+        "--eval-freq",
+        str(EVAL_EVERY),
+        "--eval-episodes",
+        str(EVAL_EPISODES),
+        "--device",
+        "cpu",
+    ]
+
+
+def timed_process(command: list[str], core: int | None) -> tuple[float, float]:
+    """Run `command` pinned to `core`; (wall seconds, peak resident MB) of that process alone."""
+    preexec = (lambda: os.sched_setaffinity(0, {core})) if core is not None else None
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=preexec)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:6])} ... failed:\n{stderr.decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+class ZooPolicy:
+    """The Zoo's saved model (with its observation statistics) behind our ``act``."""
+
+    def __init__(self, out: Path, row: RaceRow):
+        import stable_baselines3
+
+        run = next((out / row.agent).glob(f"{row.env}_*"))
+        self.model = getattr(stable_baselines3, row.agent.upper()).load(run / f"{row.env}.zip", device="cpu")
+        self.obs_rms = None
+        statistics = run / row.env / "vecnormalize.pkl"
+        if statistics.exists():
+            import pickle
+
+            with statistics.open("rb") as f:
+                normalizer = pickle.load(f)
+            self.obs_rms, self.clip, self.epsilon = normalizer.obs_rms, normalizer.clip_obs, normalizer.epsilon
+
+    def act(self, obs, *, explore: bool = False):
+        obs = np.asarray(obs, dtype=np.float64)
+        if self.obs_rms is not None:
+            obs = np.clip((obs - self.obs_rms.mean) / np.sqrt(self.obs_rms.var + self.epsilon), -self.clip, self.clip)
+        return self.model.predict(obs.astype(np.float32), deterministic=True)[0]
+
+
+def final_return(kind: str, out: Path, row: RaceRow) -> float:
+    from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
+    from rl_kit.core.spec import EnvSpec
+
+    if kind == "rl_kit":
+        from rl_kit.core.backends import load_agent
+
+        agent = load_agent(out)
+    else:
+        agent = ZooPolicy(out, row)
+    envs = evaluation_envs(EnvSpec(row.env), FINAL_EPISODES, agent)
+    try:
+        returns, _, _ = run_episodes(agent, envs, FINAL_EPISODES, FINAL_SEED)
+    finally:
+        close_all(envs)
+    return float(returns.mean())
+
+
+def race(rows: tuple[RaceRow, ...] = ROWS, seeds: int = 1, core: int | None = 0) -> dict[str, float]:
+    """Run each row's pair `seeds` times, alternating who goes first; print and return the ratios."""
+    results = {}
+    print(
+        "rl-kit train vs python -m rl_zoo3.train: the Zoo's hyperparameters and budgets, evaluations every "
+        f"{EVAL_EVERY:,} steps ({EVAL_EPISODES} episodes) on both, whole processes pinned to one core\n"
+    )
+    for row in rows:
+        figures = {"rl_kit": [], "zoo": []}
+        for seed in range(seeds):
+            order = ("rl_kit", "zoo") if seed % 2 == 0 else ("zoo", "rl_kit")
+            for kind in order:
+                with tempfile.TemporaryDirectory() as directory:
+                    out = Path(directory) / "run"
+                    command = our_command(row, seed, out) if kind == "rl_kit" else zoo_command(row, seed, out)
+                    wall, peak = timed_process(command, core)
+                    final = final_return(kind, out, row)
+                figures[kind].append((wall, peak, final))
+                print(
+                    f"  {row.name} seed {seed} {kind:7} wall {wall:7.1f} s  peak {peak:6.0f} MB  "
+                    f"return {final:8.1f} (100 episodes)",
+                    flush=True,
+                )
+        ours, zoo = (np.mean(figures[k], axis=0) for k in ("rl_kit", "zoo"))
+        wall_ratio, memory_ratio = ours[0] / zoo[0], ours[1] / zoo[1]
+        print(
+            f"{row.agent.upper()} {row.env}: wall {ours[0]:.1f} s vs {zoo[0]:.1f} s, ratio {wall_ratio:.2f}x "
+            f"(target <= {row.target}x); peak {ours[1]:.0f} vs {zoo[1]:.0f} MB, ratio {memory_ratio:.2f}x "
+            f"(target <= 0.5x); return {ours[2]:.1f} vs {zoo[2]:.1f}\n",
+            flush=True,
+        )
+        results.update(
+            {
+                f"{row.name}_wall_ratio": wall_ratio,
+                f"{row.name}_memory_ratio": memory_ratio,
+                f"{row.name}_return": ours[2],
+            }
+        )
+    return results
+
+
+def select_rows(names: str | None) -> tuple[RaceRow, ...]:
+    if not names:
+        return ROWS
+    by_name = {row.name: row for row in ROWS}
+    unknown = [n for n in names.split(",") if n not in by_name]
+    if unknown:
+        from rl_kit.errors import unknown_name
+
+        raise unknown_name("race", unknown[0], list(by_name))
+    return tuple(by_name[n] for n in names.split(","))
