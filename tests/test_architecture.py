@@ -214,6 +214,32 @@ def test_import_rl_kit_is_lazy(tmp_path):
         rl_kit.no_such_name  # noqa: B018
 
 
+def test_the_command_and_numpy_agents_start_without_torch(tmp_path):
+    """`rl-kit --help`, `rl-kit list` and a PPO run on the numpy networks load neither torch nor SB3."""
+    result = run_python(
+        textwrap.dedent(
+            """
+            import contextlib, io, sys
+            from rl_kit.cli import main
+            with contextlib.redirect_stdout(io.StringIO()):
+                for argv in (["--help"], ["list"]):
+                    try:
+                        main(argv)
+                    except SystemExit:
+                        pass
+                import rl_kit
+                rl_kit.train("CartPole-v1", "ppo", steps=512, out="run", progress=False, tensorboard=False,
+                             eval_every=256, eval_episodes=2, hyperparameters={"n_steps": 32})
+                rl_kit.evaluate("run", episodes=3)
+            print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'stable_baselines3'}))
+            """
+        ),
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_every_import_of_ours_names_something_that_exists():
     """Imports inside functions run only on their path: check them all here, statically."""
     import importlib

@@ -22,7 +22,7 @@ from rl_kit.agents.torch_networks import TorchActorCritic
 
 OBSERVATIONS = spaces.Box(-1.0, 1.0, shape=(5,), dtype=np.float64)
 ACTIONS = {"categorical": spaces.Discrete(4), "gaussian": spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float64)}
-B = 32
+B = 300  # above ROWS_PER_PRODUCT: the weight gradients are summed over blocks of rows
 CLIP = 0.2
 
 

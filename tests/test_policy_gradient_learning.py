@@ -26,7 +26,7 @@ CARTPOLE = {
             "clip_range": "linear(0.2, 0.0, 100000)",
         },
     ),
-    "a2c": (200_000, {"n_steps": 16, "learning_rate": "linear(0.0007, 0.0, 200000)", "gae_lambda": 0.95}),
+    "a2c": (200_000, {"n_steps": 32, "learning_rate": "linear(0.001, 0.0, 200000)", "gae_lambda": 0.95}),
 }
 
 
