@@ -82,3 +82,21 @@ def parse_values(pairs: list[tuple[str, str]], flag: str) -> dict[str, Any]:
             problem = str(error).splitlines()[0]
             raise UsageError(f"{flag} {key}={text!r}: not a value ({problem})") from None
     return values
+
+
+def add_time_limit_flag(parser) -> None:
+    parser.add_argument(
+        "--max-episode-steps",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="end episodes after N steps (default: the env's registered limit; 1,000 for an env without one)",
+    )
+
+
+def env_options(args) -> dict:
+    """``--env-kwarg`` values, with ``--max-episode-steps`` among them (as ``gymnasium.make`` takes it)."""
+    options = parse_values(getattr(args, "env_kwarg", None) or [], "--env-kwarg")
+    if args.max_episode_steps is not None:
+        options["max_episode_steps"] = args.max_episode_steps
+    return options

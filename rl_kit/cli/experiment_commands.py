@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from rl_kit.cli.arguments import RAY_HELP, add_values_flag, non_negative_int, parse_values, positive_int
+from rl_kit.cli.arguments import (
+    RAY_HELP,
+    add_time_limit_flag,
+    add_values_flag,
+    env_options,
+    non_negative_int,
+    parse_values,
+    positive_int,
+)
 
 
 def register(sub) -> None:
@@ -15,6 +23,7 @@ def register(sub) -> None:
     p.add_argument("--workers", type=positive_int, default=None, help="runs at once (default: one per core)")
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
     p.add_argument("--out", help="report directory")
+    add_time_limit_flag(p)
     p.set_defaults(handler=compare_command)
 
     p = sub.add_parser("tune", help="tune hyperparameters with Optuna (TPE sampler, median pruner)")
@@ -41,6 +50,7 @@ def register(sub) -> None:
     )
     add_values_flag(p, "--hp", "fix a hyperparameter for every trial, value as YAML (repeatable)")
     add_values_flag(p, "--env-kwarg", "env keyword argument, value as YAML (repeatable)")
+    add_time_limit_flag(p)
     p.add_argument("--out", help="tuning directory (default runs/tune/<env>-<agent>)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(handler=tune_command)
@@ -82,10 +92,11 @@ RACE_ROWS = "ppo-cartpole, a2c-cartpole, ppo-acrobot, ppo-lunarlander"
 
 
 def compare_command(args) -> None:
+    from rl_kit.core.spec import EnvSpec
     from rl_kit.experiments.compare import compare
 
     comparison = compare(
-        args.env,
+        EnvSpec.of(args.env, env_options(args)),
         args.agents,
         seeds=args.seeds,
         steps=args.steps,
@@ -115,7 +126,7 @@ def tune_command(args) -> None:
         eval_episodes=args.eval_episodes,
         objective=args.objective,
         hyperparameters=parse_values(args.hp, "--hp"),
-        env_kwargs=parse_values(args.env_kwarg, "--env-kwarg"),
+        env_kwargs=env_options(args),
         out=args.out,
         progress=not args.no_progress,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from rl_kit.cli.arguments import non_negative_int, positive_float, positive_int
+from rl_kit.cli.arguments import add_time_limit_flag, non_negative_int, positive_float, positive_int
 
 
 def register(sub) -> None:
@@ -14,6 +14,7 @@ def register(sub) -> None:
     p.add_argument("--episodes", type=positive_int, default=100)
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_time_limit_flag(p)
     p.set_defaults(handler=evaluate_command)
 
     p = sub.add_parser("watch", help="watch a saved agent play in a window, or record it to a file")
@@ -25,6 +26,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument("--fps", type=positive_float, default=None, help="frames per second (default: the env's)")
     p.add_argument("--record", metavar="FILE", help="write a .gif or .mp4 with the heads-up display, no window")
+    add_time_limit_flag(p)
     p.set_defaults(handler=watch_command)
 
     p = sub.add_parser("plot", help="one run: a dashboard of return and diagnostics; several: their learning curves")
@@ -42,6 +44,7 @@ def register(sub) -> None:
     p.add_argument(
         "--episodes", type=positive_int, default=5, help="episodes whose states are explained (policy agents)"
     )
+    add_time_limit_flag(p)
     p.set_defaults(handler=explain_command)
 
 
@@ -50,7 +53,7 @@ def evaluate_command(args) -> None:
     from rl_kit.core.evaluation import evaluate
     from rl_kit.core.optimum import compare_with_optimum
 
-    agent, env = load_agent_and_env(args.path, args.env)
+    agent, env = load_agent_and_env(args.path, args.env, args.max_episode_steps)
     result = evaluate(agent, env, episodes=args.episodes, seed=args.seed)
     reference = compare_with_optimum(agent, env)
     if args.json:
@@ -68,10 +71,25 @@ def watch_command(args) -> None:
     from rl_kit.presentation.watch import record, watch
 
     if args.record:
-        path = record(args.path, args.record, env=args.env, episodes=args.episodes or 1, seed=args.seed, fps=args.fps)
+        path = record(
+            args.path,
+            args.record,
+            env=args.env,
+            episodes=args.episodes or 1,
+            seed=args.seed,
+            fps=args.fps,
+            max_episode_steps=args.max_episode_steps,
+        )
         print(f"Recorded to {path}")
     else:
-        watch(args.path, env=args.env, episodes=args.episodes, seed=args.seed, fps=args.fps)
+        watch(
+            args.path,
+            env=args.env,
+            episodes=args.episodes,
+            seed=args.seed,
+            fps=args.fps,
+            max_episode_steps=args.max_episode_steps,
+        )
 
 
 def plot_command(args) -> None:
@@ -94,5 +112,5 @@ def diagnose_command(args) -> None:
 def explain_command(args) -> None:
     from rl_kit.presentation.explain import explain
 
-    for path in explain(args.run, args.out, episodes=args.episodes):
+    for path in explain(args.run, args.out, episodes=args.episodes, max_episode_steps=args.max_episode_steps):
         print(f"Wrote {path}")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rl_kit.cli.arguments import Interrupted, UsageError, add_values_flag, non_negative_int, parse_values, positive_int
+from rl_kit.cli.arguments import (
+    Interrupted,
+    UsageError,
+    add_time_limit_flag,
+    add_values_flag,
+    env_options,
+    non_negative_int,
+    parse_values,
+    positive_int,
+)
 
 
 def register(sub) -> None:
@@ -30,6 +39,7 @@ def register(sub) -> None:
     )
     add_values_flag(p, "--hp", "override a hyperparameter, value as YAML (repeatable)")
     add_values_flag(p, "--env-kwarg", "env keyword argument, value as YAML (repeatable)")
+    add_time_limit_flag(p)
     p.add_argument(
         "--eval-every",
         type=non_negative_int,
@@ -98,7 +108,7 @@ def train_command(args) -> None:
             num_envs=args.num_envs,
             hyperparameters=parse_values(args.hp, "--hp"),
             out=args.out,
-            env_kwargs=parse_values(args.env_kwarg, "--env-kwarg"),
+            env_kwargs=env_options(args),
             eval_every=args.eval_every,
             eval_episodes=args.eval_episodes,
             progress=not args.no_progress,

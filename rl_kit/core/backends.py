@@ -109,18 +109,22 @@ def saved_env(path: str | os.PathLike) -> EnvSpec | None:
     return backend.saved_env(file)
 
 
-def load_agent_and_env(path: str | os.PathLike, env: str | EnvSpec | None = None) -> tuple[Any, EnvSpec]:
+def load_agent_and_env(
+    path: str | os.PathLike, env: str | EnvSpec | None = None, max_episode_steps: int | None = None
+) -> tuple[Any, EnvSpec]:
     """A saved agent and the env to play it on: `env`, by default the one it was trained on.
 
     An env id equal to the one it was trained on means that env with its options too
     (``--env-kwarg slip=0`` at training stays); an :class:`EnvSpec` is taken as it is.
+    `max_episode_steps` overrides the env's time limit.
     """
     agent = load_agent(path)
     trained = saved_env(path)
+    limit = {} if max_episode_steps is None else {"max_episode_steps": max_episode_steps}
     if env is None:
         if trained is None:
             raise RLKitError(f"{path} does not say which env it was trained on: name one")
-        return agent, trained
+        return agent, EnvSpec.of(trained, limit)
     if isinstance(env, str) and trained is not None and env == trained.id:
-        return agent, trained
-    return agent, EnvSpec.of(env)
+        return agent, EnvSpec.of(trained, limit)
+    return agent, EnvSpec.of(env, limit)

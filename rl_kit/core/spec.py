@@ -8,6 +8,7 @@ back (:meth:`RunSpec.from_dict`): nothing that defines a run travels as a loose 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -19,6 +20,10 @@ from gymnasium.vector import AutoresetMode
 from rl_kit.errors import InvalidType, RLKitError, unknown_name
 
 EVAL_SEED = 1_000_000  # evaluation episodes are seeded apart from training ones
+# An env registered without a time limit (Gymnasium's CliffWalking-v1, a user's own) gets this
+# cap, said out loud once: a greedy policy that walks into a wall would otherwise play forever.
+DEFAULT_MAX_EPISODE_STEPS = 1_000
+_announced: set[str] = set()
 
 
 def check_env_id(env_id: str) -> str:
@@ -32,17 +37,26 @@ def check_env_id(env_id: str) -> str:
 
 @dataclass(frozen=True)
 class EnvSpec:
-    """An env: its registered id and the keyword arguments it is made with.
+    """An env: its registered id, the keyword arguments it is made with, and its time limit.
+
+    ``max_episode_steps`` overrides the registered time limit (as in ``gymnasium.make``; it may
+    also come in `kwargs`). An env registered without one is capped at
+    :data:`DEFAULT_MAX_EPISODE_STEPS` steps, so that every episode rl-kit plays ends.
 
     >>> EnvSpec("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}).make()
     """
 
     id: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+    max_episode_steps: int | None = None
 
     def __post_init__(self):
         check_env_id(self.id)
         kwargs = dict(self.kwargs or {})  # a copy: the caller's dict may change
+        limit = kwargs.pop("max_episode_steps", self.max_episode_steps)
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise RLKitError(f"max_episode_steps must be a whole number of at least 1, got {limit!r}")
+        object.__setattr__(self, "max_episode_steps", limit)
         map_file = kwargs.get("map")
         if isinstance(map_file, (str, os.PathLike)) and "\n" not in str(map_file) and os.path.isfile(map_file):
             # a grid map given as a file is held by its text: the spec reproduces the run without
@@ -60,7 +74,10 @@ class EnvSpec:
                 raise InvalidType(f"{env} was not made by gymnasium.make: pass its registered id instead")
             env = cls(made.id, {k: v for k, v in (made.kwargs or {}).items() if k != "render_mode"})
         if isinstance(env, EnvSpec):
-            return env if not kwargs else replace(env, kwargs={**env.kwargs, **kwargs})
+            if not kwargs:
+                return env
+            limit = kwargs.get("max_episode_steps", env.max_episode_steps)
+            return replace(env, kwargs={**env.kwargs, **kwargs}, max_episode_steps=limit)
         if not isinstance(env, str):
             raise InvalidType(f"env must be an env id, an EnvSpec or a gymnasium env, got {type(env).__name__}")
         return cls(env, kwargs or {})
@@ -70,10 +87,32 @@ class EnvSpec:
         """The id as a folder name (``rl_kit/GridWorld-v0`` -> ``rl_kit-GridWorld-v0``)."""
         return self.id.replace("/", "-")
 
+    @property
+    def time_limit(self) -> int:
+        """The episodes' step limit: ours, else the registered one, else the default cap."""
+        if self.max_episode_steps is not None:
+            return self.max_episode_steps
+        registered = gym.spec(self.id).max_episode_steps
+        if registered is not None:
+            return registered
+        if self.id not in _announced:
+            _announced.add(self.id)
+            print(
+                f"note: {self.id} is registered without a time limit; rl-kit ends its episodes after "
+                f"{DEFAULT_MAX_EPISODE_STEPS:,} steps (--max-episode-steps N to change)",
+                file=sys.stderr,
+            )
+        return DEFAULT_MAX_EPISODE_STEPS
+
+    def _limit_to_set(self) -> dict[str, int]:
+        """``max_episode_steps`` for ``gymnasium.make`` where the registered limit is not the one."""
+        limit = self.time_limit
+        return {} if limit == gym.spec(self.id).max_episode_steps else {"max_episode_steps": limit}
+
     def make(self, **make_kwargs) -> gym.Env:
-        """``gymnasium.make``, with a clear error for bad keyword arguments."""
+        """``gymnasium.make`` with the time limit, and a clear error for bad keyword arguments."""
         try:
-            return gym.make(self.id, **self.kwargs, **make_kwargs)
+            return gym.make(self.id, **self._limit_to_set(), **self.kwargs, **make_kwargs)
         except (TypeError, ValueError) as error:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
 
@@ -82,14 +121,18 @@ class EnvSpec:
         Gymnasium's CartPole), else Gymnasium's ``SyncVectorEnv`` with ``SAME_STEP`` autoreset."""
         if num_envs < 1:
             raise RLKitError(f"num_envs must be at least 1, got {num_envs}")
+        registered = gym.spec(self.id)
+        limit = self._limit_to_set()
         try:
-            if gym.spec(self.id).vector_entry_point is not None:
+            if registered.vector_entry_point is not None and not limit:
                 vec = gym.make_vec(self.id, num_envs=num_envs, vectorization_mode="vector_entry_point", **self.kwargs)
                 if vec.metadata.get("autoreset_mode") in (AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP):
                     return vec
                 vec.close()
+            if limit:  # a copy of the registration with our limit: make_vec has no argument for it
+                registered = replace(registered, max_episode_steps=limit["max_episode_steps"])
             return gym.make_vec(
-                self.id,
+                registered,
                 num_envs=num_envs,
                 vectorization_mode="sync",
                 vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
@@ -99,11 +142,14 @@ class EnvSpec:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kwargs": dict(self.kwargs)}
+        data = {"id": self.id, "kwargs": dict(self.kwargs)}
+        if self.max_episode_steps is not None:
+            data["max_episode_steps"] = self.max_episode_steps
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EnvSpec:
-        return cls(data["id"], data.get("kwargs") or {})
+        return cls(data["id"], data.get("kwargs") or {}, data.get("max_episode_steps"))
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,17 @@ from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import RLKitError
 
 
-def explain(run: str | Path, output: str | Path | None = None, *, episodes: int = 5, seed: int = 0) -> list[Path]:
-    """Write the explanation of a saved agent; returns the files written."""
-    agent, env = load_agent_and_env(run)
+def explain(
+    run: str | Path,
+    output: str | Path | None = None,
+    *,
+    episodes: int = 5,
+    seed: int = 0,
+    max_episode_steps: int | None = None,
+) -> list[Path]:
+    """Write the explanation of a saved agent; returns the files written. `max_episode_steps`
+    overrides the env's time limit for the episodes whose states are explained."""
+    agent, env = load_agent_and_env(run, None, max_episode_steps)
     base = Path(run) if Path(run).is_dir() else Path(run).parent
     output = Path(output) if output else base / "explain.png"
     if hasattr(agent, "state_values"):

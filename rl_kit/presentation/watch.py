@@ -100,9 +100,9 @@ def compose(frame: Frame, surface=None, help_line: str | None = None):
     return surface
 
 
-def open_for_watching(path: str | Path, env: str | EnvSpec | None = None):
+def open_for_watching(path: str | Path, env: str | EnvSpec | None = None, max_episode_steps: int | None = None):
     """The saved agent and an ``rgb_array`` env for it (default: the env it was trained on)."""
-    agent, spec = load_agent_and_env(path, env)
+    agent, spec = load_agent_and_env(path, env, max_episode_steps)
     made = spec.make(render_mode="rgb_array")
     check_spaces(agent, made, spec.id)
     return agent, made
@@ -117,8 +117,10 @@ def record(
     seed: int = 0,
     fps: float | None = None,
     overlay: bool = True,
+    max_episode_steps: int | None = None,
 ) -> Path:
-    """Write greedy episodes of a saved agent to `output` (.gif, or .mp4 with imageio-ffmpeg)."""
+    """Write greedy episodes of a saved agent to `output` (.gif, or .mp4 with imageio-ffmpeg);
+    `max_episode_steps` overrides the env's time limit."""
     import imageio.v3 as iio
 
     from rl_kit.envs.rendering import to_array
@@ -130,7 +132,7 @@ def record(
         raise InvalidValue(f"fps must be above 0, got {fps}")
     if episodes < 1:
         raise InvalidValue(f"episodes must be at least 1, got {episodes}")
-    agent, env = open_for_watching(path, env)
+    agent, env = open_for_watching(path, env, max_episode_steps)
     try:
         set_overlay(env, agent, overlay)
         fps = fps or env.metadata.get("render_fps", 30)
@@ -157,13 +159,15 @@ def watch(
     episodes: int | None = None,
     seed: int = 0,
     fps: float | None = None,
+    max_episode_steps: int | None = None,
 ) -> None:
-    """Play a saved agent in a window until `episodes` end (None: until q or the window closes)."""
+    """Play a saved agent in a window until `episodes` end (None: until q or the window closes);
+    `max_episode_steps` overrides the env's time limit."""
     import pygame
 
     from rl_kit.envs.rendering import Renderer
 
-    agent, env = open_for_watching(path, env)
+    agent, env = open_for_watching(path, env, max_episode_steps)
     overlay = set_overlay(env, agent, True)
     fps = float(fps or env.metadata.get("render_fps", 30))
     renderer = None
