@@ -36,7 +36,7 @@ class DoubleQLearning(TabularAgent):
         return super().observe(transitions)
 
     def td_error(self, t: Transitions, gamma: float, obs: np.ndarray, action: np.ndarray) -> np.ndarray:
-        next_obs = np.asarray(t.next_obs, dtype=np.int64)
+        next_obs = self.state_index(t.next_obs)
         first = self._first[:, None]
         chooser = np.where(first, self.q[next_obs], self.q2[next_obs])  # picks A* = argmax
         valuer = np.where(first, self.q2[next_obs], self.q[next_obs])  # values A*

@@ -21,7 +21,7 @@ class ExpectedSarsa(TabularAgent):
     name = "expected_sarsa"
 
     def td_target(self, t: Transitions, gamma: float) -> np.ndarray:
-        q_next = self.q[np.asarray(t.next_obs, dtype=np.int64)]
+        q_next = self.q[self.state_index(t.next_obs)]
         greedy = q_next == q_next.max(axis=1, keepdims=True)
         epsilon = self.epsilon
         policy = epsilon / self.n_actions + (1.0 - epsilon) * greedy / greedy.sum(axis=1, keepdims=True)

@@ -51,7 +51,7 @@ class MonteCarloControl(TabularAgent):
 
     def observe(self, transitions: Transitions) -> dict[str, float]:
         t = transitions
-        obs, action = np.asarray(t.obs, dtype=np.int64), np.asarray(t.action, dtype=np.int64)
+        obs, action = self.state_index(t.obs), np.asarray(t.action, dtype=np.int64)
         reward = np.asarray(t.reward, dtype=np.float64)
         while len(self.episodes) < len(obs):
             self.episodes.append([])
@@ -60,7 +60,7 @@ class MonteCarloControl(TabularAgent):
         for i in np.flatnonzero(valid):
             self.episodes[i].append((int(obs[i]), int(action[i]), float(reward[i])))
             if t.terminated[i] or t.truncated[i]:
-                tail = 0.0 if t.terminated[i] else self.policy_value(int(t.next_obs[i]))
+                tail = 0.0 if t.terminated[i] else self.policy_value(int(self.state_index(t.next_obs[i : i + 1])[0]))
                 errors.extend(self.learn_from_episode(self.episodes[i], tail))
                 self.episodes[i] = []
         self.steps += int(valid.sum())

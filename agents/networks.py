@@ -38,6 +38,7 @@ from gymnasium import spaces
 from .base import SpaceError
 from .distributions import Categorical, DiagonalGaussian
 from .optimizers import Adam, clip_global_norm
+from .spaces import encode_one_hot, one_hot_size
 
 ACTIVATIONS = ("tanh", "relu")
 # Weight gradients h^T dz sum over the batch; OpenBLAS runs such products about 3x slower once
@@ -174,11 +175,22 @@ def batch_product(h: np.ndarray, dz: np.ndarray, out: np.ndarray) -> None:
 
 
 def observation_size(space: spaces.Space, agent: str) -> int:
-    if isinstance(space, spaces.Discrete):
-        return int(space.n)
+    """Inputs of the network for `space`: a Box vector's length, or the one-hot blocks of a
+    finite space (Discrete, Tuple/Dict of Discrete, MultiDiscrete, MultiBinary)."""
     if isinstance(space, spaces.Box) and len(space.shape) == 1:
         return int(space.shape[0])
-    raise SpaceError(f"{agent} needs a Box vector or Discrete observation space, but got {space}")
+    finite = one_hot_size(space)
+    if finite is not None:
+        return finite
+    if isinstance(space, spaces.Box) and len(space.shape) >= 2:
+        raise SpaceError(
+            f"{agent} takes vector observations; {space} looks like an image, and rl-kit has no convolutional "
+            "network (flatten it with gymnasium.wrappers.FlattenObservation, or use sb3_ppo with CnnPolicy)"
+        )
+    raise SpaceError(
+        f"{agent} needs a Box vector or a finite (Discrete, Tuple/Dict of Discrete, MultiDiscrete) "
+        f"observation space, but got {space}"
+    )
 
 
 def check_action_space(space: spaces.Space, agent: str) -> None:
@@ -190,11 +202,10 @@ def check_action_space(space: spaces.Space, agent: str) -> None:
 
 
 def encode_observations(space: spaces.Space, obs: np.ndarray, dtype=np.float32) -> np.ndarray:
-    """The network's input: a Discrete state as a one-hot row, a Box vector as floats."""
-    if isinstance(space, spaces.Discrete):
-        index = np.asarray(obs, dtype=np.int64).reshape(-1) - int(space.start)
-        return np.eye(int(space.n), dtype=dtype)[index]
-    return np.asarray(obs, dtype=dtype)
+    """The network's input: a Box vector as floats; a finite state as one one-hot block per part."""
+    if isinstance(space, spaces.Box):
+        return np.asarray(obs, dtype=dtype)
+    return encode_one_hot(space, obs, dtype)
 
 
 class StepResult:

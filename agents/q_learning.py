@@ -21,5 +21,5 @@ class QLearning(TabularAgent):
     name = "q_learning"
 
     def td_target(self, t: Transitions, gamma: float) -> np.ndarray:
-        next_value = self.q[np.asarray(t.next_obs, dtype=np.int64)].max(axis=1)
+        next_value = self.q[self.state_index(t.next_obs)].max(axis=1)
         return t.reward + gamma * self.continues(t) * next_value

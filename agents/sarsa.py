@@ -23,11 +23,11 @@ class Sarsa(TabularAgent):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._next_obs: np.ndarray | None = None  # S' of the last batch, where it continues
+        self._next_obs: np.ndarray | None = None  # S' (its index) of the last batch, where it continues
         self._next_action: np.ndarray | None = None  # A' chosen for it
 
     def td_target(self, t: Transitions, gamma: float) -> np.ndarray:
-        next_obs = np.asarray(t.next_obs, dtype=np.int64)
+        next_obs = self.state_index(t.next_obs)
         next_action = self.epsilon_greedy(self.q[next_obs])
         ended = np.asarray(t.terminated) | np.asarray(t.truncated)
         self._next_obs = np.where(ended, -1, next_obs)  # -1 never matches a state
@@ -47,7 +47,8 @@ class Sarsa(TabularAgent):
 
     def act(self, obs, *, explore: bool = True) -> np.ndarray:
         actions = super().act(obs, explore=explore)
-        if explore and self._next_obs is not None and self._next_obs.shape == np.shape(obs):
-            chosen = self._next_obs == np.asarray(obs)
+        states = self.state_index(obs)
+        if explore and self._next_obs is not None and self._next_obs.shape == states.shape:
+            chosen = self._next_obs == states
             actions = np.where(chosen, self._next_action, actions)
         return actions

@@ -24,6 +24,7 @@ from .base import Transitions, discrete_size
 from .hyperparameters import UNIT, Hyperparameters, Interval
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
+from .spaces import StateIndex
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ class TabularAgent:
     """Base of the tabular agents: a Q table over Discrete observations and actions.
 
     Args:
-        observation_space: a ``Discrete`` space (the states).
+        observation_space: any finite space (``Discrete``, a ``Tuple`` or ``Dict`` of
+            ``Discrete``, ``MultiDiscrete``): its states are numbered 0..n-1
+            (:class:`rl_kit.agents.spaces.StateIndex`), one row of the table each.
         action_space: a ``Discrete`` space (the actions).
         seed: seed of the agent's own random generator (exploration, tie-breaking).
         **hyperparameters: fields of ``TabularHyperparameters``.
@@ -68,7 +71,8 @@ class TabularAgent:
     def __init__(
         self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
     ):
-        self.n_states = discrete_size(observation_space, "observation", self.name)
+        self.state_index = StateIndex(observation_space, self.name)
+        self.n_states = self.state_index.n
         self.n_actions = discrete_size(action_space, "action", self.name)
         self.observation_space, self.action_space = observation_space, action_space
         self.hyperparameters = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
@@ -88,7 +92,7 @@ class TabularAgent:
 
     def act(self, obs, *, explore: bool = True) -> np.ndarray:
         """Epsilon-greedy actions for a batch of states; greedy (first best) if not exploring."""
-        q = self.action_values(np.asarray(obs, dtype=np.int64))
+        q = self.action_values(self.state_index(obs))
         if not explore:
             return q.argmax(axis=1)
         return self.epsilon_greedy(q)
@@ -120,7 +124,7 @@ class TabularAgent:
         t = transitions
         hp = self.hyperparameters
         alpha = hp.alpha(self.steps)
-        obs, action = np.asarray(t.obs, dtype=np.int64), np.asarray(t.action, dtype=np.int64)
+        obs, action = self.state_index(t.obs), np.asarray(t.action, dtype=np.int64)
         td_error = self.td_error(t, hp.gamma, obs, action)
         if t.valid is not None:  # reset steps of NEXT_STEP vector envs teach nothing
             td_error = td_error * t.valid

@@ -49,7 +49,9 @@ def test_gae_matches_a_direct_computation():
 
 def test_lambda_one_gives_monte_carlo_returns():
     rewards = np.array([[1.0], [2.0], [3.0]])
-    _, returns = generalized_advantages(rewards, np.zeros((3, 1)), np.array([[0.0], [0.0], [1.0]]), np.zeros(1), 0.5, 1.0)
+    _, returns = generalized_advantages(
+        rewards, np.zeros((3, 1)), np.array([[0.0], [0.0], [1.0]]), np.zeros(1), 0.5, 1.0
+    )
     assert returns.squeeze().tolist() == pytest.approx([1 + 0.5 * 2 + 0.25 * 3, 2 + 0.5 * 3, 3])
 
 
@@ -77,8 +79,13 @@ def test_gaussian_actions_are_clipped_to_the_box():
 def test_one_hot_observations_and_unsupported_spaces():
     agent = PPO(spaces.Discrete(4), spaces.Discrete(2), seed=0)
     assert agent.act(np.array([0, 3])).shape == (2,)
-    with pytest.raises(SpaceError, match="Box vector or Discrete observation"):
+    with pytest.raises(SpaceError, match="looks like an image.*no convolutional network"):
         PPO(spaces.Box(0, 1, (2, 2)), spaces.Discrete(2))
+    with pytest.raises(SpaceError, match="needs a Box vector or a finite .* but got Text"):
+        PPO(spaces.Text(5), spaces.Discrete(2))
+    blackjack = spaces.Tuple((spaces.Discrete(32), spaces.Discrete(11), spaces.Discrete(2)))
+    agent = PPO(blackjack, spaces.Discrete(2), seed=0)  # one one-hot block per part: 32 + 11 + 2 inputs
+    assert agent.net.n_inputs == 45 and agent.encode(np.array([[13, 2, 1]])).nonzero()[1].tolist() == [13, 34, 44]
     with pytest.raises(SpaceError, match="action space"):
         A2C(BOX, spaces.MultiBinary(3))
     with pytest.raises(ValueError, match="gae_lambda must be 1"):
@@ -141,7 +148,9 @@ def test_one_forward_pass_per_step_for_all_envs(monkeypatch):
     agent = PPO(BOX, spaces.Discrete(2), seed=0)
     calls = []
     original = agent.net.body.forward
-    monkeypatch.setattr(agent.net.body, "forward", lambda x, keep=False: calls.append(tuple(x.shape)) or original(x, keep))
+    monkeypatch.setattr(
+        agent.net.body, "forward", lambda x, keep=False: calls.append(tuple(x.shape)) or original(x, keep)
+    )
     agent.act(np.zeros((64, 3), np.float32))
     assert calls == [(64, 3)]  # one pass of both networks for all 64 envs
 

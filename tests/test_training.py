@@ -103,7 +103,7 @@ def test_gymnasium_env_through_sync_vector(tmp_path):
             {"env": "rl_kit/GridWorld-v0", "agent": "sarsa", "hyperparameters": {"alpah": 0.1}},
             "no hyperparameter 'alpah'; did you mean alpha",
         ),
-        ({"env": "CartPole-v1", "agent": "q_learning"}, "needs a Discrete observation space, but got Box"),
+        ({"env": "CartPole-v1", "agent": "q_learning"}, "needs a finite observation space .*, but got Box"),
         (
             {"env": "rl_kit/GridWorld-v0", "agent": "sarsa", "env_kwargs": {"map": "S.\n.X"}},
             "row 2, column 2: unknown symbol 'X'",
@@ -117,10 +117,15 @@ def test_bad_requests_are_named(kwargs, message, tmp_path):
 
 def test_final_observations_replace_reset_ones():
     import numpy as np
+    from gymnasium import spaces
 
     infos = {"final_obs": np.array([None, 7], dtype=object)}
-    fixed = final_observations(np.array([1, 0]), np.array([False, True]), infos)
+    fixed = final_observations(np.array([1, 0]), np.array([False, True]), infos, spaces.Discrete(8))
     assert fixed.tolist() == [1, 7]
+    blackjack = spaces.Tuple((spaces.Discrete(32), spaces.Discrete(11), spaces.Discrete(2)))
+    infos = {"final_obs": np.array([None, (20, 10, 1)], dtype=object)}
+    fixed = final_observations(np.array([[13, 2, 0], [5, 5, 0]]), np.array([False, True]), infos, blackjack)
+    assert fixed.tolist() == [[13, 2, 0], [20, 10, 1]]
 
 
 class Recorder:

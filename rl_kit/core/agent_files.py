@@ -40,7 +40,17 @@ def space_to_json(space: spaces.Space) -> dict[str, Any]:
             "low": space.low.tolist(),
             "high": space.high.tolist(),
         }
-    raise RLKitError(f"cannot save an agent for the space {space}: only Discrete and Box are supported")
+    if isinstance(space, spaces.MultiDiscrete) and space.nvec.ndim == 1:
+        return {"type": "MultiDiscrete", "nvec": space.nvec.tolist(), "start": space.start.tolist()}
+    if isinstance(space, spaces.MultiBinary) and np.ndim(space.n) == 0:
+        return {"type": "MultiBinary", "n": int(space.n)}
+    if isinstance(space, spaces.Tuple):
+        return {"type": "Tuple", "spaces": [space_to_json(member) for member in space.spaces]}
+    if isinstance(space, spaces.Dict):
+        return {"type": "Dict", "spaces": {key: space_to_json(member) for key, member in space.spaces.items()}}
+    raise RLKitError(
+        f"cannot save an agent for the space {space}: Discrete, Box, MultiDiscrete, MultiBinary, Tuple and Dict are supported"
+    )
 
 
 MAX_SPACE_SIZE = 2**31  # values of a Discrete space, elements of a Box: beyond any agent we build
@@ -52,7 +62,14 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
     if not isinstance(data, dict):
         raise ValueError(f"a space must be a JSON object, got {type(data).__name__}")
     kind = data.get("type")
-    needed = {"Discrete": ("n",), "Box": ("shape", "dtype", "low", "high")}.get(kind)
+    needed = {
+        "Discrete": ("n",),
+        "Box": ("shape", "dtype", "low", "high"),
+        "MultiDiscrete": ("nvec", "start"),
+        "MultiBinary": ("n",),
+        "Tuple": ("spaces",),
+        "Dict": ("spaces",),
+    }.get(kind)
     if needed is None:
         raise ValueError(f"unknown space type {kind!r}")
     missing = [key for key in needed if key not in data]
@@ -63,6 +80,26 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
         if not 1 <= n <= MAX_SPACE_SIZE:
             raise ValueError(f"a Discrete space of {n} values is out of bounds")
         return spaces.Discrete(n, start=start)
+    if kind in ("Tuple", "Dict"):
+        members = data["spaces"]
+        if not isinstance(members, dict if kind == "Dict" else list) or not 1 <= len(members) <= 64:
+            raise ValueError(f"a {kind} space needs 1 to 64 member spaces, got {members!r}"[:200])
+        if kind == "Tuple":
+            return spaces.Tuple([space_from_json(member) for member in members])
+        return spaces.Dict({str(key): space_from_json(member) for key, member in members.items()})
+    if kind in ("MultiDiscrete", "MultiBinary"):
+        sizes = data["nvec"] if kind == "MultiDiscrete" else data["n"]
+        count = len(sizes) if isinstance(sizes, list) else sizes
+        if not isinstance(count, int) or not 1 <= count <= 64:
+            raise ValueError(f"a {kind} space of {sizes!r} parts is out of bounds"[:200])
+        if kind == "MultiBinary":
+            return spaces.MultiBinary(count)
+        starts = data["start"]
+        if not isinstance(starts, list) or len(starts) != count:
+            raise ValueError("a MultiDiscrete space needs one start per part")
+        if not all(isinstance(n, int) and 1 <= n <= MAX_SPACE_SIZE for n in sizes):
+            raise ValueError(f"a MultiDiscrete space of sizes {sizes!r} is out of bounds"[:200])
+        return spaces.MultiDiscrete(sizes, start=[int(x) for x in starts])
     shape = data["shape"]
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape) or len(shape) > 8:
         raise ValueError(f"a Box shape must be a short list of sizes, got {shape!r}")

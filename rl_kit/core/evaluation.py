@@ -16,6 +16,7 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
+from rl_kit.agents import spaces as observation_spaces
 from rl_kit.core.spec import EnvSpec
 from rl_kit.core.stats import summarize
 
@@ -110,7 +111,8 @@ def run_episodes(
         start(slot)
     while playing:
         slots = list(playing)
-        actions = agent.act(np.stack([np.asarray(observations[s]) for s in slots]), explore=False)
+        batch = observation_spaces.stack(envs[0].observation_space, [observations[s] for s in slots])
+        actions = agent.act(batch, explore=False)
         for slot, action in zip(slots, actions, strict=True):
             episode = playing[slot]
             observations[slot], reward, terminated, truncated, info = envs[slot].step(action)

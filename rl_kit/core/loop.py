@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rl_kit.agents import spaces as observation_spaces
 from rl_kit.agents.base import Transitions
 from rl_kit.core.supervisor import RunResult, Supervisor
 
@@ -47,14 +48,15 @@ class LoopState:
     def start(cls, envs, seed: int) -> LoopState:
         """Fresh episodes in every sub-env, the first reset seeded `seed`."""
         obs, _ = envs.reset(seed=seed)
+        obs = observation_spaces.from_vector(envs.single_observation_space, obs)
         n = envs.num_envs
         return cls(obs, np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool))
 
 
-def final_observations(next_obs: np.ndarray, done: np.ndarray, infos: dict) -> np.ndarray:
+def final_observations(next_obs: np.ndarray, done: np.ndarray, infos: dict, space) -> np.ndarray:
     """`next_obs` with each finished sub-env's true last observation in place of its reset one."""
     fixed = next_obs.copy()
-    fixed[done] = np.stack(list(infos["final_obs"][done]))
+    fixed[done] = observation_spaces.stack(space, list(infos["final_obs"][done]))
     return fixed
 
 
@@ -81,7 +83,7 @@ def run_loop(
     from gymnasium.vector import AutoresetMode
 
     next_step_reset = envs.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP) == AutoresetMode.NEXT_STEP
-    num_envs = envs.num_envs
+    num_envs, space = envs.num_envs, envs.single_observation_space
     state = LoopState.start(envs, seed) if state is None else state
     obs, resetting = state.obs, state.resetting.copy()
     episode_return, episode_length = state.episode_return.copy(), state.episode_length.copy()
@@ -94,6 +96,7 @@ def run_loop(
     while step < steps:
         actions = agent.act(obs)
         next_obs, rewards, terminated, truncated, infos = envs.step(actions)
+        next_obs = observation_spaces.from_vector(space, next_obs)  # one array, whatever the space
         done = terminated | truncated
         any_done = done.any()
         if next_step_reset:
@@ -101,7 +104,7 @@ def run_loop(
             resetting = done
             transitions = Transitions(obs, actions, rewards, next_obs, terminated, truncated, valid)
         else:
-            fixed = final_observations(next_obs, done, infos) if any_done else next_obs
+            fixed = final_observations(next_obs, done, infos, space) if any_done else next_obs
             transitions = Transitions(obs, actions, rewards, fixed, terminated, truncated)
         metrics = agent.observe(transitions)
         obs = next_obs
