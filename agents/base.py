@@ -56,14 +56,24 @@ class SpaceError(ValueError):
     """An agent was given an observation or action space it cannot handle."""
 
 
+def describe(space: spaces.Space) -> str:
+    """A space in one short line, for messages (a Box's bounds can fill a screen)."""
+    if isinstance(space, spaces.Box):
+        low, high = np.unique(space.low), np.unique(space.high)
+        bounds = f"{low[0]:g}, {high[0]:g}, " if len(low) == 1 and len(high) == 1 else ""
+        return f"Box({bounds}shape={space.shape}, {space.dtype})"
+    text = " ".join(str(space).split())
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def discrete_size(space: spaces.Space, role: str, agent: str) -> int:
     """The number of values of a Discrete space starting at 0, or a SpaceError naming it."""
     if not isinstance(space, spaces.Discrete):
         raise SpaceError(
-            f"{agent} needs a Discrete {role} space, but got {space}. "
+            f"{agent} needs a Discrete {role} space, but got {describe(space)}. "
             "Tabular agents need finitely many states and actions; "
             "for Box spaces use a policy-gradient agent."
         )
     if int(space.start) != 0:
-        raise SpaceError(f"{agent} needs a Discrete {role} space starting at 0, got {space}")
+        raise SpaceError(f"{agent} needs a Discrete {role} space starting at 0, got {describe(space)}")
     return int(space.n)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from .base import SpaceError
+from .base import SpaceError, describe
 from .distributions import Categorical, DiagonalGaussian
 from .optimizers import Adam, clip_global_norm
 from .spaces import encode_one_hot, one_hot_size
@@ -184,12 +184,12 @@ def observation_size(space: spaces.Space, agent: str) -> int:
         return finite
     if isinstance(space, spaces.Box) and len(space.shape) >= 2:
         raise SpaceError(
-            f"{agent} takes vector observations; {space} looks like an image, and rl-kit has no convolutional "
+            f"{agent} takes vector observations; {describe(space)} looks like an image, and rl-kit has no convolutional "
             "network (flatten it with gymnasium.wrappers.FlattenObservation, or use sb3_ppo with CnnPolicy)"
         )
     raise SpaceError(
         f"{agent} needs a Box vector or a finite (Discrete, Tuple/Dict of Discrete, MultiDiscrete) "
-        f"observation space, but got {space}"
+        f"observation space, but got {describe(space)}"
     )
 
 
@@ -198,7 +198,7 @@ def check_action_space(space: spaces.Space, agent: str) -> None:
         return
     if isinstance(space, spaces.Box) and len(space.shape) == 1:
         return
-    raise SpaceError(f"{agent} needs a Discrete (from 0) or Box vector action space, but got {space}")
+    raise SpaceError(f"{agent} needs a Discrete (from 0) or Box vector action space, but got {describe(space)}")
 
 
 def encode_observations(space: spaces.Space, obs: np.ndarray, dtype=np.float32) -> np.ndarray:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 from gymnasium import spaces
 
-from .base import SpaceError
+from .base import SpaceError, describe
 
 
 def finite_parts(space: spaces.Space) -> list[tuple[int, int]] | None:
@@ -75,7 +75,7 @@ class StateIndex:
         if parts is None:
             raise SpaceError(
                 f"{agent} needs a finite observation space (Discrete, a Tuple or Dict of Discrete, MultiDiscrete), "
-                f"but got {space}. For Box spaces use a network agent (ppo, a2c, reinforce, dqn)."
+                f"but got {describe(space)}. For Box spaces use a network agent (ppo, a2c, reinforce, dqn)."
             )
         self.space = space
         self.starts = np.array([start for start, _ in parts], dtype=np.int64)

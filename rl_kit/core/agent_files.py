@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from rl_kit.agents.base import describe
 from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import AgentFileError, RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_path
@@ -49,7 +50,7 @@ def space_to_json(space: spaces.Space) -> dict[str, Any]:
     if isinstance(space, spaces.Dict):
         return {"type": "Dict", "spaces": {key: space_to_json(member) for key, member in space.spaces.items()}}
     raise RLKitError(
-        f"cannot save an agent for the space {space}: Discrete, Box, MultiDiscrete, MultiBinary, Tuple and Dict are supported"
+        f"cannot save an agent for the space {describe(space)}: Discrete, Box, MultiDiscrete, MultiBinary, Tuple and Dict are supported"
     )
 
 
