@@ -19,8 +19,8 @@ else is needed: the loss supplies dL/d(outputs) (see :mod:`rl_kit.agents.distrib
 :mod:`rl_kit.agents.objective`) and the recursion does the rest. A finite-difference test and
 torch's autograd check every line of it.
 
-Both MLPs run as one: layer k keeps both networks' weights in one array (2, inputs, outputs),
-so each layer is one batched matrix product for the two. Initialisation is orthogonal (gain
+Both MLPs run as one (:class:`MLPStack`): layer k keeps both networks' weights in one array
+(2, inputs, outputs), so each layer is one batched matrix product for the two. Initialisation is orthogonal (gain
 sqrt 2 in hidden layers, 0.01 for the policy's output and 1 for the value's), biases zero, as in
 PPO's reference implementation. Every parameter is a view into one flat vector, and every
 gradient a view into another, so Adam and gradient clipping (:mod:`rl_kit.agents.optimizers`)
@@ -83,23 +83,24 @@ def orthogonal(rng: np.random.Generator, rows: int, cols: int, gain: float) -> n
     return gain * (q if rows >= cols else q.T)
 
 
-class TwinMLP:
-    """Two MLPs of the same hidden shape (policy and value), evaluated and differentiated as one.
+class MLPStack:
+    """MLPs of the same hidden shape (the policy and the value network; or one Q network),
+    evaluated and differentiated as one.
 
     Args:
-        parameters: holds ``{prefix}weights.k`` of shape (2, inputs, outputs) and
-            ``{prefix}biases.k`` of shape (2, 1, outputs), see :meth:`shapes`.
-        n_outputs: outputs of the first and second network; the narrower one's last layer is
-            padded with columns that stay zero.
+        parameters: holds ``{prefix}weights.k`` of shape (count, inputs, outputs) and
+            ``{prefix}biases.k`` of shape (count, 1, outputs), see :meth:`shapes`.
+        n_outputs: each network's outputs; a narrower one's last layer is padded with columns
+            that stay zero.
         activation: "tanh" or "relu".
     """
 
     def __init__(
-        self, parameters: FlatParameters, prefix: str, n_layers: int, n_outputs: tuple[int, int], activation: str
+        self, parameters: FlatParameters, prefix: str, n_layers: int, n_outputs: tuple[int, ...], activation: str
     ):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
-        self.parameters, self.activation, self.n_outputs = parameters, activation, n_outputs
+        self.parameters, self.activation, self.n_outputs = parameters, activation, tuple(n_outputs)
         self.weights = [parameters[f"{prefix}weights.{k}"] for k in range(n_layers)]
         self.biases = [parameters[f"{prefix}biases.{k}"] for k in range(n_layers)]
         self.weight_grads = [parameters.grads[f"{prefix}weights.{k}"] for k in range(n_layers)]
@@ -108,29 +109,31 @@ class TwinMLP:
         self._hidden: list[np.ndarray] = []
 
     @staticmethod
-    def shapes(prefix: str, n_inputs: int, hidden: tuple[int, ...], n_outputs: tuple[int, int]) -> dict:
-        sizes = (n_inputs, *hidden, max(n_outputs))
-        shapes = {f"{prefix}weights.{k}": (2, a, b) for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))}
-        shapes.update({f"{prefix}biases.{k}": (2, 1, b) for k, b in enumerate(sizes[1:])})
+    def shapes(prefix: str, n_inputs: int, hidden: tuple[int, ...], n_outputs: tuple[int, ...]) -> dict:
+        count, sizes = len(n_outputs), (n_inputs, *hidden, max(n_outputs))
+        shapes = {
+            f"{prefix}weights.{k}": (count, a, b) for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))
+        }
+        shapes.update({f"{prefix}biases.{k}": (count, 1, b) for k, b in enumerate(sizes[1:])})
         return shapes
 
-    def initialise(self, rng: np.random.Generator, output_gains: tuple[float, float]) -> None:
+    def initialise(self, rng: np.random.Generator, output_gains: tuple[float, ...]) -> None:
         last = len(self.weights) - 1
         for k, weight in enumerate(self.weights):
             weight[...] = 0.0
-            for net in range(2):
+            for net in range(len(self.n_outputs)):
                 width = self.n_outputs[net] if k == last else weight.shape[2]
                 gain = output_gains[net] if k == last else np.sqrt(2)
                 weight[net, :, :width] = orthogonal(rng, width, weight.shape[1], gain).T
             self.biases[k][...] = 0.0
 
-    def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Both networks' outputs for the batch `x` (B, inputs); `keep` stores what backward needs."""
+    def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, ...]:
+        """Every network's outputs for the batch `x` (B, inputs); `keep` stores what backward needs."""
         h = x
         hidden = []
         last = len(self.weights) - 1
         for k, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = np.matmul(h, weight)  # (B, a) @ (2, a, b) broadcasts to (2, B, b)
+            z = np.matmul(h, weight)  # (B, a) @ (count, a, b) broadcasts to (count, B, b)
             z += bias
             if k < last:
                 np.tanh(z, out=z) if self.activation == "tanh" else np.maximum(z, 0, out=z)
@@ -138,18 +141,19 @@ class TwinMLP:
             h = z
         if keep:
             self._inputs, self._hidden = x, hidden
-        return h[0, :, : self.n_outputs[0]], h[1, :, : self.n_outputs[1]]
+        return tuple(h[net, :, :n] for net, n in enumerate(self.n_outputs))
 
-    def backward(self, d_out0: np.ndarray, d_out1: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
-        """Write dL/dW and dL/db into the parameters' gradients, given dL/d(outputs) of the last
-        ``forward(keep=True)``; return dL/dx (summed over both networks) if `input_gradient`."""
+    def backward(self, *d_outputs: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
+        """Write dL/dW and dL/db into the parameters' gradients, given dL/d(outputs) of each
+        network for the last ``forward(keep=True)``; return dL/dx (summed over the networks) if
+        `input_gradient`."""
         x, hidden = self._inputs, self._hidden
         last = len(self.weights) - 1
-        dz = np.zeros((2, x.shape[0], self.weights[last].shape[2]), dtype=self.weights[last].dtype)
-        dz[0, :, : self.n_outputs[0]] = d_out0
-        dz[1, :, : self.n_outputs[1]] = d_out1
+        dz = np.zeros((len(self.n_outputs), x.shape[0], self.weights[last].shape[2]), dtype=self.weights[last].dtype)
+        for net, (d_out, n) in enumerate(zip(d_outputs, self.n_outputs, strict=True)):
+            dz[net, :, :n] = d_out
         for k in range(last, -1, -1):
-            below = hidden[k - 1] if k > 0 else x  # x is shared by both networks: (B, a)
+            below = hidden[k - 1] if k > 0 else x  # x is shared by the networks: (B, a)
             batch_product(below, dz, out=self.weight_grads[k])
             dz.sum(axis=1, keepdims=True, out=self.bias_grads[k])
             if k == 0 and not input_gradient:
@@ -249,9 +253,9 @@ class ActorCritic:
         self.discrete = isinstance(action_space, spaces.Discrete)
         n_actions = int(action_space.n) if self.discrete else int(action_space.shape[0])
         shapes = {} if self.discrete else {"head.log_std": (n_actions,)}
-        shapes.update(TwinMLP.shapes("body.", self.n_inputs, hidden, (n_actions, 1)))
+        shapes.update(MLPStack.shapes("body.", self.n_inputs, hidden, (n_actions, 1)))
         self.parameters = FlatParameters(shapes, dtype)
-        self.body = TwinMLP(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
+        self.body = MLPStack(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
         self.body.initialise(np.random.default_rng(seed), output_gains=(0.01, 1.0))
         self.optimizer = Adam(self.parameters.data)
 

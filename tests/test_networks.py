@@ -14,7 +14,7 @@ import torch
 from gymnasium import spaces
 
 from rl_kit.agents.a2c import policy_gradient_loss, policy_gradient_loss_gradient
-from rl_kit.agents.networks import ActorCritic, FlatParameters, TwinMLP
+from rl_kit.agents.networks import ActorCritic, FlatParameters, MLPStack
 from rl_kit.agents.objective import Objective
 from rl_kit.agents.optimizers import Adam, clip_global_norm
 from rl_kit.agents.ppo import clipped_surrogate_gradient, clipped_surrogate_loss
@@ -108,9 +108,9 @@ def test_ppo_gradient_is_zero_exactly_where_the_clip_binds():
 def test_backward_pass_against_finite_differences(activation):
     """L = sum(C * policy outputs) + sum(D * values): dL/dtheta by backprop and by central differences."""
     n_outputs = (3, 1)
-    shapes = TwinMLP.shapes("body.", 4, (6, 5), n_outputs)
+    shapes = MLPStack.shapes("body.", 4, (6, 5), n_outputs)
     parameters = FlatParameters(shapes, np.float64)
-    mlp = TwinMLP(parameters, "body.", 3, n_outputs, activation)
+    mlp = MLPStack(parameters, "body.", 3, n_outputs, activation)
     rng = np.random.default_rng(3)
     parameters.data[:] = rng.normal(size=parameters.data.shape)
     x = rng.normal(size=(7, 4))
