@@ -26,13 +26,14 @@ TABULAR_AGENT_CLASSES = (
 )
 
 
-def policy_gradient_agent_classes() -> tuple[type, ...]:
-    """REINFORCE, A2C and PPO: imported on demand, as the command starts faster without them."""
+def network_agent_classes() -> tuple[type, ...]:
+    """REINFORCE, A2C, PPO and DQN: imported on demand, as the command starts faster without them."""
     from .a2c import A2C
+    from .dqn import DQN
     from .ppo import PPO
     from .reinforce import Reinforce
 
-    return (Reinforce, A2C, PPO)
+    return (Reinforce, A2C, PPO, DQN)
 
 
 __all__ = [

@@ -169,6 +169,14 @@ class MLPStack:
         return None
 
 
+def single_threaded_blas() -> None:
+    """Matrix products of a small network on one thread: faster than splitting them, and the same
+    numbers on one core and on many."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
+
 def batch_product(h: np.ndarray, dz: np.ndarray, out: np.ndarray) -> None:
     """out = h^T dz, summed over the batch axis (-2), in blocks of :data:`ROWS_PER_PRODUCT` rows."""
     rows = h.shape[-2]
@@ -357,3 +365,101 @@ class ActorCritic:
                 self.optimizer.v[offset : offset + size] = np.asarray(state[f"optimizer.{i}.exp_avg_sq"]).reshape(-1)
                 offset += size
             self.optimizer.t = int(np.asarray(state["optimizer.0.step"]).reshape(-1)[0])
+
+
+class QNetwork:
+    """An action-value network Q(s, .) (one MLP, one output per action) and its Adam.
+
+    Args:
+        observation_space: Box vector or a finite space (one-hot encoded).
+        n_actions: outputs, one per action.
+        hidden: hidden layer widths. activation: "tanh" or "relu".
+        agent: the agent's name, for error messages. seed: seeds the initial weights.
+        dtype: np.float32 (fast) or np.float64 (gradient checks).
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        n_actions: int,
+        hidden: tuple[int, ...],
+        activation: str,
+        agent: str,
+        seed: int,
+        dtype=np.float32,
+        adam_eps: float = 1e-8,
+    ):
+        self.observation_space, self.dtype = observation_space, np.dtype(dtype)
+        self.n_inputs = observation_size(observation_space, agent)
+        self.parameters = FlatParameters(MLPStack.shapes("q.", self.n_inputs, hidden, (n_actions,)), dtype)
+        self.body = MLPStack(self.parameters, "q.", len(hidden) + 1, (n_actions,), activation)
+        self.body.initialise(np.random.default_rng(seed), output_gains=(1.0,))
+        self.optimizer = Adam(self.parameters.data, eps=adam_eps)
+
+    def encode(self, obs: np.ndarray) -> np.ndarray:
+        return encode_observations(self.observation_space, obs, self.dtype)
+
+    def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
+        """Q(s, a) for every action, shape (B, n_actions), at encoded observations `x`."""
+        return self.body.forward(x, keep)[0]
+
+    def step(
+        self, x: np.ndarray, actions: np.ndarray, loss, loss_gradient, learning_rate: float, max_grad_norm: float
+    ) -> tuple[float, np.ndarray, float]:
+        """One gradient step on ``loss(np, Q(s_i, a_i))``, whose gradient with respect to each
+        Q(s_i, a_i) is ``loss_gradient(Q(s_i, a_i))``; the other actions' outputs get none.
+        Returns the loss, the Q(s_i, a_i) before the step, and the gradient norm before clipping."""
+        q = self.forward(x, keep=True)
+        rows = np.arange(len(actions))
+        taken = q[rows, actions]
+        value = float(loss(np, taken))
+        if not np.isfinite(value):
+            raise NonFiniteLossError(f"the TD loss is {value}")
+        d_q = np.zeros_like(q)
+        d_q[rows, actions] = loss_gradient(taken)
+        self.body.backward(d_q)
+        norm = clip_global_norm(self.parameters.grad, max_grad_norm)
+        if not np.isfinite(norm):
+            raise NonFiniteLossError(f"the gradient norm is {norm}")
+        self.optimizer.step(self.parameters.grad, learning_rate)
+        return value, taken, norm
+
+    def input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """d Q(x, a) / dx for each row (explain's attributions); parameters and their gradients unchanged."""
+        q = self.forward(x, keep=True)
+        d_q = np.zeros_like(q)
+        d_q[np.arange(len(actions)), actions] = 1.0
+        saved = self.parameters.grad.copy()
+        dx = self.body.backward(d_q, input_gradient=True)
+        self.parameters.grad[...] = saved
+        return dx
+
+    def copy_from(self, other: QNetwork, tau: float = 1.0) -> None:
+        """theta <- tau * theta_other + (1 - tau) * theta (tau 1: a copy; Polyak averaging below 1)."""
+        if tau >= 1.0:
+            self.parameters.data[...] = other.parameters.data
+        else:
+            self.parameters.data *= 1.0 - tau
+            self.parameters.data += tau * other.parameters.data
+
+    def state_dict(self, prefix: str) -> dict[str, np.ndarray]:
+        state = {f"{prefix}.{name}": value.copy() for name, value in self.parameters.values.items()}
+        if self.optimizer.t:
+            state[f"{prefix}.adam.m"] = self.optimizer.m.copy()
+            state[f"{prefix}.adam.v"] = self.optimizer.v.copy()
+            state[f"{prefix}.adam.t"] = np.array([self.optimizer.t], dtype=np.int64)
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray], prefix: str, agent: str = "agent") -> None:
+        for name, value in self.parameters.values.items():
+            saved = state.get(f"{prefix}.{name}")
+            if saved is None or tuple(saved.shape) != value.shape:
+                got = None if saved is None else tuple(saved.shape)
+                raise ValueError(
+                    f"{agent} state {prefix}.{name} has shape {got}, expected {value.shape} (other spaces or hidden sizes?)"
+                )
+            value[...] = saved
+        if f"{prefix}.adam.t" in state:
+            self.optimizer.m[...] = state[f"{prefix}.adam.m"]
+            self.optimizer.v[...] = state[f"{prefix}.adam.v"]
+            self.optimizer.t = int(np.asarray(state[f"{prefix}.adam.t"]).reshape(-1)[0])

@@ -22,7 +22,7 @@ from gymnasium import spaces
 
 from .base import Transitions
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Hyperparameters, Interval
-from .networks import ActorCritic, NonFiniteLossError
+from .networks import ActorCritic, NonFiniteLossError, single_threaded_blas
 from .rollout import Batch, Rollout
 from .running_stats import RunningMeanStd
 from .schedules import Schedule
@@ -31,14 +31,6 @@ from .search_space import Choice, FloatRange, SearchSpace
 __all__ = ["NonFiniteLossError", "PolicyGradientAgent", "PolicyGradientHyperparameters"]
 
 BACKENDS = ("numpy", "torch")
-
-
-def single_threaded_blas() -> None:
-    """Matrix products of a small network on one thread: faster than splitting them, and the same
-    numbers on one core and on many."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1, user_api="blas")
 
 
 @dataclass(frozen=True)
@@ -178,6 +170,13 @@ class PolicyGradientAgent:
         distribution = self.net.distribution(outputs)
         key, shown = ("probs", distribution.probs) if self.discrete else ("mean", distribution.mean)
         return {key: shown, "value": values}
+
+    def choice_gradient(self, obs) -> tuple[np.ndarray, np.ndarray]:
+        """(x, d log pi(greedy a | s)/dx): the encoded observations and how the chosen action's
+        log-probability moves with them."""
+        x = self.encode(obs)
+        chosen = self.net.distribution(self.net.forward(x)[0]).mode()
+        return x, self.net.log_prob_input_gradient(x, chosen)
 
     # --- learning ---------------------------------------------------------------------------
     def observe(self, transitions: Transitions) -> dict[str, float]:

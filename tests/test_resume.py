@@ -86,6 +86,29 @@ def test_ppo_resume_continues_exactly_on_our_envs(backend, tmp_path):
         assert np.array_equal(value, resumed[key]), key
 
 
+def test_dqn_resume_continues_exactly_replay_buffer_included(tmp_path):
+    common = dict(
+        steps=4_000,
+        seed=2,
+        num_envs=2,
+        progress=False,
+        tensorboard=False,
+        checkpoint_every=1_000,
+        eval_every=0,
+        hyperparameters={"learning_starts": 200, "train_freq": 4, "batch_size": 32, "target_update_interval": 300},
+    )
+    whole = rl_kit.train("rl_kit/Catch-v0", "dqn", out=tmp_path / "whole", **common)
+    rl_kit.train("rl_kit/Catch-v0", "dqn", out=tmp_path / "broken", callback=stop_at(2_500), callback_every=100, **common)
+    resumed_run = rl_kit.train(resume=tmp_path / "broken", progress=False)
+    assert resumed_run.agent.replay.size == whole.agent.replay.size > 0
+    for name, array in whole.agent.replay.arrays.items():
+        assert np.array_equal(array, resumed_run.agent.replay.arrays[name]), name
+    resumed = load_agent(tmp_path / "broken").state_dict()
+    assert any(key.endswith("adam.m") for key in resumed) and whole.agent.updates > 0
+    for key, value in whole.agent.state_dict().items():
+        assert np.array_equal(value, resumed[key]), key
+
+
 def test_resume_needs_a_checkpoint(tmp_path):
     rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=2_000, out=tmp_path, progress=False, tensorboard=False)
     with pytest.raises(RLKitError, match="no checkpoint to resume from"):

@@ -38,7 +38,7 @@ def rl_kit_command(*args):
     return [sys.executable, "-m", "rl_kit.cli", *map(str, args)]
 
 
-@pytest.mark.parametrize("agent", [*registry.TABULAR_AGENTS, *registry.POLICY_GRADIENT_AGENTS])
+@pytest.mark.parametrize("agent", [*registry.TABULAR_AGENTS, *registry.NETWORK_AGENTS])
 def test_every_point_of_every_search_space_is_a_valid_configuration(agent):
     cls = registry.agent_class(agent)
     space = search_space(agent)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from rl_kit import agents
 from rl_kit.errors import InvalidType, InvalidValue, RLKitError, unknown_name
 
-# Agent names; the torch agents' classes are imported only when one is asked for.
+# Agent names; the network agents' classes are imported only when one is asked for.
 BANDIT_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.BANDIT_AGENT_CLASSES}
 TABULAR_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.TABULAR_AGENT_CLASSES}
-POLICY_GRADIENT_AGENTS = ("reinforce", "a2c", "ppo")
-AGENTS = (*BANDIT_AGENTS, *TABULAR_AGENTS, *POLICY_GRADIENT_AGENTS)
+NETWORK_AGENTS = ("reinforce", "a2c", "ppo", "dqn")
+AGENTS = (*BANDIT_AGENTS, *TABULAR_AGENTS, *NETWORK_AGENTS)
 
 
 def agent_class(name: str) -> type:
@@ -22,8 +22,8 @@ def agent_class(name: str) -> type:
         return TABULAR_AGENTS[name]
     if name in BANDIT_AGENTS:
         return BANDIT_AGENTS[name]
-    if name in POLICY_GRADIENT_AGENTS:
-        return {cls.name: cls for cls in agents.policy_gradient_agent_classes()}[name]
+    if name in NETWORK_AGENTS:
+        return {cls.name: cls for cls in agents.network_agent_classes()}[name]
     raise unknown_name("agent", name, AGENTS)
 
 

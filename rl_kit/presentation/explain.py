@@ -117,10 +117,10 @@ def visited_states(agent, env, episodes: int, seed: int) -> np.ndarray:
 
 
 def attributions(agent, states: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean |gradient x input| of log pi(greedy action | s), and permutation importance, per feature."""
-    x = agent.encode(states)
-    chosen = agent.net.distribution(agent.net.forward(x)[0]).mode()
-    gradient_x_input = np.abs(agent.net.log_prob_input_gradient(x, chosen) * x).mean(axis=0)
+    """Mean |gradient x input| of the greedy action's score (log pi, or Q for DQN), and
+    permutation importance, per feature."""
+    x, gradient = agent.choice_gradient(states)
+    gradient_x_input = np.abs(gradient * x).mean(axis=0)
     rng = np.random.default_rng(seed)
     greedy = agent.act(states, explore=False)
     importance = np.zeros(states.shape[1])
@@ -152,7 +152,13 @@ def explain_policy(agent, spec: EnvSpec, output: Path, *, episodes: int, seed: i
     gradient_x_input, importance = attributions(agent, states, seed)
 
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
-    if "probs" in outputs:
+    if "q" in outputs:
+        q = outputs["q"]
+        axes[0, 0].bar(range(q.shape[1]), q.mean(axis=0), yerr=q.std(axis=0), capsize=4, color="C0")
+        axes[0, 0].set(
+            title=f"action values Q(s, a) over {len(states)} visited states (mean, std)", xlabel="action", ylabel="Q"
+        )
+    elif "probs" in outputs:
         probs = outputs["probs"]
         axes[0, 0].bar(range(probs.shape[1]), probs.mean(axis=0), yerr=probs.std(axis=0), capsize=4, color="C0")
         axes[0, 0].set(
@@ -166,10 +172,13 @@ def explain_policy(agent, spec: EnvSpec, output: Path, *, episodes: int, seed: i
         axes[0, 0].set(title=f"action means over {len(states)} visited states", xlabel="mean")
         axes[0, 0].legend(fontsize=8)
     axes[0, 1].hist(outputs["value"], bins=30, color="C1")
-    axes[0, 1].set(title="value estimates V(s)", xlabel="V(s)", ylabel="states")
+    axes[0, 1].set(
+        title="value estimates V(s)" + (" = max Q(s, a)" if "q" in outputs else ""), xlabel="V(s)", ylabel="states"
+    )
     order = np.argsort(gradient_x_input)
     axes[1, 0].barh([names[i] for i in order], gradient_x_input[order], color="C2")
-    axes[1, 0].set(title="gradient x input of log pi(greedy action)")
+    score = "Q(s, greedy action)" if "q" in outputs else "log pi(greedy action)"
+    axes[1, 0].set(title=f"gradient x input of {score}")
     order = np.argsort(importance)
     axes[1, 1].barh([names[i] for i in order], importance[order], color="C3")
     label = "states whose greedy action changes" if agent.discrete else "mean change of the action"

@@ -53,7 +53,9 @@ def describe(agent, obs) -> str:
     if not hasattr(agent, "policy_outputs"):
         return ""
     outputs = agent.policy_outputs(np.asarray(obs)[None])
-    if "probs" in outputs:
+    if "q" in outputs:
+        shown = "Q " + " ".join(f"{q:.2f}" for q in outputs["q"][0])
+    elif "probs" in outputs:
         shown = "pi " + " ".join(f"{p:.2f}" for p in outputs["probs"][0])
     else:
         shown = "mean " + " ".join(f"{m:+.2f}" for m in outputs["mean"][0])

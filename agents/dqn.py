@@ -1,0 +1,272 @@
+"""Deep Q-Network (Mnih et al. 2015), with Double DQN as an option (van Hasselt et al. 2016).
+
+Q-learning (Sutton & Barto 6.5) with a network Q_theta in place of the table. Transitions go
+into a replay buffer (:mod:`rl_kit.agents.replay`); every ``train_freq`` steps of the envs,
+``gradient_steps`` times, a minibatch of B is sampled and theta takes one Adam step on
+
+    L(theta) = 1/B sum_i Huber( Q_theta(s_i, a_i) - y_i )
+    y_i = r_i + gamma * (1 - terminated_i) * max_a' Q_target(s'_i, a')                (DQN)
+    y_i = r_i + gamma * (1 - terminated_i) * Q_target(s'_i, argmax_a' Q_theta(s'_i, a'))  (Double DQN)
+
+The target y is held fixed (no gradient flows through it); it comes from a *target network*,
+a copy of theta updated every ``target_update_interval`` env steps, by a hard copy (tau = 1) or
+Polyak averaging theta_target <- tau theta + (1 - tau) theta_target. Double DQN picks the next
+action with the online network and values it with the target one, curbing the overestimation
+of max over noisy estimates.
+
+Huber loss with delta 1: h(d) = d^2 / 2 for |d| <= 1, |d| - 1/2 beyond, so its gradient, the
+only one the network needs, is
+
+    dL / dQ_theta(s_i, a_i) = clip(Q_theta(s_i, a_i) - y_i, -1, 1) / B
+
+and zero for every other action's output: a squared error whose gradient is clipped, so one
+surprising transition cannot throw the network far. Acting is epsilon-greedy with epsilon a
+schedule over env steps (e.g. ``linear(1.0, 0.05, 10000)``), and nothing is learned before
+``learning_starts`` transitions are stored. A truncated transition bootstraps from its next
+state; a terminated one does not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from gymnasium import spaces
+
+from .base import Transitions, discrete_size
+from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Hyperparameters, Interval
+from .networks import NonFiniteLossError, QNetwork, single_threaded_blas
+from .replay import ReplayBuffer
+from .schedules import Schedule
+from .search_space import Choice, FloatRange, SearchSpace
+
+
+@dataclass(frozen=True)
+class DQNHyperparameters(Hyperparameters):
+    """DQN's hyperparameters (defaults as stable-baselines3's, but a smaller buffer).
+
+    Attributes:
+        learning_rate: Adam step size; number or schedule over env steps.
+        buffer_size: transitions the replay buffer keeps.
+        learning_starts: transitions stored before the first update.
+        batch_size: transitions per gradient step.
+        tau: target update rate (1: a hard copy).
+        gamma: discount factor.
+        train_freq: env steps (of all envs together, one per vector step) between updates.
+        gradient_steps: gradient steps per update.
+        target_update_interval: env transitions between target-network updates.
+        epsilon: exploration rate; number or schedule over env transitions.
+        max_grad_norm: clip the gradient's global norm to this.
+        double_q: Double DQN targets.
+        hidden_sizes: hidden layer widths, comma-separated ("64,64").
+        activation: "relu" or "tanh".
+    """
+
+    learning_rate: Schedule = Schedule("constant", 1e-4)
+    buffer_size: int = 100_000
+    learning_starts: int = 100
+    batch_size: int = 32
+    tau: float = 1.0
+    gamma: float = 0.99
+    train_freq: int = 4
+    gradient_steps: int = 1
+    target_update_interval: int = 10_000
+    epsilon: Schedule = Schedule("linear", 1.0, 0.05, 10_000)
+    max_grad_norm: float = 10.0
+    double_q: bool = False
+    hidden_sizes: str = "64,64"
+    activation: str = "relu"
+
+    search_space: ClassVar[SearchSpace] = {
+        "learning_rate": FloatRange(1e-5, 1e-2, log=True),
+        "batch_size": Choice(32, 64, 128, 256),
+        "gamma": Choice(0.95, 0.98, 0.99, 0.995),
+        "train_freq": Choice(1, 4, 8, 16, 128, 256),
+        "gradient_steps": Choice(1, 4, 16, 64, 128),
+        "target_update_interval": Choice(10, 100, 1000, 5000, 10000),
+        "hidden_sizes": Choice("64", "64,64", "256,256"),
+        "double_q": Choice(False, True),
+    }
+    limits: ClassVar[dict[str, Interval]] = {
+        "learning_rate": NON_NEGATIVE,
+        "buffer_size": AT_LEAST_ONE,
+        "learning_starts": NON_NEGATIVE,
+        "batch_size": AT_LEAST_ONE,
+        "tau": Interval(0.0, 1.0, low_open=True),
+        "gamma": UNIT,
+        "train_freq": AT_LEAST_ONE,
+        "gradient_steps": AT_LEAST_ONE,
+        "target_update_interval": AT_LEAST_ONE,
+        "epsilon": UNIT,
+        "max_grad_norm": POSITIVE,
+    }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.hidden()
+        if self.activation not in ("tanh", "relu"):
+            raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
+
+    def hidden(self) -> tuple[int, ...]:
+        try:
+            sizes = tuple(int(x) for x in self.hidden_sizes.replace(" ", "").split(",") if x)
+        except ValueError:
+            raise ValueError(
+                f"hidden_sizes must be comma-separated integers like '64,64', got {self.hidden_sizes!r}"
+            ) from None
+        if not sizes or any(s < 1 for s in sizes):
+            raise ValueError(f"hidden_sizes must be positive, got {self.hidden_sizes!r}")
+        return sizes
+
+
+def huber_loss(xp, q_taken, targets):
+    """1/B sum_i Huber(Q(s_i, a_i) - y_i), delta 1, in array module `xp`."""
+    error = q_taken - xp.asarray(targets)
+    absolute = abs(error)
+    return xp.where(absolute <= 1.0, 0.5 * error**2, absolute - 0.5).mean()
+
+
+def huber_loss_gradient(q_taken: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """dL / dQ(s_i, a_i) = clip(Q(s_i, a_i) - y_i, -1, 1) / B."""
+    return np.clip(q_taken - targets, -1.0, 1.0) / len(q_taken)
+
+
+class DQN:
+    """DQN for Discrete actions, on Box-vector or finite observations.
+
+    Args:
+        observation_space: a Box vector or a finite space (one-hot encoded).
+        action_space: Discrete from 0.
+        seed: seeds the network, exploration and replay sampling.
+        **hyperparameters: fields of :class:`DQNHyperparameters`.
+    """
+
+    name = "dqn"
+    Hyperparameters = DQNHyperparameters
+    discrete = True  # actions
+
+    def __init__(
+        self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
+    ):
+        self.observation_space, self.action_space = observation_space, action_space
+        self.hyperparameters = hp = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
+        self.n_actions = discrete_size(action_space, "action", self.name)
+        seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
+        single_threaded_blas()
+        self.q = QNetwork(observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
+        self.target = QNetwork(observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
+        self.target.copy_from(self.q)
+        self.replay = ReplayBuffer(hp.buffer_size)
+        self.rng = np.random.default_rng(seed)
+        self.steps = 0  # env transitions observed
+        self.calls = 0  # vector steps observed: the clock of train_freq
+        self.updates = 0  # gradient steps taken
+        self.target_updates = 0
+
+    # --- acting -------------------------------------------------------------------------------
+    @property
+    def epsilon(self) -> float:
+        return self.hyperparameters.epsilon(self.steps)
+
+    def action_values(self, obs) -> np.ndarray:
+        """Q(s, .) for a batch of observations, shape (batch, n_actions)."""
+        return self.q.forward(self.q.encode(obs))
+
+    def act(self, obs, *, explore: bool = True) -> np.ndarray:
+        greedy = self.action_values(obs).argmax(axis=1)
+        if not explore:
+            return greedy
+        random = self.rng.random(len(greedy)) < self.epsilon
+        return np.where(random, self.rng.integers(self.n_actions, size=len(greedy)), greedy)
+
+    def policy_outputs(self, obs) -> dict[str, np.ndarray]:
+        """For display: Q(s, .) and V(s) = max_a Q(s, a)."""
+        q = self.action_values(obs)
+        return {"q": q, "value": q.max(axis=1)}
+
+    def choice_gradient(self, obs) -> tuple[np.ndarray, np.ndarray]:
+        """(x, dQ(s, greedy a)/dx): the encoded observations and how the chosen action's value moves with them."""
+        x = self.q.encode(obs)
+        return x, self.q.input_gradient(x, self.q.forward(x).argmax(axis=1))
+
+    # --- learning -----------------------------------------------------------------------------
+    def observe(self, transitions: Transitions) -> dict[str, float]:
+        t, hp = transitions, self.hyperparameters
+        keep = slice(None) if t.valid is None else np.asarray(t.valid, dtype=bool)
+        terminated = np.asarray(t.terminated, dtype=np.float32)[keep]
+        self.replay.add(
+            np.asarray(t.obs)[keep],
+            np.asarray(t.action)[keep],
+            np.asarray(t.reward)[keep],
+            np.asarray(t.next_obs)[keep],
+            terminated,
+        )
+        before = self.steps
+        self.steps += len(terminated)
+        self.calls += 1
+        if self.steps // hp.target_update_interval > before // hp.target_update_interval:
+            self.target.copy_from(self.q, hp.tau)
+            self.target_updates += 1
+        if self.steps < hp.learning_starts or self.calls % hp.train_freq or self.replay.size == 0:
+            return {}
+        losses, q_values = [], []
+        for _ in range(hp.gradient_steps):
+            loss, q_taken = self.gradient_step()
+            losses.append(loss)
+            q_values.append(float(q_taken.mean()))
+        return {
+            "loss": float(np.mean(losses)),
+            "q_mean": float(np.mean(q_values)),
+            "epsilon": self.epsilon,
+            "learning_rate": hp.learning_rate(self.steps),
+        }
+
+    def targets(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """y = r + gamma (1 - terminated) Q_target(s', a*), a* by the target (DQN) or online (Double DQN) network."""
+        hp = self.hyperparameters
+        next_x = self.target.encode(batch["next_obs"])
+        next_q = self.target.forward(next_x)
+        chooser = self.q.forward(next_x) if hp.double_q else next_q
+        best = next_q[np.arange(len(next_q)), chooser.argmax(axis=1)]
+        return (batch["rewards"] + hp.gamma * (1.0 - batch["terminated"]) * best).astype(self.q.dtype)
+
+    def gradient_step(self) -> tuple[float, np.ndarray]:
+        hp = self.hyperparameters
+        batch = self.replay.sample(hp.batch_size, self.rng)
+        targets = self.targets(batch)
+        try:
+            loss, q_taken, _ = self.q.step(
+                self.q.encode(batch["obs"]),
+                batch["actions"].astype(np.int64),
+                lambda xp, q_taken: huber_loss(xp, q_taken, targets),
+                lambda q_taken: huber_loss_gradient(q_taken, targets),
+                hp.learning_rate(self.steps),
+                hp.max_grad_norm,
+            )
+        except NonFiniteLossError as error:
+            raise NonFiniteLossError(f"{self.name}: {error} at env step {self.steps}; training stopped") from None
+        self.updates += 1
+        return loss, q_taken
+
+    # --- saving and resuming ------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        state = {**self.q.state_dict("q"), **self.target.state_dict("target")}
+        state["counters"] = np.array([self.steps, self.calls, self.updates, self.target_updates], dtype=np.int64)
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        self.q.load_state_dict(state, "q", self.name)
+        self.target.load_state_dict(state, "target", self.name)
+        counters = np.asarray(state["counters"]).reshape(-1)
+        self.steps, self.calls, self.updates, self.target_updates = (int(x) for x in counters[:4])
+
+    def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
+        """`state_dict`, the replay buffer, and the generator: a resumed run equals an uninterrupted one."""
+        buffer, position = self.replay.state()
+        return {**self.state_dict(), **buffer}, {"generator": self.rng.bit_generator.state, "replay": position}
+
+    def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
+        self.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("replay.")})
+        self.replay.load_state(arrays, rest["replay"])
+        self.rng.bit_generator.state = rest["generator"]
