@@ -41,6 +41,7 @@ def test_report_has_the_expected_rows_and_files(comparison):
     assert (d / "runs" / "sarsa" / "seed1" / "eval.csv").is_file()
     report = (d / "report.md").read_text()
     assert "| q_learning | 2 |" in report and "rl-kit compare --env rl_kit/CliffWalking-v0" in report
+    assert "## Who is better" in report and "| q_learning | sarsa |" in report
 
 
 def test_same_seeds_same_numbers(comparison, tmp_path):

@@ -30,3 +30,16 @@ def test_ci_narrows_with_more_data():
 def test_summarize_fields():
     s = summarize([1.0, 2.0, 3.0])
     assert s["mean"] == 2.0 and s["std"] == pytest.approx(np.std([1, 2, 3])) and s["min"] == 1.0 and s["max"] == 3.0
+
+
+def test_probability_of_improvement_against_a_hand_computation():
+    from rl_kit.core.stats import probability_of_improvement, probability_of_improvement_ci
+
+    x, y = [1.0, 2.0, 3.0], [2.0, 2.0, 0.0]
+    # pairs (x_i, y_j): 1 beats only 0; 2 ties two 2s (1/2 each) and beats 0; 3 beats all three
+    assert probability_of_improvement(x, y) == pytest.approx((1 + (0.5 + 0.5 + 1) + 3) / 9)
+    assert probability_of_improvement(y, x) == pytest.approx(1 - 6 / 9)  # P(X > Y) + P(Y > X) = 1
+    low, high = probability_of_improvement_ci(x, y, resamples=4000)
+    assert 0.0 <= low < 6 / 9 < high <= 1.0
+    assert probability_of_improvement_ci(x, y) == probability_of_improvement_ci(x, y)  # seeded
+    assert probability_of_improvement_ci([5, 6, 7], [1, 2, 3]) == (1.0, 1.0)  # always better

@@ -4,7 +4,14 @@
   and less noisy than the median (Agarwal et al. 2021, "Deep RL at the edge of the
   statistical precipice"); computed like ``scipy.stats.trim_mean(x, 0.25)``;
 - a percentile bootstrap confidence interval of the mean: resample the values with
-  replacement, take the mean of each resample, and report the central quantiles.
+  replacement, take the mean of each resample, and report the central quantiles;
+- the probability of improvement P(X > Y) (Agarwal et al. 2021, as rliable defines it): the
+  chance that a run of X scores above a run of Y, ties counting one half,
+
+      P(X > Y) = 1 / (N M) sum_i sum_j S(x_i, y_j),   S = 1 if x_i > y_j, 1/2 if equal, else 0
+
+  over X's N runs and Y's M runs (one score per run: its mean return), with a stratified
+  bootstrap interval: X's runs and Y's runs resampled each within its own set.
 """
 
 from __future__ import annotations
@@ -46,3 +53,27 @@ def summarize(values) -> dict[str, float]:
         "min": float(x.min()),
         "max": float(x.max()),
     }
+
+
+def probability_of_improvement(x, y) -> float:
+    """P(X > Y) from the runs' scores `x` and `y` (see the module's docstring)."""
+    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    if x.size == 0 or y.size == 0:
+        raise ValueError("probability of improvement of no runs")
+    difference = x[:, None] - y[None, :]
+    return float(((difference > 0) + 0.5 * (difference == 0)).mean())
+
+
+def probability_of_improvement_ci(
+    x, y, *, confidence: float = 0.95, resamples: int = 2_000, seed: int = 0
+) -> tuple[float, float]:
+    """Stratified bootstrap interval of P(X > Y): each side's runs resampled with replacement."""
+    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    rng = np.random.default_rng(seed)
+    xs = x[rng.integers(x.size, size=(resamples, x.size))]
+    ys = y[rng.integers(y.size, size=(resamples, y.size))]
+    difference = xs[:, :, None] - ys[:, None, :]
+    estimates = ((difference > 0) + 0.5 * (difference == 0)).mean(axis=(1, 2))
+    tail = (1.0 - confidence) / 2
+    low, high = np.quantile(estimates, [tail, 1.0 - tail])
+    return float(low), float(high)

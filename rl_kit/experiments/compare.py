@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from rl_kit.core.spec import EnvSpec
-from rl_kit.core.stats import bootstrap_ci, iqm
+from rl_kit.core.stats import bootstrap_ci, iqm, probability_of_improvement, probability_of_improvement_ci
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
 from rl_kit.infrastructure.job_pool import Job, run_grid
@@ -287,6 +287,21 @@ def _fmt(value, digits: int = 3) -> str:
     return str(value)
 
 
+def improvement_table(comparison: Comparison) -> list[tuple[str, str, float, float, float]]:
+    """(A, B, P(A > B), CI low, CI high) for every pair of agents, each run scored by its mean return."""
+    scores: dict[str, list[float]] = {}
+    for outcome in comparison.outcomes:
+        if not outcome.failed and outcome.returns:
+            scores.setdefault(outcome.agent, []).append(float(np.mean(outcome.returns)))
+    names = list(scores)
+    table = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            low, high = probability_of_improvement_ci(scores[a], scores[b])
+            table.append((a, b, probability_of_improvement(scores[a], scores[b]), low, high))
+    return table
+
+
 def write_report(comparison: Comparison, command: str) -> None:
     from rl_kit.presentation.plots import plot_comparison
 
@@ -340,6 +355,20 @@ def write_report(comparison: Comparison, command: str) -> None:
             f"{row.get('threshold_reached') or '–'} | {to_steps} | {_fmt(row.get('seconds_to_threshold'), 1)} | "
             f"{_fmt(row.get('steps_per_second'), 0)} | {_fmt(row.get('peak_mb'), 0)} |"
         )
+    improvements = improvement_table(comparison)
+    if improvements:
+        lines += [
+            "",
+            "## Who is better",
+            "",
+            "Probability of improvement P(A > B): the chance that a run of A ends with a higher mean return than a run "
+            "of B (ties count one half; Agarwal et al. 2021), with a 95% stratified bootstrap interval over seeds. "
+            "0.5 means no difference; an interval above 0.5 says A is better.",
+            "",
+            "| A | B | P(A > B) | 95% CI |",
+            "|---|---|---|---|",
+        ]
+        lines += [f"| {a} | {b} | {p:.2f} | [{low:.2f}, {high:.2f}] |" for a, b, p, low, high in improvements]
     failures = [o for o in comparison.outcomes if o.failed]
     if failures:
         lines += ["", "## Failed runs", ""] + [f"- {o.agent} seed {o.seed}: `{o.error}`" for o in failures]

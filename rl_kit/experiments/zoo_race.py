@@ -17,7 +17,6 @@ Needs the ``bench`` extra (``pip install 'rl-kit[bench]'``, which brings rl_zoo3
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -130,18 +129,39 @@ def zoo_command(row: RaceRow, seed: int, out: Path) -> list[str]:
     ]
 
 
+def peak_memory_mb(pid: int) -> float:
+    """The process's resident high-water mark (VmHWM), in MB; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def timed_process(command: list[str], core: int | None) -> tuple[float, float]:
-    """Run `command` pinned to `core`; (wall seconds, peak resident MB) of that process alone."""
-    preexec = (lambda: os.sched_setaffinity(0, {core})) if core is not None else None
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=preexec)
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:6])} ... failed:\n{stderr.decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    """Run `command` pinned to `core`; (wall seconds, peak resident MB) of that process alone.
+
+    The peak is read from /proc while the process runs: a child's ``ru_maxrss`` would count
+    the parent's memory at the fork too.
+    """
+    if core is not None:
+        command = ["taskset", "-c", str(core), *command]
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, peak_memory_mb(process.pid))
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+        if process.returncode != 0:
+            errors.seek(0)
+            text = errors.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(command[:8])} ... failed:\n{text}")
+    return wall, peak
 
 
 class ZooPolicy:
