@@ -243,6 +243,7 @@ class ActorCritic:
         agent: the agent's name, for error messages.
         seed: seeds the initial weights.
         dtype: np.float32 (fast) or np.float64 (gradient checks).
+        log_std_init: the Gaussian's initial log standard deviation.
     """
 
     def __init__(
@@ -254,6 +255,7 @@ class ActorCritic:
         agent: str,
         seed: int,
         dtype=np.float32,
+        log_std_init: float = 0.0,
     ):
         check_action_space(action_space, agent)
         self.observation_space, self.dtype = observation_space, np.dtype(dtype)
@@ -265,6 +267,8 @@ class ActorCritic:
         self.parameters = FlatParameters(shapes, dtype)
         self.body = MLPStack(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
         self.body.initialise(np.random.default_rng(seed), output_gains=(0.01, 1.0))
+        if not self.discrete:
+            self.parameters["head.log_std"][...] = log_std_init
         self.optimizer = Adam(self.parameters.data)
 
     # --- the function -------------------------------------------------------------------------

@@ -48,6 +48,9 @@ class PolicyGradientHyperparameters(Hyperparameters):
         hidden_sizes: hidden layer widths, comma-separated ("64,64").
         activation: "tanh" or "relu".
         normalize_observations: normalize observations by running mean and std (saved with the agent).
+        normalize_rewards: divide rewards by the running std of the discounted return (the RL
+            Zoo's ``normalize: true`` is this and the observations' normalization together).
+        log_std_init: the Gaussian policy's initial log standard deviation (Box actions).
         backend: "numpy" (networks and gradients written by hand, the default) or "torch"
             (autograd, the reference; the same parameters, so a saved agent loads into either).
     """
@@ -62,6 +65,8 @@ class PolicyGradientHyperparameters(Hyperparameters):
     hidden_sizes: str = "64,64"
     activation: str = "tanh"
     normalize_observations: bool = False
+    normalize_rewards: bool = False
+    log_std_init: float = 0.0
     backend: str = "numpy"
 
     search_space: ClassVar[SearchSpace] = {
@@ -128,13 +133,19 @@ class PolicyGradientAgent:
         else:
             single_threaded_blas()
             Network = ActorCritic
-        self.net = Network(observation_space, action_space, hp.hidden(), hp.activation, self.name, seed)
+        self.net = Network(
+            observation_space, action_space, hp.hidden(), hp.activation, self.name, seed, log_std_init=hp.log_std_init
+        )
         self.rng = np.random.default_rng(seed)
         self.obs_stats = (
             RunningMeanStd(observation_space.shape)
             if hp.normalize_observations and isinstance(observation_space, spaces.Box)
             else None
         )
+        # Reward scaling as the RL Zoo's VecNormalize does it: each env's discounted return so
+        # far, R <- gamma R + r, and rewards divided by the running standard deviation of R.
+        self.return_stats = RunningMeanStd(()) if hp.normalize_rewards else None
+        self.running_returns: np.ndarray | None = None
         self.discrete = isinstance(action_space, spaces.Discrete)
         self.rollout: Rollout | None = None
         self.steps = 0
@@ -188,7 +199,7 @@ class PolicyGradientAgent:
         num_envs = len(t.reward)
         if self.rollout is None or self.rollout.num_envs != num_envs:
             self.rollout = Rollout(hp.n_steps, num_envs, x.shape[1], tuple(actions.shape[1:]), actions.dtype)
-        rewards = np.asarray(t.reward, dtype=np.float64).copy()
+        rewards = self.scaled_rewards(t)
         truncated = np.asarray(t.truncated) & ~np.asarray(t.terminated)
         if truncated.any():  # a time limit is not the end of the MDP: bootstrap from the final state
             rewards[truncated] += hp.gamma * self.net.values(self.encode(np.asarray(t.next_obs)[truncated]))
@@ -207,6 +218,20 @@ class PolicyGradientAgent:
         metrics["explained_variance"] = explained_variance(batch.values, batch.returns)
         return metrics
 
+    def scaled_rewards(self, t: Transitions) -> np.ndarray:
+        """The step's rewards, divided by the running std of the discounted return if asked."""
+        rewards = np.asarray(t.reward, dtype=np.float64).copy()
+        if self.return_stats is None:
+            return rewards
+        if self.running_returns is None or len(self.running_returns) != len(rewards):
+            self.running_returns = np.zeros(len(rewards))
+        valid = np.ones(len(rewards), bool) if t.valid is None else np.asarray(t.valid, bool)
+        self.running_returns[valid] = self.running_returns[valid] * self.hyperparameters.gamma + rewards[valid]
+        if valid.any():
+            self.return_stats.update(self.running_returns[valid])
+        self.running_returns[np.asarray(t.terminated) | np.asarray(t.truncated)] = 0.0
+        return np.clip(rewards / np.sqrt(self.return_stats.var + 1e-8), -10.0, 10.0)
+
     def update(self, batch: Batch) -> dict[str, float]:
         """One update from a finished rollout: the algorithm itself."""
         raise NotImplementedError
@@ -223,18 +248,24 @@ class PolicyGradientAgent:
         """`state_dict`, the rollout collected so far, and the sampling generator's state."""
         arrays = self.state_dict()
         rest = {"generator": self.rng.bit_generator.state, "rollout_t": None}
+        if self.running_returns is not None:
+            arrays["running_returns"] = self.running_returns.copy()
         if self.rollout is not None:
             arrays.update({f"rollout.{f}": getattr(self.rollout, f).copy() for f in Rollout.FIELDS})
             rest["rollout_t"] = self.rollout.t
         return arrays, rest
 
     def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
-        self.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("rollout.")})
+        self.load_state_dict(
+            {k: v for k, v in arrays.items() if not k.startswith("rollout.") and k != "running_returns"}
+        )
         if not isinstance(rest.get("generator"), dict):
             raise ValueError(
                 f"{self.name}: this checkpoint was written by an older rl-kit (torch sampling); it cannot be resumed exactly"
             )
         self.rng.bit_generator.state = rest["generator"]
+        if "running_returns" in arrays:
+            self.running_returns = np.array(arrays["running_returns"], dtype=np.float64)
         if rest.get("rollout_t") is not None:
             n_steps, num_envs = arrays["rollout.rewards"].shape
             actions = np.asarray(arrays["rollout.actions"])
@@ -248,6 +279,8 @@ class PolicyGradientAgent:
         state = self.net.state_dict()
         if self.obs_stats is not None:
             state.update({f"obs_stats.{k}": v for k, v in self.obs_stats.state_dict().items()})
+        if self.return_stats is not None:
+            state.update({f"return_stats.{k}": v for k, v in self.return_stats.state_dict().items()})
         state["counters"] = np.array([self.steps, self.updates], dtype=np.int64)
         return state
 
@@ -255,6 +288,8 @@ class PolicyGradientAgent:
         self.net.load_state_dict(state, self.name)
         if self.obs_stats is not None:
             self.obs_stats.load_state_dict({k: state[f"obs_stats.{k}"] for k in ("mean", "var", "count")})
+        if self.return_stats is not None:
+            self.return_stats.load_state_dict({k: state[f"return_stats.{k}"] for k in ("mean", "var", "count")})
         self.steps, self.updates = (int(x) for x in np.asarray(state["counters"]).reshape(-1)[:2])
 
 

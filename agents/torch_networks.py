@@ -98,6 +98,7 @@ class TorchActorCritic:
         agent: str,
         seed: int,
         dtype=np.float32,
+        log_std_init: float = 0.0,
     ):
         check_action_space(action_space, agent)
         # Small networks run on one thread: faster than splitting a 64x64 product, and the same
@@ -109,6 +110,8 @@ class TorchActorCritic:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.module = TorchModule(self.n_inputs, action_space, hidden, activation)
+            if not self.discrete:
+                nn.init.constant_(self.module.head.log_std, log_std_init)
         if self.dtype == np.float64:
             self.module.double()
         self.optimizer = torch.optim.Adam(self.module.parameters(), lr=0.0, eps=1e-5)

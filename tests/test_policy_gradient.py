@@ -191,3 +191,28 @@ def test_heads_up_describes_policy_agents():
     assert text.startswith("pi ") and len(text.split("V")[0].split()) == 4 and " V " in text
     continuous = PPO(BOX, spaces.Box(-1, 1, (2,), np.float32), seed=0)
     assert describe(continuous, np.zeros(3, np.float32)).startswith("mean ")
+
+
+def test_rewards_are_scaled_by_the_running_std_of_the_discounted_return(tmp_path):
+    agent = A2C(BOX, spaces.Discrete(2), seed=0, n_steps=100, gamma=0.5, normalize_rewards=True)
+    obs = np.zeros((1, 3), np.float32)
+    returns = []
+    running = 0.0
+    for step in range(6):  # reward 2 each step; the episode ends after step 2
+        ended = step == 2
+        agent.act(obs)
+        agent.observe(Transitions(obs, np.array([0]), np.array([2.0]), obs, np.array([ended]), np.array([False])))
+        running = running * 0.5 + 2.0
+        returns.append(running)
+        stored = agent.rollout.rewards[step, 0]
+        if step == 0:  # one return seen, no spread yet: the scaled reward is clipped at 10
+            assert stored == 10.0
+        else:
+            assert stored == pytest.approx(2.0 / np.sqrt(np.var(returns)), rel=1e-3)
+        if ended:
+            running = 0.0
+    state = agent.state_dict()
+    assert "return_stats.var" in state
+    loaded = A2C(BOX, spaces.Discrete(2), seed=1, n_steps=100, gamma=0.5, normalize_rewards=True)
+    loaded.load_state_dict(state)
+    assert loaded.return_stats.var == pytest.approx(agent.return_stats.var)

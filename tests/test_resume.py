@@ -98,7 +98,9 @@ def test_dqn_resume_continues_exactly_replay_buffer_included(tmp_path):
         hyperparameters={"learning_starts": 200, "train_freq": 4, "batch_size": 32, "target_update_interval": 300},
     )
     whole = rl_kit.train("rl_kit/Catch-v0", "dqn", out=tmp_path / "whole", **common)
-    rl_kit.train("rl_kit/Catch-v0", "dqn", out=tmp_path / "broken", callback=stop_at(2_500), callback_every=100, **common)
+    rl_kit.train(
+        "rl_kit/Catch-v0", "dqn", out=tmp_path / "broken", callback=stop_at(2_500), callback_every=100, **common
+    )
     resumed_run = rl_kit.train(resume=tmp_path / "broken", progress=False)
     assert resumed_run.agent.replay.size == whole.agent.replay.size > 0
     for name, array in whole.agent.replay.arrays.items():

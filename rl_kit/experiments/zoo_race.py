@@ -26,26 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rl_kit.experiments.zoo_hyperparameters import our_arguments, zoo_entry
+
 EVAL_EVERY, EVAL_EPISODES = 25_000, 5  # the Zoo's default schedule
 FINAL_EPISODES, FINAL_SEED = 100, 10_000
-# SB3's defaults where a Zoo entry is silent, for the keys we share (A2C: SB3's RMSprop is not
-# ours; we use Adam at the same learning rate).
-SB3_DEFAULTS = {
-    "ppo": dict(learning_rate=3e-4, n_steps=2048, batch_size=64, n_epochs=10, gamma=0.99, gae_lambda=0.95),
-    "a2c": dict(learning_rate=7e-4, n_steps=5, gamma=0.99, gae_lambda=1.0),
-}
-SHARED_KEYS = (
-    "learning_rate",
-    "n_steps",
-    "batch_size",
-    "n_epochs",
-    "gamma",
-    "gae_lambda",
-    "ent_coef",
-    "vf_coef",
-    "max_grad_norm",
-    "clip_range",
-)
 
 
 @dataclass(frozen=True)
@@ -67,34 +51,6 @@ ROWS = (
     RaceRow("ppo", "Acrobot-v1", 0.25),
     RaceRow("ppo", "LunarLander-v3", 0.25),
 )
-
-
-def zoo_entry(agent: str, env: str) -> dict:
-    """The Zoo's hyperparameter entry for `agent` on `env`, from the installed rl_zoo3."""
-    import rl_zoo3
-    import yaml
-
-    path = Path(rl_zoo3.__file__).parent / "hyperparams" / f"{agent}.yml"
-    entries = yaml.safe_load(path.read_text())
-    if env not in entries:
-        raise KeyError(f"the RL Zoo has no {agent} entry for {env}")
-    return dict(entries[env])
-
-
-def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
-    """(steps, num_envs, hyperparameters): the Zoo's entry in our names.
-
-    ``lin_X`` schedules become ``linear(X, 0.0, steps)``; ``normalize`` becomes our observation
-    normalization (the Zoo's VecNormalize also scales rewards, which ours does not).
-    """
-    steps, num_envs = int(float(entry["n_timesteps"])), int(entry.get("n_envs", 1))
-    values = {**SB3_DEFAULTS[agent], **{k: v for k, v in entry.items() if k in SHARED_KEYS}}
-    for key, value in values.items():
-        if isinstance(value, str) and value.startswith("lin_"):
-            values[key] = f"linear({float(value[4:])}, 0.0, {steps})"
-    if entry.get("normalize"):
-        values["normalize_observations"] = True
-    return steps, num_envs, values
 
 
 def our_command(row: RaceRow, seed: int, out: Path) -> list[str]:

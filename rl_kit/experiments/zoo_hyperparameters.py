@@ -1,0 +1,84 @@
+"""The RL Zoo's hyperparameters in our names: its entry for an agent and env, over SB3's defaults.
+
+Used by the race against ``rl_zoo3.train`` and the Zoo benchmark, and to write our own tuned
+entries (``rl_kit/hyperparams``). The Zoo's files are read from the installed ``rl_zoo3``
+package (the ``bench`` extra). What has no counterpart in our agents is listed, not dropped
+in silence: state-dependent exploration (``use_sde``), RMSprop (``use_rms_prop``; ours use
+Adam), ``ortho_init=False``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+# SB3's defaults where a Zoo entry is silent, for the keys we share (A2C: SB3's RMSprop is not
+# ours; we use Adam at the same learning rate).
+SB3_DEFAULTS = {
+    "ppo": dict(learning_rate=3e-4, n_steps=2048, batch_size=64, n_epochs=10, gamma=0.99, gae_lambda=0.95),
+    "a2c": dict(learning_rate=7e-4, n_steps=5, gamma=0.99, gae_lambda=1.0),
+}
+SHARED_KEYS = (
+    "learning_rate",
+    "n_steps",
+    "batch_size",
+    "n_epochs",
+    "gamma",
+    "gae_lambda",
+    "ent_coef",
+    "vf_coef",
+    "max_grad_norm",
+    "clip_range",
+    "normalize_advantage",
+)
+
+
+def zoo_entry(agent: str, env: str) -> dict:
+    """The Zoo's hyperparameter entry for `agent` on `env`, from the installed rl_zoo3."""
+    import rl_zoo3
+    import yaml
+
+    path = Path(rl_zoo3.__file__).parent / "hyperparams" / f"{agent}.yml"
+    entries = yaml.safe_load(path.read_text())
+    if env not in entries:
+        raise KeyError(f"the RL Zoo has no {agent} entry for {env}")
+    return dict(entries[env])
+
+
+def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
+    """(steps, num_envs, hyperparameters): the Zoo's entry in our names.
+
+    ``lin_X`` schedules become ``linear(X, 0.0, steps)``; ``normalize`` (the Zoo's VecNormalize)
+    becomes our observation and reward normalization; ``policy_kwargs`` give ``log_std_init``
+    and the hidden sizes.
+    """
+    steps, num_envs = int(float(entry["n_timesteps"])), int(entry.get("n_envs", 1))
+    values = {**SB3_DEFAULTS[agent], **{k: v for k, v in entry.items() if k in SHARED_KEYS}}
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith("lin_"):
+            values[key] = f"linear({float(value[4:])}, 0.0, {steps})"
+    normalize = entry.get("normalize", False)
+    if isinstance(normalize, str):  # "{'norm_obs': True, 'norm_reward': False}"
+        normalize = ast.literal_eval(normalize)
+    if isinstance(normalize, dict):
+        values["normalize_observations"] = bool(normalize.get("norm_obs", True))
+        values["normalize_rewards"] = bool(normalize.get("norm_reward", True))
+    elif normalize:
+        values["normalize_observations"] = values["normalize_rewards"] = True
+    policy = str(entry.get("policy_kwargs", "")).replace(" ", "")  # "dict(log_std_init=-2,net_arch=[64,64])"
+    log_std = re.search(r"log_std_init=([-+.0-9e]+)", policy)
+    if log_std:
+        values["log_std_init"] = float(log_std.group(1))
+    layers = re.search(r"net_arch=\[([0-9,]+)\]", policy)
+    if layers:
+        values["hidden_sizes"] = layers.group(1)
+    return steps, num_envs, values
+
+
+def unsupported(entry: dict) -> list[str]:
+    """The entry's settings our agents do not have."""
+    missing = [key for key in ("use_sde", "use_rms_prop") if entry.get(key)]
+    if "ortho_init=False" in str(entry.get("policy_kwargs", "")).replace(" ", ""):
+        missing.append("ortho_init=False")
+    return missing
