@@ -75,20 +75,19 @@ def register(sub) -> None:
     p.add_argument("--quick", action="store_true", help="shorter measurements")
     p.add_argument(
         "--suite",
-        choices=["tabular", "policy-gradient", "race", "all"],
+        choices=["tabular", "policy-gradient", "race", "zoo", "all"],
         default="all",
-        help="which benchmarks (race: rl-kit train against python -m rl_zoo3.train; not in all)",
+        help="which benchmarks (race: wall time against python -m rl_zoo3.train; zoo: the Zoo's benchmark "
+        "table over seeds, written to docs/benchmarks/zoo; neither is in all)",
     )
-    p.add_argument("--rows", help="the race's rows, comma-separated (default all: " + RACE_ROWS + ")")
-    p.add_argument("--seeds", type=positive_int, default=1, help="race: pairs of runs per row")
+    p.add_argument("--rows", help="race or zoo rows, comma-separated, e.g. ppo-cartpole,dqn-cartpole (default: all)")
+    p.add_argument("--seeds", type=positive_int, default=None, help="race: pairs per row (1); zoo: seeds per row (5)")
+    p.add_argument("--out", default="docs/benchmarks/zoo", help="zoo: where the report goes")
     p.add_argument(
         "--workers", type=positive_int, default=1, help="PPO race runs at once (default 1: timed runs share no core)"
     )
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
     p.set_defaults(handler=bench_command)
-
-
-RACE_ROWS = "ppo-cartpole, a2c-cartpole, ppo-acrobot, ppo-lunarlander"
 
 
 def compare_command(args) -> None:
@@ -159,7 +158,16 @@ def bench_command(args) -> None:
     if args.suite == "race":
         from rl_kit.experiments.zoo_race import race, select_rows
 
-        race(select_rows(args.rows), seeds=args.seeds)
+        race(select_rows(args.rows), seeds=args.seeds or 1)
+        return
+    if args.suite == "zoo":
+        from rl_kit.experiments import zoo_benchmark
+
+        rows = zoo_benchmark.select_rows(args.rows)
+        report = zoo_benchmark.zoo_benchmark(
+            rows, seeds=args.seeds or 5, workers=args.workers, ray=args.ray, out=args.out
+        )
+        print(f"Report: {report}")
         return
     from rl_kit.experiments.bench import run_benchmarks
 

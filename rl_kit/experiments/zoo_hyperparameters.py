@@ -18,7 +18,9 @@ from pathlib import Path
 SB3_DEFAULTS = {
     "ppo": dict(learning_rate=3e-4, n_steps=2048, batch_size=64, n_epochs=10, gamma=0.99, gae_lambda=0.95),
     "a2c": dict(learning_rate=7e-4, n_steps=5, gamma=0.99, gae_lambda=1.0),
+    "dqn": dict(learning_rate=1e-4, buffer_size=1_000_000, learning_starts=100, batch_size=32, gamma=0.99),
 }
+DQN_KEYS = ("buffer_size", "learning_starts", "tau", "train_freq", "gradient_steps", "target_update_interval")
 SHARED_KEYS = (
     "learning_rate",
     "n_steps",
@@ -54,7 +56,13 @@ def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
     and the hidden sizes.
     """
     steps, num_envs = int(float(entry["n_timesteps"])), int(entry.get("n_envs", 1))
-    values = {**SB3_DEFAULTS[agent], **{k: v for k, v in entry.items() if k in SHARED_KEYS}}
+    shared = SHARED_KEYS + (DQN_KEYS if agent == "dqn" else ())
+    values = {**SB3_DEFAULTS[agent], **{k: v for k, v in entry.items() if k in shared}}
+    if agent == "dqn":  # exploration over a fraction of the budget; -1 gradient steps: one per step collected
+        fraction, final = entry.get("exploration_fraction", 0.1), entry.get("exploration_final_eps", 0.05)
+        values["epsilon"] = f"linear(1.0, {final}, {int(fraction * steps)})"
+        if values.get("gradient_steps") == -1:
+            values["gradient_steps"] = int(values.get("train_freq", 4)) * num_envs
     for key, value in values.items():
         if isinstance(value, str) and value.startswith("lin_"):
             values[key] = f"linear({float(value[4:])}, 0.0, {steps})"

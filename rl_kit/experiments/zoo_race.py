@@ -53,7 +53,8 @@ ROWS = (
 )
 
 
-def our_command(row: RaceRow, seed: int, out: Path) -> list[str]:
+def our_command(row, seed: int, out: Path) -> list[str]:
+    """``rl-kit train`` of `row`'s agent on its env with the Zoo's values, budget and evaluations."""
     steps, num_envs, values = our_arguments(row.agent, zoo_entry(row.agent, row.env))
     command = [sys.executable, "-m", "rl_kit.cli", "train", "--env", row.env, "--agent", row.agent]
     command += ["--steps", str(steps), "--seed", str(seed), "--num-envs", str(num_envs), "--no-tuned"]
@@ -63,7 +64,8 @@ def our_command(row: RaceRow, seed: int, out: Path) -> list[str]:
     return [*command, "--out", str(out), "--no-progress"]
 
 
-def zoo_command(row: RaceRow, seed: int, out: Path) -> list[str]:
+def zoo_command(row, seed: int, out: Path) -> list[str]:
+    """``python -m rl_zoo3.train`` of `row`'s agent on its env, with the Zoo's own defaults."""
     return [
         sys.executable,
         "-m",
@@ -123,7 +125,7 @@ def timed_process(command: list[str], core: int | None) -> tuple[float, float]:
 class ZooPolicy:
     """The Zoo's saved model (with its observation statistics) behind our ``act``."""
 
-    def __init__(self, out: Path, row: RaceRow):
+    def __init__(self, out: Path, row):
         import stable_baselines3
 
         run = next((out / row.agent).glob(f"{row.env}_*"))
@@ -144,7 +146,12 @@ class ZooPolicy:
         return self.model.predict(obs.astype(np.float32), deterministic=True)[0]
 
 
-def final_return(kind: str, out: Path, row: RaceRow) -> float:
+def final_return(kind: str, out: Path, row) -> float:
+    return float(final_returns(kind, out, row).mean())
+
+
+def final_returns(kind: str, out: Path, row, episodes: int = FINAL_EPISODES) -> np.ndarray:
+    """Greedy returns of the run in `out` (ours, or the Zoo's saved model) over `episodes` seeded episodes."""
     from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
     from rl_kit.core.spec import EnvSpec
 
@@ -154,12 +161,12 @@ def final_return(kind: str, out: Path, row: RaceRow) -> float:
         agent = load_agent(out)
     else:
         agent = ZooPolicy(out, row)
-    envs = evaluation_envs(EnvSpec(row.env), FINAL_EPISODES, agent)
+    envs = evaluation_envs(EnvSpec(row.env), episodes, agent)
     try:
-        returns, _, _ = run_episodes(agent, envs, FINAL_EPISODES, FINAL_SEED)
+        returns, _, _ = run_episodes(agent, envs, episodes, FINAL_SEED)
     finally:
         close_all(envs)
-    return float(returns.mean())
+    return returns
 
 
 def race(rows: tuple[RaceRow, ...] = ROWS, seeds: int = 1, core: int | None = 0) -> dict[str, float]:

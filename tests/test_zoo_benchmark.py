@@ -1,0 +1,40 @@
+"""The Zoo's hyperparameters in our names, and the Zoo benchmark's report (from given returns)."""
+
+from rl_kit.experiments.zoo_benchmark import ROWS, write_report
+from rl_kit.experiments.zoo_hyperparameters import our_arguments, unsupported
+
+
+def test_a_zoo_entry_in_our_names():
+    entry = {
+        "normalize": "{'norm_obs': True, 'norm_reward': False}",
+        "n_envs": 8,
+        "n_timesteps": 2e5,
+        "policy": "MlpPolicy",
+        "learning_rate": "lin_0.001",
+        "use_sde": True,
+        "policy_kwargs": "dict(log_std_init=-2, ortho_init=False, net_arch=[64, 64])",
+    }
+    steps, num_envs, values = our_arguments("ppo", entry)
+    assert (steps, num_envs) == (200_000, 8)
+    assert values["learning_rate"] == "linear(0.001, 0.0, 200000)" and values["n_steps"] == 2048  # SB3's default
+    assert values["normalize_observations"] is True and values["normalize_rewards"] is False
+    assert values["log_std_init"] == -2.0 and values["hidden_sizes"] == "64,64"
+    assert unsupported(entry) == ["use_sde", "ortho_init=False"]
+    _, _, dqn = our_arguments(
+        "dqn", {"n_timesteps": 1e5, "exploration_fraction": 0.12, "exploration_final_eps": 0.1, "gradient_steps": -1}
+    )
+    assert dqn["epsilon"] == "linear(1.0, 0.1, 12000)" and dqn["gradient_steps"] == 4  # -1: one per step collected
+
+
+def test_the_report_says_who_reaches_the_published_figure(tmp_path):
+    cartpole, acrobot = ROWS[0], ROWS[3]
+    results = {
+        (cartpole.name, "rl_kit"): [[500.0] * 3, [500.0] * 3],
+        (cartpole.name, "zoo"): [[500.0] * 3, [480.0] * 3],
+        (acrobot.name, "rl_kit"): [[-90.0] * 3, [-85.0] * 3],
+    }
+    report = write_report((cartpole, acrobot), results, ["zoo ppo-acrobot seed 0: boom"], 2, 3, tmp_path)
+    text = report.read_text()
+    assert "| ppo | CartPole-v1 | 100,000 | 500.0 | 500.0 [500.0, 500.0] (2 seeds) | 490.0 |" in text
+    assert text.count("| yes |") == 1 and "| no |" in text  # Acrobot: -87.5 against the published -73.5
+    assert "## Failed runs" in text and (tmp_path / "report.png").is_file()
