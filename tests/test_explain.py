@@ -66,3 +66,18 @@ def test_commands(policy_run, tabular_run, tmp_path):
     assert "explain.png" in run("explain", tabular_run)
     assert "Recorded to" in run("watch", policy_run, "--record", tmp_path / "two.gif", "--episodes", "2")
     assert (tmp_path / "two.gif").stat().st_size > 0
+
+
+def test_a_table_agent_on_blackjack_is_explained_state_by_state(tmp_path):
+    """Blackjack-v1's states are a Tuple: each is shown in its own terms, V and policy over two of its parts."""
+    import rl_kit
+    from rl_kit.presentation.explain import explain
+
+    rl_kit.train(
+        "Blackjack-v1", "q_learning", steps=3_000, num_envs=4, out=tmp_path / "run", progress=False, tensorboard=False
+    )
+    written = explain(tmp_path / "run")
+    assert [p.name for p in written] == ["explain.png", "explain.csv"]
+    rows = written[1].read_text().splitlines()
+    assert rows[0].startswith("player sum,dealer showing,usable ace,value,greedy_action,q[0],q[1]")
+    assert len(rows) == 1 + 32 * 11 * 2 and rows[1 + 21 * 22 + 10 * 2 + 1].startswith("21,10,1,")

@@ -21,6 +21,7 @@ from rl_kit.core import registry
 from rl_kit.core.backends import load_agent_and_env
 from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import RLKitError
+from rl_kit.infrastructure.atomic_files import atomic_write
 
 
 def explain(
@@ -37,13 +38,83 @@ def explain(
     base = Path(run) if Path(run).is_dir() else Path(run).parent
     output = Path(output) if output else base / "explain.png"
     if hasattr(agent, "state_values"):
-        return [explain_tabular(agent, env, output)]
+        return explain_tabular(agent, env, output)
     if hasattr(agent, "policy_outputs"):
         return explain_policy(agent, env, output, episodes=episodes, seed=seed)
     raise RLKitError(f"explain covers our tabular and policy-gradient agents, not {agent.name}")
 
 
-def explain_tabular(agent, spec: EnvSpec, output: Path) -> Path:
+def part_names(space, spec: EnvSpec) -> list[str]:
+    """Names of a finite space's parts: known ones (Blackjack's), a Dict's keys, else obs[0], obs[1], ..."""
+    import gymnasium as gym
+    from gymnasium import spaces
+
+    if isinstance(space, spaces.Dict):
+        return list(space.spaces)
+    count = len(agent_parts(space))
+    known = GYMNASIUM_FEATURE_NAMES.get(gym.spec(spec.id).name)
+    if known and len(known) == count:
+        return list(known)
+    return ["state"] if count == 1 else [f"obs[{i}]" for i in range(count)]
+
+
+def agent_parts(space) -> list[tuple[int, int]]:
+    from rl_kit.agents.spaces import finite_parts
+
+    return finite_parts(space) or []
+
+
+def explain_states(agent, spec: EnvSpec, output: Path) -> list[Path]:
+    """A table agent on an env without a map (Blackjack-v1, Taxi-v4, ...): every state in its own
+    terms with V and the greedy action (CSV), and heatmaps of both over the state's first two parts,
+    one pair of panels per value of the others (Sutton & Barto's figure 5.2, for Blackjack)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    index = agent.state_index
+    parts, names = agent_parts(index.space), part_names(index.space, spec)
+    values, policy, q = agent.state_values(), agent.greedy_policy(), agent.action_values(np.arange(agent.n_states))
+    grid = np.array(np.unravel_index(np.arange(agent.n_states), [size for _, size in parts])).T + [s for s, _ in parts]
+    rows = [",".join([*names, "value", "greedy_action", *(f"q[{a}]" for a in range(q.shape[1]))])]
+    rows += [
+        ",".join(
+            [*(str(int(v)) for v in grid[i]), f"{values[i]:.6g}", str(int(policy[i])), *(f"{x:.6g}" for x in q[i])]
+        )
+        for i in range(agent.n_states)
+    ]
+    table = output.with_suffix(".csv")
+    atomic_write(table, "\n".join(rows) + "\n")
+    if len(parts) < 2 or int(np.prod([size for _, size in parts[2:]])) > 4:
+        return [table]  # no two axes to draw on, or too many panels: the table says it all
+    (start0, size0), (start1, size1) = parts[0], parts[1]
+    rest = list(np.ndindex(*[size for _, size in parts[2:]])) or [()]
+    fig, axes = plt.subplots(len(rest), 2, figsize=(12, 4.2 * len(rest)), squeeze=False, constrained_layout=True)
+    shaped_values = values.reshape(size0, size1, -1)
+    shaped_policy = policy.reshape(size0, size1, -1)
+    extent = (start1 - 0.5, start1 + size1 - 0.5, start0 - 0.5, start0 + size0 - 0.5)
+    for row, others in enumerate(rest):
+        column = int(np.ravel_multi_index(others, [size for _, size in parts[2:]])) if others else 0
+        label = ", ".join(f"{n} = {v + s}" for n, v, (s, _) in zip(names[2:], others, parts[2:], strict=True))
+        image = axes[row, 0].imshow(
+            shaped_values[:, :, column], origin="lower", aspect="auto", extent=extent, cmap="viridis"
+        )
+        fig.colorbar(image, ax=axes[row, 0], label="V(s) = max_a Q(s, a)")
+        axes[row, 0].set(xlabel=names[1], ylabel=names[0], title=f"value {label}".strip())
+        actions = shaped_policy[:, :, column]
+        image = axes[row, 1].imshow(actions, origin="lower", aspect="auto", extent=extent, cmap="tab10", vmin=0, vmax=9)
+        axes[row, 1].set(xlabel=names[1], ylabel=names[0], title=f"greedy action {label}".strip())
+        for a in np.unique(actions):
+            axes[row, 1].plot([], [], "s", color=plt.get_cmap("tab10")(int(a)), label=f"action {int(a)}")
+        axes[row, 1].legend(fontsize=8, loc="upper right")
+    fig.suptitle(f"{agent.name} on {spec.id}: what it believes, state by state")
+    fig.savefig(output, dpi=100)
+    plt.close(fig)
+    return [output, table]
+
+
+def explain_tabular(agent, spec: EnvSpec, output: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -55,7 +126,7 @@ def explain_tabular(agent, spec: EnvSpec, output: Path) -> Path:
     grid = env.unwrapped
     if not hasattr(grid, "set_overlay") or not hasattr(grid, "P"):
         env.close()
-        raise RLKitError(f"explain draws maps of rl-kit grid worlds; {spec.id} has no map to draw on")
+        return explain_states(agent, spec, output)
     gamma = agent.hyperparameters.gamma
     planner = registry.make_agent(
         "value_iteration", env.observation_space, env.action_space, hyperparameters={"gamma": gamma}, env=env
@@ -84,7 +155,7 @@ def explain_tabular(agent, spec: EnvSpec, output: Path) -> Path:
     fig.savefig(output, dpi=100)
     plt.close(fig)
     env.close()
-    return output
+    return [output]
 
 
 # Gymnasium's classic-control envs name their observations only in their docs.
@@ -93,6 +164,7 @@ GYMNASIUM_FEATURE_NAMES = {
     "Acrobot": ("cos theta1", "sin theta1", "cos theta2", "sin theta2", "theta1 velocity", "theta2 velocity"),
     "MountainCar": ("position", "velocity"),
     "Pendulum": ("cos theta", "sin theta", "angular velocity"),
+    "Blackjack": ("player sum", "dealer showing", "usable ace"),
 }
 
 
