@@ -111,3 +111,27 @@ def test_an_env_without_a_time_limit_is_evaluated_and_recorded_to_the_end(tmp_pa
 
     gif = record(tmp_path / "run", tmp_path / "episode.gif", episodes=1, max_episode_steps=30)
     assert gif.stat().st_size > 0
+
+
+@pytest.mark.parametrize("agent", ["q_learning", "monte_carlo_control"])
+def test_table_agents_learn_blackjack(agent, tmp_path):
+    """Sutton & Barto's Monte Carlo example, Gymnasium's Blackjack-v1 (a Tuple of Discrete): a
+    random policy loses about 0.4 a hand, the optimal one about 0.05; learned in 30k steps (some
+    20k hands), at most 0.12."""
+    hyperparameters = {"epsilon": "linear(1.0, 0.05, 20000)"}
+    if agent == "q_learning":
+        hyperparameters["alpha"] = "linear(0.2, 0.01, 30000)"
+    run = rl_kit.train(
+        "Blackjack-v1",
+        agent,
+        steps=30_000,
+        num_envs=8,
+        seed=0,
+        out=tmp_path,
+        hyperparameters=hyperparameters,
+        progress=False,
+        tensorboard=False,
+        eval_every=0,
+    )
+    result = rl_kit.evaluate(run.agent, "Blackjack-v1", episodes=5_000, seed=0)
+    assert result.mean >= -0.12, result

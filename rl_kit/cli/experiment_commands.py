@@ -84,7 +84,10 @@ def register(sub) -> None:
     p.add_argument("--seeds", type=positive_int, default=None, help="race: pairs per row (1); zoo: seeds per row (5)")
     p.add_argument("--out", default="docs/benchmarks/zoo", help="zoo: where the report goes")
     p.add_argument(
-        "--workers", type=positive_int, default=1, help="PPO race runs at once (default 1: timed runs share no core)"
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="runs at once for the PPO-vs-SB3 race and the zoo suite (default 1: timed runs share no core)",
     )
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
     p.set_defaults(handler=bench_command)

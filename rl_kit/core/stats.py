@@ -34,7 +34,14 @@ def bootstrap_ci(values, *, confidence: float = 0.95, resamples: int = 10_000, s
     if x.size == 0:
         raise ValueError("bootstrap of no values")
     rng = np.random.default_rng(seed)
-    means = x[rng.integers(x.size, size=(resamples, x.size))].mean(axis=1)
+    # in blocks of resamples, so that 100,000 episodes need not hold a 10,000 x 100,000 index array
+    block = max(1, 2_000_000 // x.size)
+    means = np.concatenate(
+        [
+            x[rng.integers(x.size, size=(min(block, resamples - start), x.size))].mean(axis=1)
+            for start in range(0, resamples, block)
+        ]
+    )
     tail = (1.0 - confidence) / 2
     low, high = np.quantile(means, [tail, 1.0 - tail])
     return float(low), float(high)
