@@ -56,3 +56,11 @@ def test_network_agents_take_unbounded_box_actions_and_refuse_what_they_cannot()
     with pytest.raises(SpaceError) as refused:
         QLearning(long_box, spaces.Discrete(2))
     assert "\n" not in str(refused.value) and "Box(shape=(30,), float32)" in str(refused.value)
+
+
+def test_watch_shows_a_table_agents_state_in_its_own_terms():
+    from rl_kit.presentation.watch import describe
+
+    agent = QLearning(BLACKJACK, spaces.Discrete(2), seed=0)
+    agent.q[(14 * 11 + 10) * 2 + 1] = [0.25, -0.5]
+    assert describe(agent, (14, 10, 1)) == "state (14, 10, 1)   Q 0.25 -0.50"

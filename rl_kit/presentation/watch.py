@@ -49,10 +49,18 @@ def set_overlay(env, agent, shown: bool) -> bool:
 
 
 def describe(agent, obs) -> str:
-    """The agent's view of `obs` for the heads-up display, where it can tell (policy agents)."""
+    """The agent's view of `obs` for the heads-up display: a table agent's state in its own terms
+    (a Tuple's parts, say) and Q(s, .); a network agent's probabilities, means or Q, and V."""
+    from rl_kit.agents.spaces import stack
+
+    if hasattr(agent, "state_index"):
+        state = agent.state_index(stack(agent.observation_space, [obs]))
+        q = agent.action_values(state)[0]
+        shown = agent.state_index.state(int(state[0]))
+        return f"state {shown}   Q " + " ".join(f"{v:.2f}" for v in q)
     if not hasattr(agent, "policy_outputs"):
         return ""
-    outputs = agent.policy_outputs(np.asarray(obs)[None])
+    outputs = agent.policy_outputs(stack(agent.observation_space, [obs]))
     if "q" in outputs:
         shown = "Q " + " ".join(f"{q:.2f}" for q in outputs["q"][0])
     elif "probs" in outputs:
