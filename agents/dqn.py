@@ -35,7 +35,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import Transitions, discrete_size
-from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Hyperparameters, Interval
+from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, NetworkHyperparameters
 from .networks import NonFiniteLossError, QNetwork, single_threaded_blas
 from .replay import ReplayBuffer
 from .schedules import Schedule
@@ -43,7 +43,7 @@ from .search_space import Choice, FloatRange, SearchSpace
 
 
 @dataclass(frozen=True)
-class DQNHyperparameters(Hyperparameters):
+class DQNHyperparameters(NetworkHyperparameters):
     """DQN's hyperparameters (defaults as stable-baselines3's, but a smaller buffer).
 
     Attributes:
@@ -59,8 +59,7 @@ class DQNHyperparameters(Hyperparameters):
         epsilon: exploration rate; number or schedule over env transitions.
         max_grad_norm: clip the gradient's global norm to this.
         double_q: Double DQN targets.
-        hidden_sizes: hidden layer widths, comma-separated ("64,64").
-        activation: "relu" or "tanh".
+        activation: "relu" (SB3's for DQN) or "tanh"; hidden_sizes as for every network agent.
     """
 
     learning_rate: Schedule = Schedule("constant", 1e-4)
@@ -75,7 +74,6 @@ class DQNHyperparameters(Hyperparameters):
     epsilon: Schedule = Schedule("linear", 1.0, 0.05, 10_000)
     max_grad_norm: float = 10.0
     double_q: bool = False
-    hidden_sizes: str = "64,64"
     activation: str = "relu"
 
     search_space: ClassVar[SearchSpace] = {
@@ -101,23 +99,6 @@ class DQNHyperparameters(Hyperparameters):
         "epsilon": UNIT,
         "max_grad_norm": POSITIVE,
     }
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.hidden()
-        if self.activation not in ("tanh", "relu"):
-            raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
-
-    def hidden(self) -> tuple[int, ...]:
-        try:
-            sizes = tuple(int(x) for x in self.hidden_sizes.replace(" ", "").split(",") if x)
-        except ValueError:
-            raise ValueError(
-                f"hidden_sizes must be comma-separated integers like '64,64', got {self.hidden_sizes!r}"
-            ) from None
-        if not sizes or any(s < 1 for s in sizes):
-            raise ValueError(f"hidden_sizes must be positive, got {self.hidden_sizes!r}")
-        return sizes
 
 
 def huber_loss(xp, q_taken, targets):

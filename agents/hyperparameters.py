@@ -125,3 +125,34 @@ class Hyperparameters:
                 value = value.start if value.kind == "constant" else str(value)
             out[f.name] = value
         return out
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkHyperparameters(Hyperparameters):
+    """The network's shape, shared by the network agents.
+
+    Attributes:
+        hidden_sizes: hidden layer widths, comma-separated ("64,64").
+        activation: "tanh" or "relu".
+    """
+
+    hidden_sizes: str = "64,64"
+    activation: str = "tanh"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.hidden()
+        if self.activation not in ("tanh", "relu"):
+            raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
+
+    def hidden(self) -> tuple[int, ...]:
+        """The hidden layer widths as numbers."""
+        try:
+            sizes = tuple(int(x) for x in self.hidden_sizes.replace(" ", "").split(",") if x)
+        except ValueError:
+            raise ValueError(
+                f"hidden_sizes must be comma-separated integers like '64,64', got {self.hidden_sizes!r}"
+            ) from None
+        if not sizes or any(s < 1 for s in sizes):
+            raise ValueError(f"hidden_sizes must be positive, got {self.hidden_sizes!r}")
+        return sizes

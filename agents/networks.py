@@ -143,6 +143,13 @@ class MLPStack:
             self._inputs, self._hidden = x, hidden
         return tuple(h[net, :, :n] for net, n in enumerate(self.n_outputs))
 
+    def input_gradient(self, *d_outputs: np.ndarray) -> np.ndarray:
+        """dL/dx for the last ``forward(keep=True)``, leaving the parameters' gradients as they were."""
+        saved = self.parameters.grad.copy()
+        dx = self.backward(*d_outputs, input_gradient=True)
+        self.parameters.grad[...] = saved
+        return dx
+
     def backward(self, *d_outputs: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
         """Write dL/dW and dL/db into the parameters' gradients, given dL/d(outputs) of each
         network for the last ``forward(keep=True)``; return dL/dx (summed over the networks) if
@@ -184,6 +191,18 @@ def batch_product(h: np.ndarray, dz: np.ndarray, out: np.ndarray) -> None:
     for start in range(ROWS_PER_PRODUCT, rows, ROWS_PER_PRODUCT):
         block = slice(start, start + ROWS_PER_PRODUCT)
         out += np.matmul(np.swapaxes(h[..., block, :], -1, -2), dz[..., block, :])
+
+
+def check_state_shapes(state: dict, expected: dict[str, tuple[int, ...]], prefix: str, agent: str) -> None:
+    """Every parameter of `expected` is in `state` (as ``{prefix}.{name}``) with its shape, or a
+    ValueError naming the first that is not (a file saved for other spaces or hidden sizes)."""
+    for name, shape in expected.items():
+        saved = state.get(f"{prefix}.{name}")
+        if saved is None or tuple(saved.shape) != tuple(shape):
+            got = None if saved is None else tuple(saved.shape)
+            raise ValueError(
+                f"{agent} state {prefix}.{name} has shape {got}, expected {tuple(shape)} (other spaces or hidden sizes?)"
+            )
 
 
 def observation_size(space: spaces.Space, agent: str) -> int:
@@ -293,10 +312,7 @@ class ActorCritic:
         outputs, _ = self.forward(x, keep=True)
         distribution = self.distribution(outputs)
         d_outputs, _ = distribution.gradient(actions, np.ones(len(x), dtype=self.dtype), 0.0)
-        saved = self.parameters.grad.copy()
-        dx = self.body.backward(d_outputs, np.zeros((len(x), 1), dtype=self.dtype), input_gradient=True)
-        self.parameters.grad[...] = saved
-        return dx
+        return self.body.input_gradient(d_outputs, np.zeros((len(x), 1), dtype=self.dtype))
 
     # --- learning -----------------------------------------------------------------------------
     def step(
@@ -352,13 +368,7 @@ class ActorCritic:
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray], agent: str = "agent") -> None:
-        for name, value in self.parameters.values.items():
-            saved = state.get(f"net.{name}")
-            if saved is None or tuple(saved.shape) != value.shape:
-                got = None if saved is None else tuple(saved.shape)
-                raise ValueError(
-                    f"{agent} state net.{name} has shape {got}, expected {value.shape} (other spaces or hidden sizes?)"
-                )
+        check_state_shapes(state, self.parameters.shapes, "net", agent)
         for name, value in self.parameters.values.items():
             value[...] = state[f"net.{name}"]
         if "optimizer.0.step" in state:
@@ -433,10 +443,7 @@ class QNetwork:
         q = self.forward(x, keep=True)
         d_q = np.zeros_like(q)
         d_q[np.arange(len(actions)), actions] = 1.0
-        saved = self.parameters.grad.copy()
-        dx = self.body.backward(d_q, input_gradient=True)
-        self.parameters.grad[...] = saved
-        return dx
+        return self.body.input_gradient(d_q)
 
     def copy_from(self, other: QNetwork, tau: float = 1.0) -> None:
         """theta <- tau * theta_other + (1 - tau) * theta (tau 1: a copy; Polyak averaging below 1)."""
@@ -455,14 +462,9 @@ class QNetwork:
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray], prefix: str, agent: str = "agent") -> None:
+        check_state_shapes(state, self.parameters.shapes, prefix, agent)
         for name, value in self.parameters.values.items():
-            saved = state.get(f"{prefix}.{name}")
-            if saved is None or tuple(saved.shape) != value.shape:
-                got = None if saved is None else tuple(saved.shape)
-                raise ValueError(
-                    f"{agent} state {prefix}.{name} has shape {got}, expected {value.shape} (other spaces or hidden sizes?)"
-                )
-            value[...] = saved
+            value[...] = state[f"{prefix}.{name}"]
         if f"{prefix}.adam.t" in state:
             self.optimizer.m[...] = state[f"{prefix}.adam.m"]
             self.optimizer.v[...] = state[f"{prefix}.adam.v"]

@@ -21,7 +21,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import Transitions
-from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Hyperparameters, Interval
+from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, NetworkHyperparameters
 from .networks import ActorCritic, NonFiniteLossError, single_threaded_blas
 from .rollout import Batch, Rollout
 from .running_stats import RunningMeanStd
@@ -34,8 +34,8 @@ BACKENDS = ("numpy", "torch")
 
 
 @dataclass(frozen=True)
-class PolicyGradientHyperparameters(Hyperparameters):
-    """Shared by REINFORCE, A2C and PPO.
+class PolicyGradientHyperparameters(NetworkHyperparameters):
+    """Shared by REINFORCE, A2C and PPO (and the network's shape, :class:`NetworkHyperparameters`).
 
     Attributes:
         learning_rate: Adam step size; a number or schedule over env steps.
@@ -45,8 +45,6 @@ class PolicyGradientHyperparameters(Hyperparameters):
         ent_coef: weight of the entropy bonus.
         vf_coef: weight of the value loss.
         max_grad_norm: clip the gradient's global norm to this (0: no clipping).
-        hidden_sizes: hidden layer widths, comma-separated ("64,64").
-        activation: "tanh" or "relu".
         normalize_observations: normalize observations by running mean and std (saved with the agent).
         normalize_rewards: divide rewards by the running std of the discounted return (the RL
             Zoo's ``normalize: true`` is this and the observations' normalization together).
@@ -62,8 +60,6 @@ class PolicyGradientHyperparameters(Hyperparameters):
     ent_coef: float = 0.0
     vf_coef: float = 0.5
     max_grad_norm: float = 0.5
-    hidden_sizes: str = "64,64"
-    activation: str = "tanh"
     normalize_observations: bool = False
     normalize_rewards: bool = False
     log_std_init: float = 0.0
@@ -91,22 +87,8 @@ class PolicyGradientHyperparameters(Hyperparameters):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.hidden()
-        if self.activation not in ("tanh", "relu"):
-            raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got {self.backend!r}")
-
-    def hidden(self) -> tuple[int, ...]:
-        try:
-            sizes = tuple(int(x) for x in self.hidden_sizes.replace(" ", "").split(",") if x)
-        except ValueError:
-            raise ValueError(
-                f"hidden_sizes must be comma-separated integers like '64,64', got {self.hidden_sizes!r}"
-            ) from None
-        if any(s < 1 for s in sizes):
-            raise ValueError(f"hidden_sizes must be positive, got {self.hidden_sizes!r}")
-        return sizes
 
 
 class PolicyGradientAgent:

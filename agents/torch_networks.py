@@ -20,6 +20,7 @@ from .networks import (
     NonFiniteLossError,
     StepResult,
     check_action_space,
+    check_state_shapes,
     encode_observations,
     observation_size,
 )
@@ -180,13 +181,7 @@ class TorchActorCritic:
 
     def load_state_dict(self, state: dict[str, np.ndarray], agent: str = "agent") -> None:
         own = self.module.state_dict()
-        for key, value in own.items():
-            saved = state.get(f"net.{key}")
-            if saved is None or tuple(saved.shape) != tuple(value.shape):
-                got = None if saved is None else tuple(saved.shape)
-                raise ValueError(
-                    f"{agent} state net.{key} has shape {got}, expected {tuple(value.shape)} (other spaces or hidden sizes?)"
-                )
+        check_state_shapes(state, {key: tuple(value.shape) for key, value in own.items()}, "net", agent)
         self.module.load_state_dict({k: torch.as_tensor(state[f"net.{k}"]).to(v.dtype) for k, v in own.items()})
         optimizer_state = {}
         for key, value in state.items():
