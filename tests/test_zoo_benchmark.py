@@ -38,3 +38,23 @@ def test_the_report_says_who_reaches_the_published_figure(tmp_path):
     assert "| ppo | CartPole-v1 | 100,000 | 500.0 | 500.0 [500.0, 500.0] (2 seeds) | 490.0 |" in text
     assert text.count("| yes |") == 1 and "| no |" in text  # Acrobot: -87.5 against the published -73.5
     assert "## Failed runs" in text and (tmp_path / "report.png").is_file()
+
+
+def test_rows_run_before_stay_in_the_report(tmp_path):
+    """results.json keeps every run, so the table can be filled a few rows at a time."""
+    import json
+
+    from rl_kit.experiments.zoo_benchmark import zoo_benchmark
+
+    earlier = {
+        "seeds": 2,
+        "episodes": 3,
+        "runs": {"ppo-cartpole": {"rl_kit": [[500.0] * 3, [500.0] * 3], "zoo": [[500.0] * 3, [490.0] * 3]}},
+        "failures": ["zoo dqn-cartpole seed 1: boom"],
+    }
+    (tmp_path / "results.json").write_text(json.dumps(earlier))
+    text = zoo_benchmark((), seeds=2, episodes=3, workers=1, out=tmp_path).read_text()  # no new rows to run
+    assert "| ppo | CartPole-v1 | 100,000 | 500.0 |" in text and "dqn-cartpole seed 1: boom" in text
+    assert json.loads((tmp_path / "results.json").read_text())["runs"] == earlier["runs"]
+    other = zoo_benchmark((), seeds=5, episodes=3, workers=1, out=tmp_path).read_text()  # other seeds: replaced
+    assert "CartPole" not in other

@@ -13,6 +13,7 @@ figure (its ``benchmark.md``), and says whether ours reaches it.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,7 +98,13 @@ def zoo_benchmark(
     ray: str | None = None,
     out: str | Path = "docs/benchmarks/zoo",
 ) -> Path:
-    """Run every row's seeds for both sides, then write the report; returns its path."""
+    """Run every row's seeds for both sides, then write the report; returns its path.
+
+    The returns of every run are kept in ``results.json`` beside the report, and rows run
+    before (with the same seeds and episodes) stay in it: the table of 14 rows, hours of
+    compute, can be filled a few rows at a time, on several machines.
+    """
+    from rl_kit.infrastructure.atomic_files import atomic_write
     from rl_kit.infrastructure.job_pool import Job, run_grid
 
     jobs = [
@@ -106,8 +113,13 @@ def zoo_benchmark(
         for seed in range(seeds)
         for kind in ("rl_kit", "zoo")
     ]
-    results: dict[tuple[str, str], list[list[float]]] = {}
-    failures = []
+    out = Path(out)
+    stored = read_results(out / "results.json", seeds, episodes)
+    for row in rows:  # rows run again are replaced
+        stored["runs"].pop(row.name, None)
+        stored["failures"] = [f for f in stored["failures"] if f.split()[1] != row.name]
+    results = {(name, kind): returns for name, sides in stored["runs"].items() for kind, returns in sides.items()}
+    failures = list(stored["failures"])
     for outcome in run_grid(jobs, workers=workers, ray_address=ray):
         kind, row, seed, _ = outcome.job.args
         if outcome.error is not None:
@@ -115,7 +127,26 @@ def zoo_benchmark(
             continue
         results.setdefault((row.name, kind), []).append(outcome.value)
         print(f"  {row.name:16} {kind:7} seed {seed}: return {np.mean(outcome.value):9.2f}", flush=True)
-    return write_report(rows, results, failures, seeds, episodes, Path(out))
+    out.mkdir(parents=True, exist_ok=True)
+    runs: dict[str, dict[str, list]] = {}
+    for (name, kind), returns in results.items():
+        runs.setdefault(name, {})[kind] = returns
+    record = {"seeds": seeds, "episodes": episodes, "runs": runs, "failures": failures}
+    atomic_write(out / "results.json", json.dumps(record, indent=1))
+    done = {name for name, _ in results} | {f.split()[1] for f in failures}
+    return write_report(tuple(row for row in ROWS if row.name in done), results, failures, seeds, episodes, out)
+
+
+def read_results(path: Path, seeds: int, episodes: int) -> dict:
+    """The runs of an earlier invocation, if made with the same seeds and episodes; else none."""
+    empty = {"seeds": seeds, "episodes": episodes, "runs": {}, "failures": []}
+    if not path.is_file():
+        return empty
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    if stored.get("seeds") != seeds or stored.get("episodes") != episodes:
+        print(f"note: {path} holds runs with other seeds or episodes; they are replaced", flush=True)
+        return empty
+    return stored
 
 
 def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) -> Path:
@@ -131,7 +162,9 @@ def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) 
         "# The RL Zoo's benchmark, ours beside it",
         "",
         "Command: `rl-kit bench --suite zoo --seeds "
-        f"{seeds}" + (f" --rows {','.join(r.name for r in rows)}`" if rows != ROWS else "`"),
+        f"{seeds}"
+        + (f" --rows {','.join(r.name for r in rows)}`" if rows != ROWS else "`")
+        + " (rows may come from several invocations; their runs are in results.json)",
         "",
         f"Each row trains ours (`rl-kit train`, the Zoo's hyperparameters in our names) and the Zoo (`python -m "
         f"rl_zoo3.train`, its own code) at the Zoo's budget on {seeds} seeds, then evaluates every run greedily on the "
