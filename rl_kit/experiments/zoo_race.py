@@ -84,6 +84,8 @@ def zoo_command(row, seed: int, out: Path) -> list[str]:
         str(EVAL_EPISODES),
         "--device",
         "cpu",
+        "--num-threads",  # one torch thread, as ours: runs side by side do not oversubscribe the cores
+        "1",
     ]
 
 
