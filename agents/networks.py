@@ -250,7 +250,41 @@ class NonFiniteLossError(FloatingPointError):
     """A loss or gradient became NaN or infinite; the update that produced it was not applied."""
 
 
-class ActorCritic:
+def check_finite(agent: str, at_step: int, **quantities: float) -> None:
+    """Raise :class:`NonFiniteLossError` naming the first of `quantities` that is NaN or infinite."""
+    for name, value in quantities.items():
+        if not np.isfinite(float(value)):
+            raise NonFiniteLossError(f"{agent}: {name} is {float(value)} at env step {at_step}; training stopped")
+
+
+class ActorCriticBase:
+    """What the numpy actor-critic and its torch reference share: the spaces, the input
+    encoding, the policy's distribution and V. Subclasses give ``forward``, ``log_std`` and ``step``."""
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space, agent: str, dtype):
+        check_action_space(action_space, agent)
+        self.observation_space, self.dtype = observation_space, np.dtype(dtype)
+        self.n_inputs = observation_size(observation_space, agent)
+        self.discrete = isinstance(action_space, spaces.Discrete)
+        self.n_actions = int(action_space.n) if self.discrete else int(action_space.shape[0])
+
+    def encode(self, obs: np.ndarray) -> np.ndarray:
+        return encode_observations(self.observation_space, obs, self.dtype)
+
+    def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def log_std(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def distribution(self, outputs: np.ndarray) -> Categorical | DiagonalGaussian:
+        return Categorical(outputs) if self.discrete else DiagonalGaussian(outputs, self.log_std())
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)[1]
+
+
+class ActorCritic(ActorCriticBase):
     """A policy network and a value network (separate weights), a policy head, and Adam.
 
     Args:
@@ -276,11 +310,8 @@ class ActorCritic:
         dtype=np.float32,
         log_std_init: float = 0.0,
     ):
-        check_action_space(action_space, agent)
-        self.observation_space, self.dtype = observation_space, np.dtype(dtype)
-        self.n_inputs = observation_size(observation_space, agent)
-        self.discrete = isinstance(action_space, spaces.Discrete)
-        n_actions = int(action_space.n) if self.discrete else int(action_space.shape[0])
+        super().__init__(observation_space, action_space, agent, dtype)
+        n_actions = self.n_actions
         shapes = {} if self.discrete else {"head.log_std": (n_actions,)}
         shapes.update(MLPStack.shapes("body.", self.n_inputs, hidden, (n_actions, 1)))
         self.parameters = FlatParameters(shapes, dtype)
@@ -291,21 +322,13 @@ class ActorCritic:
         self.optimizer = Adam(self.parameters.data)
 
     # --- the function -------------------------------------------------------------------------
-    def encode(self, obs: np.ndarray) -> np.ndarray:
-        return encode_observations(self.observation_space, obs, self.dtype)
-
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Policy outputs (logits or means) and values V(s) for encoded observations `x`."""
         outputs, values = self.body.forward(x, keep)
         return outputs, values[:, 0]
 
-    def distribution(self, outputs: np.ndarray) -> Categorical | DiagonalGaussian:
-        if self.discrete:
-            return Categorical(outputs)
-        return DiagonalGaussian(outputs, self.parameters["head.log_std"])
-
-    def values(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x)[1]
+    def log_std(self) -> np.ndarray:
+        return self.parameters["head.log_std"]
 
     def log_prob_input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """d log pi(a|x) / dx for each row of `x` (explain's attributions); parameters unchanged."""
@@ -336,19 +359,14 @@ class ActorCritic:
         distribution = self.distribution(outputs)
         log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
         losses = objective.losses(np, log_prob, entropy, values)
-        for name in ("policy_loss", "value_loss"):
-            if not np.isfinite(losses[name]):
-                raise NonFiniteLossError(
-                    f"{agent}: {name} is {float(losses[name])} at env step {at_step}; training stopped"
-                )
+        check_finite(agent, at_step, policy_loss=losses["policy_loss"], value_loss=losses["value_loss"])
         d_log_prob, d_entropy, d_values = objective.gradients(log_prob, entropy, values)
         d_outputs, d_log_std = distribution.gradient(actions, d_log_prob, d_entropy)
         self.body.backward(d_outputs, d_values[:, None])
         if d_log_std is not None:
             self.parameters.grads["head.log_std"][...] = d_log_std
         norm = clip_global_norm(self.parameters.grad, max_grad_norm)
-        if not np.isfinite(norm):
-            raise NonFiniteLossError(f"{agent}: gradient norm is {norm} at env step {at_step}; training stopped")
+        check_finite(agent, at_step, **{"gradient norm": norm})
         self.optimizer.step(self.parameters.grad, learning_rate)
         return StepResult({k: float(v) for k, v in losses.items()}, log_prob, norm)
 

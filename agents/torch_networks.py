@@ -14,15 +14,12 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from .distributions import Categorical, DiagonalGaussian
 from .networks import (
     ACTIVATIONS,
-    NonFiniteLossError,
+    ActorCriticBase,
     StepResult,
-    check_action_space,
+    check_finite,
     check_state_shapes,
-    encode_observations,
-    observation_size,
 )
 from .torch_distributions import PolicyHead
 
@@ -87,7 +84,7 @@ class TorchModule(nn.Module):
         return self.head(policy_outputs), values.squeeze(-1)
 
 
-class TorchActorCritic:
+class TorchActorCritic(ActorCriticBase):
     """:class:`rl_kit.agents.networks.ActorCritic`'s interface on torch and autograd (same arguments)."""
 
     def __init__(
@@ -101,13 +98,10 @@ class TorchActorCritic:
         dtype=np.float32,
         log_std_init: float = 0.0,
     ):
-        check_action_space(action_space, agent)
+        super().__init__(observation_space, action_space, agent, dtype)
         # Small networks run on one thread: faster than splitting a 64x64 product, and the same
         # seed gives the same numbers on one core and on many.
         torch.set_num_threads(1)
-        self.observation_space, self.dtype = observation_space, np.dtype(dtype)
-        self.discrete = isinstance(action_space, spaces.Discrete)
-        self.n_inputs = observation_size(observation_space, agent)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             self.module = TorchModule(self.n_inputs, action_space, hidden, activation)
@@ -117,21 +111,13 @@ class TorchActorCritic:
             self.module.double()
         self.optimizer = torch.optim.Adam(self.module.parameters(), lr=0.0, eps=1e-5)
 
-    def encode(self, obs: np.ndarray) -> np.ndarray:
-        return encode_observations(self.observation_space, obs, self.dtype)
-
     @torch.no_grad()
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
         outputs, values = self.module.body(torch.as_tensor(x))
         return outputs.numpy(), values[:, 0].numpy()
 
-    def distribution(self, outputs: np.ndarray) -> Categorical | DiagonalGaussian:
-        if self.discrete:
-            return Categorical(outputs)
-        return DiagonalGaussian(outputs, self.module.head.log_std.detach().numpy())
-
-    def values(self, x: np.ndarray) -> np.ndarray:
-        return self.forward(x)[1]
+    def log_std(self) -> np.ndarray:
+        return self.module.head.log_std.detach().numpy()
 
     def log_prob_input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
         inputs = torch.as_tensor(x).clone().requires_grad_(True)
@@ -153,19 +139,13 @@ class TorchActorCritic:
         distribution, values = self.module(torch.as_tensor(obs))
         log_prob = distribution.log_prob(torch.as_tensor(actions))
         losses = objective.losses(torch, log_prob, distribution.entropy(), values)
-        for name in ("policy_loss", "value_loss"):
-            if not torch.isfinite(losses[name]):
-                raise NonFiniteLossError(
-                    f"{agent}: {name} is {float(losses[name])} at env step {at_step}; training stopped"
-                )
+        check_finite(agent, at_step, policy_loss=losses["policy_loss"], value_loss=losses["value_loss"])
         self.optimizer.zero_grad()
         losses["loss"].backward()
         norm = float(
             nn.utils.clip_grad_norm_(self.module.parameters(), max_grad_norm if max_grad_norm > 0 else float("inf"))
         )
-        if not np.isfinite(norm):
-            self.optimizer.zero_grad()
-            raise NonFiniteLossError(f"{agent}: gradient norm is {norm} at env step {at_step}; training stopped")
+        check_finite(agent, at_step, **{"gradient norm": norm})
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
         self.optimizer.step()

@@ -59,56 +59,47 @@ def test_tabular_resume_equals_an_uninterrupted_run(tmp_path, agent, env, num_en
     )
 
 
+def whole_and_resumed(tmp_path, agent: str, stop: int, **settings):
+    """The same Catch run twice: whole, and stopped at `stop` then resumed from its checkpoints.
+    Returns both runs and the resumed run's saved state."""
+    common = dict(progress=False, tensorboard=False, checkpoint_every=1_000, eval_every=0, **settings)
+    whole = rl_kit.train("rl_kit/Catch-v0", agent, out=tmp_path / "whole", **common)
+    rl_kit.train(
+        "rl_kit/Catch-v0", agent, out=tmp_path / "broken", callback=stop_at(stop), callback_every=100, **common
+    )
+    resumed = rl_kit.train(resume=tmp_path / "broken", progress=False)
+    return whole, resumed, load_agent(tmp_path / "broken").state_dict()
+
+
+def assert_same_state(whole, saved: dict) -> None:
+    for key, value in whole.agent.state_dict().items():
+        assert np.array_equal(value, saved[key]), key
+
+
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
 def test_ppo_resume_continues_exactly_on_our_envs(backend, tmp_path):
     torch.use_deterministic_algorithms(True)
     try:
-        common = dict(
-            steps=6_000,
-            seed=1,
-            num_envs=4,
-            progress=False,
-            tensorboard=False,
-            checkpoint_every=1_000,
-            eval_every=0,
-            hyperparameters={"n_steps": 64, "batch_size": 64, "n_epochs": 2, "backend": backend},
+        hyperparameters = {"n_steps": 64, "batch_size": 64, "n_epochs": 2, "backend": backend}
+        whole, _, saved = whole_and_resumed(
+            tmp_path, "ppo", 3_500, steps=6_000, seed=1, num_envs=4, hyperparameters=hyperparameters
         )
-        whole = rl_kit.train("rl_kit/Catch-v0", "ppo", out=tmp_path / "whole", **common)
-        rl_kit.train(
-            "rl_kit/Catch-v0", "ppo", out=tmp_path / "broken", callback=stop_at(3_500), callback_every=100, **common
-        )
-        rl_kit.train(resume=tmp_path / "broken", progress=False)
     finally:
         torch.use_deterministic_algorithms(False)
-    resumed = load_agent(tmp_path / "broken").state_dict()
-    assert any(key.startswith("optimizer.") for key in resumed)  # Adam's moments, resumed too
-    for key, value in whole.agent.state_dict().items():
-        assert np.array_equal(value, resumed[key]), key
+    assert any(key.startswith("optimizer.") for key in saved)  # Adam's moments, resumed too
+    assert_same_state(whole, saved)
 
 
 def test_dqn_resume_continues_exactly_replay_buffer_included(tmp_path):
-    common = dict(
-        steps=4_000,
-        seed=2,
-        num_envs=2,
-        progress=False,
-        tensorboard=False,
-        checkpoint_every=1_000,
-        eval_every=0,
-        hyperparameters={"learning_starts": 200, "train_freq": 4, "batch_size": 32, "target_update_interval": 300},
+    hyperparameters = {"learning_starts": 200, "train_freq": 4, "batch_size": 32, "target_update_interval": 300}
+    whole, resumed, saved = whole_and_resumed(
+        tmp_path, "dqn", 2_500, steps=4_000, seed=2, num_envs=2, hyperparameters=hyperparameters
     )
-    whole = rl_kit.train("rl_kit/Catch-v0", "dqn", out=tmp_path / "whole", **common)
-    rl_kit.train(
-        "rl_kit/Catch-v0", "dqn", out=tmp_path / "broken", callback=stop_at(2_500), callback_every=100, **common
-    )
-    resumed_run = rl_kit.train(resume=tmp_path / "broken", progress=False)
-    assert resumed_run.agent.replay.size == whole.agent.replay.size > 0
+    assert resumed.agent.replay.size == whole.agent.replay.size > 0
     for name, array in whole.agent.replay.arrays.items():
-        assert np.array_equal(array, resumed_run.agent.replay.arrays[name]), name
-    resumed = load_agent(tmp_path / "broken").state_dict()
-    assert any(key.endswith("adam.m") for key in resumed) and whole.agent.updates > 0
-    for key, value in whole.agent.state_dict().items():
-        assert np.array_equal(value, resumed[key]), key
+        assert np.array_equal(array, resumed.agent.replay.arrays[name]), name
+    assert any(key.endswith("adam.m") for key in saved) and whole.agent.updates > 0
+    assert_same_state(whole, saved)
 
 
 def test_resume_needs_a_checkpoint(tmp_path):
