@@ -50,6 +50,7 @@ class BanditDynamics(Dynamics):
         self.state_size = self.k + 2
         self.observation_space = spaces.Discrete(1)
         self.action_space = spaces.Discrete(self.k)
+        self.action_names = tuple(f"arm {a}" for a in range(self.k))
         self.size = (max(60 * self.k, 360), 320)
 
     def initial_states(self, n, rng):

@@ -17,6 +17,8 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from .labels import SUCCESS, Outcome
+
 
 class Dynamics:
     """The physics of one kind of env over a batch of states (subclasses fill these in)."""
@@ -26,6 +28,7 @@ class Dynamics:
     state_size: int
     size: tuple[int, int] = (400, 400)  # pixels of a frame
     title: str = "rl-kit"
+    action_names: tuple[str, ...] | None = None  # one per discrete action or Box dimension
 
     def initial_states(self, n: int, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
@@ -41,6 +44,10 @@ class Dynamics:
 
     def is_success(self, states: np.ndarray) -> np.ndarray:
         return np.zeros(len(states), dtype=bool)
+
+    def outcome(self, state: np.ndarray) -> Outcome:
+        """How an episode that terminated in `state` ended, in words."""
+        return Outcome("reached the goal", SUCCESS) if self.is_success(state[None])[0] else Outcome("episode ended")
 
     def draw(self, surface, state: np.ndarray) -> None:
         raise NotImplementedError
@@ -75,6 +82,14 @@ class BatchedEnv(gym.Env):
         self._renderer = None
         self.last_action = None
 
+    @property
+    def action_names(self) -> tuple[str, ...] | None:
+        return self.dynamics.action_names
+
+    @property
+    def feature_names(self) -> tuple[str, ...] | None:
+        return getattr(self.dynamics, "feature_names", None)
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         if options:
@@ -96,6 +111,8 @@ class BatchedEnv(gym.Env):
         self.state, reward, terminated = self.dynamics.step(self.state, actions, self.np_random)
         self.last_action = actions[0]
         info = {"is_success": bool(terminated[0] and self.dynamics.is_success(self.state)[0])}
+        if terminated[0]:
+            info.update(self.dynamics.outcome(self.state[0]).as_info())
         if self.render_mode == "human":
             self.render()
         return self.dynamics.observe(self.state)[0], float(reward[0]), bool(terminated[0]), False, info

@@ -14,6 +14,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .batched import BatchedEnv, BatchedVectorEnv, Dynamics
+from .labels import ENDED, FAILURE, SUCCESS, Outcome
 
 BALL_X, BALL_Y, PADDLE_X, BALLS_LEFT, CAUGHT = range(5)
 
@@ -22,6 +23,7 @@ class CatchDynamics(Dynamics):
     """Args: columns, rows of the board; n_balls per episode."""
 
     feature_names = ("ball_x", "ball_y", "paddle_x", "balls_left")
+    action_names = ("left", "stay", "right")
     title = "rl-kit Catch"
 
     def __init__(self, columns: int = 5, rows: int = 10, n_balls: int = 10):
@@ -62,6 +64,10 @@ class CatchDynamics(Dynamics):
 
     def is_success(self, states):
         return states[:, CAUGHT] >= self.n_balls
+
+    def outcome(self, state):
+        kind = SUCCESS if state[CAUGHT] >= self.n_balls else FAILURE if state[CAUGHT] < self.n_balls / 2 else ENDED
+        return Outcome(f"caught {int(state[CAUGHT])} of {self.n_balls}", kind)
 
     def draw(self, surface, state):
         import pygame

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,12 @@ import numpy as np
 from gymnasium import spaces
 
 from .grid_maps import GRID_WORLD
-from .grid_model import ACTION_NAMES, GridModel
+from .grid_model import ACTION_NAMES, CLIFF, GridModel
+from .labels import FAILURE, SUCCESS, Outcome
+
+REACHED_GOAL = Outcome("reached the goal", SUCCESS)
+FELL_IN_HOLE = Outcome("fell in a hole", FAILURE)
+FELL_OFF_CLIFF = Outcome("fell off the cliff: back to the start", FAILURE)
 
 
 def check_action(action: Any, n_actions: int) -> int:
@@ -50,10 +56,13 @@ class GridWorldEnv(gym.Env):
 
     Observation: ``Discrete(rows * cols)``, the index ``row * cols + col``.
     Actions: ``Discrete(4)``: 0 left, 1 down, 2 right, 3 up.
-    Info: ``prob`` of the sampled outcome and ``is_success`` (True on entering a goal).
+    Info: ``prob`` of the sampled outcome and ``is_success`` (True on entering a goal); on the
+    step that ends an episode, and on a fall off a cliff, ``outcome`` says what happened in words
+    and ``outcome_kind`` whether it went well (:class:`~rl_kit.envs.labels.Outcome`).
     """
 
     metadata = {"render_modes": ["human", "rgb_array", "ansi"], "render_fps": 4}
+    action_names = ACTION_NAMES
 
     def __init__(
         self,
@@ -74,6 +83,9 @@ class GridWorldEnv(gym.Env):
         self.last_action: int | None = None
         self.overlay_values: np.ndarray | None = None
         self.overlay_actions: np.ndarray | None = None
+        self.overlay_range: tuple[float, float] | None = None
+        self.trail: deque[int] = deque(maxlen=0)  # the cells visited last, drawn fading (show_trail)
+        self._cliffs = bool(np.any([self.model.symbol(s) == CLIFF for s in range(self.model.n_states)]))
         self._renderer = None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -82,6 +94,7 @@ class GridWorldEnv(gym.Env):
             raise ValueError(f"unknown reset options {sorted(options)}: GridWorld takes none")
         self.s = int(self.model.start_from_uniform(self.np_random.random()))
         self.last_action = None
+        self.trail.clear()
         if self.render_mode == "human":
             self.render()
         return self.s, {"prob": 1.0}
@@ -91,22 +104,40 @@ class GridWorldEnv(gym.Env):
         cum_prob, outcomes = self.model.step_table[self.s][a]
         # One uniform draw per step, always: the vector env draws the same, so they replay alike.
         k = bisect_right(cum_prob, self.np_random.random())
+        if self.trail.maxlen:
+            self.trail.append(self.s)
         prob, self.s, reward, terminated = outcomes[k]
         self.last_action = a
-        info = {"prob": prob, "is_success": terminated and self.model.goal_states[self.s]}
+        success = bool(terminated and self.model.goal_states[self.s])
+        info = {"prob": prob, "is_success": success}
+        if terminated:
+            info.update((REACHED_GOAL if success else FELL_IN_HOLE).as_info())
+        elif self._cliffs and reward == self.model.cliff_reward and self.s == self.model.start_states[0]:
+            info.update(FELL_OFF_CLIFF.as_info())
         if self.render_mode == "human":
             self.render()
         return self.s, reward, terminated, False, info
 
     # --- rendering --------------------------------------------------------------------------
-    def set_overlay(self, values: np.ndarray | None = None, actions: np.ndarray | None = None) -> None:
-        """Draw per-state `values` as a heat map and greedy `actions` as arrows (None clears)."""
+    def set_overlay(
+        self,
+        values: np.ndarray | None = None,
+        actions: np.ndarray | None = None,
+        value_range: tuple[float, float] | None = None,
+    ) -> None:
+        """Draw per-state `values` as a heat map over `value_range` (default: their range on open
+        cells) and greedy `actions` as arrows (None clears)."""
         n = self.model.n_states
         for name, array in (("values", values), ("actions", actions)):
             if array is not None and np.shape(array) != (n,):
                 raise ValueError(f"overlay {name} must have shape ({n},), got {np.shape(array)}")
         self.overlay_values = None if values is None else np.asarray(values, dtype=float)
         self.overlay_actions = None if actions is None else np.asarray(actions, dtype=int)
+        self.overlay_range = value_range
+
+    def show_trail(self, length: int) -> None:
+        """Draw the last `length` cells the agent left, fading with age (0: no trail)."""
+        self.trail = deque(self.trail, maxlen=max(int(length), 0))
 
     def render(self):
         if self.render_mode is None:
@@ -129,6 +160,8 @@ class GridWorldEnv(gym.Env):
             self.last_action,
             values=self.overlay_values,
             actions=self.overlay_actions,
+            value_range=self.overlay_range,
+            trail=self.trail,
         )
         return self._renderer.present()
 

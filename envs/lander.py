@@ -23,6 +23,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .batched import BatchedEnv, BatchedVectorEnv, Dynamics
+from .labels import ENDED, FAILURE, SUCCESS, Outcome
 
 X, Y, VX, VY, ANGLE, OMEGA, LEFT_LEG, RIGHT_LEG, SHAPING, MAIN, SIDE = range(11)
 DT = 0.05
@@ -51,6 +52,9 @@ class LanderDynamics(Dynamics):
         self.observation_space = spaces.Box(low, high, dtype=np.float32)
         self.action_space = (
             spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32) if self.continuous else spaces.Discrete(4)
+        )
+        self.action_names = (
+            ("main throttle", "side engine") if continuous else ("nothing", "left engine", "main engine", "right engine")
         )
 
     def initial_states(self, n, rng):
@@ -139,19 +143,29 @@ class LanderDynamics(Dynamics):
     def is_success(self, states):
         return (states[:, LEFT_LEG] > 0) & (states[:, RIGHT_LEG] > 0)
 
+    def outcome(self, state):
+        if self.is_success(state[None])[0]:
+            on_pad = abs(state[X]) <= PAD_HALF_WIDTH
+            return Outcome("landed on the pad" if on_pad else "landed off the pad", SUCCESS if on_pad else ENDED)
+        if abs(state[X]) > 1.0 or state[Y] > 2.0:
+            return Outcome("flew off the screen", FAILURE)
+        return Outcome("crashed", FAILURE)
+
     def draw(self, surface, state):
         import pygame
 
-        from .rendering import AGENT, BACKGROUND, TILE_COLORS
+        from .rendering import AGENT, TILE_COLORS, night_sky
 
         w, h = self.size
         ground = h - 40
         scale = (w - 40) / 2.0
         to_px = lambda x, y: (w / 2 + x * scale, ground - y * scale)  # noqa: E731
-        surface.fill(BACKGROUND)
-        pygame.draw.rect(surface, (70, 70, 80), pygame.Rect(0, ground, w, h - ground))
-        for x in (-PAD_HALF_WIDTH, PAD_HALF_WIDTH):
-            base = to_px(x, 0)
+        surface.blit(night_sky((w, ground)), (0, 0))
+        pygame.draw.rect(surface, (84, 80, 92), pygame.Rect(0, ground, w, h - ground))
+        pygame.draw.line(surface, (140, 136, 150), (0, ground), (w, ground), 2)
+        left, right = to_px(-PAD_HALF_WIDTH, 0), to_px(PAD_HALF_WIDTH, 0)
+        pygame.draw.rect(surface, (235, 200, 70), pygame.Rect(left[0], ground - 2, right[0] - left[0], 6))
+        for base in (left, right):
             pygame.draw.line(surface, (220, 220, 220), base, (base[0], base[1] - 30), 2)
             pygame.draw.polygon(
                 surface,
@@ -162,17 +176,24 @@ class LanderDynamics(Dynamics):
         rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
         place = lambda points: [to_px(*(rotation @ p + state[[X, Y]])) for p in points]  # noqa: E731
         hull = np.array([[-0.05, -0.035], [0.05, -0.035], [0.04, 0.03], [0.0, 0.05], [-0.04, 0.03]])
-        if state[MAIN] > 0:
-            flame = np.array([[-0.02, -0.035], [0.02, -0.035], [0.0, -0.035 - 0.08 * state[MAIN]]])
-            pygame.draw.polygon(surface, (255, 200, 60), place(flame))
+        if state[MAIN] > 0:  # an outer orange flame around a white-hot core, as long as the throttle
+            length = 0.035 + 0.09 * state[MAIN]
+            pygame.draw.polygon(surface, (255, 150, 40), place(np.array([[-0.025, -0.035], [0.025, -0.035], [0.0, -length]])))
+            core = np.array([[-0.012, -0.035], [0.012, -0.035], [0.0, -0.035 - 0.5 * (length - 0.035)]])
+            pygame.draw.polygon(surface, (255, 240, 200), place(core))
         if state[SIDE] != 0:
             sign = np.sign(state[SIDE])  # -1: left engine, on the left side, fires outward
-            jet = np.array([[-sign * 0.05, 0.02], [-sign * 0.05, 0.0], [-sign * 0.09, 0.01]])
+            jet = np.array([[-sign * 0.05, 0.02], [-sign * 0.05, 0.0], [-sign * 0.1, 0.01]])
             pygame.draw.polygon(surface, (255, 200, 60), place(jet))
-        for i, offset in enumerate(LEG_OFFSETS):
+        for i, offset in enumerate(LEG_OFFSETS):  # legs turn green while they touch the ground
             color = TILE_COLORS["G"] if state[LEFT_LEG + i] else (200, 200, 200)
-            pygame.draw.line(surface, color, *place([offset * [0.5, 0.3], offset]), 3)
+            knee, foot = place([offset * [0.5, 0.3], offset])
+            pygame.draw.line(surface, color, knee, foot, 3)
+            pygame.draw.line(surface, color, (foot[0] - 4, foot[1]), (foot[0] + 4, foot[1]), 3)
         pygame.draw.polygon(surface, AGENT, place(hull))
+        pygame.draw.polygon(surface, (120, 60, 0), place(hull), 2)
+        window = place(np.array([[0.0, 0.012]]))[0]
+        pygame.draw.circle(surface, (120, 190, 255), window, max(scale * 0.012, 3))
 
 
 class LanderEnv(BatchedEnv):

@@ -23,6 +23,7 @@ class PointGoalDynamics(Dynamics):
     """Args: goal_radius (success distance), damping (velocity kept per step)."""
 
     feature_names = ("x", "y", "vx", "vy", "goal_dx", "goal_dy")
+    action_names = ("force x", "force y")
     title = "rl-kit PointGoal"
     size = (400, 400)
 

@@ -34,8 +34,9 @@ AGENT: Color = (255, 143, 0)
 ARROW: Color = (20, 20, 20)
 WIND: Color = (100, 160, 230)
 
-# Anchor colours of matplotlib's viridis, interpolated linearly: low values dark, high bright.
-_VIRIDIS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], dtype=float)
+# Anchor colours of matplotlib's viridis, interpolated linearly: low values dark, high bright
+# (explain's colour bars are built from the same anchors, so they match the tiles).
+VIRIDIS_ANCHORS = np.array([(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)], dtype=float)
 
 
 def heat_colors(values: np.ndarray, low: float | None = None, high: float | None = None) -> np.ndarray:
@@ -44,10 +45,10 @@ def heat_colors(values: np.ndarray, low: float | None = None, high: float | None
     low = float(np.min(values)) if low is None else low
     high = float(np.max(values)) if high is None else high
     t = np.clip((values - low) / (high - low), 0.0, 1.0) if high > low else np.full(values.shape, 0.5)
-    position = t * (len(_VIRIDIS) - 1)
-    i = np.minimum(position.astype(int), len(_VIRIDIS) - 2)
+    position = t * (len(VIRIDIS_ANCHORS) - 1)
+    i = np.minimum(position.astype(int), len(VIRIDIS_ANCHORS) - 2)
     frac = (position - i)[..., None]
-    return ((1 - frac) * _VIRIDIS[i] + frac * _VIRIDIS[i + 1]).astype(int)
+    return ((1 - frac) * VIRIDIS_ANCHORS[i] + frac * VIRIDIS_ANCHORS[i + 1]).astype(int)
 
 
 def font(size: int) -> pygame.font.Font:
@@ -140,33 +141,84 @@ class Renderer:
             self.window = None
 
 
+@functools.lru_cache(maxsize=4)
+def night_sky(size: tuple[int, int]) -> pygame.Surface:
+    """A dark sky fading from navy to violet, with fixed stars: drawn once per size, then blitted."""
+    width, height = size
+    sky = pygame.Surface(size)
+    for y in range(height):
+        t = y / max(height - 1, 1)
+        pygame.draw.line(sky, (int(14 + 26 * t), int(16 + 10 * t), int(40 + 24 * t)), (0, y), (width, y))
+    rng = np.random.default_rng(7)  # the same stars in every frame and every run
+    for x, y, bright in zip(rng.integers(0, width, 70), rng.integers(0, height, 70), rng.integers(110, 230, 70)):
+        sky.set_at((int(x), int(y)), (int(bright),) * 3)
+    return sky
+
+
 def to_array(surface) -> np.ndarray:
     """The surface's pixels as an (H, W, 3) uint8 array."""
     return np.transpose(np.array(pygame.surfarray.pixels3d(surface)), (1, 0, 2)).copy()
 
 
-class GridPainter:
-    """Draws a grid world; one tile per cell, a wind strip on top where the map has wind."""
+# The largest frame a grid draws, so that a window with watch's heads-up fits a 1366x768 laptop.
+MAX_GRID_FRAME = (1200, 540)
+MIN_TEXT = 13  # pixels: smaller labels are not drawn rather than drawn unreadable
 
-    def __init__(self, model, max_size: int = 720):
+
+def text_size(tile: int, fraction: float) -> int:
+    """A label's font size: a `fraction` of the tile, never under the readable minimum."""
+    return max(int(tile * fraction), MIN_TEXT)
+
+
+def blend(color: Color, other: Color, weight: float) -> Color:
+    return tuple(int(round((1 - weight) * a + weight * b)) for a, b in zip(color, other, strict=True))
+
+
+class GridPainter:
+    """Draws a grid world; one tile per cell, a wind strip on top where the map has wind.
+
+    Tiles are as large as fits `max_size` (at most 96 pixels), so any map shape fills its
+    frame; labels scale with the tile and are left out where they would be unreadable.
+    """
+
+    def __init__(self, model, max_size: tuple[int, int] = MAX_GRID_FRAME):
         self.model = model
-        self.tile = int(np.clip(max_size // max(model.n_rows, model.n_cols), 12, 96))
-        self.top = self.tile // 2 if model.wind and any(model.wind) else 0
+        windy = bool(model.wind and any(model.wind))
+        width, height = max_size
+        # A windy map spends half a tile on its wind strip.
+        tile = min(width // model.n_cols, int(height // (model.n_rows + 0.5 * windy)), 96)
+        self.tile = max(tile, 4)
+        self.top = self.tile // 2 if windy else 0
         self.size = (model.n_cols * self.tile, model.n_rows * self.tile + self.top)
 
     def cell_rect(self, r: int, c: int):
         return pygame.Rect(c * self.tile, self.top + r * self.tile, self.tile, self.tile)
 
-    def draw(self, surface, state: int, last_action: int | None = None, *, values=None, actions=None) -> None:
+    def draw(
+        self,
+        surface,
+        state: int,
+        last_action: int | None = None,
+        *,
+        values=None,
+        actions=None,
+        value_range: tuple[float, float] | None = None,
+        trail=(),
+    ) -> None:
+        """The map, the overlay (`values` as heat over `value_range`, greedy `actions` as
+        arrows), the `trail` of cells left (oldest first, fading) and the agent."""
         from .grid_model import MOVES, WALL
 
         model, tile = self.model, self.tile
         surface.fill(BACKGROUND)
         colors = None
         if values is not None:
-            open_cells = np.array([model.symbol(s) != WALL for s in range(model.n_states)])
-            shown = values[open_cells]
-            colors = heat_colors(values, float(shown.min()), float(shown.max()))
+            if value_range is None:
+                open_cells = np.array([model.symbol(s) != WALL for s in range(model.n_states)])
+                value_range = (float(values[open_cells].min()), float(values[open_cells].max()))
+            colors = heat_colors(values, *value_range)
+        trail = list(trail)
+        fading = {int(cell): (age + 1) / (len(trail) + 1) for age, cell in enumerate(reversed(trail))}
         for s in range(model.n_states):
             r, c = model.cell(s)
             symbol = model.rows[r][c]
@@ -175,22 +227,27 @@ class GridPainter:
             if colors is not None and symbol in ".S":
                 color = tuple(int(x) for x in colors[s])
             pygame.draw.rect(surface, color, rect)
-            pygame.draw.rect(surface, BACKGROUND, rect, 1)
-            if symbol in "GHC":
-                draw_text(surface, symbol, rect.center, max(tile // 3, 10), (250, 250, 250), center=True)
-            elif symbol == "S":
-                draw_text(surface, "S", (rect.x + 3, rect.y + 2), max(tile // 5, 10), ARROW)
-            if actions is not None and symbol in ".S":
+            if tile >= 8:
+                pygame.draw.rect(surface, BACKGROUND, rect, 1)
+            dark = np.mean(color) < 128
+            if s in fading:  # under the arrow: the newest step is the brightest and largest
+                fade = fading[s]
+                radius = max(tile * 0.2 * (1 - 0.5 * fade), 2)
+                pygame.draw.circle(surface, blend(AGENT, color, 0.85 * fade), rect.center, radius)
+            if symbol in "GHC" and tile >= 16:
+                draw_text(surface, symbol, rect.center, text_size(tile, 0.4), (250, 250, 250), center=True)
+            elif symbol == "S" and tile >= 32:
+                draw_text(surface, "S", (rect.x + 3, rect.y + 2), text_size(tile, 0.22), TEXT if dark else ARROW)
+            if actions is not None and symbol in ".S" and tile >= 8:
                 dr, dc = MOVES[int(actions[s])]
-                dark = colors is not None and np.mean(color) < 128
-                draw_arrow(surface, rect.center, (dc, dr), tile * 0.5, TEXT if dark else ARROW, max(tile // 16, 2))
-            if values is not None and symbol in ".S" and tile >= 48:
-                dark = np.mean(color) < 128
+                center = (rect.centerx, rect.centery - (tile // 10 if values is not None and tile >= 40 else 0))
+                draw_arrow(surface, center, (dc, dr), tile * 0.45, TEXT if dark else ARROW, max(tile // 16, 2))
+            if values is not None and symbol in ".S" and tile >= 40:
                 draw_text(
                     surface,
                     f"{values[s]:.2f}",
-                    (rect.centerx, rect.bottom - tile // 8),
-                    max(tile // 6, 10),
+                    (rect.centerx, rect.bottom - tile // 7),
+                    text_size(tile, 0.24),
                     TEXT if dark else ARROW,
                     center=True,
                 )
@@ -202,13 +259,12 @@ class GridPainter:
                     draw_text(surface, str(abs(strength)), (center[0] + tile // 5, 2), max(self.top - 4, 10), WIND)
         r, c = model.cell(state)
         rect = self.cell_rect(r, c)
-        pygame.draw.circle(surface, AGENT, rect.center, tile * 0.3)
-        pygame.draw.circle(surface, BACKGROUND, rect.center, tile * 0.3, 2)
-        if last_action is not None:
+        # A ring, not a disc: the greedy arrow of the agent's own cell stays visible inside it.
+        radius = tile * 0.42
+        pygame.draw.circle(surface, BACKGROUND, rect.center, radius + 1, max(tile // 8, 3) + 2)
+        pygame.draw.circle(surface, AGENT, rect.center, radius, max(tile // 8, 3))
+        if last_action is not None and tile >= 16:
             dr, dc = MOVES[last_action]
             pygame.draw.circle(
-                surface,
-                BACKGROUND,
-                (rect.centerx + dc * tile * 0.15, rect.centery + dr * tile * 0.15),
-                max(tile // 14, 2),
+                surface, AGENT, (rect.centerx + dc * radius, rect.centery + dr * radius), max(tile // 12, 3)
             )

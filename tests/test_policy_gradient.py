@@ -187,10 +187,15 @@ def test_heads_up_describes_policy_agents():
     from rl_kit.presentation.watch import describe
 
     discrete = PPO(BOX, spaces.Discrete(3), seed=0)
-    text = describe(discrete, np.zeros(3, np.float32))
-    assert text.startswith("pi ") and len(text.split("V")[0].split()) == 4 and " V " in text
+    beliefs = describe(discrete, np.zeros(3, np.float32), ["left", "stay", "right"])
+    probs = discrete.policy_outputs(np.zeros((1, 3), np.float32))["probs"][0]
+    assert beliefs.kind == "probability" and beliefs.labels == ["left", "stay", "right"]
+    np.testing.assert_allclose(beliefs.values, probs)
+    assert beliefs.greedy == int(np.argmax(probs)) and beliefs.value is not None
+    assert beliefs.text.startswith("pi left ") and " V " in beliefs.text
     continuous = PPO(BOX, spaces.Box(-1, 1, (2,), np.float32), seed=0)
-    assert describe(continuous, np.zeros(3, np.float32)).startswith("mean ")
+    beliefs = describe(continuous, np.zeros(3, np.float32))
+    assert beliefs.kind == "mean" and beliefs.labels == ["action[0]", "action[1]"] and beliefs.greedy is None
 
 
 def test_rewards_are_scaled_by_the_running_std_of_the_discounted_return(tmp_path):

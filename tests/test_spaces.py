@@ -63,4 +63,6 @@ def test_watch_shows_a_table_agents_state_in_its_own_terms():
 
     agent = QLearning(BLACKJACK, spaces.Discrete(2), seed=0)
     agent.q[(14 * 11 + 10) * 2 + 1] = [0.25, -0.5]
-    assert describe(agent, (14, 10, 1)) == "state (14, 10, 1)   Q 0.25 -0.50"
+    beliefs = describe(agent, (14, 10, 1), ["stick", "hit"])
+    assert beliefs.state == "(14, 10, 1)" and beliefs.greedy == 0 and beliefs.value == 0.25
+    assert beliefs.text == "state (14, 10, 1)   Q stick 0.25 hit -0.50   V 0.25"

@@ -1,16 +1,30 @@
 """Watch a saved agent play, in a pygame window or recorded to a GIF or MP4.
 
-The env draws its frame (``rgb_array``); this module adds a heads-up line (episode, step,
-return) and, on grid worlds, the agent's state values and greedy actions as an overlay.
+The env draws its frame (``rgb_array``); this module adds the heads-up display around it:
+
+- a top line: episode, step, return so far and the last reward;
+- the agent's beliefs about the current state as labelled bars: action probabilities
+  (or a continuous policy's means), Q(s, a) per action for tabular agents and DQN, with the
+  greedy action highlighted, and V(s);
+- gauges the env's observation carries (a lander's speed, tilt and legs down) and, for a table
+  agent, the state in its own terms;
+- at each episode's end, a banner with its outcome (reached the goal, fell in a hole, landed,
+  crashed, time limit...) from what the env reports (:mod:`rl_kit.envs.labels`), held for a
+  second; events on the way (a fall off the cliff) stay in the display until the episode ends;
+- on grid worlds, the agent's state values and greedy actions as an overlay and a fading trail
+  of the cells it left.
 
 Keys in the window: space pause, right arrow one step (while paused), + / - speed,
-v overlay on/off, q or Esc quit.
+v overlay on/off, q or Esc quit. Without a display (over SSH, in a container) ``watch`` says so
+and points to ``--record``, instead of playing unseen in pygame's offscreen driver.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,22 +32,93 @@ import numpy as np
 from rl_kit.core.agent_files import check_spaces
 from rl_kit.core.backends import load_agent_and_env
 from rl_kit.core.spec import EnvSpec
+from rl_kit.envs.labels import FAILURE, SUCCESS, TIME_LIMIT, Outcome, action_names, step_outcome, telemetry
 from rl_kit.errors import InvalidValue, RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
 
-MIN_WIDTH = 420
-KEYS_HELP = "space pause  right step  +/- speed  v overlay  q quit"
+MIN_WIDTH = 640
+KEYS_HELP = "space pause   right step   +/- speed   v overlay   q quit"
+TRAIL = 12  # grid cells of trail behind the agent
+MAX_BARS = 8  # actions shown in the heads-up display (the highest, when there are more)
+HOLD_SECONDS = 1.0  # how long an episode's last frame, with its outcome banner, stays
+TOP, ROW, FOOTER = 34, 22, 22  # pixels: the top line, one row of the panel, the footer line
+
+BANNER_COLORS = {SUCCESS: (46, 125, 50), FAILURE: (183, 28, 28), TIME_LIMIT: (230, 140, 0)}
+BAR, CHOSEN_BAR, DIM_TEXT, VALUE_TEXT = (92, 107, 140), (255, 143, 0), (170, 170, 170), (220, 220, 150)
+
+
+@dataclass(frozen=True)
+class Beliefs:
+    """What the agent thinks of one state: one value per action (`kind` is ``"probability"``,
+    ``"mean"`` or ``"Q"``) under the actions' `labels`, the greedy action (discrete), V(s), and
+    a table agent's state in its own terms."""
+
+    kind: str
+    labels: list[str]
+    values: np.ndarray
+    greedy: int | None = None
+    value: float | None = None
+    state: str | None = None
+
+    @property
+    def text(self) -> str:
+        """One line, for logs and tests: ``state (14, 10, 1)  Q stick 0.25  hit -0.50  V 0.25``."""
+        parts = [f"state {self.state}"] if self.state is not None else []
+        shown = " ".join(f"{label} {v:+.2f}" if self.kind == "mean" else f"{label} {v:.2f}" for label, v in self.pairs)
+        parts.append(f"{'pi' if self.kind == 'probability' else self.kind} {shown}")
+        if self.value is not None:
+            parts.append(f"V {self.value:.2f}")
+        return "   ".join(parts)
+
+    @property
+    def pairs(self) -> list[tuple[str, float]]:
+        return list(zip(self.labels, (float(v) for v in self.values), strict=True))
+
+
+def describe(agent, obs, labels: list[str] | None = None) -> Beliefs | None:
+    """The agent's view of `obs`: a table agent's Q(s, .) and its state in its own terms (a
+    Tuple's parts, say); a network agent's probabilities, means or Q, and V. None for agents
+    that show nothing (bandits, SB3's). `labels` name the actions (default: numbered)."""
+    from rl_kit.agents.spaces import stack
+
+    batch = stack(agent.observation_space, [obs])
+    if hasattr(agent, "state_index"):
+        state = agent.state_index(batch)
+        q = np.asarray(agent.action_values(state)[0], dtype=float)
+        shown = str(agent.state_index.state(int(state[0])))
+        names = labels or [f"action {a}" for a in range(len(q))]
+        return Beliefs("Q", names, q, int(np.argmax(q)), float(np.max(q)), shown)
+    if not hasattr(agent, "policy_outputs"):
+        return None
+    outputs = agent.policy_outputs(batch)
+    value = float(outputs["value"][0])
+    for key, kind in (("q", "Q"), ("probs", "probability")):
+        if key in outputs:
+            values = np.asarray(outputs[key][0], dtype=float)
+            names = labels or [f"action {a}" for a in range(len(values))]
+            return Beliefs(kind, names, values, int(np.argmax(values)), value)
+    means = np.asarray(outputs["mean"][0], dtype=float)
+    return Beliefs("mean", labels or [f"action[{i}]" for i in range(len(means))], means, None, value)
 
 
 @dataclass
 class Frame:
-    """One moment of an episode: the env's picture and what the heads-up line says."""
+    """One moment of an episode: the env's picture and what the heads-up display says."""
 
     image: np.ndarray
     episode: int
     step: int
     episode_return: float
-    detail: str = ""  # what the agent thinks here: action probabilities or means, value
+    reward: float | None = None  # of the step that led here
+    action: str | None = None  # the action of that step, named
+    beliefs: Beliefs | None = None
+    gauges: list[str] = field(default_factory=list)
+    event: Outcome | None = None  # the latest event of the episode (a fall off the cliff)
+    outcome: Outcome | None = None  # set on the last frame of an episode
+
+    @property
+    def detail(self) -> str:
+        return self.beliefs.text if self.beliefs is not None else ""
 
 
 def set_overlay(env, agent, shown: bool) -> bool:
@@ -48,73 +133,179 @@ def set_overlay(env, agent, shown: bool) -> bool:
     return True
 
 
-def describe(agent, obs) -> str:
-    """The agent's view of `obs` for the heads-up display: a table agent's state in its own terms
-    (a Tuple's parts, say) and Q(s, .); a network agent's probabilities, means or Q, and V."""
-    from rl_kit.agents.spaces import stack
-
-    if hasattr(agent, "state_index"):
-        state = agent.state_index(stack(agent.observation_space, [obs]))
-        q = agent.action_values(state)[0]
-        shown = agent.state_index.state(int(state[0]))
-        return f"state {shown}   Q " + " ".join(f"{v:.2f}" for v in q)
-    if not hasattr(agent, "policy_outputs"):
-        return ""
-    outputs = agent.policy_outputs(stack(agent.observation_space, [obs]))
-    if "q" in outputs:
-        shown = "Q " + " ".join(f"{q:.2f}" for q in outputs["q"][0])
-    elif "probs" in outputs:
-        shown = "pi " + " ".join(f"{p:.2f}" for p in outputs["probs"][0])
-    else:
-        shown = "mean " + " ".join(f"{m:+.2f}" for m in outputs["mean"][0])
-    return f"{shown}   V {outputs['value'][0]:.2f}"
-
-
 def play(agent, env, *, episodes: int | None, seed: int) -> Iterator[Frame]:
     """Greedy episodes as frames; episode ``i`` is seeded ``seed + i`` like `evaluate`."""
+    labels = action_names(env)
     episode = 0
     while episodes is None or episode < episodes:
         obs, _ = env.reset(seed=seed + episode)
-        total, step, done = 0.0, 0, False
-        yield Frame(env.render(), episode + 1, step, total, describe(agent, obs))
+        total, step, done, event = 0.0, 0, False, None
+        yield Frame(
+            env.render(), episode + 1, step, total, beliefs=describe(agent, obs, labels), gauges=telemetry(env, obs)
+        )
         while not done:
             action = agent.act(np.asarray(obs)[None], explore=False)[0]
-            obs, reward, terminated, truncated, _ = env.step(action)
+            obs, reward, terminated, truncated, info = env.step(action)
             total += float(reward)
             step += 1
             done = terminated or truncated
-            detail = describe(agent, obs)
-            yield Frame(env.render(), episode + 1, step, total, "episode over" if done and detail else detail)
+            said = step_outcome(env, obs, reward, terminated, truncated, info)
+            if said is not None and not done:
+                event = replace(said, text=f"step {step}: {said.text}")
+            yield Frame(
+                env.render(),
+                episode + 1,
+                step,
+                total,
+                float(reward),
+                name_action(action, labels),
+                describe(agent, obs, labels),
+                telemetry(env, obs),
+                event,
+                said if done else None,
+            )
         episode += 1
 
 
-def compose(frame: Frame, surface=None, help_line: str | None = None):
-    """Draw the frame under a heads-up bar onto a pygame surface (made if None)."""
+def name_action(action, labels: list[str]) -> str:
+    """A discrete action by its name; a continuous one as its named components."""
+    values = np.ravel(np.asarray(action))
+    if values.size == 1 and np.issubdtype(values.dtype, np.integer) and labels and 0 <= int(values[0]) < len(labels):
+        return labels[int(values[0])]
+    names = labels if len(labels) == values.size else [f"[{i}]" for i in range(values.size)]
+    return ", ".join(f"{name} {float(v):+.2f}" for name, v in zip(names, values, strict=True))
+
+
+def held(frames: Iterable[Frame], count: int) -> Iterator[Frame]:
+    """The frames, each episode's last one (with its outcome banner) `count` times."""
+    for frame in frames:
+        yield frame
+        if frame.outcome is not None:
+            for _ in range(count - 1):
+                yield frame
+
+
+def panel_rows(frame: Frame) -> list[tuple[str, tuple[int, int, int]]]:
+    """The text column of the panel: V(s), a table state, the env's gauges, the latest event."""
+    rows = []
+    beliefs = frame.beliefs
+    if beliefs is not None and beliefs.value is not None:
+        rows.append((f"V(s) {beliefs.value:.2f}" + (" = max Q" if beliefs.kind == "Q" else ""), VALUE_TEXT))
+    if beliefs is not None and beliefs.state is not None:
+        rows.append((f"state {beliefs.state}", VALUE_TEXT))
+    rows += [(gauge, (200, 200, 200)) for gauge in frame.gauges]
+    if frame.event is not None:
+        rows.append((frame.event.text, BANNER_COLORS.get(frame.event.kind, (220, 220, 220))))
+    return rows
+
+
+def shown_bars(beliefs: Beliefs | None) -> list[int]:
+    """Which actions get a bar: all, or the `MAX_BARS` highest, in action order."""
+    if beliefs is None:
+        return []
+    if len(beliefs.values) <= MAX_BARS:
+        return list(range(len(beliefs.values)))
+    return sorted(np.argsort(beliefs.values)[-MAX_BARS:].tolist())
+
+
+def draw_bars(surface, beliefs: Beliefs, left: int, top: int, width: int) -> None:
+    """One labelled bar per action: probabilities on [0, 1]; Q from the row's lowest to its
+    highest; means on [-1, 1] from the centre. The greedy action's bar is highlighted."""
+    import pygame
+
+    from rl_kit.envs.rendering import TEXT, draw_text
+
+    label_width, number_width = 120, 70
+    length = max(width - label_width - number_width, 40)
+    values = beliefs.values
+    low, high = float(values.min()), float(values.max())
+    for row, a in enumerate(shown_bars(beliefs)):
+        y = top + row * ROW
+        value = float(values[a])
+        chosen = a == beliefs.greedy
+        draw_text(surface, beliefs.labels[a][:16], (left, y + 3), 18, TEXT if chosen else DIM_TEXT)
+        x0 = left + label_width
+        pygame.draw.rect(surface, (50, 50, 60), pygame.Rect(x0, y + 3, length, ROW - 6))
+        color = CHOSEN_BAR if chosen else BAR
+        if beliefs.kind == "probability":
+            pygame.draw.rect(surface, color, pygame.Rect(x0, y + 3, round(length * np.clip(value, 0, 1)), ROW - 6))
+        elif beliefs.kind == "Q":
+            share = 1.0 if high == low else 0.08 + 0.92 * (value - low) / (high - low)
+            pygame.draw.rect(surface, color, pygame.Rect(x0, y + 3, round(length * share), ROW - 6))
+        else:
+            middle, half = x0 + length // 2, np.clip(value, -1, 1) * length / 2
+            pygame.draw.rect(surface, color, pygame.Rect(min(middle, middle + half), y + 3, abs(round(half)), ROW - 6))
+            pygame.draw.line(surface, TEXT, (middle, y + 1), (middle, y + ROW - 2))
+        number = f"{value:+.2f}" if beliefs.kind == "mean" else f"{value:.2f}"
+        draw_text(surface, number, (x0 + length + 8, y + 3), 18, TEXT if chosen else DIM_TEXT)
+
+
+def draw_banner(surface, outcome: Outcome, episode_return: float, area) -> None:
+    """The outcome across the middle of the env's picture, in the colour of how it went."""
+    import pygame
+
+    from rl_kit.envs.rendering import draw_text, font
+
+    text = f"{outcome.text}   return {episode_return:.2f}"
+    size = 30 if area.width >= 420 else 22
+    width = min(font(size).size(text)[0] + 40, surface.get_width())
+    box = pygame.Rect(0, 0, width, size + 22)
+    box.center = area.center
+    shade = pygame.Surface(box.size, pygame.SRCALPHA)
+    shade.fill((*BANNER_COLORS.get(outcome.kind, (70, 70, 80)), 230))
+    surface.blit(shade, box.topleft)
+    pygame.draw.rect(surface, (245, 245, 245), box, 2)
+    draw_text(surface, text, box.center, size, (255, 255, 255), center=True)
+
+
+def layout(frame: Frame, footer: bool) -> tuple[int, int, int]:
+    """Width, height and the panel's height of the composed picture (constant through a watch:
+    the panel has room for every bar and five rows of text, the most it shows)."""
+    height, image_width = frame.image.shape[:2]
+    rows = max(len(shown_bars(frame.beliefs)), 5 if frame.beliefs is not None or frame.gauges else 1)
+    panel = 12 + ROW * rows
+    return max(image_width, MIN_WIDTH), TOP + height + panel + (FOOTER if footer else 0), panel
+
+
+def compose(frame: Frame, surface=None, footer: str | None = None):
+    """Draw the frame inside its heads-up display onto a pygame surface (made if None)."""
     import pygame
 
     from rl_kit.envs.rendering import BACKGROUND, draw_text
 
     height, image_width = frame.image.shape[:2]
-    width = max(image_width, MIN_WIDTH)  # narrow envs are centred, so the heads-up fits
-    lines = [line for line in (frame.detail, help_line) if line]
-    hud = 28 + 20 * len(lines)
-    size = (width, height + hud)
-    if surface is None or surface.get_size() != size:
-        surface = pygame.Surface(size)
+    width, total, panel = layout(frame, footer is not None)
+    if surface is None or surface.get_size() != (width, total):
+        surface = pygame.Surface((width, total))
     surface.fill(BACKGROUND)
-    text = f"episode {frame.episode}   step {frame.step}   return {frame.episode_return:.2f}"
-    draw_text(surface, text, (8, 6), 20)
-    for i, line in enumerate(lines):
-        draw_text(surface, line, (8, 28 + 20 * i), 16, (200, 200, 120) if line == frame.detail else (170, 170, 170))
-    surface.blit(pygame.surfarray.make_surface(frame.image.transpose(1, 0, 2)), ((width - image_width) // 2, hud))
+    top = f"episode {frame.episode}   step {frame.step}   return {frame.episode_return:.2f}"
+    if frame.reward is not None:
+        top += f"   last: {frame.action}, reward {frame.reward:+.2f}" if frame.action else f"   reward {frame.reward:+.2f}"
+    draw_text(surface, top, (10, 8), 22)
+    area = pygame.Rect((width - image_width) // 2, TOP, image_width, height)  # narrow envs are centred
+    surface.blit(pygame.surfarray.make_surface(frame.image.transpose(1, 0, 2)), area.topleft)
+    y = TOP + height + 8
+    rows = panel_rows(frame)
+    text_width = 230 if frame.beliefs is not None else width
+    for i, (line, color) in enumerate(rows):
+        draw_text(surface, line, (10, y + i * ROW + 3), 18, color)
+    if frame.beliefs is not None:
+        draw_bars(surface, frame.beliefs, text_width, y, width - text_width - 10)
+    if footer:
+        draw_text(surface, footer, (10, total - FOOTER + 3), 16, DIM_TEXT)
+    if frame.outcome is not None:
+        draw_banner(surface, frame.outcome, frame.episode_return, area)
     return surface
 
 
 def open_for_watching(path: str | Path, env: str | EnvSpec | None = None, max_episode_steps: int | None = None):
-    """The saved agent and an ``rgb_array`` env for it (default: the env it was trained on)."""
+    """The saved agent and an ``rgb_array`` env for it (default: the env it was trained on),
+    with the trail of visited cells on where the env draws one."""
     agent, spec = load_agent_and_env(path, env, max_episode_steps)
     made = spec.make(render_mode="rgb_array")
     check_spaces(agent, made, spec.id)
+    if hasattr(made.unwrapped, "show_trail"):
+        made.unwrapped.show_trail(TRAIL)
     return agent, made
 
 
@@ -128,8 +319,10 @@ def record(
     fps: float | None = None,
     overlay: bool = True,
     max_episode_steps: int | None = None,
+    caption: str | None = None,
 ) -> Path:
-    """Write greedy episodes of a saved agent to `output` (.gif, or .mp4 with imageio-ffmpeg);
+    """Write greedy episodes of a saved agent to `output` (.gif, or .mp4 with imageio-ffmpeg),
+    each ending on its outcome banner for a second; `caption` is written under every frame;
     `max_episode_steps` overrides the env's time limit."""
     import imageio.v3 as iio
 
@@ -147,8 +340,8 @@ def record(
         set_overlay(env, agent, overlay)
         fps = fps or env.metadata.get("render_fps", 30)
         surface, images = None, []
-        for frame in play(agent, env, episodes=episodes, seed=seed):
-            surface = compose(frame, surface)
+        for frame in held(play(agent, env, episodes=episodes, seed=seed), max(round(fps * HOLD_SECONDS), 1)):
+            surface = compose(frame, surface, caption)
             images.append(to_array(surface))
     finally:
         env.close()
@@ -162,6 +355,37 @@ def record(
     return atomic_write(output, data)
 
 
+NO_DISPLAY = "no display to open a window on ({why}); record the agent instead: rl-kit watch RUN --record episode.gif"
+OFFSCREEN_DRIVERS = ("offscreen", "dummy")
+
+
+def display_problem() -> str | None:
+    """Why no window can be shown here, or None. A video driver the user names (say
+    ``SDL_VIDEODRIVER=dummy``, for tests) is taken as wanted, even an offscreen one."""
+    if os.environ.get("SDL_VIDEODRIVER"):
+        return None
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return NO_DISPLAY.format(why="DISPLAY and WAYLAND_DISPLAY are unset: over SSH or in a container?")
+    return None
+
+
+def open_display() -> None:
+    """Start pygame's display, or raise the one-line error that says there is none."""
+    import pygame
+
+    problem = display_problem()
+    if problem is None and not os.environ.get("SDL_VIDEODRIVER"):
+        try:
+            pygame.display.init()
+        except pygame.error as error:
+            problem = NO_DISPLAY.format(why=str(error))
+        else:
+            if pygame.display.get_driver() in OFFSCREEN_DRIVERS:  # SDL fell back to drawing nowhere
+                problem = NO_DISPLAY.format(why=f"SDL found only its {pygame.display.get_driver()} driver")
+    if problem is not None:
+        raise RLKitError(problem)
+
+
 def watch(
     path: str | Path,
     *,
@@ -172,21 +396,23 @@ def watch(
     max_episode_steps: int | None = None,
 ) -> None:
     """Play a saved agent in a window until `episodes` end (None: until q or the window closes);
-    `max_episode_steps` overrides the env's time limit."""
+    `max_episode_steps` overrides the env's time limit. Raises RLKitError when there is no
+    display to show it on."""
     import pygame
 
     from rl_kit.envs.rendering import Renderer
 
+    open_display()
     agent, env = open_for_watching(path, env, max_episode_steps)
     overlay = set_overlay(env, agent, True)
     fps = float(fps or env.metadata.get("render_fps", 30))
     renderer = None
     frames = play(agent, env, episodes=episodes, seed=seed)
     frame = next(frames)
-    paused = False
+    paused, held_for, surface = False, 0.0, None
     try:
         while True:
-            advance = not paused
+            stepped = False
             for event in pygame.event.get() if renderer else []:
                 if event.type == pygame.QUIT:
                     return
@@ -196,26 +422,31 @@ def watch(
                     if event.key == pygame.K_SPACE:
                         paused = not paused
                     elif event.key == pygame.K_RIGHT:
-                        advance = True
+                        stepped = True
                     elif event.key in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
                         fps = min(fps * 1.5, 240.0)
                     elif event.key in (pygame.K_MINUS, pygame.K_KP_MINUS):
                         fps = max(fps / 1.5, 0.5)
                     elif event.key == pygame.K_v and overlay:
-                        shown = env.unwrapped.overlay_values is None
-                        set_overlay(env, agent, shown)
+                        set_overlay(env, agent, env.unwrapped.overlay_values is None)
                         frame.image = env.render()
-            surface = compose(frame, renderer.canvas if renderer else None, KEYS_HELP)
-            if renderer is None:
-                renderer = Renderer(surface.get_size(), "rl-kit watch", "human", fps)
-            renderer.resize(surface.get_size())  # the heads-up may have gained or lost a line
-            renderer.canvas = surface
+                        surface = None
+            if surface is None:  # drawn again only when something changed
+                surface = compose(frame, renderer.canvas if renderer else None, KEYS_HELP)
+                if renderer is None:
+                    renderer = Renderer(surface.get_size(), "rl-kit watch", "human", fps)
+                renderer.resize(surface.get_size())
+                renderer.canvas = surface
             renderer.fps = fps
             renderer.present(pump_events=False)
-            if advance:
-                frame = next(frames, None)
-                if frame is None:
-                    return
+            if paused and not stepped:
+                continue
+            if frame.outcome is not None and not stepped and held_for < HOLD_SECONDS:
+                held_for += 1.0 / fps  # the outcome banner stays a second before the next episode
+                continue
+            frame, held_for, surface = next(frames, None), 0.0, None
+            if frame is None:
+                return
     finally:
         env.close()
         if renderer is not None:
