@@ -168,7 +168,10 @@ GYMNASIUM_OUTCOMES: dict[str, Callable[..., Outcome | None]] = {
 def step_outcome(env, obs: Any, reward: float, terminated: bool, truncated: bool, info: dict) -> Outcome | None:
     """What a step means in words: how the episode ended when it did (the env's own ``outcome``
     in `info`, Gymnasium's as documented, else "ended" or "time limit"), or an event on the way
-    (a fall off the cliff) as the env reports it; None for an ordinary step."""
+    (a fall off the cliff) as the env reports it; None for an ordinary step. An episode cut by
+    the time limit ended by it, whatever happened on its last step."""
+    if truncated and not terminated:
+        return Outcome("time limit", TIME_LIMIT)
     if "outcome" in info:
         return Outcome(str(info["outcome"]), str(info.get("outcome_kind", ENDED)))
     judge = GYMNASIUM_OUTCOMES.get(_spec_name(env) or "")
@@ -177,8 +180,6 @@ def step_outcome(env, obs: Any, reward: float, terminated: bool, truncated: bool
         return found
     if terminated:
         return Outcome("reached the goal", SUCCESS) if info.get("is_success") else Outcome("episode ended")
-    if truncated:
-        return Outcome("time limit", TIME_LIMIT)
     return None
 
 

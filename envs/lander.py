@@ -54,7 +54,9 @@ class LanderDynamics(Dynamics):
             spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32) if self.continuous else spaces.Discrete(4)
         )
         self.action_names = (
-            ("main throttle", "side engine") if continuous else ("nothing", "left engine", "main engine", "right engine")
+            ("main throttle", "side engine")
+            if continuous
+            else ("nothing", "left engine", "main engine", "right engine")
         )
 
     def initial_states(self, n, rng):
@@ -178,7 +180,9 @@ class LanderDynamics(Dynamics):
         hull = np.array([[-0.05, -0.035], [0.05, -0.035], [0.04, 0.03], [0.0, 0.05], [-0.04, 0.03]])
         if state[MAIN] > 0:  # an outer orange flame around a white-hot core, as long as the throttle
             length = 0.035 + 0.09 * state[MAIN]
-            pygame.draw.polygon(surface, (255, 150, 40), place(np.array([[-0.025, -0.035], [0.025, -0.035], [0.0, -length]])))
+            pygame.draw.polygon(
+                surface, (255, 150, 40), place(np.array([[-0.025, -0.035], [0.025, -0.035], [0.0, -length]]))
+            )
             core = np.array([[-0.012, -0.035], [0.012, -0.035], [0.0, -0.035 - 0.5 * (length - 0.035)]])
             pygame.draw.polygon(surface, (255, 240, 200), place(core))
         if state[SIDE] != 0:

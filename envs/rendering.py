@@ -150,7 +150,8 @@ def night_sky(size: tuple[int, int]) -> pygame.Surface:
         t = y / max(height - 1, 1)
         pygame.draw.line(sky, (int(14 + 26 * t), int(16 + 10 * t), int(40 + 24 * t)), (0, y), (width, y))
     rng = np.random.default_rng(7)  # the same stars in every frame and every run
-    for x, y, bright in zip(rng.integers(0, width, 70), rng.integers(0, height, 70), rng.integers(110, 230, 70)):
+    stars = np.stack([rng.integers(0, width, 70), rng.integers(0, height, 70), rng.integers(110, 230, 70)], axis=1)
+    for x, y, bright in stars:
         sky.set_at((int(x), int(y)), (int(bright),) * 3)
     return sky
 
@@ -161,7 +162,7 @@ def to_array(surface) -> np.ndarray:
 
 
 # The largest frame a grid draws, so that a window with watch's heads-up fits a 1366x768 laptop.
-MAX_GRID_FRAME = (1200, 540)
+MAX_GRID_FRAME = (1200, 520)
 MIN_TEXT = 13  # pixels: smaller labels are not drawn rather than drawn unreadable
 
 
@@ -197,7 +198,7 @@ class GridPainter:
     def draw(
         self,
         surface,
-        state: int,
+        state: int | None,
         last_action: int | None = None,
         *,
         values=None,
@@ -206,7 +207,8 @@ class GridPainter:
         trail=(),
     ) -> None:
         """The map, the overlay (`values` as heat over `value_range`, greedy `actions` as
-        arrows), the `trail` of cells left (oldest first, fading) and the agent."""
+        arrows), the `trail` of cells left (oldest first, fading) and the agent (at `state`;
+        None draws no agent)."""
         from .grid_model import MOVES, WALL
 
         model, tile = self.model, self.tile
@@ -257,14 +259,19 @@ class GridPainter:
                     center = (c * tile + tile // 2, self.top // 2)
                     draw_arrow(surface, center, (0, -np.sign(strength)), self.top * 0.8, WIND, 2)
                     draw_text(surface, str(abs(strength)), (center[0] + tile // 5, 2), max(self.top - 4, 10), WIND)
+        if state is None:  # a map of values only (explain's panels)
+            return
         r, c = model.cell(state)
         rect = self.cell_rect(r, c)
-        # A ring, not a disc: the greedy arrow of the agent's own cell stays visible inside it.
-        radius = tile * 0.42
-        pygame.draw.circle(surface, BACKGROUND, rect.center, radius + 1, max(tile // 8, 3) + 2)
-        pygame.draw.circle(surface, AGENT, rect.center, radius, max(tile // 8, 3))
-        if last_action is not None and tile >= 16:
+        # A ring, not a disc: the greedy arrow of the agent's own cell stays visible inside it, and
+        # its value below it.
+        labelled = values is not None and tile >= 40
+        center = (rect.centerx, rect.centery - (tile // 10 if labelled else 0))
+        radius, width = tile * (0.3 if labelled else 0.38), max(tile // 10, 3)
+        pygame.draw.circle(surface, BACKGROUND, center, radius + 1, width + 2)
+        pygame.draw.circle(surface, AGENT, center, radius, width)
+        if last_action is not None and tile >= 16:  # a notch on the ring where the last move pointed
             dr, dc = MOVES[last_action]
-            pygame.draw.circle(
-                surface, AGENT, (rect.centerx + dc * radius, rect.centery + dr * radius), max(tile // 12, 3)
-            )
+            notch = (center[0] + dc * radius, center[1] + dr * radius)
+            pygame.draw.circle(surface, BACKGROUND, notch, max(tile // 12, 3) + 1)
+            pygame.draw.circle(surface, AGENT, notch, max(tile // 12, 3))

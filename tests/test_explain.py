@@ -81,3 +81,86 @@ def test_a_table_agent_on_blackjack_is_explained_state_by_state(tmp_path):
     rows = written[1].read_text().splitlines()
     assert rows[0].startswith("player sum,dealer showing,usable ace,value,greedy_action,q[0],q[1]")
     assert len(rows) == 1 + 32 * 11 * 2 and rows[1 + 21 * 22 + 10 * 2 + 1].startswith("21,10,1,")
+
+
+def saved_figures(monkeypatch):
+    """The matplotlib figures saved from here on (their axes, labels and layout)."""
+    from matplotlib.figure import Figure
+
+    figures = []
+    original = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: (figures.append(fig), original(fig, *a, **k))[1])
+    return figures
+
+
+def test_a_wide_map_fills_the_canvas_with_colour_bars_and_named_arrows(tmp_path, monkeypatch):
+    """CliffWalking (4x12): the three panels use most of the figure's width, each has a colour
+    bar, and the arrows' legend names the actions."""
+    import numpy as np
+    from PIL import Image
+
+    run = rl_kit.train(
+        "rl_kit/CliffWalking-v0", "q_learning", steps=5_000, out=tmp_path / "run", progress=False, tensorboard=False
+    )
+    figures = saved_figures(monkeypatch)
+    [png] = explain(run.directory)
+    [fig] = figures
+    images = [ax for ax in fig.axes if ax.get_images()]
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(images) == 3 and len(bars) == 3
+    assert "arrows: greedy action (left, down, right, up)" in fig._suptitle.get_text()
+    for ax in images:  # each panel spans most of the canvas width (they are stacked, one a row)
+        box = ax.get_window_extent()
+        assert box.width > 0.75 * fig.bbox.width
+    pixels = np.asarray(Image.open(png).convert("L"))
+    used = np.flatnonzero((pixels < 250).any(axis=0))
+    assert used[-1] - used[0] > 0.9 * pixels.shape[1]
+
+
+def test_a_square_map_puts_its_panels_side_by_side(tabular_run, monkeypatch):
+    figures = saved_figures(monkeypatch)
+    explain(tabular_run)
+    panels = [ax for ax in figures[0].axes if ax.get_images()]
+    lefts = sorted(ax.get_window_extent().x0 for ax in panels)
+    assert len(panels) == 3 and lefts[1] > lefts[0] and lefts[2] > lefts[1]
+
+
+def test_policy_charts_name_the_actions(policy_run, monkeypatch):
+    figures = saved_figures(monkeypatch)
+    explain(policy_run, episodes=2)
+    ticks = [t.get_text() for t in figures[0].axes[0].get_xticklabels()]
+    assert ticks == ["left", "stay", "right"]
+
+
+def test_runs_of_different_envs_are_labelled_with_their_env(policy_run, tabular_run, tmp_path, monkeypatch):
+    from rl_kit.presentation.plots import plot_runs
+
+    figures = saved_figures(monkeypatch)
+    plot_runs([policy_run, tabular_run], tmp_path / "both.png")
+    labels = [t.get_text() for ax in figures[0].axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert any("on rl_kit/Catch-v0" in label for label in labels)
+    assert any("on rl_kit/FrozenLake4x4-v0" in label for label in labels)
+    assert "different scales" in figures[0]._suptitle.get_text()
+    figures.clear()
+    plot_runs([policy_run], tmp_path / "one.png")  # one env: no env in the labels, no warning
+    labels = [t.get_text() for ax in figures[0].axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert labels and not any(" on " in label for label in labels) and figures[0]._suptitle is None
+
+
+def test_policy_gradient_diagnostics_have_a_row_per_update(tmp_path):
+    """A rollout (5 steps x 4 envs) shorter than the run's log interval (40 steps) still gets its row."""
+    from rl_kit.presentation.plots import read_csv
+
+    run = rl_kit.train(
+        "CartPole-v1",
+        "a2c",
+        steps=4_000,
+        num_envs=4,
+        hyperparameters={"n_steps": 5},
+        out=tmp_path / "run",
+        progress=False,
+        tensorboard=False,
+    )
+    rows = read_csv(run.directory / "train.csv")
+    assert len(rows["step"]) == run.agent.updates == 200
+    assert (rows["step"] % 20 == 0).all()

@@ -2,7 +2,8 @@
 
 Trains Q-learning on FrozenLake 4x4, computes the exact value of its greedy policy and the
 optimal value from the env's model ``P``, evaluates it over 1000 episodes, saves it, and
-writes a learning-curve PNG and a GIF of one greedy episode.
+writes a learning-curve PNG and a GIF of a few greedy episodes, each ending on its outcome
+(reached the goal, fell in a hole), captioned with the success rate over the evaluation.
 """
 
 from __future__ import annotations
@@ -16,6 +17,18 @@ from rl_kit.presentation.plots import plot_runs
 from rl_kit.presentation.watch import record
 
 ENV = "rl_kit/FrozenLake4x4-v0"
+GIF_EPISODES = 3
+GIF_FPS = 8  # twice the env's own pace: a slippery episode can last its 100 steps
+EVALUATION_EPISODES = 1000
+
+
+def gif_caption(stats: dict[str, float]) -> str:
+    """What the GIF shows, against what the evaluation found: the slippery lake fails some
+    episodes of even the optimal policy, and the GIF's few do not say how many."""
+    return (
+        f"{GIF_EPISODES} greedy episodes of {EVALUATION_EPISODES:,} evaluated: "
+        f"{100 * stats['success_rate']:.0f}% reach the goal, mean return {stats['mean']:.3f}"
+    )
 
 
 def quickstart(
@@ -28,21 +41,25 @@ def quickstart(
     run = train(ENV, "q_learning", steps=steps, seed=seed, out=out, eval_episodes=100, progress=progress)
     reference = compare_with_optimum(run.agent, run.spec.env)
     gamma, optimal, learned = reference["gamma"], reference["optimal_value"], reference["policy_value"]
-    result = evaluate(run.directory, episodes=1000, seed=seed)
+    result = evaluate(run.directory, episodes=EVALUATION_EPISODES, seed=seed)
     curve = plot_runs([run.directory], out / "learning_curve.png", title=f"q_learning on {ENV}")
-    gif = record(run.directory, out / "greedy_episode.gif", seed=seed)
+    caption = gif_caption(result.stats)
+    gif = record(
+        run.directory, out / "greedy_episodes.gif", episodes=GIF_EPISODES, seed=seed, fps=GIF_FPS, caption=caption
+    )
     print()
     print(
         f"Greedy policy value (exact, from P): {learned:.4f}   optimum: {optimal:.4f}   "
         f"({100 * learned / optimal:.1f}% of optimal, gamma={gamma})"
     )
     print(f"Evaluation: {result}")
+    print(f"GIF: {caption}")
     paths = {
         "run directory": run.directory,
         "saved agent": run.agent_path,
         "config": run.directory / "config.yaml",
         "learning curve": curve,
-        "greedy episode GIF": gif,
+        "greedy episodes GIF": gif,
     }
     for name, path in paths.items():
         print(f"{name + ':':22} {path}")

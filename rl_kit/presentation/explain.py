@@ -20,6 +20,7 @@ import numpy as np
 from rl_kit.core import registry
 from rl_kit.core.backends import load_agent_and_env
 from rl_kit.core.spec import EnvSpec
+from rl_kit.envs.labels import GYMNASIUM_FEATURE_NAMES, action_names, feature_names
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
 
@@ -75,12 +76,20 @@ def explain_states(agent, spec: EnvSpec, output: Path) -> list[Path]:
 
     index = agent.state_index
     parts, names = agent_parts(index.space), part_names(index.space, spec)
+    with spec.make() as env:
+        actions_named = action_names(env)
     values, policy, q = agent.state_values(), agent.greedy_policy(), agent.action_values(np.arange(agent.n_states))
     grid = np.array(np.unravel_index(np.arange(agent.n_states), [size for _, size in parts])).T + [s for s, _ in parts]
-    rows = [",".join([*names, "value", "greedy_action", *(f"q[{a}]" for a in range(q.shape[1]))])]
+    rows = [",".join([*names, "value", "greedy_action", *(f"q[{a}]" for a in range(q.shape[1])), "greedy_action_name"])]
     rows += [
         ",".join(
-            [*(str(int(v)) for v in grid[i]), f"{values[i]:.6g}", str(int(policy[i])), *(f"{x:.6g}" for x in q[i])]
+            [
+                *(str(int(v)) for v in grid[i]),
+                f"{values[i]:.6g}",
+                str(int(policy[i])),
+                *(f"{x:.6g}" for x in q[i]),
+                actions_named[int(policy[i])],
+            ]
         )
         for i in range(agent.n_states)
     ]
@@ -106,7 +115,7 @@ def explain_states(agent, spec: EnvSpec, output: Path) -> list[Path]:
         image = axes[row, 1].imshow(actions, origin="lower", aspect="auto", extent=extent, cmap="tab10", vmin=0, vmax=9)
         axes[row, 1].set(xlabel=names[1], ylabel=names[0], title=f"greedy action {label}".strip())
         for a in np.unique(actions):
-            axes[row, 1].plot([], [], "s", color=plt.get_cmap("tab10")(int(a)), label=f"action {int(a)}")
+            axes[row, 1].plot([], [], "s", color=plt.get_cmap("tab10")(int(a)), label=actions_named[int(a)])
         axes[row, 1].legend(fontsize=8, loc="upper right")
     fig.suptitle(f"{agent.name} on {spec.id}: what it believes, state by state")
     fig.savefig(output, dpi=100)
@@ -114,13 +123,52 @@ def explain_states(agent, spec: EnvSpec, output: Path) -> list[Path]:
     return [output, table]
 
 
+GRID_PANEL_PIXELS = (1200, 900)  # the largest picture of a map drawn into a panel
+WIDE = 1.6  # maps this much wider than tall get their three panels stacked, one a row
+
+
+def heat_colormap():
+    """matplotlib's colour map of the grid painter's heat colours, for colour bars that match."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    from rl_kit.envs.rendering import VIRIDIS_ANCHORS
+
+    return LinearSegmentedColormap.from_list("rl_kit_heat", VIRIDIS_ANCHORS / 255.0)
+
+
+def grid_panels(n_panels: int, frame_size: tuple[int, int]):
+    """A figure whose `n_panels` map panels fill it for any map shape: side by side for square
+    and tall maps, stacked for wide ones (a 4x12 cliff), each with room for its colour bar."""
+    import matplotlib.pyplot as plt
+
+    width, height = frame_size
+    aspect = width / height
+    if aspect >= WIDE:
+        figure_width = 13.0
+        panel_height = figure_width * 0.9 / aspect + 0.6
+        fig, axes = plt.subplots(
+            n_panels, 1, figsize=(figure_width, panel_height * n_panels + 0.8), layout="constrained"
+        )
+    else:
+        panel_width = 5.4
+        figure_height = panel_width * 0.85 / aspect + 1.3
+        fig, axes = plt.subplots(1, n_panels, figsize=(panel_width * n_panels, figure_height), layout="constrained")
+    return fig, list(axes)
+
+
 def explain_tabular(agent, spec: EnvSpec, output: Path) -> list[Path]:
+    """A table agent on a grid world: learned V and greedy policy beside the optimum from ``P``
+    (value iteration) on one colour scale, and V - V* on its own, each with its colour bar."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import pygame
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
 
     from rl_kit.core.optimum import TabularReference
+    from rl_kit.envs.rendering import GridPainter, to_array
 
     env = spec.make(render_mode="rgb_array")
     grid = env.unwrapped
@@ -135,45 +183,43 @@ def explain_tabular(agent, spec: EnvSpec, output: Path) -> list[Path]:
     learned_pi, optimal_pi = agent.greedy_policy(), planner.greedy_policy()
     reference = TabularReference.of(env)
     value, best = reference.policy_value(learned_pi, gamma), reference.optimal_value(gamma)
-    env.reset(seed=0)
-    open_states = np.array([grid.model.symbol(s) in ".S" for s in range(grid.model.n_states)])
+    model = grid.model
+    names = action_names(env)
+    env.close()
+    open_states = np.array([model.symbol(s) in ".S" for s in range(model.n_states)])
     differ = int(np.sum((learned_pi != optimal_pi) & open_states))
+    shared = (
+        float(min(learned_v[open_states].min(), optimal_v[open_states].min())),
+        float(max(learned_v[open_states].max(), optimal_v[open_states].max())),
+    )
+    gap = learned_v - optimal_v
+    gap_range = (float(gap[open_states].min()), float(gap[open_states].max()))
+    if gap_range[1] - gap_range[0] < 1e-9:  # equal everywhere: a scale around the one value
+        gap_range = (gap_range[0] - 0.5, gap_range[1] + 0.5)
+    arrows = "arrows: greedy action (" + ", ".join(names) + ")"
     panels = [
-        ("learned values V and greedy policy", learned_v, learned_pi),
-        ("optimal values V* and policy (value iteration on P)", optimal_v, optimal_pi),
-        (f"V - V*  ({differ} of {open_states.sum()} states act differently)", learned_v - optimal_v, None),
+        ("learned values V and greedy policy", learned_v, learned_pi, shared, "V(s)"),
+        ("optimal values V* and policy (value iteration on P)", optimal_v, optimal_pi, shared, "V*(s)"),
+        (f"V - V*: {differ} of {int(open_states.sum())} states act differently", gap, None, gap_range, "V(s) - V*(s)"),
     ]
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5.5), constrained_layout=True)
-    for ax, (title, values, actions) in zip(axes, panels, strict=True):
-        grid.set_overlay(values, actions)
-        ax.imshow(env.render())
-        ax.set_title(title, fontsize=10)
+    painter = GridPainter(model, GRID_PANEL_PIXELS)
+    surface = pygame.Surface(painter.size)
+    fig, axes = grid_panels(len(panels), painter.size)
+    for ax, (title, values, actions, value_range, label) in zip(axes, panels, strict=True):
+        painter.draw(surface, None, values=values, actions=actions, value_range=value_range)
+        ax.imshow(to_array(surface))
+        ax.set_title(title, fontsize=11)
         ax.axis("off")
+        scale = ScalarMappable(Normalize(*value_range), heat_colormap())
+        fig.colorbar(scale, ax=ax, label=label, fraction=0.05, pad=0.01)
     fig.suptitle(
-        f"{agent.name} on {spec.id}: its greedy policy is worth {value:.4f}, the optimum {best:.4f} (gamma {gamma})"
+        f"{agent.name} on {spec.id}: its greedy policy is worth {value:.4f}, the optimum {best:.4f} "
+        f"(gamma {gamma})\n{arrows}",
+        fontsize=12,
     )
     fig.savefig(output, dpi=100)
     plt.close(fig)
-    env.close()
     return [output]
-
-
-# Gymnasium's classic-control envs name their observations only in their docs.
-GYMNASIUM_FEATURE_NAMES = {
-    "CartPole": ("cart position", "cart velocity", "pole angle", "pole angular velocity"),
-    "Acrobot": ("cos theta1", "sin theta1", "cos theta2", "sin theta2", "theta1 velocity", "theta2 velocity"),
-    "MountainCar": ("position", "velocity"),
-    "Pendulum": ("cos theta", "sin theta", "angular velocity"),
-    "Blackjack": ("player sum", "dealer showing", "usable ace"),
-}
-
-
-def feature_names(env, size: int) -> list[str]:
-    base = env.unwrapped
-    names = getattr(base, "feature_names", None) or getattr(getattr(base, "dynamics", None), "feature_names", None)
-    if names is None and env.spec is not None:
-        names = GYMNASIUM_FEATURE_NAMES.get(env.spec.name)
-    return list(names) if names and len(names) == size else [f"obs[{i}]" for i in range(size)]
 
 
 def visited_states(agent, env, episodes: int, seed: int) -> np.ndarray:
@@ -219,6 +265,7 @@ def explain_policy(agent, spec: EnvSpec, output: Path, *, episodes: int, seed: i
         )
     states = visited_states(agent, env, episodes, seed)
     names = feature_names(env, states.shape[1])
+    actions_named = action_names(env)
     env.close()
     outputs = agent.policy_outputs(states)
     gradient_x_input, importance = attributions(agent, states, seed)
@@ -226,22 +273,27 @@ def explain_policy(agent, spec: EnvSpec, output: Path, *, episodes: int, seed: i
     fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
     if "q" in outputs:
         q = outputs["q"]
-        axes[0, 0].bar(range(q.shape[1]), q.mean(axis=0), yerr=q.std(axis=0), capsize=4, color="C0")
+        axes[0, 0].bar(actions_named, q.mean(axis=0), yerr=q.std(axis=0), capsize=4, color="C0")
         axes[0, 0].set(
             title=f"action values Q(s, a) over {len(states)} visited states (mean, std)", xlabel="action", ylabel="Q"
         )
     elif "probs" in outputs:
         probs = outputs["probs"]
-        axes[0, 0].bar(range(probs.shape[1]), probs.mean(axis=0), yerr=probs.std(axis=0), capsize=4, color="C0")
-        axes[0, 0].set(
-            title=f"action probabilities over {len(states)} visited states (mean, std)",
-            xlabel="action",
-            ylabel="probability",
+        where = np.arange(probs.shape[1])
+        greedy_share = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1]) / len(probs)
+        axes[0, 0].bar(
+            where - 0.2, probs.mean(axis=0), 0.4, yerr=probs.std(axis=0), capsize=4, label="pi(a|s), mean and std"
         )
+        axes[0, 0].bar(where + 0.2, greedy_share, 0.4, color="C4", label="share of states where a is greedy")
+        axes[0, 0].set_xticks(where, actions_named)
+        axes[0, 0].set(
+            title=f"the policy over {len(states)} visited states", xlabel="action", ylabel="probability, share"
+        )
+        axes[0, 0].legend(fontsize=8)
     else:
         for i, column in enumerate(outputs["mean"].T):
-            axes[0, 0].hist(column, bins=30, alpha=0.6, label=f"action[{i}]")
-        axes[0, 0].set(title=f"action means over {len(states)} visited states", xlabel="mean")
+            axes[0, 0].hist(column, bins=30, alpha=0.6, label=actions_named[i])
+        axes[0, 0].set(title=f"action means over {len(states)} visited states", xlabel="mean", ylabel="states")
         axes[0, 0].legend(fontsize=8)
     axes[0, 1].hist(outputs["value"], bins=30, color="C1")
     axes[0, 1].set(

@@ -31,14 +31,21 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     return (cumulative[index] - cumulative[start]) / (index - start)
 
 
-def run_label(directory: Path) -> str:
+def run_label(directory: Path, with_env: bool = False) -> str:
+    """``ppo seed 0`` (``ppo seed 0 on CartPole-v1`` `with_env`), or the directory's name."""
+    spec = run_spec(directory)
+    if spec is None:
+        return directory.name
+    return f"{spec.agent} seed {spec.seed}" + (f" on {spec.env.id}" if with_env else "")
+
+
+def run_spec(directory: Path):
     from rl_kit.core.training import read_spec
 
     try:
-        spec = read_spec(directory)
+        return read_spec(directory)
     except RLKitError:
-        return directory.name
-    return f"{spec.agent} seed {spec.seed}"
+        return None
 
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -72,7 +79,13 @@ def plot_runs(run_directories, output: str | Path | None = None, *, title: str |
             raise RLKitError(f"{d} is not a run directory (no episodes.csv or eval.csv)")
     output = figure_path(output, directories[0] / "learning_curve.png")
     fig, (train_ax, eval_ax) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
-    labels = [run_label(d) for d in directories]
+    # Runs of different envs share the axes only with each run's env in its label, and a title
+    # that says their returns are on different scales.
+    envs = sorted({spec.env.id for spec in map(run_spec, directories) if spec is not None})
+    labels = [run_label(d, with_env=len(envs) > 1) for d in directories]
+    if len(envs) > 1:
+        note = f"runs on {len(envs)} envs ({', '.join(envs)}): their returns are on different scales"
+        title = f"{title}\n{note}" if title else note
     if len(set(labels)) < len(labels):  # the same agent and seed: the runs' own names tell them apart
         labels = [f"{label} ({d.name})" for label, d in zip(labels, directories, strict=True)]
     for i, (d, label) in enumerate(zip(directories, labels, strict=True)):
@@ -186,6 +199,11 @@ def plot_comparison(comparison) -> tuple[Path, Path]:
     return curves_path, finals_path
 
 
+def log_every(train: dict[str, np.ndarray]) -> int:
+    """The usual spacing of ``train.csv``'s rows, in env steps."""
+    return int(np.median(np.diff(train["step"])))
+
+
 def plot_dashboard(run_directory: str | Path, output: str | Path | None = None) -> Path:
     """One PNG with the return curve and every training diagnostic the agent logged
     (entropy, approximate KL, clip fraction, explained variance, gradient norm, value loss,
@@ -214,14 +232,17 @@ def plot_dashboard(run_directory: str | Path, output: str | Path | None = None) 
         ax.plot(evaluations["step"], evaluations["mean"], "o-", color="C1", label="greedy evaluation (95% CI)")
     ax.set(title="return", xlabel="env steps")
     ax.legend(fontsize=7)
+    rows = len(train.get("step", ()))
+    style = "o-" if rows < 50 else "-"  # a few updates are points joined, not a straight line
     for ax, name in zip(axes[1:], metrics, strict=False):
-        ax.plot(train["step"], train[name], color="C2", linewidth=1)
+        ax.plot(train["step"], train[name], style, color="C2", linewidth=1, markersize=4)
         ax.set(title=name.replace("_", " "), xlabel="env steps")
     for ax in axes:
         ax.grid(alpha=0.3)
     for ax in axes[panels:]:
         ax.set_visible(False)
-    fig.suptitle(run_label(directory))
+    every = f", a row every {log_every(train)} env steps" if rows > 1 else ""
+    fig.suptitle(f"{run_label(directory, with_env=True)}: {rows} rows of diagnostics{every}")
     output = figure_path(output, directory / "dashboard.png")
     fig.savefig(output, dpi=100)
     plt.close(fig)

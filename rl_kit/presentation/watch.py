@@ -149,9 +149,10 @@ def play(agent, env, *, episodes: int | None, seed: int) -> Iterator[Frame]:
             total += float(reward)
             step += 1
             done = terminated or truncated
-            said = step_outcome(env, obs, reward, terminated, truncated, info)
-            if said is not None and not done:
-                event = replace(said, text=f"step {step}: {said.text}")
+            if not terminated:  # an event on the way (a fall off the cliff), even on the last step
+                happened = step_outcome(env, obs, reward, False, False, info)
+                if happened is not None:
+                    event = replace(happened, text=f"step {step}: {happened.text}")
             yield Frame(
                 env.render(),
                 episode + 1,
@@ -162,7 +163,7 @@ def play(agent, env, *, episodes: int | None, seed: int) -> Iterator[Frame]:
                 describe(agent, obs, labels),
                 telemetry(env, obs),
                 event,
-                said if done else None,
+                step_outcome(env, obs, reward, terminated, truncated, info) if done else None,
             )
         episode += 1
 
@@ -251,9 +252,7 @@ def draw_banner(surface, outcome: Outcome, episode_return: float, area) -> None:
     width = min(font(size).size(text)[0] + 40, surface.get_width())
     box = pygame.Rect(0, 0, width, size + 22)
     box.center = area.center
-    shade = pygame.Surface(box.size, pygame.SRCALPHA)
-    shade.fill((*BANNER_COLORS.get(outcome.kind, (70, 70, 80)), 230))
-    surface.blit(shade, box.topleft)
+    pygame.draw.rect(surface, BANNER_COLORS.get(outcome.kind, (70, 70, 80)), box)
     pygame.draw.rect(surface, (245, 245, 245), box, 2)
     draw_text(surface, text, box.center, size, (255, 255, 255), center=True)
 
@@ -280,7 +279,9 @@ def compose(frame: Frame, surface=None, footer: str | None = None):
     surface.fill(BACKGROUND)
     top = f"episode {frame.episode}   step {frame.step}   return {frame.episode_return:.2f}"
     if frame.reward is not None:
-        top += f"   last: {frame.action}, reward {frame.reward:+.2f}" if frame.action else f"   reward {frame.reward:+.2f}"
+        top += (
+            f"   last: {frame.action}, reward {frame.reward:+.2f}" if frame.action else f"   reward {frame.reward:+.2f}"
+        )
     draw_text(surface, top, (10, 8), 22)
     area = pygame.Rect((width - image_width) // 2, TOP, image_width, height)  # narrow envs are centred
     surface.blit(pygame.surfarray.make_surface(frame.image.transpose(1, 0, 2)), area.topleft)
