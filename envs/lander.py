@@ -160,7 +160,7 @@ class LanderDynamics(Dynamics):
 
         w, h = self.size
         ground = h - 40
-        scale = (w - 40) / 2.0
+        scale = min((w - 40) / 2.0, (ground - 30) / 1.45)  # x in [-1, 1] and the start (y 1.4) in view
         to_px = lambda x, y: (w / 2 + x * scale, ground - y * scale)  # noqa: E731
         surface.blit(night_sky((w, ground)), (0, 0))
         pygame.draw.rect(surface, (84, 80, 92), pygame.Rect(0, ground, w, h - ground))
@@ -186,8 +186,8 @@ class LanderDynamics(Dynamics):
             core = np.array([[-0.012, -0.035], [0.012, -0.035], [0.0, -0.035 - 0.5 * (length - 0.035)]])
             pygame.draw.polygon(surface, (255, 240, 200), place(core))
         if state[SIDE] != 0:
-            sign = np.sign(state[SIDE])  # -1: left engine, on the left side, fires outward
-            jet = np.array([[-sign * 0.05, 0.02], [-sign * 0.05, 0.0], [-sign * 0.1, 0.01]])
+            sign = np.sign(state[SIDE])  # -1: the left engine, on the left side, fires outward (left)
+            jet = np.array([[sign * 0.05, 0.02], [sign * 0.05, 0.0], [sign * 0.1, 0.01]])
             pygame.draw.polygon(surface, (255, 200, 60), place(jet))
         for i, offset in enumerate(LEG_OFFSETS):  # legs turn green while they touch the ground
             color = TILE_COLORS["G"] if state[LEFT_LEG + i] else (200, 200, 200)

@@ -252,3 +252,18 @@ def test_watch_without_a_display_says_so_and_points_to_record(tmp_path, display)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "no display" in lines[0] and "--record" in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("action, side", [(1, "left"), (3, "right")])
+def test_a_side_engine_fires_from_its_own_side(action, side):
+    """The left engine's jet is drawn on the lander's left, pushing it right (it was drawn mirrored)."""
+    from rl_kit.envs.rendering import to_array  # noqa: F401  (pygame is imported for drawing)
+
+    env = gym.make("rl_kit/Lander-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    env.step(action)
+    frame = env.render().astype(int)
+    jet = np.argwhere(np.abs(frame - np.array([255, 200, 60])).sum(axis=2) < 30)
+    hull = np.argwhere(np.abs(frame - np.array([255, 143, 0])).sum(axis=2) < 30)
+    assert len(jet) and len(hull)
+    assert (jet[:, 1].mean() < hull[:, 1].mean()) == (side == "left")
