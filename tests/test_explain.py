@@ -68,19 +68,26 @@ def test_commands(policy_run, tabular_run, tmp_path):
     assert (tmp_path / "two.gif").stat().st_size > 0
 
 
-def test_a_table_agent_on_blackjack_is_explained_state_by_state(tmp_path):
-    """Blackjack-v1's states are a Tuple: each is shown in its own terms, V and policy over two of its parts."""
-    import rl_kit
-    from rl_kit.presentation.explain import explain
+def test_a_table_agent_on_blackjack_is_explained_state_by_state(tmp_path, monkeypatch):
+    """Blackjack-v1's states are a Tuple: each is shown in its own terms, V and policy over two of
+    its parts, actions by name, and the states it never learned about left blank."""
+    import numpy as np
 
     rl_kit.train(
         "Blackjack-v1", "q_learning", steps=3_000, num_envs=4, out=tmp_path / "run", progress=False, tensorboard=False
     )
+    figures = saved_figures(monkeypatch)
     written = explain(tmp_path / "run")
     assert [p.name for p in written] == ["explain.png", "explain.csv"]
     rows = written[1].read_text().splitlines()
-    assert rows[0].startswith("player sum,dealer showing,usable ace,value,greedy_action,q[0],q[1]")
+    assert rows[0] == "player sum,dealer showing,usable ace,value,greedy_action,q[0],q[1],greedy_action_name"
     assert len(rows) == 1 + 32 * 11 * 2 and rows[1 + 21 * 22 + 10 * 2 + 1].startswith("21,10,1,")
+    assert {row.split(",")[-1] for row in rows[1:]} == {"stick", "hit"}
+    legends = {t.get_text() for ax in figures[0].axes if ax.get_legend() for t in ax.get_legend().get_texts()}
+    assert legends <= {"stick", "hit"} and legends
+    # A player sum of 2 never happens (two cards make at least 4): blank, not a value of 0.
+    value_panel = figures[0].axes[0].get_images()[0].get_array()
+    assert np.ma.is_masked(value_panel[2, 5]) and not np.ma.is_masked(value_panel[20, 5])
 
 
 def saved_figures(monkeypatch):

@@ -100,9 +100,17 @@ def explain_states(agent, spec: EnvSpec, output: Path) -> list[Path]:
     (start0, size0), (start1, size1) = parts[0], parts[1]
     rest = list(np.ndindex(*[size for _, size in parts[2:]])) or [()]
     fig, axes = plt.subplots(len(rest), 2, figsize=(12, 4.2 * len(rest)), squeeze=False, constrained_layout=True)
-    shaped_values = values.reshape(size0, size1, -1)
-    shaped_policy = policy.reshape(size0, size1, -1)
+    # States whose Q never moved from its initial 0 (never visited, or impossible: a player sum
+    # of 2 in Blackjack) are left blank rather than drawn as a value and an action.
+    untouched = np.all(q == 0, axis=1).reshape(size0, size1, -1)
+    shaped_values = np.ma.masked_where(untouched, values.reshape(size0, size1, -1))
+    shaped_policy = np.ma.masked_where(untouched, policy.reshape(size0, size1, -1))
     extent = (start1 - 0.5, start1 + size1 - 0.5, start0 - 0.5, start0 + size0 - 0.5)
+    touched0, touched1 = np.nonzero(~untouched.all(axis=2))
+    for ax in axes.ravel():  # zoom to the states the agent has values for
+        if len(touched0):
+            ax.set_xlim(start1 + touched1.min() - 0.5, start1 + touched1.max() + 0.5)
+            ax.set_ylim(start0 + touched0.min() - 0.5, start0 + touched0.max() + 0.5)
     for row, others in enumerate(rest):
         column = int(np.ravel_multi_index(others, [size for _, size in parts[2:]])) if others else 0
         label = ", ".join(f"{n} = {v + s}" for n, v, (s, _) in zip(names[2:], others, parts[2:], strict=True))
@@ -114,10 +122,12 @@ def explain_states(agent, spec: EnvSpec, output: Path) -> list[Path]:
         actions = shaped_policy[:, :, column]
         image = axes[row, 1].imshow(actions, origin="lower", aspect="auto", extent=extent, cmap="tab10", vmin=0, vmax=9)
         axes[row, 1].set(xlabel=names[1], ylabel=names[0], title=f"greedy action {label}".strip())
-        for a in np.unique(actions):
+        for a in np.unique(actions.compressed()):
             axes[row, 1].plot([], [], "s", color=plt.get_cmap("tab10")(int(a)), label=actions_named[int(a)])
         axes[row, 1].legend(fontsize=8, loc="upper right")
-    fig.suptitle(f"{agent.name} on {spec.id}: what it believes, state by state")
+    fig.suptitle(
+        f"{agent.name} on {spec.id}: what it believes, state by state (blank: Q still at its initial 0)"
+    )
     fig.savefig(output, dpi=100)
     plt.close(fig)
     return [output, table]
