@@ -13,4 +13,6 @@ def test_quickstart_writes_and_reports_everything(tmp_path, capsys):
         assert path.exists(), name
         assert str(path) in out
     assert paths["learning curve"].read_bytes()[:4] == b"\x89PNG"
-    assert iio.imread(paths["greedy episode GIF"]).shape[0] >= 2
+    assert iio.imread(paths["greedy episodes GIF"]).shape[0] >= 2
+    # The GIF's few episodes are put against the evaluation's many.
+    assert "GIF: 3 greedy episodes of 1,000 evaluated: " in out and "% reach the goal" in out
