@@ -11,10 +11,13 @@
     rl-kit diagnose RUN | rl-kit explain RUN
     rl-kit bench [--quick] [--suite tabular|policy-gradient|all] [--workers K] [--ray ADDRESS]
     rl-kit quickstart [--out DIR]
+    rl-kit exercise list | rl-kit exercise start NAME [DIR] [--solution]
+    rl-kit check FILE [--json] [--no-learning] [--out FILE.png]
 
 Each subcommand's flags and handler sit together, in the module of its job: :mod:`.run_commands`
 (list, train, quickstart), :mod:`.inspect_commands` (evaluate, watch, plot, diagnose, explain)
-and :mod:`.experiment_commands` (compare, tune, bandit, bench). A mistake in what was asked
+:mod:`.experiment_commands` (compare, tune, bandit, bench) and :mod:`.exercise_commands`
+(exercise, check; check exits with 1 when a check fails). A mistake in what was asked
 (unknown name, bad value, damaged file) prints one line naming it and exits with status 2,
 without a traceback. Work stopped by Ctrl-C or SIGTERM saves what it has done and exits with
 130 or 143 (128 + the signal's number), so a script can tell it from a finished run.
@@ -24,12 +27,12 @@ from __future__ import annotations
 
 import sys
 
-from rl_kit.cli import experiment_commands, inspect_commands, run_commands
+from rl_kit.cli import exercise_commands, experiment_commands, inspect_commands, run_commands
 from rl_kit.cli.arguments import Interrupted, Parser, UsageError
 from rl_kit.core.supervisor import Terminated
 from rl_kit.errors import RLKitError
 
-COMMAND_MODULES = (run_commands, inspect_commands, experiment_commands)
+COMMAND_MODULES = (run_commands, inspect_commands, experiment_commands, exercise_commands)
 STOPPED_BY_SIGTERM = ("train", "tune")  # long jobs a scheduler may stop: saved, clean exit
 
 
@@ -48,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
         stop_on_sigterm()
     try:
-        args.handler(args)
+        code = args.handler(args)  # None: done; a number: the status to exit with (check's 1)
     except (UsageError, RLKitError) as error:
         print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
         return 2
@@ -61,4 +64,4 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as signal:
         print("\nrl-kit: interrupted", file=sys.stderr)
         return Interrupted("SIGTERM" if isinstance(signal, Terminated) else "SIGINT").exit_code
-    return 0
+    return code or 0

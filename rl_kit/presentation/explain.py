@@ -125,9 +125,7 @@ def explain_states(agent, spec: EnvSpec, output: Path) -> list[Path]:
         for a in np.unique(actions.compressed()):
             axes[row, 1].plot([], [], "s", color=plt.get_cmap("tab10")(int(a)), label=actions_named[int(a)])
         axes[row, 1].legend(fontsize=8, loc="upper right")
-    fig.suptitle(
-        f"{agent.name} on {spec.id}: what it believes, state by state (blank: Q still at its initial 0)"
-    )
+    fig.suptitle(f"{agent.name} on {spec.id}: what it believes, state by state (blank: Q still at its initial 0)")
     fig.savefig(output, dpi=100)
     plt.close(fig)
     return [output, table]

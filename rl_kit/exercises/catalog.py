@@ -1,0 +1,277 @@
+"""The exercises, in learning-path order: their unit cases, classic mistakes and learning checks.
+
+Each exercise's reference solution is ``rl_kit/exercises/solutions/<name>.py``; a case gives a
+function of it hand-made inputs (the reference's output is the expected value); a mistake is a
+text edit of the solution that plants a classic error, whose output on the same inputs
+identifies it in a learner's and names it in the hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rl_kit.errors import unknown_name
+from rl_kit.exercises import learning
+from rl_kit.exercises.sources import Mistake
+
+
+@dataclass(frozen=True)
+class Case:
+    """`function(*args)` on hand-made inputs; `hint` if it fails and no known mistake matches."""
+
+    label: str
+    function: str
+    args: tuple
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """d `loss`(*loss_args) / d loss_args[wrt], against `gradient`(*gradient_args)."""
+
+    label: str
+    loss: str
+    gradient: str
+    loss_args: Callable[[], tuple]
+    gradient_args: Callable[[], tuple]
+    wrt: int
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    chapter: str  # the learning path's chapter it belongs to
+    summary: str
+    cases: Callable[[], list[Case]]
+    mistakes: tuple[Mistake, ...] = ()
+    gradients: tuple[GradientCheck, ...] = ()
+    learn: Callable | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def learning_label(self) -> str:
+        return getattr(self.learn, "label", "learning")
+
+
+f64 = lambda *values: np.array(values, dtype=np.float64)  # noqa: E731
+flags = lambda *values: np.array(values, dtype=bool)  # noqa: E731
+
+
+# --- bandit -------------------------------------------------------------------------------------
+def bandit_cases() -> list[Case]:
+    return [
+        Case("the first reward of an arm becomes its estimate", "sample_average_update", (f64(0.0, 5.0), f64(0, 0), f64(2.0, -1.0))),
+        Case("the fourth reward moves the mean by a quarter of the error", "sample_average_update",
+             (f64(1.0, 2.0), f64(3, 3), f64(5.0, 2.0))),
+        Case("three envs at once", "sample_average_update", (f64(0.5, -1.0, 3.0), f64(1, 7, 2), f64(1.5, 0.0, 0.0))),
+        Case("constant step alpha 0.1", "constant_step_update", (f64(1.0, 0.0), f64(3.0, -2.0), 0.1)),
+        Case("constant step alpha 1 replaces the estimate", "constant_step_update", (f64(1.0, 4.0), f64(3.0, -2.0), 1.0)),
+    ]  # fmt: skip
+
+
+BANDIT_MISTAKES = (
+    Mistake("the old count", "the n-th reward gets the step 1/n with n counting this reward: divide by count + 1",
+            "(reward - estimate) / new_count", "(reward - estimate) / np.maximum(count, 1)"),
+    Mistake("the count not kept", "return the count including this reward (count + 1)",
+            "return estimate + (reward - estimate) / new_count, new_count",
+            "return estimate + (reward - estimate) / new_count, count"),
+    Mistake("the reward, not the error", "the estimate moves by alpha times the error R - Q, not alpha times R",
+            "return estimate + alpha * (reward - estimate)", "return estimate + alpha * reward"),
+)  # fmt: skip
+
+
+# --- dynamic programming ------------------------------------------------------------------------
+def tiny_mdp():
+    """Three states, two actions: state 2 is reached by action 1 from 1 and ends the episode."""
+    R = f64(0.0, 1.0, -1.0, 2.0, 0.0, 0.0).reshape(3, 2)
+    T = np.zeros((3, 2, 3))
+    T[0, 0, 0], T[0, 0, 1] = 0.5, 0.5
+    T[0, 1, 1] = 1.0
+    T[1, 0, 0] = 1.0
+    # T[1, 1] is all zero: a terminal move (its reward 2 is the last)
+    return R, T
+
+
+def policy_evaluation_cases() -> list[Case]:
+    R, T = tiny_mdp()
+    return [
+        Case("one sweep from V = 0 is the policy's rewards", "expectation_backup", (R, T, np.zeros(3), np.array([0, 1, 0]), 0.9)),
+        Case("one sweep from V = (1, 2, 3), gamma 0.9", "expectation_backup", (R, T, f64(1, 2, 3), np.array([1, 0, 0]), 0.9)),
+        Case("a terminal move has no future", "expectation_backup", (R, T, f64(5, 5, 5), np.array([1, 1, 1]), 0.5)),
+        Case("evaluate a policy to convergence, gamma 0.9", "evaluate_policy", (R, T, np.array([1, 1, 0]), 0.9)),
+    ]  # fmt: skip
+
+
+POLICY_EVALUATION_MISTAKES = (
+    Mistake("the best action, not the policy's", "policy evaluation follows the policy's action pi(s); "
+            "a max over actions is value iteration", "return R[states, policy] + gamma * T[states, policy] @ V",
+            "return (R + gamma * T @ V).max(axis=1)"),
+    Mistake("a discounted reward", "gamma discounts the future values, not the reward R of this step",
+            "return R[states, policy] + gamma * T[states, policy] @ V",
+            "return gamma * (R[states, policy] + T[states, policy] @ V)"),
+    Mistake("one sweep only", "sweep until the largest change is below theta, not once",
+            "if np.max(np.abs(new - V)) < theta:", "if True:"),
+)  # fmt: skip
+
+
+def value_iteration_cases() -> list[Case]:
+    R, T = tiny_mdp()
+    return [
+        Case("Q from V = (1, 2, 3), gamma 0.9", "action_values", (R, T, f64(1, 2, 3), 0.9)),
+        Case("one sweep from V = 0 takes the best reward", "optimality_backup", (R, T, np.zeros(3), 0.9)),
+        Case("one sweep from V = (1, 2, 3)", "optimality_backup", (R, T, f64(1, 2, 3), 0.9)),
+        Case("the greedy policy weighs reward and future", "greedy_policy", (R, T, f64(1, 0, 0), 0.9)),
+        Case("ties go to the first best action", "greedy_policy", (np.zeros((3, 2)), np.zeros((3, 2, 3)), np.zeros(3), 0.9)),
+    ]  # fmt: skip
+
+
+VALUE_ITERATION_MISTAKES = (
+    Mistake("no discount", "Q(s, a) = R[s, a] + gamma * sum_s' T[s, a, s'] V(s'): gamma weighs the future",
+            "return R + gamma * T @ V", "return R + T @ V"),
+    Mistake("the mean over actions", "the optimality backup takes the best action (max), not the average",
+            "return action_values(R, T, V, gamma).max(axis=1)", "return action_values(R, T, V, gamma).mean(axis=1)"),
+    Mistake("the future alone", "the greedy action weighs the reward R[s, a] too, not only the value of where it leads",
+            "return action_values(R, T, V, gamma).argmax(axis=1)", "return (T @ V).argmax(axis=1)"),
+)  # fmt: skip
+
+
+# --- Monte Carlo --------------------------------------------------------------------------------
+def monte_carlo_cases() -> list[Case]:
+    return [
+        Case("an episode that terminated, gamma 0.9", "discounted_returns", (f64(1, 0, 2), 0.9, 0.0)),
+        Case("the last step's return is its reward", "discounted_returns", (f64(0, 0, 0, 5), 0.5, 0.0)),
+        Case("a truncated episode starts from its tail", "discounted_returns", (f64(1, 1), 0.5, 4.0),
+             "an episode cut by the time limit goes on after its last step: G_T is the tail value"),
+        Case("one step", "discounted_returns", (f64(3), 0.99, 0.0)),
+        Case("first visits of repeated pairs", "first_visits", ([0, 1, 0, 0, 2, 1], [1, 1, 1, 0, 1, 1])),
+        Case("the same state with other actions is a new pair", "first_visits", ([4, 4, 4], [0, 1, 0])),
+    ]  # fmt: skip
+
+
+MONTE_CARLO_MISTAKES = (
+    Mistake("the return accumulated forwards", "G_t = R_{t+1} + gamma G_{t+1} needs the returns after t: "
+            "compute them backwards, from the last step", "for t in range(len(rewards) - 1, -1, -1):",
+            "for t in range(len(rewards)):"),
+    Mistake("the reward-to-go off by one", "G_t includes the reward R_{t+1} that followed step t: add it before "
+            "storing G_t", "g = rewards[t] + gamma * g\n        returns[t] = g",
+            "returns[t] = g\n        g = rewards[t] + gamma * g"),
+    Mistake("a truncated episode treated as terminal", "an episode cut by the time limit did not end: start "
+            "from its tail value, not 0", "g = tail", "g = 0.0"),
+    Mistake("every visit counted", "first-visit MC updates a pair only at its first occurrence in the episode",
+            "if pair not in seen:", "if True:"),
+)  # fmt: skip
+
+
+# --- TD targets ---------------------------------------------------------------------------------
+def td_batch():
+    """Four transitions: ordinary, terminal, truncated, and terminal and truncated at once."""
+    rewards = f64(1.0, -1.0, 0.5, 2.0)
+    next_q = np.array([[0.5, 2.0, 1.0], [3.0, 1.0, 1.0], [1.0, 1.0, 4.0], [2.0, 2.0, 0.0]])
+    return rewards, next_q, flags(False, True, False, True), flags(False, False, True, True)
+
+
+def q_learning_cases() -> list[Case]:
+    rewards, next_q, terminated, truncated = td_batch()
+    return [
+        Case("an ordinary transition bootstraps from max Q(S', .)", "q_learning_target",
+             (rewards[:1], next_q[:1], terminated[:1], truncated[:1], 0.9)),
+        Case("a terminal S' has no future", "q_learning_target", (rewards[1:2], next_q[1:2], terminated[1:2], truncated[1:2], 0.9)),
+        Case("a truncated episode still bootstraps", "q_learning_target",
+             (rewards[2:3], next_q[2:3], terminated[2:3], truncated[2:3], 0.9)),
+        Case("four envs at once", "q_learning_target", (rewards, next_q, terminated, truncated, 0.5)),
+    ]  # fmt: skip
+
+
+def td_mistakes(expression: str, future: str) -> tuple[Mistake, ...]:
+    return (
+        Mistake("no masking at terminal states", "a terminal S' has no future: the target is R alone",
+                expression, expression.replace(f"np.where(terminated, 0.0, {future})", future)),
+        Mistake("a truncated episode treated as terminal", "a time limit does not end the task: a truncated "
+                "transition still bootstraps from S' (only terminated ones do not)", expression,
+                expression.replace("np.where(terminated,", "np.where(terminated | truncated,")),
+    )  # fmt: skip
+
+
+Q_LEARNING_MISTAKES = (
+    *td_mistakes("return rewards + gamma * np.where(terminated, 0.0, future)", "future"),
+    Mistake("the mean, not the max", "Q-learning bootstraps from the best next action: max_a Q(S', a)",
+            "future = next_q.max(axis=1)", "future = next_q.mean(axis=1)"),
+)  # fmt: skip
+
+
+def sarsa_cases() -> list[Case]:
+    rewards, next_q, terminated, truncated = td_batch()
+    taken = next_q[np.arange(4), [0, 1, 2, 2]]
+    return [
+        Case("an ordinary transition bootstraps from Q(S', A')", "sarsa_target",
+             (rewards[:1], taken[:1], terminated[:1], truncated[:1], 0.9)),
+        Case("a terminal S' has no future", "sarsa_target", (rewards[1:2], taken[1:2], terminated[1:2], truncated[1:2], 0.9)),
+        Case("a truncated episode still bootstraps", "sarsa_target", (rewards[2:3], taken[2:3], terminated[2:3], truncated[2:3], 0.9)),
+        Case("four envs at once", "sarsa_target", (rewards, taken, terminated, truncated, 0.5)),
+    ]  # fmt: skip
+
+
+SARSA_MISTAKES = td_mistakes("return rewards + gamma * np.where(terminated, 0.0, next_q_taken)", "next_q_taken")
+
+
+def expected_sarsa_cases() -> list[Case]:
+    rewards, next_q, terminated, truncated = td_batch()
+    return [
+        Case("probabilities of epsilon-greedy, epsilon 0.3", "epsilon_greedy_probabilities", (next_q[:1], 0.3)),
+        Case("tied greedy actions share 1 - epsilon", "epsilon_greedy_probabilities", (next_q[3:], 0.3)),
+        Case("an ordinary transition bootstraps from the expectation", "expected_sarsa_target",
+             (rewards[:1], next_q[:1], 0.2, terminated[:1], truncated[:1], 0.9)),
+        Case("a terminal S' has no future", "expected_sarsa_target",
+             (rewards[1:2], next_q[1:2], 0.2, terminated[1:2], truncated[1:2], 0.9)),
+        Case("a truncated episode still bootstraps", "expected_sarsa_target",
+             (rewards[2:3], next_q[2:3], 0.2, terminated[2:3], truncated[2:3], 0.9)),
+        Case("four envs at once, ties included", "expected_sarsa_target", (rewards, next_q, 0.2, terminated, truncated, 0.5)),
+    ]  # fmt: skip
+
+
+EXPECTED_SARSA_MISTAKES = (
+    *td_mistakes("return rewards + gamma * np.where(terminated, 0.0, expected)", "expected"),
+    Mistake("epsilon forgotten", "under epsilon-greedy every action has probability at least epsilon / A: "
+            "the greedy one alone is Q-learning's target",
+            "epsilon / q.shape[1] + (1.0 - epsilon) * greedy / greedy.sum(axis=1, keepdims=True)",
+            "greedy / greedy.sum(axis=1, keepdims=True)"),
+    Mistake("ties not shared", "greedy actions tied for the best share the probability 1 - epsilon",
+            "(1.0 - epsilon) * greedy / greedy.sum(axis=1, keepdims=True)", "(1.0 - epsilon) * greedy"),
+)  # fmt: skip
+
+
+# Cliff Walking budgets from rl-kit's own learning tests (tests/test_learning.py).
+CLIFF = "rl_kit/CliffWalking-v0"
+
+EXERCISE_LIST = (
+    Exercise("bandit", "01-bandits", "the sample-average and constant-step estimates of an arm's value",
+             bandit_cases, BANDIT_MISTAKES, learn=learning.bandit_testbed),
+    Exercise("policy_evaluation", "02-dynamic-programming", "the Bellman expectation backup, swept to V^pi",
+             policy_evaluation_cases, POLICY_EVALUATION_MISTAKES, learn=learning.policy_evaluation_check),
+    Exercise("value_iteration", "02-dynamic-programming", "the Bellman optimality backup and the greedy policy",
+             value_iteration_cases, VALUE_ITERATION_MISTAKES, learn=learning.value_iteration_check),
+    Exercise("monte_carlo", "03-monte-carlo", "an episode's discounted returns and first visits, for MC control",
+             monte_carlo_cases, MONTE_CARLO_MISTAKES,
+             learn=learning.tabular_control("monte_carlo", "rl_kit/GridWorld-v0", 200_000, 16,
+                                            {"alpha": 0.0, "epsilon": 0.1})),
+    Exercise("sarsa", "04-td-learning", "SARSA's target, terminal and truncated transitions apart",
+             sarsa_cases, SARSA_MISTAKES,
+             learn=learning.tabular_control("sarsa", CLIFF, 50_000, 8, {"alpha": 0.5, "epsilon": 0.0})),
+    Exercise("q_learning", "04-td-learning", "Q-learning's target, terminal and truncated transitions apart",
+             q_learning_cases, Q_LEARNING_MISTAKES,
+             learn=learning.tabular_control("q_learning", CLIFF, 60_000, 8,
+                                            {"alpha": 0.5, "epsilon": "linear(1.0, 0.0, 50000)"})),
+    Exercise("expected_sarsa", "04-td-learning", "the epsilon-greedy expectation in Expected SARSA's target",
+             expected_sarsa_cases, EXPECTED_SARSA_MISTAKES,
+             learn=learning.tabular_control("expected_sarsa", CLIFF, 50_000, 8, {"alpha": 0.5, "epsilon": 0.0})),
+)  # fmt: skip
+EXERCISES = {exercise.name: exercise for exercise in EXERCISE_LIST}
+
+
+def exercise_named(name: str) -> Exercise:
+    if name not in EXERCISES:
+        raise unknown_name("exercise", name, EXERCISES)
+    return EXERCISES[name]

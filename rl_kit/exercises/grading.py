@@ -1,0 +1,237 @@
+"""``rl-kit check FILE``: grade a learner's exercise module, check by check.
+
+1. **Unit checks**: each function of the learner's, on hand-made inputs (a terminal and a
+   truncated transition, the last step of an episode, several envs at once, a tiny MDP),
+   against the reference solution's exact values.
+2. **Gradient checks**, for the exercises with a hand-written gradient: the learner's gradient
+   against central finite differences of the learner's own loss, and against the reference
+   gradient.
+3. **A learning check**: the learner's agent, trained through rl-kit's own run loop (or the
+   learner's planner run on a real MDP), reaches its target within a budget; its learning curve
+   is saved as a PNG.
+
+A failed check says what was expected, what came, and, where the learner's output is exactly
+what a classic mistake gives (each exercise plants its mistakes in the reference solution and
+compares), a hint that names the mistake.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rl_kit.errors import RLKitError
+from rl_kit.exercises.sources import Mistake, load_module, planted_source, solution_source
+
+
+@dataclass
+class CheckResult:
+    """One check: its kind (unit, gradient, learning), what it checks, and how it went."""
+
+    kind: str
+    name: str
+    passed: bool
+    expected: str = ""
+    got: str = ""
+    hint: str = ""
+    figure: str = ""
+
+    def lines(self) -> list[str]:
+        lines = [f"{'PASS' if self.passed else 'FAIL'}  {self.kind:8} {self.name}"]
+        if not self.passed:
+            if self.expected:
+                lines.append(f"      expected: {self.expected}")
+            if self.got:
+                lines.append(f"      got:      {self.got}")
+            if self.hint:
+                lines.append(f"      hint:     {self.hint}")
+        if self.figure:
+            lines.append(f"      learning curve: {self.figure}")
+        return lines
+
+
+@dataclass
+class Report:
+    """Every check of one file; passed when all of them did."""
+
+    file: str
+    exercise: str
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    def text(self) -> str:
+        lines = [f"Checking {self.file} (exercise {self.exercise})", ""]
+        for check in self.checks:
+            lines += check.lines()
+        passed = sum(c.passed for c in self.checks)
+        lines += ["", f"{passed} of {len(self.checks)} checks passed" + ("." if self.passed else ": not yet.")]
+        return "\n".join(lines)
+
+    def as_json(self) -> str:
+        return json.dumps({"file": self.file, "exercise": self.exercise, "passed": self.passed,
+                           "checks": [asdict(c) for c in self.checks]}, indent=2)  # fmt: skip
+
+
+def show(value) -> str:
+    """A compact text of a value (arrays rounded), for expected/got lines."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(show(v) for v in value) + ")"
+    if isinstance(value, (np.ndarray, list)) or np.isscalar(value):
+        text = np.array2string(np.asarray(value, dtype=float), precision=4, separator=", ", threshold=12)
+        return text.replace("\n", "")
+    return repr(value)
+
+
+def same(a, b) -> bool:
+    if isinstance(a, tuple) != isinstance(b, tuple):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-7, atol=1e-9))
+
+
+def call(module, function: str, args: tuple):
+    """`module.function(*args)` on copies of the arguments (a learner's function may write into them)."""
+    return getattr(module, function)(*copy.deepcopy(args))
+
+
+def failure(kind: str, name: str, error: BaseException) -> CheckResult:
+    if isinstance(error, NotImplementedError):
+        return CheckResult(kind, name, False, got=f"not written yet ({error.args[0] if error.args else 'a function'} "
+                           "raises NotImplementedError)", hint="fill in the function's TODO")  # fmt: skip
+    where = traceback.extract_tb(error.__traceback__)[-1]
+    return CheckResult(kind, name, False, got=f"{type(error).__name__}: {error} (line {where.lineno})")
+
+
+class MistakeFinder:
+    """Recognises a classic mistake by running the solution with it planted on the same input."""
+
+    def __init__(self, exercise: str, mistakes: tuple[Mistake, ...]):
+        self.exercise, self.mistakes, self._modules = exercise, mistakes, {}
+
+    def module(self, mistake: Mistake):
+        if mistake.name not in self._modules:
+            self._modules[mistake.name] = load_module(source=planted_source(self.exercise, mistake), label="mistake")
+        return self._modules[mistake.name]
+
+    def hint(self, function: str, args: tuple, got, reference) -> str:
+        for mistake in self.mistakes:
+            try:
+                planted = call(self.module(mistake), function, args)
+            except Exception:
+                continue
+            if same(planted, got) and not same(planted, reference):
+                return f"{mistake.name}: {mistake.hint}"
+        return ""
+
+
+def unit_checks(exercise, learner, reference, finder: MistakeFinder) -> list[CheckResult]:
+    results = []
+    for case in exercise.cases():
+        expected = call(reference, case.function, case.args)
+        try:
+            got = call(learner, case.function, case.args)
+        except Exception as error:
+            results.append(failure("unit", f"{case.function}: {case.label}", error))
+            continue
+        if same(got, expected):
+            results.append(CheckResult("unit", f"{case.function}: {case.label}", True))
+        else:
+            hint = finder.hint(case.function, case.args, got, expected) or case.hint
+            results.append(
+                CheckResult("unit", f"{case.function}: {case.label}", False, show(expected), show(got), hint)
+            )
+    return results
+
+
+def finite_differences(loss, args: tuple, wrt: int, eps: float = 1e-6) -> np.ndarray:
+    """d loss / d args[wrt] by central differences, one coordinate at a time."""
+    x = np.array(args[wrt], dtype=np.float64)
+    gradient = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        for sign in (1.0, -1.0):
+            moved = x.copy()
+            moved[i] += sign * eps
+            value = float(loss(*args[:wrt], moved, *args[wrt + 1 :]))
+            gradient[i] += sign * value / (2 * eps)
+    return gradient
+
+
+def gradient_checks(exercise, learner, reference, finder: MistakeFinder) -> list[CheckResult]:
+    results = []
+    for check in exercise.gradients:
+        name = f"{check.gradient}: {check.label}"
+        loss_args, gradient_args = check.loss_args(), check.gradient_args()
+        try:
+            numeric = finite_differences(lambda *a, f=check.loss: call(learner, f, a), loss_args, check.wrt)
+            got = call(learner, check.gradient, gradient_args)
+        except Exception as error:
+            results.append(failure("gradient", name, error))
+            continue
+        expected = call(reference, check.gradient, gradient_args)
+        own = same(np.asarray(got, float).round(5), numeric.round(5)) or np.allclose(got, numeric, atol=1e-5)
+        if not own:
+            hint = finder.hint(check.gradient, gradient_args, got, expected) or (
+                "your gradient is not the derivative of your own loss: re-derive it term by term"
+            )
+            results.append(CheckResult("gradient", f"{name}, against finite differences of your loss", False,
+                                       show(numeric), show(got), hint))  # fmt: skip
+            continue
+        results.append(CheckResult("gradient", f"{name}, against finite differences of your loss", True))
+        if same(got, expected):
+            results.append(CheckResult("gradient", f"{name}, against the reference", True))
+        else:
+            hint = finder.hint(check.gradient, gradient_args, got, expected) or (
+                "your gradient matches your loss, so the loss itself is off: check it against the docstring"
+            )
+            results.append(
+                CheckResult("gradient", f"{name}, against the reference", False, show(expected), show(got), hint)
+            )
+    return results
+
+
+def check(path: str | Path, *, learning: bool = True, out: str | Path | None = None) -> Report:
+    """Grade the exercise module at `path`; the learning curve goes to `out` (default: beside it)."""
+    from rl_kit.exercises.catalog import EXERCISES, exercise_named
+
+    path = Path(path)
+    try:
+        learner = load_module(path, label="learner")
+    except RLKitError:
+        raise
+    except Exception as error:
+        report = Report(str(path), "?")
+        report.checks.append(failure("import", f"importing {path.name}", error))
+        return report
+    name = getattr(learner, "EXERCISE", None)
+    if name not in EXERCISES:
+        raise RLKitError(f"{path} names no exercise (EXERCISE = {name!r}); start one with `rl-kit exercise start NAME`")
+    exercise = exercise_named(name)
+    reference = load_module(source=solution_source(name), label="reference")
+    finder = MistakeFinder(name, exercise.mistakes)
+    report = Report(str(path), name)
+    report.checks += unit_checks(exercise, learner, reference, finder)
+    report.checks += gradient_checks(exercise, learner, reference, finder)
+    if learning and exercise.learn is not None:
+        figure = Path(out) if out else path.with_name(f"{path.stem}_learning.png")
+        if report.passed:
+            try:
+                report.checks.append(exercise.learn(learner, figure))
+            except Exception as error:
+                report.checks.append(failure("learning", exercise.learning_label, error))
+        else:
+            report.checks.append(CheckResult("learning", exercise.learning_label, False,
+                                             got="not run: the checks above must pass first"))  # fmt: skip
+    return report

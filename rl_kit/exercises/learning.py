@@ -1,0 +1,232 @@
+"""The learning checks: a learner's agent trained through rl-kit's own run loop, or a learner's
+planner run on a real MDP, against a target; the curve saved as a PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rl_kit.exercises.grading import CheckResult
+
+GAMMA = 0.99
+
+
+class CurveLogger:
+    """What the supervisor reports of a run, kept in memory: metric rows and evaluations."""
+
+    def __init__(self):
+        self.metric_rows: list[tuple[int, dict]] = []
+        self.evaluations: list[tuple[int, dict]] = []
+
+    def episode(self, step, episodes, episode_return, length) -> None:
+        pass
+
+    def metrics(self, step, averaged, recent_return) -> None:
+        self.metric_rows.append((step, dict(averaged)))
+
+    def evaluation(self, step, stats) -> None:
+        self.evaluations.append((step, dict(stats)))
+
+
+def train(
+    agent, env_id: str, steps: int, num_envs: int, *, seed: int = 0, every: int = 0, evaluate=None
+) -> CurveLogger:
+    """Train `agent` on `num_envs` copies of `env_id` for `steps` env steps with rl-kit's run
+    loop; `evaluate()` (a dict of statistics) is called every `every` steps."""
+    from rl_kit.core.loop import run_loop
+    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.supervisor import Supervisor
+
+    envs = EnvSpec(env_id).make_vector(num_envs)
+    logger = CurveLogger()
+    supervisor = Supervisor(
+        steps, log_every=max(steps // 100, num_envs), eval_every=every, evaluate=evaluate, logger=logger
+    )
+    try:
+        run_loop(agent, envs, supervisor, seed=seed)
+    finally:
+        envs.close()
+    return logger
+
+
+def save_curve(figure: Path, x, series: dict[str, np.ndarray], *, xlabel: str, ylabel: str, title: str,
+               target: float | None = None, log: bool = False) -> str:  # fmt: skip
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+    for label, y in series.items():
+        ax.plot(x, y, "o-" if len(x) < 40 else "-", label=label, markersize=4)
+    if target is not None:
+        ax.axhline(target, color="black", linestyle="--", linewidth=1, label=f"target {target:g}")
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(figure, dpi=100)
+    plt.close(fig)
+    return str(figure)
+
+
+def tabular_control(agent_name: str, env_id: str, steps: int, num_envs: int, hyperparameters: dict):
+    """The learner's TD or MC agent on `env_id`: its greedy policy's exact value (from P) within
+    1% of the optimum after `steps` env steps."""
+
+    def learn(module, figure: Path) -> CheckResult:
+        import gymnasium as gym
+
+        from rl_kit.core.optimum import TabularReference
+
+        env = gym.make(env_id)
+        reference = TabularReference.of(env)
+        agent = module.Agent(env.observation_space, env.action_space, seed=0, gamma=GAMMA, **hyperparameters)
+        gaps = []
+
+        def evaluate():
+            gaps.append(max(reference.gap(agent.greedy_policy(), GAMMA), 0.0))
+            return {"mean": gaps[-1]}
+
+        logger = train(agent, env_id, steps, num_envs, every=steps // 20, evaluate=evaluate)
+        gap = max(reference.gap(agent.greedy_policy(), GAMMA), 0.0)
+        x = [step for step, _ in logger.evaluations]
+        shown = save_curve(
+            figure,
+            x,
+            {"gap of the greedy policy to the optimum": 100 * np.array(gaps[: len(x)])},
+            xlabel="env steps",
+            ylabel="gap to optimal value (%)",
+            title=f"your {agent_name} on {env_id}",
+            target=1.0,
+        )
+        return CheckResult(
+            "learning",
+            f"{agent_name} on {env_id}: greedy policy within 1% of the optimum after {steps:,} steps",
+            gap <= 0.01,
+            "a gap of at most 1.00%",
+            f"a gap of {100 * gap:.2f}%",
+            "" if gap <= 0.01 else "the unit checks pass but learning fails: look at how the agent uses your function",
+            shown,
+        )
+
+    learn.label = f"{agent_name} on {env_id}: greedy policy within 1% of the optimum after {steps:,} steps"
+    return learn
+
+
+def bandit_testbed(module, figure: Path) -> CheckResult:
+    """The learner's epsilon-greedy bandit on the 10-armed testbed (sample average, then a
+    constant step): the average reward over the last half of 1000 pulls, 200 problems, reaches
+    that of rl-kit's own agent on the same problems and seeds (to within 1%)."""
+    from gymnasium import spaces
+
+    from rl_kit.agents.bandits import EpsilonGreedyBandit
+
+    problems, pulls = 200, 1000
+    curves, outcome = {}, []
+    for alpha in (0.0, 0.1):
+        rewards = {}
+        for label, cls in (("yours", module.Agent), ("rl-kit's", EpsilonGreedyBandit)):
+            agent = cls(spaces.Discrete(1), spaces.Discrete(10), seed=0, epsilon=0.1, alpha=alpha)
+            logger = train(agent, "rl_kit/Bandit-v0", problems * pulls, problems)
+            rewards[label] = np.array([row["reward"] for _, row in logger.metric_rows])
+        half = len(rewards["yours"]) // 2
+        mine, theirs = rewards["yours"][half:].mean(), rewards["rl-kit's"][half:].mean()
+        outcome.append((alpha, mine, theirs))
+        name = "sample average" if alpha == 0 else f"alpha {alpha}"
+        for label, values in rewards.items():
+            curves[f"{label}, {name}"] = values
+    x = np.linspace(0, pulls, len(next(iter(curves.values()))), endpoint=False) + pulls / len(
+        next(iter(curves.values()))
+    )
+    shown = save_curve(figure, x, curves, xlabel="pull", ylabel="average reward over 200 problems",
+                       title="your bandit on the 10-armed testbed")  # fmt: skip
+    passed = all(mine >= 0.99 * theirs for _, mine, theirs in outcome)
+    got = "; ".join(f"{'sample average' if a == 0 else f'alpha {a}'}: {m:.3f} against {t:.3f}" for a, m, t in outcome)
+    return CheckResult("learning", bandit_testbed.label, passed, "at least 99% of rl-kit's average reward", got,
+                       "" if passed else "the unit checks pass but the agent falls short: look at how it calls your updates",
+                       shown)  # fmt: skip
+
+
+bandit_testbed.label = "epsilon-greedy on the 10-armed testbed: rl-kit's average reward over pulls 500-1000"
+
+
+def frozen_lake_model():
+    import gymnasium as gym
+
+    import rl_kit.envs  # noqa: F401  (registers the env)
+    from rl_kit.agents.dynamic_programming import TabularModel
+
+    env = gym.make("rl_kit/FrozenLake4x4-v0")
+    return TabularModel.from_P(env.unwrapped.P)
+
+
+def policy_evaluation_check(module, figure: Path) -> CheckResult:
+    """The learner's evaluate_policy on FrozenLake 4x4 equals the exact V^pi (a linear solve)
+    of three policies, to 1e-6."""
+    from rl_kit.agents.dynamic_programming import policy_evaluation, value_iteration
+
+    model = frozen_lake_model()
+    optimal = model.q_values(value_iteration(model, GAMMA), GAMMA).argmax(axis=1)
+    policies = {
+        "optimal": optimal,
+        "always left": np.zeros(16, int),
+        "random": np.random.default_rng(0).integers(4, size=16),
+    }
+    errors, curves = {}, {}
+    for label, policy in policies.items():
+        exact = policy_evaluation(model, policy, GAMMA)
+        v, sweeps = module.evaluate_policy(model.R, model.T, policy, GAMMA)
+        errors[label] = (float(np.max(np.abs(np.asarray(v) - exact))), int(sweeps))
+        trace, values = [], np.zeros(16)
+        for _ in range(int(sweeps)):
+            values = module.expectation_backup(model.R, model.T, values, policy, GAMMA)
+            trace.append(max(float(np.max(np.abs(values - exact))), 1e-16))
+        curves[label] = np.array(trace)
+    longest = max(len(c) for c in curves.values())
+    padded = {k: np.pad(c, (0, longest - len(c)), constant_values=np.nan) for k, c in curves.items()}
+    shown = save_curve(figure, np.arange(1, longest + 1), padded, xlabel="sweep", ylabel="max |V - V^pi|",
+                       title="your policy evaluation on FrozenLake 4x4", target=1e-6, log=True)  # fmt: skip
+    passed = all(error <= 1e-6 for error, _ in errors.values())
+    got = ", ".join(f"{k}: {e:.1e} in {s} sweeps" for k, (e, s) in errors.items())
+    return CheckResult("learning", policy_evaluation_check.label, passed, "max |V - V^pi| <= 1e-6 for each", got,
+                       "" if passed else "evaluate_policy stops too early, or sweeps the wrong backup", shown)  # fmt: skip
+
+
+policy_evaluation_check.label = "FrozenLake 4x4: V of three policies equals the exact V^pi"
+
+
+def value_iteration_check(module, figure: Path) -> CheckResult:
+    """The learner's value iteration on FrozenLake 4x4 and Cliff Walking: the exact value of its
+    greedy policy within 1% of the optimum."""
+    import gymnasium as gym
+
+    from rl_kit.agents.dynamic_programming import TabularModel
+    from rl_kit.core.optimum import TabularReference
+
+    gaps, curves = {}, {}
+    for env_id in ("rl_kit/FrozenLake4x4-v0", "rl_kit/CliffWalking-v0"):
+        env = gym.make(env_id)
+        model, reference = TabularModel.from_P(env.unwrapped.P), TabularReference.of(env)
+        v, _ = module.value_iteration(model.R, model.T, GAMMA)
+        policy = np.asarray(module.greedy_policy(model.R, model.T, v, GAMMA))
+        gaps[env_id] = max(reference.gap(policy, GAMMA), 0.0)
+        trace, values = [], np.zeros(len(v))
+        for _ in range(60):
+            values = module.optimality_backup(model.R, model.T, values, GAMMA)
+            trace.append(
+                100 * max(reference.gap(np.asarray(module.greedy_policy(model.R, model.T, values, GAMMA)), GAMMA), 0.0)
+            )
+        curves[env_id] = np.array(trace)
+    shown = save_curve(figure, np.arange(1, 61), curves, xlabel="sweep", ylabel="gap of the greedy policy (%)",
+                       title="your value iteration", target=1.0)  # fmt: skip
+    passed = all(g <= 0.01 for g in gaps.values())
+    got = ", ".join(f"{k}: {100 * g:.2f}%" for k, g in gaps.items())
+    return CheckResult("learning", value_iteration_check.label, passed, "a gap of at most 1.00% on each", got,
+                       "" if passed else "the greedy policy of your V is not optimal: check greedy_policy", shown)  # fmt: skip
+
+
+value_iteration_check.label = "FrozenLake 4x4 and Cliff Walking: the greedy policy within 1% of the optimum"

@@ -1,0 +1,108 @@
+"""Exercises and their graders: each reference passes, each skeleton fails, and each classic
+mistake, planted in the reference, fails with the hint that names it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rl_kit.exercises import check, exercises, start
+from rl_kit.exercises.catalog import EXERCISES
+from rl_kit.exercises.sources import planted_source, skeleton_source, solution_source
+
+NAMES = [exercise.name for exercise in exercises()]
+MISTAKES = [(exercise.name, mistake) for exercise in exercises() for mistake in exercise.mistakes]
+
+
+def test_the_exercises_come_in_learning_path_order_and_cover_the_tabular_methods():
+    assert NAMES[:7] == ["bandit", "policy_evaluation", "value_iteration", "monte_carlo", "sarsa", "q_learning",
+                         "expected_sarsa"]  # fmt: skip
+    chapters = [exercise.chapter for exercise in exercises()]
+    assert chapters == sorted(chapters)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_reference_solution_passes_every_check_learning_included(name, tmp_path):
+    report = check(start(name, tmp_path, solution=True))
+    assert report.passed, report.text()
+    kinds = {c.kind for c in report.checks}
+    assert "unit" in kinds and "learning" in kinds
+    learned = next(c for c in report.checks if c.kind == "learning")
+    assert learned.figure and (tmp_path / f"{name}_solution_learning.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_untouched_skeleton_fails_and_says_what_to_fill_in(name, tmp_path):
+    skeleton = skeleton_source(name)
+    assert "# SOLUTION" not in skeleton and "NotImplementedError" in skeleton
+    report = check(start(name, tmp_path), learning=True)
+    assert not report.passed
+    assert all(not c.passed for c in report.checks)
+    assert "not written yet" in report.checks[0].got
+    assert report.checks[-1].kind == "learning" and "not run" in report.checks[-1].got
+
+
+@pytest.mark.parametrize("name, mistake", MISTAKES, ids=[f"{n}: {m.name}" for n, m in MISTAKES])
+def test_each_planted_mistake_fails_with_its_hint(name, mistake, tmp_path):
+    planted = tmp_path / f"{name}.py"
+    planted.write_text(planted_source(name, mistake), encoding="utf-8")
+    report = check(planted, learning=False)
+    assert not report.passed
+    hints = [c.hint for c in report.checks if not c.passed]
+    assert any(hint.startswith(f"{mistake.name}:") for hint in hints), report.text()
+    # The hint names this mistake and no other.
+    others = {m.name for m in EXERCISES[name].mistakes} - {mistake.name}
+    assert not any(h.startswith(f"{other}:") for h in hints for other in others), report.text()
+
+
+def test_the_classic_mistakes_are_covered():
+    names = {mistake.name for _, mistake in MISTAKES}
+    for classic in ("no masking at terminal states", "a truncated episode treated as terminal",
+                    "the reward-to-go off by one", "the return accumulated forwards"):  # fmt: skip
+        assert classic in names
+
+
+def test_check_of_a_planted_mistake_exits_1_and_names_it(tmp_path):
+    name = "q_learning"
+    mistake = next(m for m in EXERCISES[name].mistakes if m.name == "a truncated episode treated as terminal")
+    planted = tmp_path / "q_learning.py"
+    planted.write_text(planted_source(name, mistake), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "rl_kit.cli", "check", str(planted)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "hint:     a truncated episode treated as terminal:" in result.stdout
+    assert "FAIL  unit     q_learning_target: a truncated episode still bootstraps" in result.stdout
+    as_json = subprocess.run(
+        [sys.executable, "-m", "rl_kit.cli", "check", str(planted), "--json", "--no-learning"],
+        capture_output=True,
+        text=True,
+    )
+    report = json.loads(as_json.stdout)
+    assert as_json.returncode == 1 and report["passed"] is False and report["exercise"] == name
+
+
+def test_start_writes_a_skeleton_and_never_overwrites_work(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "rl_kit.cli", "exercise", "start", "sarsa", str(tmp_path)],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0 and (tmp_path / "sarsa.py").read_text() == skeleton_source("sarsa")
+    (tmp_path / "sarsa.py").write_text("# my work\n")
+    again = subprocess.run([sys.executable, "-m", "rl_kit.cli", "exercise", "start", "sarsa", str(tmp_path)],
+                           capture_output=True, text=True)  # fmt: skip
+    assert again.returncode == 2 and "kept" in again.stderr and (tmp_path / "sarsa.py").read_text() == "# my work\n"
+
+
+def test_a_file_that_does_not_import_is_a_failed_check_not_a_crash(tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("EXERCISE = 'q_learning'\ndef q_learning_target(:\n")
+    report = check(broken)
+    assert not report.passed and report.checks[0].kind == "import" and "SyntaxError" in report.checks[0].got
+
+
+def test_a_learner_who_mutates_the_inputs_does_not_change_the_expected_values(tmp_path):
+    source = solution_source("q_learning").replace(
+        "    future = next_q.max(axis=1)\n", "    next_q *= 0\n    future = next_q.max(axis=1)\n"
+    )
+    path = tmp_path / "q_learning.py"
+    path.write_text(source)
+    report = check(path, learning=False)
+    assert not report.passed and any(c.expected and c.expected != c.got for c in report.checks if not c.passed)
