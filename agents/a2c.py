@@ -60,6 +60,9 @@ class A2C(PolicyGradientAgent):
 
     name = "a2c"
     Hyperparameters = A2CHyperparameters
+    # The policy term and its gradient, as functions: an exercise's agent puts the learner's here.
+    policy_loss = staticmethod(policy_gradient_loss)
+    policy_loss_gradient = staticmethod(policy_gradient_loss_gradient)
 
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
@@ -67,8 +70,8 @@ class A2C(PolicyGradientAgent):
         if hp.normalize_advantage and len(advantages) > 1:
             advantages = (advantages - advantages.mean()) / (advantages.std(ddof=1) + 1e-8)
         objective = Objective(
-            policy_loss=lambda xp, log_prob: policy_gradient_loss(xp, log_prob, advantages),
-            policy_loss_gradient=lambda log_prob: policy_gradient_loss_gradient(log_prob, advantages),
+            policy_loss=lambda xp, log_prob: self.policy_loss(xp, log_prob, advantages),
+            policy_loss_gradient=lambda log_prob: self.policy_loss_gradient(log_prob, advantages),
             returns=batch.returns,
             vf_coef=hp.vf_coef,
             ent_coef=hp.ent_coef,

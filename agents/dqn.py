@@ -126,6 +126,10 @@ class DQN:
     name = "dqn"
     Hyperparameters = DQNHyperparameters
     discrete = True  # actions
+    # The loss of Q(s, a) against its target and the loss's gradient: an exercise's agent puts
+    # the learner's here.
+    loss = staticmethod(huber_loss)
+    loss_gradient = staticmethod(huber_loss_gradient)
 
     def __init__(
         self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
@@ -186,7 +190,7 @@ class DQN:
         before = self.steps
         self.steps += len(terminated)
         self.calls += 1
-        if self.steps // hp.target_update_interval > before // hp.target_update_interval:
+        if self.target_update_due(before, self.steps):
             self.target.copy_from(self.q, hp.tau)
             self.target_updates += 1
         if self.steps < hp.learning_starts or self.calls % hp.train_freq or self.replay.size == 0:
@@ -202,6 +206,11 @@ class DQN:
             "epsilon": self.epsilon,
             "learning_rate": hp.learning_rate(self.steps),
         }
+
+    def target_update_due(self, before: int, after: int) -> bool:
+        """Whether the env steps from `before` to `after` crossed a multiple of the interval."""
+        interval = self.hyperparameters.target_update_interval
+        return after // interval > before // interval
 
     def targets(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         """y = r + gamma (1 - terminated) Q_target(s', a*), a* by the target (DQN) or online (Double DQN) network."""
@@ -220,8 +229,8 @@ class DQN:
             loss, q_taken, _ = self.q.step(
                 self.q.encode(batch["obs"]),
                 batch["actions"].astype(np.int64),
-                lambda xp, q_taken: huber_loss(xp, q_taken, targets),
-                lambda q_taken: huber_loss_gradient(q_taken, targets),
+                lambda xp, q_taken: self.loss(xp, q_taken, targets),
+                lambda q_taken: self.loss_gradient(q_taken, targets),
                 hp.learning_rate(self.steps),
                 hp.max_grad_norm,
             )

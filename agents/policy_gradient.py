@@ -23,7 +23,7 @@ from gymnasium import spaces
 from .base import Transitions
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, NetworkHyperparameters
 from .networks import ActorCritic, NonFiniteLossError, single_threaded_blas
-from .rollout import Batch, Rollout
+from .rollout import Batch, Rollout, generalized_advantages
 from .running_stats import RunningMeanStd
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
@@ -103,6 +103,8 @@ class PolicyGradientAgent:
 
     name: ClassVar[str]
     Hyperparameters: ClassVar[type[PolicyGradientHyperparameters]] = PolicyGradientHyperparameters
+    # Advantages and returns of a rollout (GAE): an exercise's agent puts the learner's here.
+    advantage_estimator = staticmethod(generalized_advantages)
 
     def __init__(
         self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
@@ -193,7 +195,9 @@ class PolicyGradientAgent:
         self.steps += num_envs if t.valid is None else int(np.count_nonzero(t.valid))
         if not self.rollout.full:
             return {}
-        batch = self.rollout.batch(self.net.values(self.encode(t.next_obs)), hp.gamma, hp.gae_lambda)
+        batch = self.rollout.batch(
+            self.net.values(self.encode(t.next_obs)), hp.gamma, hp.gae_lambda, self.advantage_estimator
+        )
         metrics = self.update(batch)
         self.updates += 1
         metrics["learning_rate"] = hp.learning_rate(self.steps)

@@ -88,11 +88,20 @@ def clipped_surrogate_gradient(log_prob, old_log_prob, advantages, clip: float) 
     return -np.where(flows, unclipped, 0.0) / len(log_prob)
 
 
-def clipped_objective(mb: Batch, advantages, clip: float, vf_coef: float, ent_coef: float) -> Objective:
-    """PPO's loss on minibatch `mb` (advantages already normalised)."""
+def clipped_objective(
+    mb: Batch,
+    advantages,
+    clip: float,
+    vf_coef: float,
+    ent_coef: float,
+    loss=clipped_surrogate_loss,
+    gradient=clipped_surrogate_gradient,
+) -> Objective:
+    """PPO's loss on minibatch `mb` (advantages already normalised), its policy term `loss`
+    with the hand-derived `gradient`."""
     return Objective(
-        policy_loss=lambda xp, log_prob: clipped_surrogate_loss(xp, log_prob, mb.log_probs, advantages, clip),
-        policy_loss_gradient=lambda log_prob: clipped_surrogate_gradient(log_prob, mb.log_probs, advantages, clip),
+        policy_loss=lambda xp, log_prob: loss(xp, log_prob, mb.log_probs, advantages, clip),
+        policy_loss_gradient=lambda log_prob: gradient(log_prob, mb.log_probs, advantages, clip),
         returns=mb.returns,
         vf_coef=vf_coef,
         ent_coef=ent_coef,
@@ -104,6 +113,9 @@ class PPO(PolicyGradientAgent):
 
     name = "ppo"
     Hyperparameters = PPOHyperparameters
+    # The policy term and its gradient, as functions: an exercise's agent puts the learner's here.
+    surrogate_loss = staticmethod(clipped_surrogate_loss)
+    surrogate_gradient = staticmethod(clipped_surrogate_gradient)
 
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
@@ -117,7 +129,9 @@ class PPO(PolicyGradientAgent):
                 advantages = mb.advantages
                 if hp.normalize_advantage and len(advantages) > 1:
                     advantages = (advantages - advantages.mean()) / (advantages.std(ddof=1) + 1e-8)
-                objective = clipped_objective(mb, advantages, clip, hp.vf_coef, hp.ent_coef)
+                objective = clipped_objective(
+                    mb, advantages, clip, hp.vf_coef, hp.ent_coef, self.surrogate_loss, self.surrogate_gradient
+                )
                 result = self.gradient_step(objective, mb)
                 log_ratio = result.log_prob - mb.log_probs
                 ratio = np.exp(log_ratio)

@@ -91,8 +91,9 @@ class Rollout:
             self.dones[t] = np.maximum(self.dones[t], ~valid)
         self.t += 1
 
-    def batch(self, next_values: np.ndarray, gamma: float, lam: float) -> Batch:
-        advantages, returns = generalized_advantages(self.rewards, self.values, self.dones, next_values, gamma, lam)
+    def batch(self, next_values: np.ndarray, gamma: float, lam: float, estimator=generalized_advantages) -> Batch:
+        """The rollout flattened, with advantages and returns by `estimator` (GAE)."""
+        advantages, returns = estimator(self.rewards, self.values, self.dones, next_values, gamma, lam)
         self.t = 0
         flat = lambda x: x.reshape(self.n_steps * self.num_envs, *x.shape[2:])  # noqa: E731
         return Batch(

@@ -13,16 +13,26 @@ from rl_kit.exercises.sources import planted_source, skeleton_source, solution_s
 
 NAMES = [exercise.name for exercise in exercises()]
 MISTAKES = [(exercise.name, mistake) for exercise in exercises() for mistake in exercise.mistakes]
+NETWORK = ("dqn", "reinforce", "gae", "ppo")  # their learning checks train for 15-30 s each: `slow`
+WITH_LEARNING = [pytest.param(name, marks=pytest.mark.slow) if name in NETWORK else name for name in NAMES]
 
 
-def test_the_exercises_come_in_learning_path_order_and_cover_the_tabular_methods():
-    assert NAMES[:7] == ["bandit", "policy_evaluation", "value_iteration", "monte_carlo", "sarsa", "q_learning",
-                         "expected_sarsa"]  # fmt: skip
+def test_the_exercises_come_in_learning_path_order_from_the_bandit_update_to_ppo():
+    assert NAMES == ["bandit", "policy_evaluation", "value_iteration", "monte_carlo", "sarsa", "q_learning",
+                     "expected_sarsa", "dqn", "reinforce", "gae", "ppo"]  # fmt: skip
     chapters = [exercise.chapter for exercise in exercises()]
     assert chapters == sorted(chapters)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", NETWORK)
+def test_the_reference_solution_passes_the_quick_checks(name, tmp_path):
+    report = check(start(name, tmp_path, solution=True), learning=False)
+    assert report.passed, report.text()
+    kinds = {c.kind for c in report.checks}
+    assert kinds == ({"unit"} if name == "gae" else {"unit", "gradient"})
+
+
+@pytest.mark.parametrize("name", WITH_LEARNING)
 def test_the_reference_solution_passes_every_check_learning_included(name, tmp_path):
     report = check(start(name, tmp_path, solution=True))
     assert report.passed, report.text()
@@ -59,7 +69,9 @@ def test_each_planted_mistake_fails_with_its_hint(name, mistake, tmp_path):
 def test_the_classic_mistakes_are_covered():
     names = {mistake.name for _, mistake in MISTAKES}
     for classic in ("no masking at terminal states", "a truncated episode treated as terminal",
-                    "the reward-to-go off by one", "the return accumulated forwards"):  # fmt: skip
+                    "the reward-to-go off by one", "the return accumulated forwards", "not reset at episode ends",
+                    "lambda in the TD error", "gamma missing from the recursion", "the clip on the wrong side",
+                    "no minimum", "a sign error in the gradient", "the target network updated every step"):  # fmt: skip
         assert classic in names
 
 
@@ -106,3 +118,16 @@ def test_a_learner_who_mutates_the_inputs_does_not_change_the_expected_values(tm
     path.write_text(source)
     report = check(path, learning=False)
     assert not report.passed and any(c.expected and c.expected != c.got for c in report.checks if not c.passed)
+
+
+def test_a_gradient_that_is_not_the_derivative_of_the_learners_loss_is_caught_against_finite_differences(tmp_path):
+    """A mistake no hint knows: the check still fails, comparing the gradient with the learner's own loss."""
+    source = solution_source("ppo").replace(
+        "return -np.where(flows, unclipped, 0.0) / len(log_prob)", "return -np.where(flows, unclipped, 0.0) / 2"
+    )
+    path = tmp_path / "ppo.py"
+    path.write_text(source)
+    report = check(path, learning=False)
+    failed = [c for c in report.checks if not c.passed]
+    assert [c.kind for c in failed] == ["unit", "gradient"]
+    assert "finite differences" in failed[1].name and "derivative of your own loss" in failed[1].hint

@@ -74,7 +74,7 @@ def bandit_cases() -> list[Case]:
 
 BANDIT_MISTAKES = (
     Mistake("the old count", "the n-th reward gets the step 1/n with n counting this reward: divide by count + 1",
-            "(reward - estimate) / new_count", "(reward - estimate) / np.maximum(count, 1)"),
+            "(reward - estimate) / new_count", "(reward - estimate) / (count + (count == 0))"),
     Mistake("the count not kept", "return the count including this reward (count + 1)",
             "return estimate + (reward - estimate) / new_count, new_count",
             "return estimate + (reward - estimate) / new_count, count"),
@@ -243,6 +243,148 @@ EXPECTED_SARSA_MISTAKES = (
 )  # fmt: skip
 
 
+# --- DQN --------------------------------------------------------------------------------------
+def dqn_cases() -> list[Case]:
+    rewards, next_q, terminated, _ = td_batch()
+    return [
+        Case("targets bootstrap from max Q_target(s', .), not after a terminal s'", "dqn_targets",
+             (rewards, next_q, terminated.astype(float), 0.9)),
+        Case("the Huber loss, small and large errors", "huber_loss", (f64(0.5, 3.0, -2.0, 1.0), f64(0.0, 0.0, 0.5, 1.2))),
+        Case("the Huber loss's gradient", "huber_loss_gradient", (f64(0.5, 3.0, -2.0, 1.0), f64(0.0, 0.0, 0.5, 1.2))),
+        Case("no update within an interval", "time_to_update_target", (1001, 1004, 500)),
+        Case("an update when a multiple is crossed", "time_to_update_target", (998, 1002, 500)),
+        Case("an update when a multiple is reached", "time_to_update_target", (996, 1000, 500)),
+    ]  # fmt: skip
+
+
+def huber_args():
+    return f64(0.5, 3.0, -2.0, 1.0, -0.2), f64(0.0, 0.0, 0.5, 1.2, 0.3)
+
+
+DQN_MISTAKES = (
+    Mistake("no masking at terminal states", "a terminal s' has no future: y = r alone",
+            "rewards + gamma * (1.0 - terminated) * next_q_target.max(axis=1)",
+            "rewards + gamma * next_q_target.max(axis=1)"),
+    Mistake("the target network updated every step", "the target network is refreshed only when the steps "
+            "cross a multiple of the interval; refreshed every step it moves with theta and the target never holds still",
+            "return steps_after // interval > steps_before // interval", "return True"),
+    Mistake("the squared error's gradient", "the Huber gradient is the error clipped to [-1, 1] (divided by n)",
+            "return np.clip(q_taken - targets, -1.0, 1.0) / len(q_taken)", "return (q_taken - targets) / len(q_taken)"),
+    Mistake("a sign error in the gradient", "dL/dQ = clip(Q - y, -1, 1) / n: the error is Q - y, not y - Q",
+            "return np.clip(q_taken - targets, -1.0, 1.0) / len(q_taken)",
+            "return np.clip(targets - q_taken, -1.0, 1.0) / len(q_taken)"),
+)  # fmt: skip
+
+
+# --- REINFORCE ----------------------------------------------------------------------------------
+def reinforce_cases() -> list[Case]:
+    return [
+        Case("one episode, gamma 0.9", "rewards_to_go", (f64(1, 0, 2), flags(False, False, True), 0.9)),
+        Case("two episodes in one rollout: the second starts afresh", "rewards_to_go",
+             (f64(1, 2, 3, 4), flags(False, True, False, False), 0.5)),
+        Case("the loss", "reinforce_loss", (f64(-0.1, -2.0, -0.7), f64(3.0, -1.0, 0.5))),
+        Case("the gradient", "reinforce_loss_gradient", (f64(-0.1, -2.0, -0.7), f64(3.0, -1.0, 0.5))),
+    ]  # fmt: skip
+
+
+REINFORCE_MISTAKES = (
+    Mistake("the return accumulated forwards", "G_t depends on the rewards after t: compute backwards",
+            "for t in range(len(rewards) - 1, -1, -1):", "for t in range(len(rewards)):"),
+    Mistake("the reward-to-go off by one", "G_t includes r_t, the reward of step t itself: add it before storing",
+            "g = rewards[t] + gamma * (0.0 if dones[t] else g)\n        returns[t] = g",
+            "returns[t] = g\n        g = rewards[t] + gamma * (0.0 if dones[t] else g)"),
+    Mistake("not reset at episode ends", "where an episode ended, the next episode's rewards are not its future",
+            "g = rewards[t] + gamma * (0.0 if dones[t] else g)", "g = rewards[t] + gamma * g"),
+    Mistake("the loss's sign", "the loss to minimise is - mean(log pi * G): descending it raises the return",
+            "return -np.mean(log_prob * weights)", "return np.mean(log_prob * weights)"),
+    Mistake("a sign error in the gradient", "dL/dlog pi_i = - G_i / n, with the minus of the loss",
+            "return -np.asarray(weights, dtype=np.float64) / len(log_prob)",
+            "return np.asarray(weights, dtype=np.float64) / len(log_prob)"),
+)  # fmt: skip
+
+
+def reinforce_gradient_args():
+    return f64(-0.1, -2.0, -0.7, -1.3), f64(3.0, -1.0, 0.5, 2.0)
+
+
+# --- GAE ----------------------------------------------------------------------------------------
+def gae_rollout():
+    """Three steps of two envs; env 1's episode ends at step 1 and a new one begins."""
+    rewards = f64(1.0, 0.5, 0.0, 1.0, 2.0, -1.0).reshape(3, 2)
+    values = f64(0.5, 1.0, 0.2, 0.3, 0.1, 0.8).reshape(3, 2)
+    dones = f64(0, 0, 0, 1, 0, 0).reshape(3, 2)
+    return rewards, values, dones, f64(0.4, 0.6)
+
+
+def gae_cases() -> list[Case]:
+    rewards, values, dones, next_values = gae_rollout()
+    return [
+        Case("lambda 0: the one-step TD errors", "generalized_advantages", (rewards, values, dones, next_values, 0.9, 0.0)),
+        Case("lambda 1: Monte Carlo returns minus V", "generalized_advantages", (rewards, values, dones, next_values, 0.9, 1.0)),
+        Case("lambda 0.95, gamma 0.99, an episode ends mid-rollout", "generalized_advantages",
+             (rewards, values, dones, next_values, 0.99, 0.95)),
+        Case("lambda 0.5, gamma 0.5", "generalized_advantages", (rewards, values, dones, next_values, 0.5, 0.5)),
+    ]  # fmt: skip
+
+
+GAE_MISTAKES = (
+    Mistake("not reset at episode ends", "where an episode ended (done), the next episode's advantages must not "
+            "flow back into it: multiply the running sum by (1 - done)",
+            "last = delta + gamma * lam * continues * last", "last = delta + gamma * lam * last"),
+    Mistake("lambda in the TD error", "lambda weighs the running sum of TD errors; the TD error itself is "
+            "r + gamma V(s') (1 - d) - V(s)", "delta = rewards[t] + gamma * following * continues - values[t]",
+            "delta = rewards[t] + gamma * lam * following * continues - values[t]"),
+    Mistake("gamma missing from the recursion", "A_t = delta_t + gamma * lambda * (1 - d_t) * A_{t+1}: both gamma "
+            "and lambda discount the later errors", "last = delta + gamma * lam * continues * last",
+            "last = delta + lam * continues * last"),
+    Mistake("returns without the values", "the critic's target is the advantage plus V(s_t)",
+            "return advantages, advantages + values", "return advantages, advantages"),
+)  # fmt: skip
+
+
+# --- PPO ----------------------------------------------------------------------------------------
+def ppo_inputs():
+    """Ratios inside the clip, above and below it, with positive and negative advantages."""
+    old = f64(-1.0, -1.0, -1.0, -1.0, -1.0, -1.0)
+    log_prob = old + np.log(f64(1.05, 1.5, 0.6, 1.5, 0.6, 0.9))
+    advantages = f64(1.0, 2.0, 1.5, -1.0, -0.5, -2.0)
+    return log_prob, old, advantages, 0.2
+
+
+def ppo_cases() -> list[Case]:
+    log_prob, old, advantages, clip = ppo_inputs()
+    return [
+        Case("inside the clip, the plain ratio", "clipped_surrogate_loss", (log_prob[:1], old[:1], advantages[:1], clip)),
+        Case("A > 0 beyond 1 + eps is clipped", "clipped_surrogate_loss", (log_prob[1:2], old[1:2], advantages[1:2], clip)),
+        Case("A < 0 below 1 - eps is clipped", "clipped_surrogate_loss", (log_prob[4:5], old[4:5], advantages[4:5], clip)),
+        Case("A < 0 beyond 1 + eps is not (the minimum keeps the worse)", "clipped_surrogate_loss",
+             (log_prob[3:4], old[3:4], advantages[3:4], clip)),
+        Case("all six", "clipped_surrogate_loss", (log_prob, old, advantages, clip)),
+        Case("the gradient on all six", "clipped_surrogate_gradient", (log_prob, old, advantages, clip)),
+    ]  # fmt: skip
+
+
+PPO_MISTAKES = (
+    Mistake("no minimum", "PPO takes the minimum of the unclipped and the clipped term, a pessimistic bound; "
+            "the clipped term alone rewards pushing a bad action's ratio up",
+            "return -np.minimum(ratio * advantages, np.clip(ratio, 1 - clip, 1 + clip) * advantages).mean()",
+            "return -(np.clip(ratio, 1 - clip, 1 + clip) * advantages).mean()"),
+    Mistake("the clip on the wrong side", "min, not max: the clip may only remove an incentive (above 1 + eps "
+            "for A > 0, below 1 - eps for A < 0), never add one",
+            "return -np.minimum(ratio * advantages, np.clip(ratio, 1 - clip, 1 + clip) * advantages).mean()",
+            "return -np.maximum(ratio * advantages, np.clip(ratio, 1 - clip, 1 + clip) * advantages).mean()"),
+    Mistake("a sign error in the gradient", "L has a minus in front: dL/dlog pi = - rho A / n where the "
+            "gradient flows", "return -np.where(flows, unclipped, 0.0) / len(log_prob)",
+            "return np.where(flows, unclipped, 0.0) / len(log_prob)"),
+    Mistake("d rho / d log pi forgotten", "d rho / d log pi = rho: the gradient of rho A is rho A, not A",
+            "return -np.where(flows, unclipped, 0.0) / len(log_prob)",
+            "return -np.where(flows, advantages, 0.0) / len(log_prob)"),
+    Mistake("gradient through the clipped term", "where the clipped term is the minimum it is constant in "
+            "log pi: no gradient flows there", "flows = (unclipped < clipped) | ((ratio >= 1 - clip) & (ratio <= 1 + clip))",
+            "flows = np.ones(len(ratio), dtype=bool)"),
+)  # fmt: skip
+
+
 # Cliff Walking budgets from rl-kit's own learning tests (tests/test_learning.py).
 CLIFF = "rl_kit/CliffWalking-v0"
 
@@ -267,6 +409,23 @@ EXERCISE_LIST = (
     Exercise("expected_sarsa", "04-td-learning", "the epsilon-greedy expectation in Expected SARSA's target",
              expected_sarsa_cases, EXPECTED_SARSA_MISTAKES,
              learn=learning.tabular_control("expected_sarsa", CLIFF, 50_000, 8, {"alpha": 0.5, "epsilon": 0.0})),
+    Exercise("dqn", "05-tables-to-networks", "DQN's targets, the Huber loss and its gradient, the target network's schedule",
+             dqn_cases, DQN_MISTAKES,
+             (GradientCheck("Huber, errors on both sides of 1", "huber_loss", "huber_loss_gradient", huber_args,
+                            huber_args, 0),),
+             learn=learning.network_control("dqn", seed=1)),
+    Exercise("reinforce", "06-reinforce", "the reward-to-go, the REINFORCE loss and its gradient by hand",
+             reinforce_cases, REINFORCE_MISTAKES,
+             (GradientCheck("returns of both signs", "reinforce_loss", "reinforce_loss_gradient",
+                            reinforce_gradient_args, reinforce_gradient_args, 0),),
+             learn=learning.network_control("reinforce")),
+    Exercise("gae", "07-actor-critic", "generalized advantage estimation over a rollout of several envs",
+             gae_cases, GAE_MISTAKES, learn=learning.network_control("ppo")),
+    Exercise("ppo", "08-ppo", "the clipped surrogate objective and its gradient by hand",
+             ppo_cases, PPO_MISTAKES,
+             (GradientCheck("ratios on both sides of the clip, advantages of both signs", "clipped_surrogate_loss",
+                            "clipped_surrogate_gradient", ppo_inputs, ppo_inputs, 0),),
+             learn=learning.network_control("ppo")),
 )  # fmt: skip
 EXERCISES = {exercise.name: exercise for exercise in EXERCISE_LIST}
 

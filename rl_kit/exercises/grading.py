@@ -126,34 +126,51 @@ class MistakeFinder:
             self._modules[mistake.name] = load_module(source=planted_source(self.exercise, mistake), label="mistake")
         return self._modules[mistake.name]
 
-    def hint(self, function: str, args: tuple, got, reference) -> str:
+    def matches(self, function: str, args: tuple, got, reference) -> list[Mistake]:
+        """The mistakes that give exactly the learner's wrong output on these arguments."""
+        found = []
         for mistake in self.mistakes:
             try:
                 planted = call(self.module(mistake), function, args)
             except Exception:
                 continue
             if same(planted, got) and not same(planted, reference):
-                return f"{mistake.name}: {mistake.hint}"
-        return ""
+                found.append(mistake)
+        return found
 
 
-def unit_checks(exercise, learner, reference, finder: MistakeFinder) -> list[CheckResult]:
-    results = []
+def name_mistakes(results: list[CheckResult], candidates: list[list[Mistake]]) -> None:
+    """Give each failed check the hint of the mistake that explains the most failures of the
+    report among those that explain it: one input may fit two mistakes, all of them only one."""
+    score: dict[str, int] = {}
+    for found in candidates:
+        for mistake in found:
+            score[mistake.name] = score.get(mistake.name, 0) + 1
+    for result, found in zip(results, candidates, strict=True):
+        if found:
+            best = max(found, key=lambda m: score[m.name])  # the first of equals: the catalog's order
+            result.hint = f"{best.name}: {best.hint}"
+
+
+def unit_checks(exercise, learner, reference, finder: MistakeFinder) -> tuple[list[CheckResult], list]:
+    """The unit checks' results, and for each the mistakes that would explain it."""
+    results, candidates = [], []
     for case in exercise.cases():
         expected = call(reference, case.function, case.args)
+        name = f"{case.function}: {case.label}"
         try:
             got = call(learner, case.function, case.args)
         except Exception as error:
-            results.append(failure("unit", f"{case.function}: {case.label}", error))
+            results.append(failure("unit", name, error))
+            candidates.append([])
             continue
         if same(got, expected):
-            results.append(CheckResult("unit", f"{case.function}: {case.label}", True))
+            results.append(CheckResult("unit", name, True))
+            candidates.append([])
         else:
-            hint = finder.hint(case.function, case.args, got, expected) or case.hint
-            results.append(
-                CheckResult("unit", f"{case.function}: {case.label}", False, show(expected), show(got), hint)
-            )
-    return results
+            results.append(CheckResult("unit", name, False, show(expected), show(got), case.hint))
+            candidates.append(finder.matches(case.function, case.args, got, expected))
+    return results, candidates
 
 
 def finite_differences(loss, args: tuple, wrt: int, eps: float = 1e-6) -> np.ndarray:
@@ -169,37 +186,41 @@ def finite_differences(loss, args: tuple, wrt: int, eps: float = 1e-6) -> np.nda
     return gradient
 
 
-def gradient_checks(exercise, learner, reference, finder: MistakeFinder) -> list[CheckResult]:
-    results = []
+def gradient_checks(exercise, learner, reference, finder: MistakeFinder) -> tuple[list[CheckResult], list]:
+    """Each gradient against finite differences of the learner's own loss, then against the
+    reference's; with the mistakes that would explain each failure."""
+    results, candidates = [], []
     for check in exercise.gradients:
         name = f"{check.gradient}: {check.label}"
         loss_args, gradient_args = check.loss_args(), check.gradient_args()
+        against_own, against_reference = (
+            f"{name}, against finite differences of your loss",
+            f"{name}, against the reference",
+        )
         try:
             numeric = finite_differences(lambda *a, f=check.loss: call(learner, f, a), loss_args, check.wrt)
             got = call(learner, check.gradient, gradient_args)
         except Exception as error:
             results.append(failure("gradient", name, error))
+            candidates.append([])
             continue
         expected = call(reference, check.gradient, gradient_args)
-        own = same(np.asarray(got, float).round(5), numeric.round(5)) or np.allclose(got, numeric, atol=1e-5)
-        if not own:
-            hint = finder.hint(check.gradient, gradient_args, got, expected) or (
-                "your gradient is not the derivative of your own loss: re-derive it term by term"
-            )
-            results.append(CheckResult("gradient", f"{name}, against finite differences of your loss", False,
-                                       show(numeric), show(got), hint))  # fmt: skip
+        found = finder.matches(check.gradient, gradient_args, got, expected)
+        if not (np.shape(got) == numeric.shape and np.allclose(got, numeric, rtol=1e-4, atol=1e-6)):
+            hint = "your gradient is not the derivative of your own loss: re-derive it term by term"
+            results.append(CheckResult("gradient", against_own, False, show(numeric), show(got), hint))
+            candidates.append(found)
             continue
-        results.append(CheckResult("gradient", f"{name}, against finite differences of your loss", True))
+        results.append(CheckResult("gradient", against_own, True))
+        candidates.append([])
         if same(got, expected):
-            results.append(CheckResult("gradient", f"{name}, against the reference", True))
+            results.append(CheckResult("gradient", against_reference, True))
+            candidates.append([])
         else:
-            hint = finder.hint(check.gradient, gradient_args, got, expected) or (
-                "your gradient matches your loss, so the loss itself is off: check it against the docstring"
-            )
-            results.append(
-                CheckResult("gradient", f"{name}, against the reference", False, show(expected), show(got), hint)
-            )
-    return results
+            hint = "your gradient matches your loss, so the loss itself is off: check it against the docstring"
+            results.append(CheckResult("gradient", against_reference, False, show(expected), show(got), hint))
+            candidates.append(found)
+    return results, candidates
 
 
 def check(path: str | Path, *, learning: bool = True, out: str | Path | None = None) -> Report:
@@ -222,8 +243,10 @@ def check(path: str | Path, *, learning: bool = True, out: str | Path | None = N
     reference = load_module(source=solution_source(name), label="reference")
     finder = MistakeFinder(name, exercise.mistakes)
     report = Report(str(path), name)
-    report.checks += unit_checks(exercise, learner, reference, finder)
-    report.checks += gradient_checks(exercise, learner, reference, finder)
+    units, unit_candidates = unit_checks(exercise, learner, reference, finder)
+    gradients, gradient_candidates = gradient_checks(exercise, learner, reference, finder)
+    report.checks += units + gradients
+    name_mistakes(report.checks, unit_candidates + gradient_candidates)
     if learning and exercise.learn is not None:
         figure = Path(out) if out else path.with_name(f"{path.stem}_learning.png")
         if report.passed:

@@ -230,3 +230,45 @@ def value_iteration_check(module, figure: Path) -> CheckResult:
 
 
 value_iteration_check.label = "FrozenLake 4x4 and Cliff Walking: the greedy policy within 1% of the optimum"
+
+
+def network_control(agent_name: str, env_id: str = "CartPole-v1", *, seed: int = 0, target: float = 475.0):
+    """The learner's network agent, with the tuned entry of rl-kit's `agent_name` on `env_id`
+    (budget included), trained through the run loop: a greedy mean of `target` over 20 episodes."""
+    label = f"{agent_name} on {env_id}: a greedy mean of {target:g} over 20 episodes, with rl-kit's tuned budget"
+
+    def learn(module, figure: Path) -> CheckResult:
+        import gymnasium as gym
+
+        from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
+        from rl_kit.core.hyperparameter_files import tuned_hyperparameters
+        from rl_kit.core.spec import EnvSpec
+
+        entry = tuned_hyperparameters(agent_name, env_id)
+        env = gym.make(env_id)
+        agent = module.Agent(env.observation_space, env.action_space, seed=seed, **entry.hyperparameters)
+        spec = EnvSpec(env_id)
+        envs = evaluation_envs(spec, 20, agent)
+        try:
+
+            def evaluate(episodes: int = 10):
+                returns, _, _ = run_episodes(agent, envs, episodes, 1_000_000)
+                return {"mean": float(np.mean(returns))}
+
+            steps = entry.n_timesteps
+            logger = train(agent, env_id, steps, entry.num_envs or 1, seed=seed, every=steps // 10, evaluate=evaluate)
+            final = evaluate(20)["mean"]
+        finally:
+            close_all(envs)
+        x = [step for step, _ in logger.evaluations] + [steps]
+        y = [stats["mean"] for _, stats in logger.evaluations] + [final]
+        shown = save_curve(figure, x, {"greedy mean return": np.array(y)}, xlabel="env steps", ylabel="mean return",
+                           title=f"your {agent_name} on {env_id} (seed {seed})", target=target)  # fmt: skip
+        passed = final >= target
+        return CheckResult("learning", label, passed, f"a greedy mean of at least {target:g}",
+                           f"{final:.1f} after {steps:,} steps",
+                           "" if passed else "the quick checks pass but learning fails: look at the curve, and at "
+                           "how the agent uses your functions", shown)  # fmt: skip
+
+    learn.label = label
+    return learn
