@@ -5,6 +5,7 @@
 >>> rl_kit.evaluate(run.directory, episodes=100, seed=0)
 >>> rl_kit.tune("CartPole-v1", "ppo", trials=30, steps=20_000).best_file  # Optuna
 >>> rl_kit.testbed(["ucb_bandit:c=2", "gradient_bandit:alpha=0.1"])       # Sutton & Barto, chapter 2
+>>> rl_kit.show(run)             # in a notebook: greedy episodes inline, and the learning curve
 
 Importing ``rl_kit`` registers the envs (``rl_kit.envs``: gymnasium and numpy only) and
 nothing else: every name below is imported at its first use, so ``import rl_kit`` and
@@ -42,6 +43,7 @@ _LAZY = {
     "TuneResult": "rl_kit.experiments.tuning",
     "tune": "rl_kit.experiments.tuning",
     "testbed": "rl_kit.experiments.testbed",
+    "show": "rl_kit.presentation.notebook",
 }
 
 __all__ = sorted(_LAZY)

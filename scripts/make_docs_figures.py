@@ -79,7 +79,7 @@ def chapters(only: str | None = None) -> list[Chapter]:
 
 def as_run_here(argv: list[str], small: bool) -> list[str]:
     """The command as this script runs it: watch without waiting for frames; on a small
-    budget, numeric flags capped."""
+    budget, numeric flags capped and watched episodes cut at 100 steps."""
     out = list(argv)
     if small:
         for i, flag in enumerate(out[:-1]):
@@ -87,6 +87,8 @@ def as_run_here(argv: list[str], small: bool) -> list[str]:
                 out[i + 1] = str(min(int(out[i + 1].replace("_", "")), SMALL_BUDGET[flag]))
     if out[0] == "watch" and "--fps" not in out:
         out += ["--fps", "1000"]
+    if small and out[0] == "watch" and "--max-episode-steps" not in out:
+        out += ["--max-episode-steps", "100"]  # a barely trained agent may hover to the time limit
     return out
 
 

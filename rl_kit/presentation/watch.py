@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -177,15 +177,6 @@ def name_action(action, labels: list[str]) -> str:
     return ", ".join(f"{name} {float(v):+.2f}" for name, v in zip(names, values, strict=True))
 
 
-def held(frames: Iterable[Frame], count: int) -> Iterator[Frame]:
-    """The frames, each episode's last one (with its outcome banner) `count` times."""
-    for frame in frames:
-        yield frame
-        if frame.outcome is not None:
-            for _ in range(count - 1):
-                yield frame
-
-
 def panel_rows(frame: Frame) -> list[tuple[str, tuple[int, int, int]]]:
     """The text column of the panel: V(s), a table state, the env's gauges, the latest event."""
     rows = []
@@ -310,6 +301,40 @@ def open_for_watching(path: str | Path, env: str | EnvSpec | None = None, max_ep
     return agent, made
 
 
+def encode(
+    agent, env, suffix: str, *, episodes: int, seed: int, fps: float, overlay: bool, caption: str | None
+) -> bytes:
+    """Greedy episodes of `agent` on the ``rgb_array`` env `env`, with the heads-up display, as
+    the bytes of a ``.gif`` or ``.mp4``; each episode's last frame is held a second."""
+    import imageio.v3 as iio
+
+    from rl_kit.envs.rendering import to_array
+
+    set_overlay(env, agent, overlay)
+    hold = max(round(fps * HOLD_SECONDS), 1)
+    surface, images, repeats = None, [], []
+    for frame in play(agent, env, episodes=episodes, seed=seed):
+        surface = compose(frame, surface, caption)
+        images.append(to_array(surface))
+        repeats.append(hold if frame.outcome is not None else 1)
+    if suffix == ".gif":  # a held frame is stored once, for longer
+        return iio.imwrite("<bytes>", images, extension=".gif", duration=[1000.0 * n / fps for n in repeats], loop=0)
+    frames = [image for image, n in zip(images, repeats, strict=True) for _ in range(n)]  # a video's pace is fixed
+    try:
+        return iio.imwrite("<bytes>", frames, extension=".mp4", fps=fps, plugin="FFMPEG", macro_block_size=1)
+    except Exception as error:
+        raise RLKitError(f"cannot write an MP4: {error} (MP4 needs the imageio-ffmpeg package)") from None
+
+
+def check_recording(output: Path, fps: float | None, episodes: int) -> None:
+    if output.suffix.lower() not in (".gif", ".mp4"):
+        raise InvalidValue(f"cannot record to {output}: use a .gif or .mp4 file name")
+    if fps is not None and not fps > 0:
+        raise InvalidValue(f"fps must be above 0, got {fps}")
+    if episodes < 1:
+        raise InvalidValue(f"episodes must be at least 1, got {episodes}")
+
+
 def record(
     path: str | Path,
     output: str | Path,
@@ -324,35 +349,16 @@ def record(
 ) -> Path:
     """Write greedy episodes of a saved agent to `output` (.gif, or .mp4 with imageio-ffmpeg),
     each ending on its outcome banner for a second; `caption` is written under every frame;
-    `max_episode_steps` overrides the env's time limit."""
-    import imageio.v3 as iio
-
-    from rl_kit.envs.rendering import to_array
-
+    `max_episode_steps` overrides the env's time limit. The file is written whole, or not at all."""
     output = Path(output)
-    if output.suffix.lower() not in (".gif", ".mp4"):
-        raise InvalidValue(f"cannot record to {output}: use a .gif or .mp4 file name")
-    if fps is not None and not fps > 0:
-        raise InvalidValue(f"fps must be above 0, got {fps}")
-    if episodes < 1:
-        raise InvalidValue(f"episodes must be at least 1, got {episodes}")
-    agent, env = open_for_watching(path, env, max_episode_steps)
+    check_recording(output, fps, episodes)
+    agent, made = open_for_watching(path, env, max_episode_steps)
     try:
-        set_overlay(env, agent, overlay)
-        fps = fps or env.metadata.get("render_fps", 30)
-        surface, images = None, []
-        for frame in held(play(agent, env, episodes=episodes, seed=seed), max(round(fps * HOLD_SECONDS), 1)):
-            surface = compose(frame, surface, caption)
-            images.append(to_array(surface))
+        fps = fps or made.metadata.get("render_fps", 30)
+        data = encode(agent, made, output.suffix.lower(), episodes=episodes, seed=seed, fps=fps, overlay=overlay,
+                      caption=caption)  # fmt: skip
     finally:
-        env.close()
-    if output.suffix.lower() == ".gif":  # encoded in memory, then written whole (or not at all)
-        data = iio.imwrite("<bytes>", images, extension=".gif", duration=1000.0 / fps, loop=0)
-    else:
-        try:
-            data = iio.imwrite("<bytes>", images, extension=".mp4", fps=fps, plugin="FFMPEG", macro_block_size=1)
-        except Exception as error:
-            raise RLKitError(f"cannot write {output}: {error} (MP4 needs the imageio-ffmpeg package)") from None
+        made.close()
     return atomic_write(output, data)
 
 
