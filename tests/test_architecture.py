@@ -104,7 +104,7 @@ def test_no_import_cycle_among_our_modules():
     assert cycles(graph) == []
 
 
-ROOMS = ("core", "experiments", "presentation", "infrastructure", "cli")
+ROOMS = ("core", "experiments", "presentation", "exercises", "infrastructure", "cli")
 # What each part may import of ours, besides itself and rl_kit.errors.
 ALLOWED = {
     "rl_kit.envs": set(),
@@ -119,7 +119,8 @@ ALLOWED = {
         "rl_kit.infrastructure",
         "rl_kit.presentation",
     },
-    "rl_kit.cli": {"rl_kit.envs", "rl_kit.core", "rl_kit.experiments", "rl_kit.presentation"},
+    "rl_kit.exercises": {"rl_kit.envs", "rl_kit.agents", "rl_kit.core", "rl_kit.infrastructure"},
+    "rl_kit.cli": {"rl_kit.envs", "rl_kit.core", "rl_kit.experiments", "rl_kit.presentation", "rl_kit.exercises"},
 }
 
 
