@@ -18,11 +18,15 @@ spec.loader.exec_module(figures_script)
 CHAPTERS = figures_script.chapters()
 
 
-def test_the_path_has_its_ten_chapters_in_order():
+def test_the_path_has_its_twelve_chapters_in_order_each_linked_to_the_next():
     names = [c.path.name for c in CHAPTERS]
-    assert len(names) == 10 and names == sorted(names)
+    assert len(names) == 12 and names == sorted(names)
+    assert [int(name[:2]) for name in names] == list(range(1, 13))
     index = (DOCS / "README.md").read_text(encoding="utf-8")
     assert all(f"({name})" in index for name in names)
+    for before, after in zip(names[:-1], names[1:], strict=True):
+        assert f"]({after})" in (DOCS / before).read_text(encoding="utf-8").split("\n## ")[0], before
+        assert f"]({before})" in (DOCS / after).read_text(encoding="utf-8").split("\n## ")[0], after
 
 
 def test_the_parser_joins_continued_lines_and_skips_other_blocks(tmp_path):
