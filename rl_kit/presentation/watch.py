@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -376,6 +377,20 @@ def display_problem() -> str | None:
     return None
 
 
+@contextmanager
+def quiet_stderr():
+    """The process's standard error (file descriptor 2, where C libraries write) silenced."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def open_display() -> None:
     """Start pygame's display, or raise the one-line error that says there is none."""
     import pygame
@@ -383,7 +398,8 @@ def open_display() -> None:
     problem = display_problem()
     if problem is None and not os.environ.get("SDL_VIDEODRIVER"):
         try:
-            pygame.display.init()
+            with quiet_stderr():  # SDL prints its own complaints while it tries driver after driver
+                pygame.display.init()
         except pygame.error as error:
             problem = NO_DISPLAY.format(why=str(error))
         else:
