@@ -110,24 +110,33 @@ def test_a_file_that_does_not_import_is_a_failed_check_not_a_crash(tmp_path):
     assert not report.passed and report.checks[0].kind == "import" and "SyntaxError" in report.checks[0].got
 
 
+def check_edited(tmp_path, name, old, new):
+    """The quick checks of exercise `name`'s reference with `old` replaced by `new` (a mistake no catalog lists)."""
+    source = solution_source(name)
+    assert source.count(old) == 1
+    path = tmp_path / f"{name}.py"
+    path.write_text(source.replace(old, new))
+    return check(path, learning=False)
+
+
 def test_a_learner_who_mutates_the_inputs_does_not_change_the_expected_values(tmp_path):
-    source = solution_source("q_learning").replace(
-        "    future = next_q.max(axis=1)\n", "    next_q *= 0\n    future = next_q.max(axis=1)\n"
+    report = check_edited(
+        tmp_path,
+        "q_learning",
+        "    future = next_q.max(axis=1)\n",
+        "    next_q *= 0\n    future = next_q.max(axis=1)\n",
     )
-    path = tmp_path / "q_learning.py"
-    path.write_text(source)
-    report = check(path, learning=False)
     assert not report.passed and any(c.expected and c.expected != c.got for c in report.checks if not c.passed)
 
 
 def test_a_gradient_that_is_not_the_derivative_of_the_learners_loss_is_caught_against_finite_differences(tmp_path):
     """A mistake no hint knows: the check still fails, comparing the gradient with the learner's own loss."""
-    source = solution_source("ppo").replace(
-        "return -np.where(flows, unclipped, 0.0) / len(log_prob)", "return -np.where(flows, unclipped, 0.0) / 2"
+    report = check_edited(
+        tmp_path,
+        "ppo",
+        "return -np.where(flows, unclipped, 0.0) / len(log_prob)",
+        "return -np.where(flows, unclipped, 0.0) / 2",
     )
-    path = tmp_path / "ppo.py"
-    path.write_text(source)
-    report = check(path, learning=False)
     failed = [c for c in report.checks if not c.passed]
     assert [c.kind for c in failed] == ["unit", "gradient"]
     assert "finite differences" in failed[1].name and "derivative of your own loss" in failed[1].hint

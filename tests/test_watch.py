@@ -104,26 +104,32 @@ def test_a_fall_off_the_cliff_is_an_event_that_stays_in_view_until_the_episode_e
     assert frames[-1].outcome.kind == TIME_LIMIT and frames[-1].episode_return == -300
 
 
-def test_the_lander_says_whether_it_landed_or_crashed():
+def lander_episode_from(x, y, vx, vy, steps):
+    """A Lander episode put at position (x, y) with velocity (vx, vy), level and still, then
+    left alone (no engine) until it ends; the env and the last step's info."""
     from rl_kit.envs import lander
 
     env = gym.make("rl_kit/Lander-v0")
     env.reset(seed=0)
-    state = env.unwrapped.state
-    state[0, [lander.X, lander.Y, lander.VX, lander.VY, lander.ANGLE, lander.OMEGA]] = [0.0, 0.2, 0.0, -3.0, 0.0, 0.0]
-    for _ in range(10):
+    env.unwrapped.state[0, [lander.X, lander.Y, lander.VX, lander.VY, lander.ANGLE, lander.OMEGA]] = [
+        x,
+        y,
+        vx,
+        vy,
+        0,
+        0,
+    ]
+    for _ in range(steps):
         _, _, terminated, _, info = env.step(0)
         if terminated:
             break
-    assert (info["outcome"], info["outcome_kind"]) == ("crashed", FAILURE)
+    return env, info
 
-    env.reset(seed=0)
-    state = env.unwrapped.state
-    state[0, [lander.X, lander.Y, lander.VX, lander.VY, lander.ANGLE, lander.OMEGA]] = [0.05, 0.075, 0, -0.1, 0, 0]
-    for _ in range(200):
-        _, _, terminated, _, info = env.step(0)
-        if terminated:
-            break
+
+def test_the_lander_says_whether_it_landed_or_crashed():
+    _, info = lander_episode_from(0.0, 0.2, 0.0, -3.0, steps=10)
+    assert (info["outcome"], info["outcome_kind"]) == ("crashed", FAILURE)
+    env, info = lander_episode_from(0.05, 0.075, 0.0, -0.1, steps=200)
     assert (info["outcome"], info["outcome_kind"]) == ("landed on the pad", SUCCESS)
     gauges = telemetry(env, env.unwrapped.dynamics.observe(env.unwrapped.state)[0])
     assert gauges[0].startswith("speed ") and gauges[2] == "legs down: both"
