@@ -42,6 +42,7 @@ class A2CHyperparameters(PolicyGradientHyperparameters):
         **PolicyGradientHyperparameters.search_space,
         "n_steps": Choice(5, 8, 16, 32, 64),
         "normalize_advantage": Choice(False, True),
+        "optimizer": Choice("adam", "rmsprop"),
     }
 
 

@@ -37,7 +37,7 @@ from gymnasium import spaces
 
 from .base import SpaceError, describe
 from .distributions import Categorical, DiagonalGaussian
-from .optimizers import Adam, clip_global_norm
+from .optimizers import OPTIMIZERS, Adam, clip_global_norm
 from .spaces import encode_one_hot, one_hot_size
 
 ACTIVATIONS = ("tanh", "relu")
@@ -285,7 +285,7 @@ class ActorCriticBase:
 
 
 class ActorCritic(ActorCriticBase):
-    """A policy network and a value network (separate weights), a policy head, and Adam.
+    """A policy network and a value network (separate weights), a policy head, and its optimizer.
 
     Args:
         observation_space: Box vector or Discrete (one-hot encoded).
@@ -297,6 +297,7 @@ class ActorCritic(ActorCriticBase):
         seed: seeds the initial weights.
         dtype: np.float32 (fast) or np.float64 (gradient checks).
         log_std_init: the Gaussian's initial log standard deviation.
+        optimizer: "adam" or "rmsprop" (:mod:`rl_kit.agents.optimizers`).
     """
 
     def __init__(
@@ -309,6 +310,7 @@ class ActorCritic(ActorCriticBase):
         seed: int,
         dtype=np.float32,
         log_std_init: float = 0.0,
+        optimizer: str = "adam",
     ):
         super().__init__(observation_space, action_space, agent, dtype)
         n_actions = self.n_actions
@@ -319,7 +321,7 @@ class ActorCritic(ActorCriticBase):
         self.body.initialise(np.random.default_rng(seed), output_gains=(0.01, 1.0))
         if not self.discrete:
             self.parameters["head.log_std"][...] = log_std_init
-        self.optimizer = Adam(self.parameters.data)
+        self.optimizer = OPTIMIZERS[optimizer](self.parameters.data)
 
     # --- the function -------------------------------------------------------------------------
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -352,7 +354,7 @@ class ActorCritic(ActorCriticBase):
 
         The forward pass keeps its activations; the objective gives dL/dlog pi, dL/dH and dL/dV;
         the distribution turns the first two into dL/d(policy outputs); the MLPs backpropagate;
-        the gradient is clipped to `max_grad_norm` (0: not clipped) and Adam steps. A non-finite
+        the gradient is clipped to `max_grad_norm` (0: not clipped) and the optimizer steps. A non-finite
         loss or gradient raises :class:`NonFiniteLossError` before anything changes.
         """
         outputs, values = self.forward(obs, keep=True)
@@ -378,10 +380,8 @@ class ActorCritic(ActorCriticBase):
             for i, value in enumerate(self.parameters.values.values()):
                 size = value.size
                 state[f"optimizer.{i}.step"] = np.array([self.optimizer.t], dtype=np.float32)
-                state[f"optimizer.{i}.exp_avg"] = self.optimizer.m[offset : offset + size].reshape(value.shape).copy()
-                state[f"optimizer.{i}.exp_avg_sq"] = (
-                    self.optimizer.v[offset : offset + size].reshape(value.shape).copy()
-                )
+                for key, moment in self.optimizer.moments().items():
+                    state[f"optimizer.{i}.{key}"] = moment[offset : offset + size].reshape(value.shape).copy()
                 offset += size
         return state
 
@@ -390,11 +390,18 @@ class ActorCritic(ActorCriticBase):
         for name, value in self.parameters.values.items():
             value[...] = state[f"net.{name}"]
         if "optimizer.0.step" in state:
+            moments = self.optimizer.moments()
+            missing = sorted({key for key in moments if f"optimizer.0.{key}" not in state})
+            if missing:
+                raise ValueError(
+                    f"{agent}: the saved optimizer state has no {', '.join(missing)}: it was saved with another "
+                    "optimizer (the hyperparameter 'optimizer')"
+                )
             offset = 0
             for i, value in enumerate(self.parameters.values.values()):
                 size = value.size
-                self.optimizer.m[offset : offset + size] = np.asarray(state[f"optimizer.{i}.exp_avg"]).reshape(-1)
-                self.optimizer.v[offset : offset + size] = np.asarray(state[f"optimizer.{i}.exp_avg_sq"]).reshape(-1)
+                for key, moment in moments.items():
+                    moment[offset : offset + size] = np.asarray(state[f"optimizer.{i}.{key}"]).reshape(-1)
                 offset += size
             self.optimizer.t = int(np.asarray(state["optimizer.0.step"]).reshape(-1)[0])
 

@@ -1,4 +1,4 @@
-"""Gradient descent by hand: global-norm clipping and Adam over one flat parameter vector.
+"""Gradient descent by hand: global-norm clipping, Adam and RMSprop over one flat parameter vector.
 
 Every parameter of a network lives in one flat array (its layers are views into it, see
 :class:`rl_kit.agents.networks.FlatParameters`), and so does its gradient. An optimizer step
@@ -16,6 +16,18 @@ is then a handful of vector operations, whatever the number of layers.
 
 The bias corrections undo the zeros m and v start from. eps sits outside the square root,
 as in torch's Adam (so the two agree to rounding; the tests hold them to it).
+
+**RMSprop** (Tieleman & Hinton 2012), decay alpha, as torch runs it and stable-baselines3's
+A2C uses it (the optimizer the RL Zoo's A2C entries were tuned with, alpha 0.99, eps 1e-5):
+
+    v_t = alpha v_{t-1} + (1 - alpha) g^2
+    theta <- theta - alpha_lr * g / ( sqrt(v_t) + eps )
+
+No momentum and no bias correction: v starts at 0, so the first steps are about
+1 / sqrt(1 - alpha) = 10 times the learning rate in each coordinate.
+
+Each optimizer names its per-parameter state as torch does (``exp_avg``, ``exp_avg_sq``;
+``square_avg``), so a saved agent carries it in torch's layout and resumes in either backend.
 """
 
 from __future__ import annotations
@@ -51,6 +63,10 @@ class Adam:
         self.t = 0
         self._scratch = np.zeros_like(parameters)
 
+    def moments(self) -> dict[str, np.ndarray]:
+        """The per-parameter state by torch's names (flat, changed in place when loaded into)."""
+        return {"exp_avg": self.m, "exp_avg_sq": self.v}
+
     def step(self, gradient: np.ndarray, learning_rate: float) -> None:
         self.t += 1
         m, v, d = self.m, self.v, self._scratch
@@ -67,3 +83,39 @@ class Adam:
         np.divide(m, d, out=d)
         d *= learning_rate / bias1
         self.parameters -= d
+
+
+class RMSprop:
+    """RMSprop on a flat parameter vector, updated in place (torch's, without momentum).
+
+    Args:
+        parameters: the flat parameter vector (a view is fine; it is changed in place).
+        alpha: decay rate of the running mean of squared gradients.
+        eps: added to the denominator; 1e-5 as stable-baselines3's A2C sets it.
+    """
+
+    def __init__(self, parameters: np.ndarray, alpha: float = 0.99, eps: float = 1e-5):
+        self.parameters = parameters
+        self.alpha, self.eps = alpha, eps
+        self.v = np.zeros_like(parameters)
+        self.t = 0
+        self._scratch = np.zeros_like(parameters)
+
+    def moments(self) -> dict[str, np.ndarray]:
+        return {"square_avg": self.v}
+
+    def step(self, gradient: np.ndarray, learning_rate: float) -> None:
+        self.t += 1
+        v, d = self.v, self._scratch
+        v *= self.alpha
+        np.multiply(gradient, gradient, out=d)
+        d *= 1 - self.alpha
+        v += d
+        np.sqrt(v, out=d)
+        d += self.eps
+        np.divide(gradient, d, out=d)
+        d *= learning_rate
+        self.parameters -= d
+
+
+OPTIMIZERS = {"adam": Adam, "rmsprop": RMSprop}

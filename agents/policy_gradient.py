@@ -23,6 +23,7 @@ from gymnasium import spaces
 from .base import Transitions
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, NetworkHyperparameters
 from .networks import ActorCritic, NonFiniteLossError, single_threaded_blas
+from .optimizers import OPTIMIZERS
 from .rollout import Batch, Rollout, generalized_advantages
 from .running_stats import RunningMeanStd
 from .schedules import Schedule
@@ -38,7 +39,7 @@ class PolicyGradientHyperparameters(NetworkHyperparameters):
     """Shared by REINFORCE, A2C and PPO (and the network's shape, :class:`NetworkHyperparameters`).
 
     Attributes:
-        learning_rate: Adam step size; a number or schedule over env steps.
+        learning_rate: the optimizer's step size; a number or schedule over env steps.
         gamma: discount factor.
         gae_lambda: lambda of generalized advantage estimation (1: Monte Carlo returns).
         n_steps: steps per env in one rollout (the batch is n_steps * num_envs).
@@ -49,6 +50,8 @@ class PolicyGradientHyperparameters(NetworkHyperparameters):
         normalize_rewards: divide rewards by the running std of the discounted return (the RL
             Zoo's ``normalize: true`` is this and the observations' normalization together).
         log_std_init: the Gaussian policy's initial log standard deviation (Box actions).
+        optimizer: "adam" (Kingma & Ba 2015) or "rmsprop" (alpha 0.99, eps 1e-5: stable-baselines3's
+            A2C, the optimizer the RL Zoo's A2C entries were tuned with).
         backend: "numpy" (networks and gradients written by hand, the default) or "torch"
             (autograd, the reference; the same parameters, so a saved agent loads into either).
     """
@@ -63,6 +66,7 @@ class PolicyGradientHyperparameters(NetworkHyperparameters):
     normalize_observations: bool = False
     normalize_rewards: bool = False
     log_std_init: float = 0.0
+    optimizer: str = "adam"
     backend: str = "numpy"
 
     search_space: ClassVar[SearchSpace] = {
@@ -89,6 +93,8 @@ class PolicyGradientHyperparameters(NetworkHyperparameters):
         super().__post_init__()
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got {self.backend!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {self.optimizer!r}")
 
 
 class PolicyGradientAgent:
@@ -118,7 +124,14 @@ class PolicyGradientAgent:
             single_threaded_blas()
             Network = ActorCritic
         self.net = Network(
-            observation_space, action_space, hp.hidden(), hp.activation, self.name, seed, log_std_init=hp.log_std_init
+            observation_space,
+            action_space,
+            hp.hidden(),
+            hp.activation,
+            self.name,
+            seed,
+            log_std_init=hp.log_std_init,
+            optimizer=hp.optimizer,
         )
         self.rng = np.random.default_rng(seed)
         self.obs_stats = (

@@ -97,6 +97,7 @@ class TorchActorCritic(ActorCriticBase):
         seed: int,
         dtype=np.float32,
         log_std_init: float = 0.0,
+        optimizer: str = "adam",
     ):
         super().__init__(observation_space, action_space, agent, dtype)
         # Small networks run on one thread: faster than splitting a 64x64 product, and the same
@@ -109,7 +110,10 @@ class TorchActorCritic(ActorCriticBase):
                 nn.init.constant_(self.module.head.log_std, log_std_init)
         if self.dtype == np.float64:
             self.module.double()
-        self.optimizer = torch.optim.Adam(self.module.parameters(), lr=0.0, eps=1e-5)
+        if optimizer == "rmsprop":  # stable-baselines3's A2C settings, as agents/optimizers.RMSprop
+            self.optimizer = torch.optim.RMSprop(self.module.parameters(), lr=0.0, alpha=0.99, eps=1e-5)
+        else:
+            self.optimizer = torch.optim.Adam(self.module.parameters(), lr=0.0, eps=1e-5)
 
     @torch.no_grad()
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -14,9 +14,10 @@ import torch
 from gymnasium import spaces
 
 from rl_kit.agents.a2c import policy_gradient_loss, policy_gradient_loss_gradient
+from rl_kit.agents.base import Transitions
 from rl_kit.agents.networks import ActorCritic, FlatParameters, MLPStack
 from rl_kit.agents.objective import Objective
-from rl_kit.agents.optimizers import Adam, clip_global_norm
+from rl_kit.agents.optimizers import Adam, RMSprop, clip_global_norm
 from rl_kit.agents.ppo import clipped_surrogate_gradient, clipped_surrogate_loss
 from rl_kit.agents.torch_networks import TorchActorCritic
 
@@ -170,6 +171,76 @@ def test_adam_and_clipping_equal_torch():
         adam.step(gradient, 1e-2)
         reference.step()
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_rmsprop_equals_torch():
+    rng = np.random.default_rng(1)
+    start = rng.normal(size=50)
+    ours = start.copy()
+    rmsprop = RMSprop(ours, alpha=0.99, eps=1e-5)
+    theirs = torch.nn.Parameter(torch.tensor(start))
+    reference = torch.optim.RMSprop([theirs], lr=1e-3, alpha=0.99, eps=1e-5)
+    for _ in range(20):
+        gradient = rng.normal(size=50) * 3
+        theirs.grad = torch.tensor(gradient.copy())
+        rmsprop.step(gradient, 1e-3)
+        reference.step()
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    # No bias correction: the first step is lr / sqrt(1 - alpha) = 10 lr in every coordinate.
+    first = np.zeros(3)
+    RMSprop(first).step(np.array([1.0, -2.0, 0.5]), 1e-3)
+    np.testing.assert_allclose(first, [-1e-2, 1e-2, -1e-2], rtol=1e-3)  # eps shaves a little
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
+def test_a_trained_agent_resumes_in_the_other_backend_with_its_optimizer(optimizer):
+    """The optimizer's state travels in torch's names: one step after loading is the same step."""
+    from rl_kit.agents.a2c import A2C
+
+    def agent(backend, seed):
+        return A2C(
+            OBSERVATIONS,
+            ACTIONS["categorical"],
+            seed=seed,
+            hidden_sizes="8,8",
+            optimizer=optimizer,
+            backend=backend,
+            n_steps=4,
+        )
+
+    rng = np.random.default_rng(0)
+    trained, other = agent("numpy", 0), agent("torch", 1)
+    obs = rng.normal(size=(1, 5))
+    for _ in range(12):  # three updates
+        action = trained.act(obs)
+        next_obs = rng.normal(size=(1, 5))
+        trained.observe(Transitions(obs, action, np.array([1.0]), next_obs, np.array([False]), np.array([False])))
+        obs = next_obs
+    state = trained.state_dict()
+    assert any(key.endswith("square_avg" if optimizer == "rmsprop" else "exp_avg_sq") for key in state)
+    other.load_state_dict(state)
+    batch = rng.normal(size=(8, 5)).astype(np.float32), rng.integers(0, 3, size=8)
+    objective = Objective(
+        policy_loss=lambda xp, log_prob: -(log_prob * xp.asarray(np.ones(8, np.float32))).mean(),
+        policy_loss_gradient=lambda log_prob: -np.ones(8, np.float32) / 8,
+        returns=np.ones(8, np.float32),
+        vf_coef=0.5,
+        ent_coef=0.0,
+    )
+    for net in (trained.net, other.net):
+        net.step(objective, *batch, learning_rate=1e-3, max_grad_norm=0.5)
+    np.testing.assert_allclose(other.net.forward(batch[0])[0], trained.net.forward(batch[0])[0], rtol=1e-4, atol=1e-5)
+
+
+def test_a_saved_optimizer_state_of_another_kind_is_refused_by_name():
+    from rl_kit.agents.a2c import A2C
+
+    adam = A2C(OBSERVATIONS, ACTIONS["categorical"], seed=0, hidden_sizes="8,8")
+    adam.net.optimizer.t = 1  # as after one update: the moments are saved
+    with pytest.raises(ValueError, match="square_avg.*another optimizer"):
+        A2C(OBSERVATIONS, ACTIONS["categorical"], seed=0, hidden_sizes="8,8", optimizer="rmsprop").load_state_dict(
+            adam.state_dict()
+        )
 
 
 def test_a_saved_agent_loads_into_either_backend():

@@ -58,3 +58,41 @@ def test_rows_run_before_stay_in_the_report(tmp_path):
     assert json.loads((tmp_path / "results.json").read_text())["runs"] == earlier["runs"]
     other = zoo_benchmark((), seeds=5, episodes=3, workers=1, out=tmp_path).read_text()  # other seeds: replaced
     assert "CartPole" not in other
+
+
+def test_one_side_run_again_keeps_the_other_and_concurrent_invocations_keep_each_others_rows(tmp_path):
+    """--sides zoo replaces only the Zoo's runs; two invocations that overlap both land in results.json.
+
+    Before, an invocation read results.json when it started and wrote it back when it ended,
+    so a second one started meanwhile wrote over the first's rows."""
+    import json
+
+    from rl_kit.experiments.zoo_benchmark import merge_results
+
+    cartpole, acrobot = ROWS[0], ROWS[3]
+    path = tmp_path / "results.json"
+    earlier = {
+        "seeds": 2,
+        "episodes": 1,
+        "runs": {cartpole.name: {"rl_kit": [[500.0], [500.0]], "zoo": [[9.0], [9.0]]}},
+        "failures": [f"zoo {cartpole.name} seed 1: boom", f"rl_kit {cartpole.name} seed 0: old"],
+    }
+    path.write_text(json.dumps(earlier))
+    # Two invocations started from that file; the first finishes with the Zoo's side of CartPole...
+    merge_results(path, 2, 1, (cartpole,), ("zoo",), {(cartpole.name, "zoo"): [[480.0], [490.0]]}, [])
+    # ...then the second, which ran ours on Acrobot only.
+    results, failures = merge_results(path, 2, 1, (acrobot,), ("rl_kit",), {(acrobot.name, "rl_kit"): [[-80.0]]}, [])
+    stored = json.loads(path.read_text())
+    assert stored["runs"][cartpole.name] == {"rl_kit": [[500.0], [500.0]], "zoo": [[480.0], [490.0]]}
+    assert stored["runs"][acrobot.name] == {"rl_kit": [[-80.0]]}
+    assert failures == [f"rl_kit {cartpole.name} seed 0: old"] == stored["failures"]  # the Zoo's old one is gone
+    assert results[(cartpole.name, "rl_kit")] == [[500.0], [500.0]]
+
+
+def test_an_unknown_side_is_refused_by_name(tmp_path):
+    import pytest
+
+    from rl_kit.experiments.zoo_benchmark import zoo_benchmark
+
+    with pytest.raises(Exception, match="ours_and_theirs"):
+        zoo_benchmark((), sides=("ours_and_theirs",), out=tmp_path)

@@ -84,6 +84,12 @@ def register(sub) -> None:
     p.add_argument("--seeds", type=positive_int, default=None, help="race: pairs per row (1); zoo: seeds per row (5)")
     p.add_argument("--out", default="docs/benchmarks/zoo", help="zoo: where the report goes")
     p.add_argument(
+        "--sides",
+        choices=["both", "ours", "zoo"],
+        default="both",
+        help="zoo: train ours, the Zoo's own code, or both (default); the other side's stored runs stay",
+    )
+    p.add_argument(
         "--workers",
         type=positive_int,
         default=1,
@@ -167,8 +173,9 @@ def bench_command(args) -> None:
         from rl_kit.experiments import zoo_benchmark
 
         rows = zoo_benchmark.select_rows(args.rows)
+        sides = zoo_benchmark.SIDES if args.sides == "both" else ({"ours": "rl_kit"}.get(args.sides, args.sides),)
         report = zoo_benchmark.zoo_benchmark(
-            rows, seeds=args.seeds or 5, workers=args.workers, ray=args.ray, out=args.out
+            rows, seeds=args.seeds or 5, sides=sides, workers=args.workers, ray=args.ray, out=args.out
         )
         print(f"Report: {report}")
         return

@@ -13,8 +13,11 @@ figure (its ``benchmark.md``), and says whether ours reaches it.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,52 +92,81 @@ def summary(returns: list[list[float]]) -> dict[str, float]:
     return {"iqm": iqm(np.concatenate(returns)), "mean": float(np.mean(per_seed)), "low": low, "high": high}
 
 
+SIDES = ("rl_kit", "zoo")  # ours, and the Zoo's own code
+
+
 def zoo_benchmark(
     rows: tuple[ZooRow, ...] = ROWS,
     *,
     seeds: int = 5,
     episodes: int = EPISODES,
+    sides: tuple[str, ...] = SIDES,
     workers: int | None = None,
     ray: str | None = None,
     out: str | Path = "docs/benchmarks/zoo",
 ) -> Path:
-    """Run every row's seeds for both sides, then write the report; returns its path.
+    """Run every row's seeds for each of `sides`, then write the report; returns its path.
 
-    The returns of every run are kept in ``results.json`` beside the report, and rows run
-    before (with the same seeds and episodes) stay in it: the table of 14 rows, hours of
-    compute, can be filled a few rows at a time, on several machines.
+    The returns of every run are kept in ``results.json`` beside the report, and what was run
+    before (with the same seeds and episodes) stays in it: the table of 14 rows, hours of
+    compute, can be filled a few rows, or one side of a row, at a time, on several machines.
+    A row's side run again is replaced. Invocations that share `out` may run at once (on other
+    cores): each merges its runs into the file as it is when it finishes, under a lock.
     """
-    from rl_kit.infrastructure.atomic_files import atomic_write
     from rl_kit.infrastructure.job_pool import Job, run_grid
 
-    jobs = [
-        Job(benchmark_run, (kind, row, seed, episodes))
-        for row in rows
-        for seed in range(seeds)
-        for kind in ("rl_kit", "zoo")
-    ]
-    out = Path(out)
-    stored = read_results(out / "results.json", seeds, episodes)
-    for row in rows:  # rows run again are replaced
-        stored["runs"].pop(row.name, None)
-        stored["failures"] = [f for f in stored["failures"] if f.split()[1] != row.name]
-    results = {(name, kind): returns for name, sides in stored["runs"].items() for kind, returns in sides.items()}
-    failures = list(stored["failures"])
+    unknown = [side for side in sides if side not in SIDES]
+    if unknown:
+        raise unknown_name("side", unknown[0], list(SIDES))
+    jobs = [Job(benchmark_run, (kind, row, seed, episodes)) for row in rows for seed in range(seeds) for kind in sides]
+    fresh: dict[tuple[str, str], list] = {}
+    failures = []
     for outcome in run_grid(jobs, workers=workers, ray_address=ray):
         kind, row, seed, _ = outcome.job.args
         if outcome.error is not None:
             failures.append(f"{kind} {row.name} seed {seed}: {outcome.error.strip().splitlines()[-1]}")
             continue
-        results.setdefault((row.name, kind), []).append(outcome.value)
+        fresh.setdefault((row.name, kind), []).append(outcome.value)
         print(f"  {row.name:16} {kind:7} seed {seed}: return {np.mean(outcome.value):9.2f}", flush=True)
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    runs: dict[str, dict[str, list]] = {}
-    for (name, kind), returns in results.items():
-        runs.setdefault(name, {})[kind] = returns
-    record = {"seeds": seeds, "episodes": episodes, "runs": runs, "failures": failures}
-    atomic_write(out / "results.json", json.dumps(record, indent=1))
+    with results_lock(out):
+        results, failures = merge_results(out / "results.json", seeds, episodes, rows, sides, fresh, failures)
     done = {name for name, _ in results} | {f.split()[1] for f in failures}
     return write_report(tuple(row for row in ROWS if row.name in done), results, failures, seeds, episodes, out)
+
+
+@contextmanager
+def results_lock(directory: Path):
+    """An exclusive lock on `directory` (blocking): one invocation at a time merges its runs."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def merge_results(path: Path, seeds, episodes, rows, sides, fresh, failures) -> tuple[dict, list[str]]:
+    """The stored runs with this invocation's in place of the (row, side)s it ran; written back."""
+    from rl_kit.infrastructure.atomic_files import atomic_write
+
+    stored = read_results(path, seeds, episodes)
+    replaced = {(row.name, kind) for row in rows for kind in sides}
+    results = {
+        (name, kind): returns
+        for name, by_side in stored["runs"].items()
+        for kind, returns in by_side.items()
+        if (name, kind) not in replaced
+    }
+    results.update(fresh)
+    kept = [f for f in stored["failures"] if (f.split()[1], f.split()[0]) not in replaced]
+    failures = kept + list(failures)
+    runs: dict[str, dict[str, list]] = {}
+    for (name, kind), returns in sorted(results.items()):
+        runs.setdefault(name, {})[kind] = returns
+    atomic_write(path, json.dumps({"seeds": seeds, "episodes": episodes, "runs": runs, "failures": failures}, indent=1))
+    return results, failures
 
 
 def read_results(path: Path, seeds: int, episodes: int) -> dict:

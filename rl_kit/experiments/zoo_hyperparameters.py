@@ -3,8 +3,8 @@
 Used by the race against ``rl_zoo3.train`` and the Zoo benchmark, and to write our own tuned
 entries (``rl_kit/hyperparams``). The Zoo's files are read from the installed ``rl_zoo3``
 package (the ``bench`` extra). What has no counterpart in our agents is listed, not dropped
-in silence: state-dependent exploration (``use_sde``), RMSprop (``use_rms_prop``; ours use
-Adam), ``ortho_init=False``.
+in silence: state-dependent exploration (``use_sde``), ``ortho_init=False``. SB3's A2C runs
+RMSprop unless an entry says ``use_rms_prop: False``, and so does ours with the Zoo's values.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import ast
 import re
 from pathlib import Path
 
-# SB3's defaults where a Zoo entry is silent, for the keys we share (A2C: SB3's RMSprop is not
-# ours; we use Adam at the same learning rate).
+# SB3's defaults where a Zoo entry is silent, for the keys we share.
 SB3_DEFAULTS = {
     "ppo": dict(learning_rate=3e-4, n_steps=2048, batch_size=64, n_epochs=10, gamma=0.99, gae_lambda=0.95),
     "a2c": dict(learning_rate=7e-4, n_steps=5, gamma=0.99, gae_lambda=1.0),
@@ -63,6 +62,8 @@ def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
         values["epsilon"] = f"linear(1.0, {final}, {int(fraction * steps)})"
         if values.get("gradient_steps") == -1:
             values["gradient_steps"] = int(values.get("train_freq", 4)) * num_envs
+    if agent == "a2c":  # SB3's A2C optimizer, unless the entry turns it off
+        values["optimizer"] = "rmsprop" if entry.get("use_rms_prop", True) else "adam"
     for key, value in values.items():
         if isinstance(value, str) and value.startswith("lin_"):
             values[key] = f"linear({float(value[4:])}, 0.0, {steps})"
@@ -86,7 +87,7 @@ def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
 
 def unsupported(entry: dict) -> list[str]:
     """The entry's settings our agents do not have."""
-    missing = [key for key in ("use_sde", "use_rms_prop") if entry.get(key)]
+    missing = [key for key in ("use_sde",) if entry.get(key)]
     if "ortho_init=False" in str(entry.get("policy_kwargs", "")).replace(" ", ""):
         missing.append("ortho_init=False")
     return missing
