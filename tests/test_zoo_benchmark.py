@@ -1,5 +1,7 @@
 """The Zoo's hyperparameters in our names, and the Zoo benchmark's report (from given returns)."""
 
+from pathlib import Path
+
 from rl_kit.experiments.zoo_benchmark import ROWS, write_report
 from rl_kit.experiments.zoo_hyperparameters import our_arguments, unsupported
 
@@ -24,6 +26,9 @@ def test_a_zoo_entry_in_our_names():
         "dqn", {"n_timesteps": 1e5, "exploration_fraction": 0.12, "exploration_final_eps": 0.1, "gradient_steps": -1}
     )
     assert dqn["epsilon"] == "linear(1.0, 0.1, 12000)" and dqn["gradient_steps"] == 4  # -1: one per step collected
+    # SB3's A2C runs RMSprop unless the entry says otherwise, and so does ours with the Zoo's values.
+    assert our_arguments("a2c", {"n_timesteps": 1e5})[2]["optimizer"] == "rmsprop"
+    assert our_arguments("a2c", {"n_timesteps": 1e5, "use_rms_prop": False})[2]["optimizer"] == "adam"
 
 
 def test_the_report_says_who_reaches_the_published_figure(tmp_path):
@@ -32,11 +37,13 @@ def test_the_report_says_who_reaches_the_published_figure(tmp_path):
         (cartpole.name, "rl_kit"): [[500.0] * 3, [500.0] * 3],
         (cartpole.name, "zoo"): [[500.0] * 3, [480.0] * 3],
         (acrobot.name, "rl_kit"): [[-90.0] * 3, [-85.0] * 3],
+        (acrobot.name, "tuned"): [[-70.0] * 3, [-72.0] * 3],
     }
     report = write_report((cartpole, acrobot), results, ["zoo ppo-acrobot seed 0: boom"], 2, 3, tmp_path)
     text = report.read_text()
-    assert "| ppo | CartPole-v1 | 100,000 | 500.0 | 500.0 [500.0, 500.0] (2 seeds) | 490.0 |" in text
-    assert text.count("| yes |") == 1 and "| no |" in text  # Acrobot: -87.5 against the published -73.5
+    assert "| ppo | CartPole-v1 | 100,000 | 500.0 | 500.0 [500.0, 500.0] (2 seeds) | – | – | 490.0 |" in text
+    assert text.count("| yes |") == 1  # CartPole; Acrobot: -87.5 against the published -73.5, own entry -71
+    assert "| -71.0 | -71.0 [-72.0, -70.0] (2 seeds) | – | – | -73.5 | no; own entry: yes |" in text
     assert "## Failed runs" in text and (tmp_path / "report.png").is_file()
 
 
@@ -96,3 +103,17 @@ def test_an_unknown_side_is_refused_by_name(tmp_path):
 
     with pytest.raises(Exception, match="ours_and_theirs"):
         zoo_benchmark((), sides=("ours_and_theirs",), out=tmp_path)
+
+
+def test_the_own_entry_side_runs_only_where_our_entry_is_not_the_zoos():
+    """A row whose entry in rl_kit/hyperparams is the Zoo's would only repeat the ours side."""
+    from rl_kit.core.hyperparameter_files import tuned_hyperparameters
+    from rl_kit.experiments.zoo_benchmark import ROWS, tuned_command, tuned_entry
+
+    by_name = {row.name: row for row in ROWS}
+    assert tuned_entry(by_name["ppo-acrobot"]) is None  # ppo.yml's Acrobot-v1 entry is the Zoo's
+    ours = tuned_entry(by_name["a2c-cartpole"])  # ours: 32-step rollouts, 200k steps
+    assert ours is not None and ours.hyperparameters["n_steps"] == 32
+    command = tuned_command(by_name["a2c-cartpole"], 3, Path("out"))
+    assert command[command.index("--steps") + 1] == str(tuned_hyperparameters("a2c", "CartPole-v1").n_timesteps)
+    assert "--no-tuned" not in command and "--hp" not in command and command[command.index("--seed") + 1] == "3"

@@ -1,12 +1,18 @@
 """The RL Zoo's benchmark table, with error bars: ours and the Zoo's own runs, over seeds.
 
-For each row (agent, env, the Zoo's budget), every seed trains ours (``rl-kit train`` with the
-Zoo's hyperparameters in our names, :mod:`rl_kit.experiments.zoo_hyperparameters`) and the
-Zoo (``python -m rl_zoo3.train``, its own code and defaults: VecNormalize, gSDE, RMSprop), each
-in a process of its own on the local pool or on Ray. Both are then evaluated with one
-protocol: the same seeded greedy episodes. The report gives, per row, each side's IQM over all
-episodes and mean over seeds with a 95% bootstrap CI, and the Zoo's published single-run
-figure (its ``benchmark.md``), and says whether ours reaches it.
+For each row (agent, env, the Zoo's budget), every seed trains, each in a process of its own
+on the local pool or on Ray:
+
+- ``rl_kit``: ours, ``rl-kit train`` with the Zoo's hyperparameters in our names
+  (:mod:`rl_kit.experiments.zoo_hyperparameters`);
+- ``zoo``: the Zoo, ``python -m rl_zoo3.train``, its own code and defaults (VecNormalize,
+  gSDE, RMSprop);
+- ``tuned``: ours with our own entry (``rl_kit/hyperparams/<agent>.yml``, what ``rl-kit
+  train`` uses by default) at no larger budget, for the rows where it differs from the Zoo's.
+
+All are then evaluated with one protocol: the same seeded greedy episodes. The report gives,
+per row, each side's IQM over all episodes and mean over seeds with a 95% bootstrap CI, and
+the Zoo's published single-run figure (its ``benchmark.md``), and says whether ours reaches it.
 
 ``rl-kit bench --suite zoo`` writes ``docs/benchmarks/zoo/report.md`` and ``report.png``.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +32,7 @@ import numpy as np
 
 from rl_kit.core.stats import bootstrap_ci, iqm
 from rl_kit.errors import unknown_name
-from rl_kit.experiments.zoo_race import final_returns, our_command, zoo_command
+from rl_kit.experiments.zoo_race import EVAL_EPISODES, EVAL_EVERY, final_returns, our_command, zoo_command
 
 EPISODES = 20  # greedy episodes per run
 
@@ -72,17 +79,46 @@ def select_rows(names: str | None) -> tuple[ZooRow, ...]:
     return tuple(by_name[name] for name in names.split(","))
 
 
+def tuned_entry(row: ZooRow):
+    """Our own entry for `row` (:func:`rl_kit.core.hyperparameter_files.tuned_hyperparameters`), or
+    None where we have none or it is the Zoo's (its values and env count are the same)."""
+    from rl_kit.core.hyperparameter_files import tuned_hyperparameters
+    from rl_kit.core.registry import agent_class
+    from rl_kit.experiments.zoo_hyperparameters import our_arguments, zoo_entry
+
+    entry = tuned_hyperparameters(row.agent, row.env)
+    if entry.file is None:
+        return None
+    _, num_envs, zoo_values = our_arguments(row.agent, zoo_entry(row.agent, row.env))
+    hyperparameters = agent_class(row.agent).Hyperparameters
+    same = hyperparameters.from_dict(entry.hyperparameters) == hyperparameters.from_dict(zoo_values)
+    return None if same and entry.num_envs == num_envs else entry
+
+
+def tuned_command(row: ZooRow, seed: int, out: Path) -> list[str]:
+    """``rl-kit train`` of `row` with our own entry, on at most the Zoo's budget, with the race's evaluations."""
+    entry = tuned_entry(row)
+    steps = min(row.steps, entry.n_timesteps or row.steps)
+    command = [sys.executable, "-m", "rl_kit.cli", "train", "--env", row.env, "--agent", row.agent]
+    command += ["--steps", str(steps), "--seed", str(seed), "--eval-every", str(EVAL_EVERY)]
+    return [*command, "--eval-episodes", str(EVAL_EPISODES), "--out", str(out), "--no-progress"]
+
+
+COMMANDS = {"rl_kit": our_command, "zoo": zoo_command, "tuned": tuned_command}
+
+
 def benchmark_run(kind: str, row: ZooRow, seed: int, episodes: int) -> list[float]:
-    """One run (ours or the Zoo's) of `row` on `seed`, in this process's own directory; its returns."""
+    """One run of `row` on `seed` by side `kind` (:data:`SIDES`), in its own directory; its returns."""
     import subprocess
 
     with tempfile.TemporaryDirectory() as directory:
         out = Path(directory) / "run"
-        command = our_command(row, seed, out) if kind == "rl_kit" else zoo_command(row, seed, out)
-        finished = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        finished = subprocess.run(
+            COMMANDS[kind](row, seed, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         if finished.returncode != 0:
             raise RuntimeError(f"{kind} {row.name} seed {seed} failed: {finished.stderr[-1500:]}")
-        return final_returns(kind, out, row, episodes).tolist()
+        return final_returns("zoo" if kind == "zoo" else "rl_kit", out, row, episodes).tolist()
 
 
 def summary(returns: list[list[float]]) -> dict[str, float]:
@@ -92,7 +128,7 @@ def summary(returns: list[list[float]]) -> dict[str, float]:
     return {"iqm": iqm(np.concatenate(returns)), "mean": float(np.mean(per_seed)), "low": low, "high": high}
 
 
-SIDES = ("rl_kit", "zoo")  # ours, and the Zoo's own code
+SIDES = ("rl_kit", "zoo", "tuned")  # ours with the Zoo's entry, the Zoo's own code, ours with our entry
 
 
 def zoo_benchmark(
@@ -118,7 +154,13 @@ def zoo_benchmark(
     unknown = [side for side in sides if side not in SIDES]
     if unknown:
         raise unknown_name("side", unknown[0], list(SIDES))
-    jobs = [Job(benchmark_run, (kind, row, seed, episodes)) for row in rows for seed in range(seeds) for kind in sides]
+    jobs = [
+        Job(benchmark_run, (kind, row, seed, episodes))
+        for row in rows
+        for seed in range(seeds)
+        for kind in sides
+        if kind != "tuned" or tuned_entry(row) is not None
+    ]
     fresh: dict[tuple[str, str], list] = {}
     failures = []
     for outcome in run_grid(jobs, workers=workers, ray_address=ray):
@@ -181,6 +223,14 @@ def read_results(path: Path, seeds: int, episodes: int) -> dict:
     return stored
 
 
+def verdict(ours: dict, published: float) -> str:
+    """yes when our mean is at least the published figure, within CI when only our CI's upper end is."""
+    return "yes" if ours["mean"] >= published else ("within CI" if ours["high"] >= published else "no")
+
+
+SIDE_LABELS = {"rl_kit": "ours", "tuned": "ours, own entry", "zoo": "Zoo"}
+
+
 def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) -> Path:
     import matplotlib
 
@@ -198,43 +248,55 @@ def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) 
         + (f" --rows {','.join(r.name for r in rows)}`" if rows != ROWS else "`")
         + " (rows may come from several invocations; their runs are in results.json)",
         "",
-        f"Each row trains ours (`rl-kit train`, the Zoo's hyperparameters in our names) and the Zoo (`python -m "
-        f"rl_zoo3.train`, its own code) at the Zoo's budget on {seeds} seeds, then evaluates every run greedily on the "
-        f"same {episodes} seeded episodes. IQM over all episodes of all seeds; mean over seeds with a 95% bootstrap "
-        "CI. *Published*: the Zoo's single-run figure (its benchmark.md). *Reached*: yes when our mean is at least the "
-        "published figure, within CI when only our CI's upper end is, no otherwise.",
+        f"Each row trains on {seeds} seeds at the Zoo's budget: *ours* (`rl-kit train` with the Zoo's hyperparameters "
+        "in our names), *the Zoo* (`python -m rl_zoo3.train`, its own code), and, where our own entry in "
+        "`rl_kit/hyperparams` differs from the Zoo's, *ours, own entry* (`rl-kit train` with its defaults, at no larger "
+        f"budget). Every run is then evaluated greedily on the same {episodes} seeded episodes. IQM over all episodes of "
+        "all seeds; mean over seeds with a 95% bootstrap CI. *Published*: the Zoo's single-run figure (its "
+        "benchmark.md). *Reached*: yes when our mean is at least the published figure, within CI when only our CI's "
+        "upper end is, no otherwise.",
         "",
-        "| agent | env | budget | ours IQM | ours mean (95% CI) | Zoo IQM | Zoo mean (95% CI) | published | reached |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| agent | env | budget | ours IQM | ours mean (95% CI) | own entry IQM | own entry mean (95% CI) | Zoo IQM "
+        "| Zoo mean (95% CI) | published | reached |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     figure_rows = []
     for row in rows:
-        ours, zoo = results.get((row.name, "rl_kit")), results.get((row.name, "zoo"))
-        budget = f"{row.steps:,}"
+        sides = {kind: results.get((row.name, kind)) for kind in ("rl_kit", "tuned", "zoo")}
+        summaries = {kind: summary(runs) for kind, runs in sides.items() if runs}
         cells = []
-        for side in (ours, zoo):
-            if side:
-                s = summary(side)
-                cells += [f"{s['iqm']:.1f}", f"{s['mean']:.1f} [{s['low']:.1f}, {s['high']:.1f}] ({len(side)} seeds)"]
-            else:
-                cells += ["–", "–"]
-        reached = "–"
-        if ours:
-            s = summary(ours)
-            reached = "yes" if s["mean"] >= row.published else ("within CI" if s["high"] >= row.published else "no")
-            figure_rows.append((row, s, summary(zoo) if zoo else None))
-        lines.append(f"| {row.agent} | {row.env} | {budget} | {' | '.join(cells)} | {row.published} | {reached} |")
+        for kind in ("rl_kit", "tuned", "zoo"):
+            s = summaries.get(kind)
+            cells += (
+                [f"{s['iqm']:.1f}", f"{s['mean']:.1f} [{s['low']:.1f}, {s['high']:.1f}] ({len(sides[kind])} seeds)"]
+                if s
+                else ["–", "–"]
+            )
+        verdicts = [
+            (f"{'own entry: ' if kind == 'tuned' else ''}{verdict(summaries[kind], row.published)}")
+            for kind in ("rl_kit", "tuned")
+            if kind in summaries
+        ]
+        if verdicts:
+            figure_rows.append((row, summaries))
+        lines.append(
+            f"| {row.agent} | {row.env} | {row.steps:,} | {' | '.join(cells)} | {row.published} | "
+            f"{'; '.join(verdicts) or '–'} |"
+        )
     if failures:
         lines += ["", "## Failed runs", ""] + [f"- {f}" for f in failures]
     if figure_rows:
-        fig, axes = plt.subplots(1, len(figure_rows), figsize=(3.2 * len(figure_rows), 3.6), squeeze=False)
-        for ax, (row, ours, zoo) in zip(axes[0], figure_rows, strict=True):
-            for x, (s, color) in enumerate(((ours, "C0"), (zoo, "C1"))):
-                if s is not None:
-                    ax.bar(x, s["mean"], color=color, yerr=[[s["mean"] - s["low"]], [s["high"] - s["mean"]]], capsize=5)
+        fig, axes = plt.subplots(1, len(figure_rows), figsize=(3.0 * len(figure_rows), 3.6), squeeze=False)
+        colors = {"rl_kit": "C0", "tuned": "C2", "zoo": "C1"}
+        for ax, (row, summaries) in zip(axes[0], figure_rows, strict=True):
+            kinds = [kind for kind in ("rl_kit", "tuned", "zoo") if kind in summaries]
+            for x, kind in enumerate(kinds):
+                s = summaries[kind]
+                error = [[s["mean"] - s["low"]], [s["high"] - s["mean"]]]
+                ax.bar(x, s["mean"], color=colors[kind], yerr=error, capsize=5)
             ax.axhline(row.published, color="k", linestyle="--", linewidth=1, label="published")
-            ax.set_xticks([0, 1], ["ours", "Zoo"])
-            ax.set_title(f"{row.agent.upper()} {row.env}", fontsize=9)
+            ax.set_xticks(range(len(kinds)), [SIDE_LABELS[k].replace(", ", "\n") for k in kinds], fontsize=8)
+            ax.set_title(f"{row.agent.upper()} {row.env}\n{row.steps:,} steps", fontsize=9)
         axes[0][0].set_ylabel("return (mean over seeds, 95% CI)")
         axes[0][0].legend(fontsize=8)
         fig.tight_layout()
