@@ -22,6 +22,23 @@ action spaces, as in PPO's MuJoCo setup); with z_i = (a_i - mu_i) / sigma_i:
     d log pi / d log sigma_i = z_i^2 - 1
     H = sum_i [ log sigma_i + 1/2 log(2 pi e) ],   d H / d log sigma_i = 1
 
+**State-dependent exploration** (gSDE, Raffin, Kober & Stulp 2022): instead of fresh noise at
+every step, the noise is a linear function of the policy's last hidden features z(s), with
+weights theta drawn once per env and held (for a rollout, or ``sde_sample_freq`` steps):
+
+    a = mu(s) + z(s) theta,      theta_ij ~ N(0, sigma_ij^2),   sigma = exp(log sigma), (h, d)
+
+so nearby states get nearby actions and the exploration is smooth in time, which matters on
+envs such as Pendulum where white noise at 20 Hz averages itself out. Given s, a is Gaussian
+with variance v_j = sum_i z_i^2 sigma_ij^2 (+ 1e-6); z is treated as a constant (no gradient
+flows into the features through the noise, as in stable-baselines3). With u_j = (a_j - mu_j)^2 / v_j:
+
+    log pi(a) = -1/2 sum_j [ u_j + log v_j + log 2 pi ]
+    d log pi / d mu_j          = (a_j - mu_j) / v_j
+    d log pi / d v_j           = (u_j - 1) / (2 v_j),     d H / d v_j = 1 / (2 v_j)
+    d v_j / d log sigma_ij     = 2 z_i^2 sigma_ij^2
+    H = sum_j 1/2 [ log v_j + log(2 pi e) ]
+
 Sampled Gaussian actions are unbounded; the agent clips them to the space's bounds only when
 handing them to the env and learns from the unclipped sample, whose log-probability is exact.
 """
@@ -101,4 +118,48 @@ class DiagonalGaussian:
         d_mean = d_log_prob[:, None] * z / self.std
         d_entropy_total = np.sum(np.broadcast_to(d_entropy, d_log_prob.shape))
         d_log_std = (d_log_prob[:, None] * (z**2 - 1)).sum(axis=0) + d_entropy_total
+        return d_mean, d_log_std.astype(self.mean.dtype)
+
+
+SDE_EPSILON = 1e-6  # added to the variance, as stable-baselines3 does: a zero feature vector stays finite
+
+
+class StateDependentGaussian:
+    """gSDE's pi(.|s): N(mean, diag v) with v = z^2 sigma^2, for means (B, d), log_std (h, d) and
+    the policy's features z (B, h)."""
+
+    def __init__(self, mean: np.ndarray, log_std: np.ndarray, latent: np.ndarray):
+        self.mean, self.log_std, self.latent = mean, log_std, latent
+        self.variance_weights = np.exp(2 * log_std)  # sigma^2, (h, d)
+        self.latent_sq = latent * latent
+        self.variance = self.latent_sq @ self.variance_weights + mean.dtype.type(SDE_EPSILON)
+
+    def exploration_matrices(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """`count` draws of theta ~ N(0, sigma^2), (count, h, d): one per env, held by the agent."""
+        noise = rng.standard_normal((count, *self.log_std.shape), dtype=self.mean.dtype)
+        return noise * np.exp(self.log_std)
+
+    def sample(self, exploration: np.ndarray) -> np.ndarray:
+        """mu(s) + z(s) theta, with row b's own theta (exploration of shape (B, h, d))."""
+        return self.mean + np.einsum("bi,bij->bj", self.latent, exploration)
+
+    def mode(self) -> np.ndarray:
+        return self.mean
+
+    def log_prob(self, actions: np.ndarray) -> np.ndarray:
+        u = (actions - self.mean) ** 2 / self.variance
+        return -0.5 * (u + np.log(self.variance) + LOG_2PI).sum(axis=-1)
+
+    def entropy(self) -> np.ndarray:
+        return 0.5 * (np.log(self.variance) + LOG_2PI + 1.0).sum(axis=-1)
+
+    def gradient(
+        self, actions: np.ndarray, d_log_prob: np.ndarray, d_entropy: np.ndarray | float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(dL/dmean (B, d), dL/dlog_std (h, d)) from dL/dlog pi and dL/dH (B,)."""
+        diff = actions - self.mean
+        d_mean = d_log_prob[:, None] * diff / self.variance
+        d_entropy = np.broadcast_to(d_entropy, d_log_prob.shape)
+        d_variance = (d_log_prob[:, None] * (diff**2 / self.variance - 1) + d_entropy[:, None]) / (2 * self.variance)
+        d_log_std = 2 * self.variance_weights * (self.latent_sq.T @ d_variance)
         return d_mean, d_log_std.astype(self.mean.dtype)

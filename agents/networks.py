@@ -36,7 +36,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import SpaceError, describe
-from .distributions import Categorical, DiagonalGaussian
+from .distributions import Categorical, DiagonalGaussian, StateDependentGaussian
 from .optimizers import OPTIMIZERS, Adam, clip_global_norm
 from .spaces import encode_one_hot, one_hot_size
 
@@ -107,6 +107,7 @@ class MLPStack:
         self.bias_grads = [parameters.grads[f"{prefix}biases.{k}"] for k in range(n_layers)]
         self._inputs: np.ndarray | None = None
         self._hidden: list[np.ndarray] = []
+        self.last_hidden: np.ndarray | None = None  # (networks, B, width) of the last forward: gSDE's features
 
     @staticmethod
     def shapes(prefix: str, n_inputs: int, hidden: tuple[int, ...], n_outputs: tuple[int, ...]) -> dict:
@@ -117,15 +118,25 @@ class MLPStack:
         shapes.update({f"{prefix}biases.{k}": (count, 1, b) for k, b in enumerate(sizes[1:])})
         return shapes
 
-    def initialise(self, rng: np.random.Generator, output_gains: tuple[float, ...]) -> None:
+    def initialise(
+        self, rng: np.random.Generator, output_gains: tuple[float, ...], orthogonal_init: bool = True
+    ) -> None:
+        """Orthogonal weights (gain sqrt 2, and `output_gains` on the last layer) and zero biases;
+        or, with `orthogonal_init` False, torch's default for a linear layer (weights and biases
+        uniform in +-1/sqrt(fan_in)), which the RL Zoo's ``ortho_init=False`` entries use."""
         last = len(self.weights) - 1
         for k, weight in enumerate(self.weights):
             weight[...] = 0.0
+            self.biases[k][...] = 0.0
             for net in range(len(self.n_outputs)):
                 width = self.n_outputs[net] if k == last else weight.shape[2]
-                gain = output_gains[net] if k == last else np.sqrt(2)
-                weight[net, :, :width] = orthogonal(rng, width, weight.shape[1], gain).T
-            self.biases[k][...] = 0.0
+                if orthogonal_init:
+                    gain = output_gains[net] if k == last else np.sqrt(2)
+                    weight[net, :, :width] = orthogonal(rng, width, weight.shape[1], gain).T
+                else:
+                    bound = 1 / np.sqrt(weight.shape[1])
+                    weight[net, :, :width] = rng.uniform(-bound, bound, (weight.shape[1], width))
+                    self.biases[k][net, :, :width] = rng.uniform(-bound, bound, (1, width))
 
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, ...]:
         """Every network's outputs for the batch `x` (B, inputs); `keep` stores what backward needs."""
@@ -141,6 +152,7 @@ class MLPStack:
             h = z
         if keep:
             self._inputs, self._hidden = x, hidden
+        self.last_hidden = hidden[-1]
         return tuple(h[net, :, :n] for net, n in enumerate(self.n_outputs))
 
     def input_gradient(self, *d_outputs: np.ndarray) -> np.ndarray:
@@ -267,6 +279,8 @@ class ActorCriticBase:
         self.n_inputs = observation_size(observation_space, agent)
         self.discrete = isinstance(action_space, spaces.Discrete)
         self.n_actions = int(action_space.n) if self.discrete else int(action_space.shape[0])
+        self.use_sde = False
+        self.latent: np.ndarray | None = None  # the policy's last hidden features, with gSDE
 
     def encode(self, obs: np.ndarray) -> np.ndarray:
         return encode_observations(self.observation_space, obs, self.dtype)
@@ -277,8 +291,13 @@ class ActorCriticBase:
     def log_std(self) -> np.ndarray:
         raise NotImplementedError
 
-    def distribution(self, outputs: np.ndarray) -> Categorical | DiagonalGaussian:
-        return Categorical(outputs) if self.discrete else DiagonalGaussian(outputs, self.log_std())
+    def distribution(self, outputs: np.ndarray) -> Categorical | DiagonalGaussian | StateDependentGaussian:
+        """pi(.|s) for the policy outputs of the last :meth:`forward` (gSDE also reads its features)."""
+        if self.discrete:
+            return Categorical(outputs)
+        if self.use_sde:
+            return StateDependentGaussian(outputs, self.log_std(), self.latent)
+        return DiagonalGaussian(outputs, self.log_std())
 
     def values(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)[1]
@@ -298,6 +317,9 @@ class ActorCritic(ActorCriticBase):
         dtype: np.float32 (fast) or np.float64 (gradient checks).
         log_std_init: the Gaussian's initial log standard deviation.
         optimizer: "adam" or "rmsprop" (:mod:`rl_kit.agents.optimizers`).
+        use_sde: Box actions explored by gSDE (:class:`rl_kit.agents.distributions.StateDependentGaussian`):
+            log sigma is a (last hidden width, actions) matrix.
+        orthogonal_init: orthogonal initialisation (True) or torch's default for linear layers.
     """
 
     def __init__(
@@ -311,14 +333,17 @@ class ActorCritic(ActorCriticBase):
         dtype=np.float32,
         log_std_init: float = 0.0,
         optimizer: str = "adam",
+        use_sde: bool = False,
+        orthogonal_init: bool = True,
     ):
         super().__init__(observation_space, action_space, agent, dtype)
         n_actions = self.n_actions
-        shapes = {} if self.discrete else {"head.log_std": (n_actions,)}
+        self.use_sde = use_sde and not self.discrete
+        shapes = {} if self.discrete else {"head.log_std": (hidden[-1], n_actions) if self.use_sde else (n_actions,)}
         shapes.update(MLPStack.shapes("body.", self.n_inputs, hidden, (n_actions, 1)))
         self.parameters = FlatParameters(shapes, dtype)
         self.body = MLPStack(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
-        self.body.initialise(np.random.default_rng(seed), output_gains=(0.01, 1.0))
+        self.body.initialise(np.random.default_rng(seed), output_gains=(0.01, 1.0), orthogonal_init=orthogonal_init)
         if not self.discrete:
             self.parameters["head.log_std"][...] = log_std_init
         self.optimizer = OPTIMIZERS[optimizer](self.parameters.data)
@@ -327,6 +352,8 @@ class ActorCritic(ActorCriticBase):
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Policy outputs (logits or means) and values V(s) for encoded observations `x`."""
         outputs, values = self.body.forward(x, keep)
+        if self.use_sde:
+            self.latent = self.body.last_hidden[0]
         return outputs, values[:, 0]
 
     def log_std(self) -> np.ndarray:

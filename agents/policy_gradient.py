@@ -52,6 +52,11 @@ class PolicyGradientHyperparameters(NetworkHyperparameters):
         log_std_init: the Gaussian policy's initial log standard deviation (Box actions).
         optimizer: "adam" (Kingma & Ba 2015) or "rmsprop" (alpha 0.99, eps 1e-5: stable-baselines3's
             A2C, the optimizer the RL Zoo's A2C entries were tuned with).
+        use_sde: explore Box actions by gSDE (Raffin et al. 2022): noise z(s) theta from the policy's
+            features, theta drawn per env and held (see :mod:`rl_kit.agents.distributions`); log
+            sigma is then a matrix, and ``log_std_init`` its start. numpy backend only.
+        sde_sample_freq: with gSDE, draw new theta every this many steps (-1: once per rollout).
+        ortho_init: orthogonal initialisation (PPO's); False: torch's default for linear layers.
         backend: "numpy" (networks and gradients written by hand, the default) or "torch"
             (autograd, the reference; the same parameters, so a saved agent loads into either).
     """
@@ -67,6 +72,9 @@ class PolicyGradientHyperparameters(NetworkHyperparameters):
     normalize_rewards: bool = False
     log_std_init: float = 0.0
     optimizer: str = "adam"
+    use_sde: bool = False
+    sde_sample_freq: int = -1
+    ortho_init: bool = True
     backend: str = "numpy"
 
     search_space: ClassVar[SearchSpace] = {
@@ -95,6 +103,10 @@ class PolicyGradientHyperparameters(NetworkHyperparameters):
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got {self.backend!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.use_sde and self.backend != "numpy":
+            raise ValueError("use_sde runs on the numpy networks only (backend: numpy)")
+        if self.sde_sample_freq == 0 or self.sde_sample_freq < -1:
+            raise ValueError(f"sde_sample_freq must be -1 (once per rollout) or positive, got {self.sde_sample_freq}")
 
 
 class PolicyGradientAgent:
@@ -132,6 +144,8 @@ class PolicyGradientAgent:
             seed,
             log_std_init=hp.log_std_init,
             optimizer=hp.optimizer,
+            **({"use_sde": True} if hp.use_sde else {}),
+            **({} if hp.ortho_init else {"orthogonal_init": False}),
         )
         self.rng = np.random.default_rng(seed)
         self.obs_stats = (
@@ -145,6 +159,7 @@ class PolicyGradientAgent:
         self.running_returns: np.ndarray | None = None
         self.discrete = isinstance(action_space, spaces.Discrete)
         self.rollout: Rollout | None = None
+        self.exploration: np.ndarray | None = None  # gSDE's theta per env, (num_envs, h, d)
         self.steps = 0
         self.updates = 0
         self._pending = None  # what act() computed for the observations it was given
@@ -168,9 +183,20 @@ class PolicyGradientAgent:
         distribution = self.net.distribution(outputs)
         if not explore:
             return self.env_actions(distribution.mode())
-        actions = distribution.sample(self.rng)
+        if self.net.use_sde:
+            actions = distribution.sample(self.exploration_matrices(distribution, len(x)))
+        else:
+            actions = distribution.sample(self.rng)
         self._pending = (obs, x, actions, distribution.log_prob(actions), values)
         return self.env_actions(actions)
+
+    def exploration_matrices(self, distribution, num_envs: int) -> np.ndarray:
+        """gSDE's theta per env: drawn at each rollout's start (and every ``sde_sample_freq`` steps), then held."""
+        t = 0 if self.rollout is None else self.rollout.t
+        freq = self.hyperparameters.sde_sample_freq
+        if self.exploration is None or len(self.exploration) != num_envs or t == 0 or (freq > 0 and t % freq == 0):
+            self.exploration = distribution.exploration_matrices(self.rng, num_envs)
+        return self.exploration
 
     def policy_outputs(self, obs) -> dict[str, np.ndarray]:
         """For display: action probabilities (discrete) or means (continuous), and the value."""
@@ -249,15 +275,16 @@ class PolicyGradientAgent:
         rest = {"generator": self.rng.bit_generator.state, "rollout_t": None}
         if self.running_returns is not None:
             arrays["running_returns"] = self.running_returns.copy()
+        if self.exploration is not None:
+            arrays["sde_exploration"] = self.exploration.copy()
         if self.rollout is not None:
             arrays.update({f"rollout.{f}": getattr(self.rollout, f).copy() for f in Rollout.FIELDS})
             rest["rollout_t"] = self.rollout.t
         return arrays, rest
 
     def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
-        self.load_state_dict(
-            {k: v for k, v in arrays.items() if not k.startswith("rollout.") and k != "running_returns"}
-        )
+        extra = ("running_returns", "sde_exploration")
+        self.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("rollout.") and k not in extra})
         if not isinstance(rest.get("generator"), dict):
             raise ValueError(
                 f"{self.name}: this checkpoint was written by an older rl-kit (torch sampling); it cannot be resumed exactly"
@@ -265,6 +292,8 @@ class PolicyGradientAgent:
         self.rng.bit_generator.state = rest["generator"]
         if "running_returns" in arrays:
             self.running_returns = np.array(arrays["running_returns"], dtype=np.float64)
+        if "sde_exploration" in arrays:
+            self.exploration = np.array(arrays["sde_exploration"], dtype=self.net.dtype)
         if rest.get("rollout_t") is not None:
             n_steps, num_envs = arrays["rollout.rewards"].shape
             actions = np.asarray(arrays["rollout.actions"])

@@ -94,6 +94,61 @@ def test_hand_written_gradients_equal_autograd(policy, activation):
         np.testing.assert_allclose(mine.log_prob, theirs.log_prob, rtol=1e-12)
 
 
+def test_gsde_gradients_equal_autograd_and_its_noise_has_the_stated_variance():
+    """log pi and H of gSDE's Gaussian, differentiated by hand and by torch (features held constant)."""
+    from rl_kit.agents.distributions import SDE_EPSILON, StateDependentGaussian
+
+    rng = np.random.default_rng(5)
+    mean, latent = rng.normal(size=(B, 3)), np.tanh(rng.normal(size=(B, 8)))
+    log_std = rng.normal(scale=0.5, size=(8, 3))
+    distribution = StateDependentGaussian(mean, log_std, latent)
+    actions = distribution.sample(distribution.exploration_matrices(rng, B))
+    d_log_prob, d_entropy = rng.normal(size=B), rng.normal(size=B)
+    d_mean, d_log_std = distribution.gradient(actions, d_log_prob, d_entropy)
+
+    mean_t = torch.tensor(mean, requires_grad=True)
+    log_std_t = torch.tensor(log_std, requires_grad=True)
+    variance = torch.tensor(latent) ** 2 @ torch.exp(2 * log_std_t) + SDE_EPSILON
+    normal = torch.distributions.Normal(mean_t, variance.sqrt())
+    log_prob, entropy = normal.log_prob(torch.tensor(actions)).sum(-1), normal.entropy().sum(-1)
+    np.testing.assert_allclose(distribution.log_prob(actions), log_prob.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(distribution.entropy(), entropy.detach().numpy(), rtol=1e-12)
+    (torch.tensor(d_log_prob) * log_prob + torch.tensor(d_entropy) * entropy).sum().backward()
+    np.testing.assert_allclose(d_mean, mean_t.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(d_log_std, log_std_t.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+    # The noise z theta, theta ~ N(0, sigma^2) drawn anew: its variance is z^2 sigma^2 (8,000 draws).
+    one = StateDependentGaussian(mean[:1].repeat(8000, 0), log_std, latent[:1].repeat(8000, 0))
+    noise = one.sample(one.exploration_matrices(rng, 8000)) - one.mean
+    np.testing.assert_allclose(noise.var(axis=0), one.variance[0], rtol=0.06)
+
+
+def test_gsde_holds_its_noise_for_a_rollout_and_draws_anew_after():
+    from rl_kit.agents.a2c import A2C
+
+    agent = A2C(OBSERVATIONS, ACTIONS["gaussian"], seed=0, use_sde=True, n_steps=4, log_std_init=0.0)
+    obs = np.random.default_rng(0).normal(size=(2, 5))
+    taken = []
+    for _ in range(8):  # two rollouts of 4 steps, the same observation each step
+        action = agent.act(obs)
+        taken.append(action)
+        agent.observe(Transitions(obs, action, np.zeros(2), obs, np.array([False] * 2), np.array([False] * 2)))
+    first, second = np.array(taken[:4]), np.array(taken[4:])
+    assert agent.updates == 2 and not np.allclose(taken[0][0], taken[0][1])  # one theta per env
+    np.testing.assert_allclose(first, first[:1].repeat(4, 0))  # same state, same theta: the same action
+    assert not np.allclose(second[0], first[0])  # a new rollout, a new theta (and an updated policy)
+    sampled = A2C(OBSERVATIONS, ACTIONS["gaussian"], seed=0, use_sde=True, n_steps=4, sde_sample_freq=2)
+    actions = [sampled.act(obs) for _ in range(1)]
+    sampled.observe(Transitions(obs, actions[0], np.zeros(2), obs, np.array([False] * 2), np.array([False] * 2)))
+    held = sampled.exploration.copy()
+    sampled.observe(Transitions(obs, sampled.act(obs), np.zeros(2), obs, np.array([False] * 2), np.array([False] * 2)))
+    assert np.array_equal(held, sampled.exploration)  # t = 1: held
+    sampled.act(obs)  # t = 2: sde_sample_freq 2 draws anew
+    assert not np.array_equal(held, sampled.exploration)
+    with pytest.raises(ValueError, match="numpy networks only"):
+        A2C(OBSERVATIONS, ACTIONS["gaussian"], use_sde=True, backend="torch")
+
+
 def test_ppo_gradient_is_zero_exactly_where_the_clip_binds():
     rng = np.random.default_rng(0)
     advantages = np.array([1.0, 1.0, -1.0, -1.0, 1.0, -1.0])

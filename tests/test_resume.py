@@ -59,14 +59,12 @@ def test_tabular_resume_equals_an_uninterrupted_run(tmp_path, agent, env, num_en
     )
 
 
-def whole_and_resumed(tmp_path, agent: str, stop: int, **settings):
-    """The same Catch run twice: whole, and stopped at `stop` then resumed from its checkpoints.
-    Returns both runs and the resumed run's saved state."""
+def whole_and_resumed(tmp_path, agent: str, stop: int, env: str = "rl_kit/Catch-v0", **settings):
+    """The same run (on Catch by default) twice: whole, and stopped at `stop` then resumed from
+    its checkpoints. Returns both runs and the resumed run's saved state."""
     common = dict(progress=False, tensorboard=False, checkpoint_every=1_000, eval_every=0, **settings)
-    whole = rl_kit.train("rl_kit/Catch-v0", agent, out=tmp_path / "whole", **common)
-    rl_kit.train(
-        "rl_kit/Catch-v0", agent, out=tmp_path / "broken", callback=stop_at(stop), callback_every=100, **common
-    )
+    whole = rl_kit.train(env, agent, out=tmp_path / "whole", **common)
+    rl_kit.train(env, agent, out=tmp_path / "broken", callback=stop_at(stop), callback_every=100, **common)
     resumed = rl_kit.train(resume=tmp_path / "broken", progress=False)
     return whole, resumed, load_agent(tmp_path / "broken").state_dict()
 
@@ -87,6 +85,24 @@ def test_ppo_resume_continues_exactly_on_our_envs(backend, tmp_path):
     finally:
         torch.use_deterministic_algorithms(False)
     assert any(key.startswith("optimizer.") for key in saved)  # Adam's moments, resumed too
+    assert_same_state(whole, saved)
+
+
+def test_gsde_resume_continues_exactly_with_the_exploration_it_held(tmp_path):
+    """The checkpoint at 3,000 steps falls inside a 256-step rollout: its theta must travel."""
+    hyperparameters = {"n_steps": 64, "use_sde": True, "log_std_init": -1.0}
+    whole, resumed, saved = whole_and_resumed(
+        tmp_path,
+        "a2c",
+        3_500,
+        env="rl_kit/PointGoal-v0",
+        steps=5_000,
+        seed=4,
+        num_envs=4,
+        hyperparameters=hyperparameters,
+    )
+    assert saved["net.head.log_std"].shape == (64, 2) and whole.agent.exploration.shape == (4, 64, 2)
+    assert np.array_equal(resumed.agent.exploration, whole.agent.exploration)
     assert_same_state(whole, saved)
 
 

@@ -21,7 +21,8 @@ def test_a_zoo_entry_in_our_names():
     assert values["learning_rate"] == "linear(0.001, 0.0, 200000)" and values["n_steps"] == 2048  # SB3's default
     assert values["normalize_observations"] is True and values["normalize_rewards"] is False
     assert values["log_std_init"] == -2.0 and values["hidden_sizes"] == "64,64"
-    assert unsupported(entry) == ["use_sde", "ortho_init=False"]
+    assert values["use_sde"] is True and values["ortho_init"] is False  # gSDE and torch's default init: ours too
+    assert unsupported(entry) == [] and unsupported({"policy_kwargs": "dict(squash_output=True)"}) == ["squash_output"]
     _, _, dqn = our_arguments(
         "dqn", {"n_timesteps": 1e5, "exploration_fraction": 0.12, "exploration_final_eps": 0.1, "gradient_steps": -1}
     )

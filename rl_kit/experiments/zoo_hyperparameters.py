@@ -2,9 +2,10 @@
 
 Used by the race against ``rl_zoo3.train`` and the Zoo benchmark, and to write our own tuned
 entries (``rl_kit/hyperparams``). The Zoo's files are read from the installed ``rl_zoo3``
-package (the ``bench`` extra). What has no counterpart in our agents is listed, not dropped
-in silence: state-dependent exploration (``use_sde``), ``ortho_init=False``. SB3's A2C runs
-RMSprop unless an entry says ``use_rms_prop: False``, and so does ours with the Zoo's values.
+package (the ``bench`` extra). State-dependent exploration (``use_sde``, ``sde_sample_freq``),
+``ortho_init=False`` and SB3's RMSprop for A2C (unless an entry says ``use_rms_prop: False``)
+have their counterparts in our agents; what has none is listed by :func:`unsupported`, not
+dropped in silence.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ SHARED_KEYS = (
     "max_grad_norm",
     "clip_range",
     "normalize_advantage",
+    "use_sde",
+    "sde_sample_freq",
 )
 
 
@@ -79,15 +82,19 @@ def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
     log_std = re.search(r"log_std_init=([-+.0-9e]+)", policy)
     if log_std:
         values["log_std_init"] = float(log_std.group(1))
+    if "ortho_init=False" in policy and agent != "dqn":
+        values["ortho_init"] = False
     layers = re.search(r"net_arch=\[([0-9,]+)\]", policy)
     if layers:
         values["hidden_sizes"] = layers.group(1)
     return steps, num_envs, values
 
 
+KNOWN_POLICY_KWARGS = ("log_std_init", "ortho_init", "net_arch")
+
+
 def unsupported(entry: dict) -> list[str]:
-    """The entry's settings our agents do not have."""
-    missing = [key for key in ("use_sde",) if entry.get(key)]
-    if "ortho_init=False" in str(entry.get("policy_kwargs", "")).replace(" ", ""):
-        missing.append("ortho_init=False")
-    return missing
+    """The entry's settings our agents do not have: policy keywords other than the ones we translate."""
+    policy = str(entry.get("policy_kwargs", "")).replace(" ", "")
+    keywords = re.findall(r"(?:^dict\(|,)([a-z_]+)=", policy)
+    return [key for key in keywords if key not in KNOWN_POLICY_KWARGS]
