@@ -93,14 +93,45 @@ def progress_bar(steps: int, description: str, shown: bool):
     )
 
 
+def raise_terminated(signum, frame):
+    raise Terminated
+
+
 def stop_on_sigterm() -> None:
     """Let SIGTERM (a scheduler stopping the job) stop training like Ctrl-C: saved, clean exit."""
     import signal
 
-    def interrupt(signum, frame):
-        raise Terminated
+    signal.signal(signal.SIGTERM, raise_terminated)
 
-    signal.signal(signal.SIGTERM, interrupt)
+
+@contextmanager
+def stop_requests(supervisor: Supervisor) -> Iterator[None]:
+    """While the block runs, Ctrl-C and (where :func:`stop_on_sigterm` was called) SIGTERM set
+    ``supervisor.stop_signal`` instead of raising wherever the program happens to be; a second
+    one raises at once. Signals a program handles its own way are left to it; so are threads
+    other than the main one, where Python cannot install handlers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    own = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: raise_terminated}
+    previous = {number: signal.getsignal(number) for number in own}
+
+    def request_stop(signum, frame):
+        if supervisor.stop_signal is not None:
+            own[signum](signum, frame)
+        supervisor.stop_signal = signal.Signals(signum).name
+
+    deferred = [number for number, handler in own.items() if previous[number] is handler]
+    for number in deferred:
+        signal.signal(number, request_stop)
+    try:
+        yield
+    finally:
+        for number in deferred:
+            signal.signal(number, previous[number])
 
 
 class Supervisor:
@@ -142,6 +173,7 @@ class Supervisor:
         self.metric_sums, self.metric_count = dict(state.metric_sums), state.metric_count
         self.next_checkpoint = (self.step // checkpoint_every + 1) * checkpoint_every if checkpoint_every else None
         self.interrupted, self.stopped_by, self.wall_time = False, None, 0.0
+        self.stop_signal: str | None = None  # "SIGINT" or "SIGTERM" once one asked for a stop
         self.bar = None
         self._update_next_due()
 
@@ -192,6 +224,8 @@ class Supervisor:
         `agent` is handed to the user's callback; `checkpoint` writes one (the backend's own).
         """
         self.step = step
+        if self.stop_signal is not None:
+            return True
         if step < self._next_due:
             return False
         stop = False
@@ -220,7 +254,7 @@ class Supervisor:
             self.next_callback += self.options.callback_every
             stop = bool(callback(step, agent))
         self._update_next_due()
-        return stop
+        return stop or self.stop_signal is not None  # a signal during an evaluation stops here
 
     def _show_progress(self) -> None:
         if self.bar is not None:
@@ -238,11 +272,14 @@ class Supervisor:
         self.bar = progress_bar(self.steps, self.description, self.options.progress)
         self.bar.update(self.step)
         try:
-            yield self
-        except KeyboardInterrupt as signal:
+            with stop_requests(self):
+                yield self
+        except KeyboardInterrupt as signal:  # a second signal, or a callback's KeyboardInterrupt
             self.interrupted = True
             self.stopped_by = "SIGTERM" if isinstance(signal, Terminated) else "SIGINT"
         finally:
+            if self.stop_signal is not None:
+                self.interrupted, self.stopped_by = True, self.stop_signal
             self._show_progress()
             self.bar.close()
             self.bar = None
