@@ -97,10 +97,8 @@ def tuned_entry(row: ZooRow):
 
 def tuned_command(row: ZooRow, seed: int, out: Path) -> list[str]:
     """``rl-kit train`` of `row` with our own entry, on at most the Zoo's budget, with the race's evaluations."""
-    entry = tuned_entry(row)
-    steps = min(row.steps, entry.n_timesteps or row.steps)
     command = [sys.executable, "-m", "rl_kit.cli", "train", "--env", row.env, "--agent", row.agent]
-    command += ["--steps", str(steps), "--seed", str(seed), "--eval-every", str(EVAL_EVERY)]
+    command += ["--steps", str(own_budget(row)), "--seed", str(seed), "--eval-every", str(EVAL_EVERY)]
     return [*command, "--eval-episodes", str(EVAL_EPISODES), "--out", str(out), "--no-progress"]
 
 
@@ -223,6 +221,12 @@ def read_results(path: Path, seeds: int, episodes: int) -> dict:
     return stored
 
 
+def own_budget(row: ZooRow) -> int:
+    """The steps our own entry trains for on `row` (its n_timesteps, at most the Zoo's budget)."""
+    entry = tuned_entry(row)
+    return row.steps if entry is None else min(row.steps, entry.n_timesteps or row.steps)
+
+
 def verdict(ours: dict, published: float) -> str:
     """yes when our mean is at least the published figure, within CI when only our CI's upper end is."""
     return "yes" if ours["mean"] >= published else ("within CI" if ours["high"] >= published else "no")
@@ -232,11 +236,6 @@ SIDE_LABELS = {"rl_kit": "ours", "tuned": "ours, own entry", "zoo": "Zoo"}
 
 
 def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from rl_kit.infrastructure.atomic_files import atomic_write
 
     out.mkdir(parents=True, exist_ok=True)
@@ -267,8 +266,12 @@ def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) 
         cells = []
         for kind in ("rl_kit", "tuned", "zoo"):
             s = summaries.get(kind)
+            budget = f", {own_budget(row):,} steps" if kind == "tuned" and own_budget(row) < row.steps else ""
             cells += (
-                [f"{s['iqm']:.1f}", f"{s['mean']:.1f} [{s['low']:.1f}, {s['high']:.1f}] ({len(sides[kind])} seeds)"]
+                [
+                    f"{s['iqm']:.1f}",
+                    f"{s['mean']:.1f} [{s['low']:.1f}, {s['high']:.1f}] ({len(sides[kind])} seeds{budget})",
+                ]
                 if s
                 else ["–", "–"]
             )
@@ -286,21 +289,42 @@ def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) 
     if failures:
         lines += ["", "## Failed runs", ""] + [f"- {f}" for f in failures]
     if figure_rows:
-        fig, axes = plt.subplots(1, len(figure_rows), figsize=(3.0 * len(figure_rows), 3.6), squeeze=False)
-        colors = {"rl_kit": "C0", "tuned": "C2", "zoo": "C1"}
-        for ax, (row, summaries) in zip(axes[0], figure_rows, strict=True):
-            kinds = [kind for kind in ("rl_kit", "tuned", "zoo") if kind in summaries]
-            for x, kind in enumerate(kinds):
-                s = summaries[kind]
-                error = [[s["mean"] - s["low"]], [s["high"] - s["mean"]]]
-                ax.bar(x, s["mean"], color=colors[kind], yerr=error, capsize=5)
-            ax.axhline(row.published, color="k", linestyle="--", linewidth=1, label="published")
-            ax.set_xticks(range(len(kinds)), [SIDE_LABELS[k].replace(", ", "\n") for k in kinds], fontsize=8)
-            ax.set_title(f"{row.agent.upper()} {row.env}\n{row.steps:,} steps", fontsize=9)
-        axes[0][0].set_ylabel("return (mean over seeds, 95% CI)")
-        axes[0][0].legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "report.png", dpi=100)
-        plt.close(fig)
+        write_figure(figure_rows, out / "report.png")
         lines += ["", "![ours and the Zoo per row](report.png)", ""]
     return atomic_write(out / "report.md", "\n".join(lines) + "\n")
+
+
+def write_figure(figure_rows, path: Path) -> None:
+    """One panel per row, five to a line: each side's mean over seeds with its 95% CI (points, so
+    that rows of negative returns compare as well as positive ones), and the published figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    columns = min(5, len(figure_rows))
+    lines = -(-len(figure_rows) // columns)
+    fig, axes = plt.subplots(lines, columns, figsize=(2.9 * columns, 2.9 * lines), squeeze=False)
+    colors = {"rl_kit": "C0", "tuned": "C2", "zoo": "C1"}
+    for ax, (row, summaries) in zip(axes.flat, figure_rows, strict=False):  # spare panels stay off
+        kinds = [kind for kind in ("rl_kit", "tuned", "zoo") if kind in summaries]
+        for x, kind in enumerate(kinds):
+            s = summaries[kind]
+            error = [[s["mean"] - s["low"]], [s["high"] - s["mean"]]]
+            ax.errorbar(x, s["mean"], yerr=error, fmt="o", color=colors[kind], capsize=5, markersize=7)
+        ax.axhline(row.published, color="k", linestyle="--", linewidth=1, label="published")
+        ax.set_xlim(-0.6, len(kinds) - 0.4)
+        labels = [SIDE_LABELS[k].replace(", ", "\n") for k in kinds]
+        if "tuned" in kinds and own_budget(row) < row.steps:
+            labels[kinds.index("tuned")] += f", {own_budget(row) // 1000:,}k steps"
+        ax.set_xticks(range(len(kinds)), labels, fontsize=8)
+        ax.set_title(f"{row.agent.upper()} {row.env}, {row.steps:,} steps", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(figure_rows) :]:
+        ax.axis("off")
+    axes[0][0].set_ylabel("return: mean over seeds, 95% CI", fontsize=8)
+    axes[0][0].legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
