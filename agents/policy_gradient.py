@@ -144,8 +144,8 @@ class PolicyGradientAgent:
             seed,
             log_std_init=hp.log_std_init,
             optimizer=hp.optimizer,
-            **({"use_sde": True} if hp.use_sde else {}),
-            **({} if hp.ortho_init else {"orthogonal_init": False}),
+            use_sde=hp.use_sde,
+            orthogonal_init=hp.ortho_init,
         )
         self.rng = np.random.default_rng(seed)
         self.obs_stats = (

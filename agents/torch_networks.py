@@ -32,7 +32,8 @@ class TwinMLP(nn.Module):
     Layer k holds both networks' weights in one tensor of shape (2, inputs, outputs), so each
     layer is a single batched matrix product (``torch.baddbmm``) for both networks. Each network
     is initialised on its own: orthogonal weights (gain sqrt 2 in hidden layers, ``output_gains``
-    in the last), zero biases, as in PPO's reference implementation.
+    in the last), zero biases, as in PPO's reference implementation; or, with `orthogonal_init`
+    False, weights and biases uniform in +-1/sqrt(fan_in), torch's default for a linear layer.
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class TwinMLP(nn.Module):
         n_outputs: tuple[int, int],
         activation: str,
         output_gains: tuple[float, float],
+        orthogonal_init: bool = True,
     ):
         super().__init__()
         if activation not in ACTIVATIONS:
@@ -53,13 +55,18 @@ class TwinMLP(nn.Module):
         self.biases = nn.ParameterList()
         for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             last = k == len(sizes) - 2
-            weight = torch.zeros(2, a, b)
+            weight, bias = torch.zeros(2, a, b), torch.zeros(2, 1, b)
             for net in range(2):
                 width = n_outputs[net] if last else b
-                gain = output_gains[net] if last else np.sqrt(2)
-                weight[net, :, :width] = nn.init.orthogonal_(torch.empty(width, a), gain).T
+                if orthogonal_init:
+                    gain = output_gains[net] if last else np.sqrt(2)
+                    weight[net, :, :width] = nn.init.orthogonal_(torch.empty(width, a), gain).T
+                else:
+                    bound = 1 / np.sqrt(a)
+                    weight[net, :, :width] = nn.init.uniform_(torch.empty(a, width), -bound, bound)
+                    bias[net, :, :width] = nn.init.uniform_(torch.empty(1, width), -bound, bound)
             self.weights.append(nn.Parameter(weight))
-            self.biases.append(nn.Parameter(torch.zeros(2, 1, b)))
+            self.biases.append(nn.Parameter(bias))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = x.unsqueeze(0).expand(2, *x.shape)
@@ -74,10 +81,24 @@ class TwinMLP(nn.Module):
 class TorchModule(nn.Module):
     """The parameters: ``head.log_std`` (Box actions) and ``body``, as the numpy network names them."""
 
-    def __init__(self, n_inputs: int, action_space: spaces.Space, hidden: tuple[int, ...], activation: str):
+    def __init__(
+        self,
+        n_inputs: int,
+        action_space: spaces.Space,
+        hidden: tuple[int, ...],
+        activation: str,
+        orthogonal_init: bool = True,
+    ):
         super().__init__()
         self.head = PolicyHead(action_space)
-        self.body = TwinMLP(n_inputs, hidden, (self.head.n_outputs, 1), activation, output_gains=(0.01, 1.0))
+        self.body = TwinMLP(
+            n_inputs,
+            hidden,
+            (self.head.n_outputs, 1),
+            activation,
+            output_gains=(0.01, 1.0),
+            orthogonal_init=orthogonal_init,
+        )
 
     def forward(self, x: torch.Tensor):
         policy_outputs, values = self.body(x)
@@ -98,14 +119,18 @@ class TorchActorCritic(ActorCriticBase):
         dtype=np.float32,
         log_std_init: float = 0.0,
         optimizer: str = "adam",
+        use_sde: bool = False,
+        orthogonal_init: bool = True,
     ):
         super().__init__(observation_space, action_space, agent, dtype)
+        if use_sde:
+            raise ValueError(f"{agent}: use_sde runs on the numpy networks only (backend: numpy)")
         # Small networks run on one thread: faster than splitting a 64x64 product, and the same
         # seed gives the same numbers on one core and on many.
         torch.set_num_threads(1)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.module = TorchModule(self.n_inputs, action_space, hidden, activation)
+            self.module = TorchModule(self.n_inputs, action_space, hidden, activation, orthogonal_init)
             if not self.discrete:
                 nn.init.constant_(self.module.head.log_std, log_std_init)
         if self.dtype == np.float64:

@@ -308,3 +308,19 @@ def test_a_saved_agent_loads_into_either_backend():
     np.testing.assert_allclose(
         torch_agent.act(obs, explore=False), numpy_agent.act(obs, explore=False), rtol=1e-5, atol=1e-6
     )
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_ortho_init_false_is_torchs_default_linear_initialisation(backend):
+    """The RL Zoo's ortho_init=False entries start from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), biases too."""
+    from rl_kit.agents.a2c import A2C
+
+    state = A2C(OBSERVATIONS, ACTIONS["gaussian"], seed=0, ortho_init=False, backend=backend).state_dict()
+    for k, fan_in in ((0, 5), (1, 64), (2, 64)):
+        bound = 1 / np.sqrt(fan_in)
+        weights, biases = state[f"net.body.weights.{k}"][0], state[f"net.body.biases.{k}"][0]
+        used = weights[:, :3] if k == 2 else weights  # the policy's last layer: 3 means, padding after
+        assert np.abs(used).max() <= bound and np.abs(used).max() > 0.9 * bound and np.abs(used).std() > 0.2 * bound
+        assert np.abs(biases[:, : used.shape[1]]).max() > 0.5 * bound
+    orthogonal = A2C(OBSERVATIONS, ACTIONS["gaussian"], seed=0, backend=backend).state_dict()["net.body.weights.1"][0]
+    np.testing.assert_allclose(orthogonal.T @ orthogonal, 2 * np.eye(64), atol=1e-4)  # gain sqrt 2, orthogonal
