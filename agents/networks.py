@@ -366,6 +366,16 @@ class ActorCritic(ActorCriticBase):
         d_outputs, _ = distribution.gradient(actions, np.ones(len(x), dtype=self.dtype), 0.0)
         return self.body.input_gradient(d_outputs, np.zeros((len(x), 1), dtype=self.dtype))
 
+    def mean_input_gradient(self, x: np.ndarray) -> np.ndarray:
+        """d mu_j(x) / dx for each action j of a Gaussian policy, (actions, B, inputs); parameters unchanged."""
+        self.forward(x, keep=True)
+        zeros, gradients = np.zeros((len(x), 1), dtype=self.dtype), []
+        for j in range(self.n_actions):
+            unit = np.zeros((len(x), self.n_actions), dtype=self.dtype)
+            unit[:, j] = 1.0
+            gradients.append(self.body.input_gradient(unit, zeros))
+        return np.stack(gradients)
+
     # --- learning -----------------------------------------------------------------------------
     def step(
         self,

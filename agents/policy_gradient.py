@@ -206,9 +206,12 @@ class PolicyGradientAgent:
         return {key: shown, "value": values}
 
     def choice_gradient(self, obs) -> tuple[np.ndarray, np.ndarray]:
-        """(x, d log pi(greedy a | s)/dx): the encoded observations and how the chosen action's
-        log-probability moves with them."""
+        """(x, how the greedy choice moves with x): the encoded observations and d log pi(greedy a | s)/dx
+        for a categorical policy; for a Gaussian, whose log-density is flat at its mode, the size
+        of the mean's gradient, sqrt(sum_j (d mu_j/dx)^2)."""
         x = self.encode(obs)
+        if not self.discrete:
+            return x, np.sqrt((self.net.mean_input_gradient(x) ** 2).sum(axis=0))
         chosen = self.net.distribution(self.net.forward(x)[0]).mode()
         return x, self.net.log_prob_input_gradient(x, chosen)
 

@@ -154,6 +154,12 @@ class TorchActorCritic(ActorCriticBase):
         (gradient,) = torch.autograd.grad(distribution.log_prob(torch.as_tensor(actions)).sum(), inputs)
         return gradient.numpy()
 
+    def mean_input_gradient(self, x: np.ndarray) -> np.ndarray:
+        inputs = torch.as_tensor(x).clone().requires_grad_(True)
+        means, _ = self.module.body(inputs)
+        rows = [torch.autograd.grad(means[:, j].sum(), inputs, retain_graph=True)[0] for j in range(self.n_actions)]
+        return torch.stack(rows).numpy()
+
     def step(
         self,
         objective,

@@ -324,3 +324,30 @@ def test_ortho_init_false_is_torchs_default_linear_initialisation(backend):
         assert np.abs(biases[:, : used.shape[1]]).max() > 0.5 * bound
     orthogonal = A2C(OBSERVATIONS, ACTIONS["gaussian"], seed=0, backend=backend).state_dict()["net.body.weights.1"][0]
     np.testing.assert_allclose(orthogonal.T @ orthogonal, 2 * np.eye(64), atol=1e-4)  # gain sqrt 2, orthogonal
+
+
+def test_the_mean_input_gradient_equals_autograd_and_finite_differences():
+    """explain's attribution for a Gaussian policy: d mu_j / dx (its log-density is flat at the mode)."""
+    ours, reference = twin_networks(ACTIONS["gaussian"], "tanh")
+    x = np.random.default_rng(2).normal(size=(6, 5))
+    mine = ours.mean_input_gradient(x)
+    assert mine.shape == (3, 6, 5) and np.abs(mine).max() > 1e-3
+    np.testing.assert_allclose(mine, reference.mean_input_gradient(x), rtol=1e-9, atol=1e-12)
+    h = 1e-6
+    for i in range(5):
+        step = np.zeros(5)
+        step[i] = h
+        numeric = (ours.forward(x + step)[0] - ours.forward(x - step)[0]) / (2 * h)  # (6, 3)
+        np.testing.assert_allclose(mine[:, :, i].T, numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("use_sde", [False, True])
+def test_explain_attributes_a_gaussian_policys_choice_to_its_inputs(use_sde):
+    """Before, gradient x input of log pi at the greedy action was exactly zero for every Box policy."""
+    from rl_kit.agents.a2c import A2C
+    from rl_kit.presentation.explain import attributions
+
+    agent = A2C(OBSERVATIONS, ACTIONS["gaussian"], seed=0, use_sde=use_sde)
+    states = np.random.default_rng(0).uniform(-1, 1, size=(50, 5))
+    gradient_x_input, importance = attributions(agent, states, seed=0)
+    assert (gradient_x_input > 0).all() and (importance > 0).all()

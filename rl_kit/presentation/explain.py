@@ -5,7 +5,8 @@
   their difference, in one PNG.
 - Policy-gradient agents: over the states visited in a few greedy episodes, the action
   probabilities (or means), the value estimates, and which observation features drive the
-  choice, by two measures: gradient x input (|d log pi(a*|s) / d s_j * s_j|, averaged) and
+  choice, by two measures: gradient x input (|d log pi(a*|s) / d s_j * s_j|, averaged; for a
+  Gaussian policy, whose log-density is flat at its mode, the mean's |d mu / d s_j * s_j|) and
   permutation importance (how often the greedy action changes, or how far the mean moves,
   when feature j is shuffled across the states). Features are named where the env names
   them (``feature_names``). A PNG of charts and a CSV table.
@@ -243,7 +244,7 @@ def visited_states(agent, env, episodes: int, seed: int) -> np.ndarray:
 
 
 def attributions(agent, states: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean |gradient x input| of the greedy action's score (log pi, or Q for DQN), and
+    """Mean |gradient x input| of the greedy action's score (log pi, the Gaussian's mean, or Q for DQN), and
     permutation importance, per feature."""
     x, gradient = agent.choice_gradient(states)
     gradient_x_input = np.abs(gradient * x).mean(axis=0)
@@ -309,7 +310,9 @@ def explain_policy(agent, spec: EnvSpec, output: Path, *, episodes: int, seed: i
     )
     order = np.argsort(gradient_x_input)
     axes[1, 0].barh([names[i] for i in order], gradient_x_input[order], color="C2")
-    score = "Q(s, greedy action)" if "q" in outputs else "log pi(greedy action)"
+    score = (
+        "Q(s, greedy action)" if "q" in outputs else ("log pi(greedy action)" if agent.discrete else "the action mean")
+    )
     axes[1, 0].set(title=f"gradient x input of {score}")
     order = np.argsort(importance)
     axes[1, 1].barh([names[i] for i in order], importance[order], color="C3")
