@@ -106,10 +106,18 @@ def test_an_unknown_side_is_refused_by_name(tmp_path):
         zoo_benchmark((), sides=("ours_and_theirs",), out=tmp_path)
 
 
-def test_the_own_entry_side_runs_only_where_our_entry_is_not_the_zoos():
+def test_the_own_entry_side_runs_only_where_our_entry_is_not_the_zoos(monkeypatch):
     """A row whose entry in rl_kit/hyperparams is the Zoo's would only repeat the ours side."""
     from rl_kit.core.hyperparameter_files import tuned_hyperparameters
+    from rl_kit.experiments import zoo_hyperparameters
     from rl_kit.experiments.zoo_benchmark import ROWS, tuned_command, tuned_entry
+
+    zoo = {  # the Zoo's entries as its ppo.yml and a2c.yml have them (rl_zoo3 is the bench extra's)
+        ("ppo", "Acrobot-v1"): {"normalize": True, "n_envs": 16, "n_timesteps": 1e6, "n_steps": 256,
+                                "gae_lambda": 0.94, "gamma": 0.99, "n_epochs": 4, "ent_coef": 0.0},
+        ("a2c", "CartPole-v1"): {"n_envs": 8, "n_timesteps": 5e5, "ent_coef": 0.0},
+    }  # fmt: skip
+    monkeypatch.setattr(zoo_hyperparameters, "zoo_entry", lambda agent, env: dict(zoo[agent, env]))
 
     by_name = {row.name: row for row in ROWS}
     assert tuned_entry(by_name["ppo-acrobot"]) is None  # ppo.yml's Acrobot-v1 entry is the Zoo's

@@ -223,8 +223,9 @@ def read_results(path: Path, seeds: int, episodes: int) -> dict:
 
 def own_budget(row: ZooRow) -> int:
     """The steps our own entry trains for on `row` (its n_timesteps, at most the Zoo's budget)."""
-    entry = tuned_entry(row)
-    return row.steps if entry is None else min(row.steps, entry.n_timesteps or row.steps)
+    from rl_kit.core.hyperparameter_files import tuned_hyperparameters
+
+    return min(row.steps, tuned_hyperparameters(row.agent, row.env).n_timesteps or row.steps)
 
 
 def verdict(ours: dict, published: float) -> str:
