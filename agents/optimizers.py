@@ -45,6 +45,14 @@ def clip_global_norm(gradient: np.ndarray, max_norm: float) -> float:
     return norm
 
 
+def decay_towards_square(average: np.ndarray, gradient: np.ndarray, decay: float, scratch: np.ndarray) -> None:
+    """average <- decay * average + (1 - decay) * g^2, in place: the second moment of Adam and RMSprop."""
+    average *= decay
+    np.multiply(gradient, gradient, out=scratch)
+    scratch *= 1 - decay
+    average += scratch
+
+
 class Adam:
     """Adam on a flat parameter vector, updated in place.
 
@@ -72,10 +80,7 @@ class Adam:
         m, v, d = self.m, self.v, self._scratch
         m *= self.beta1
         m += (1 - self.beta1) * gradient
-        v *= self.beta2
-        np.multiply(gradient, gradient, out=d)
-        d *= 1 - self.beta2
-        v += d
+        decay_towards_square(v, gradient, self.beta2, d)
         bias1, bias2 = 1 - self.beta1**self.t, 1 - self.beta2**self.t
         np.sqrt(v, out=d)
         d *= 1 / np.sqrt(bias2)
@@ -107,10 +112,7 @@ class RMSprop:
     def step(self, gradient: np.ndarray, learning_rate: float) -> None:
         self.t += 1
         v, d = self.v, self._scratch
-        v *= self.alpha
-        np.multiply(gradient, gradient, out=d)
-        d *= 1 - self.alpha
-        v += d
+        decay_towards_square(v, gradient, self.alpha, d)
         np.sqrt(v, out=d)
         d += self.eps
         np.divide(gradient, d, out=d)

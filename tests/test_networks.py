@@ -123,26 +123,29 @@ def test_gsde_gradients_equal_autograd_and_its_noise_has_the_stated_variance():
     np.testing.assert_allclose(noise.var(axis=0), one.variance[0], rtol=0.06)
 
 
+def step_in_place(agent, obs: np.ndarray) -> np.ndarray:
+    """The agent acts on `obs` and learns from a step that stays there: no reward, no episode end."""
+    action = agent.act(obs)
+    done = np.zeros(len(obs), dtype=bool)
+    agent.observe(Transitions(obs, action, np.zeros(len(obs)), obs, done, done))
+    return action
+
+
 def test_gsde_holds_its_noise_for_a_rollout_and_draws_anew_after():
     from rl_kit.agents.a2c import A2C
 
     agent = A2C(OBSERVATIONS, ACTIONS["gaussian"], seed=0, use_sde=True, n_steps=4, log_std_init=0.0)
     obs = np.random.default_rng(0).normal(size=(2, 5))
-    taken = []
-    for _ in range(8):  # two rollouts of 4 steps, the same observation each step
-        action = agent.act(obs)
-        taken.append(action)
-        agent.observe(Transitions(obs, action, np.zeros(2), obs, np.array([False] * 2), np.array([False] * 2)))
+    taken = [step_in_place(agent, obs) for _ in range(8)]  # two rollouts of 4 steps, the same state each step
     first, second = np.array(taken[:4]), np.array(taken[4:])
     assert agent.updates == 2 and not np.allclose(taken[0][0], taken[0][1])  # one theta per env
     np.testing.assert_allclose(first, first[:1].repeat(4, 0))  # same state, same theta: the same action
     assert not np.allclose(second[0], first[0])  # a new rollout, a new theta (and an updated policy)
     sampled = A2C(OBSERVATIONS, ACTIONS["gaussian"], seed=0, use_sde=True, n_steps=4, sde_sample_freq=2)
-    actions = [sampled.act(obs) for _ in range(1)]
-    sampled.observe(Transitions(obs, actions[0], np.zeros(2), obs, np.array([False] * 2), np.array([False] * 2)))
+    step_in_place(sampled, obs)  # t = 0: drawn
     held = sampled.exploration.copy()
-    sampled.observe(Transitions(obs, sampled.act(obs), np.zeros(2), obs, np.array([False] * 2), np.array([False] * 2)))
-    assert np.array_equal(held, sampled.exploration)  # t = 1: held
+    step_in_place(sampled, obs)  # t = 1: held
+    assert np.array_equal(held, sampled.exploration)
     sampled.act(obs)  # t = 2: sde_sample_freq 2 draws anew
     assert not np.array_equal(held, sampled.exploration)
     with pytest.raises(ValueError, match="numpy networks only"):
@@ -209,38 +212,38 @@ def test_input_gradient_equals_autograd():
     )
 
 
-def test_adam_and_clipping_equal_torch():
+def follow_torch(optimizer, torch_optimizer, learning_rate: float, clip: float = 0.0) -> None:
+    """20 steps of our `optimizer` class and torch's on the same random gradients (clipped to
+    `clip` first, if given, by ours and by torch's), the parameters equal after each."""
     rng = np.random.default_rng(0)
     start = rng.normal(size=50)
-    ours = start.copy()
-    adam = Adam(ours, eps=1e-5)
-    theirs = torch.nn.Parameter(torch.tensor(start))
-    reference = torch.optim.Adam([theirs], lr=1e-2, eps=1e-5)
+    ours, theirs = start.copy(), torch.nn.Parameter(torch.tensor(start))
+    mine, reference = optimizer(ours), torch_optimizer([theirs], learning_rate)
     for _ in range(20):
         gradient = rng.normal(size=50) * 3
         theirs.grad = torch.tensor(gradient.copy())
-        their_norm = torch.nn.utils.clip_grad_norm_([theirs], 1.0)
-        norm = clip_global_norm(gradient, 1.0)
-        assert norm == pytest.approx(float(their_norm), rel=1e-12) and norm > 1.0
-        np.testing.assert_allclose(gradient, theirs.grad.numpy(), rtol=1e-12)
-        adam.step(gradient, 1e-2)
+        if clip:
+            their_norm = torch.nn.utils.clip_grad_norm_([theirs], clip)
+            norm = clip_global_norm(gradient, clip)
+            assert norm == pytest.approx(float(their_norm), rel=1e-12) and norm > clip
+            np.testing.assert_allclose(gradient, theirs.grad.numpy(), rtol=1e-12)
+        mine.step(gradient, learning_rate)
         reference.step()
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_adam_and_clipping_equal_torch():
+    follow_torch(
+        lambda x: Adam(x, eps=1e-5), lambda p, lr: torch.optim.Adam(p, lr=lr, eps=1e-5), learning_rate=1e-2, clip=1.0
+    )
 
 
 def test_rmsprop_equals_torch():
-    rng = np.random.default_rng(1)
-    start = rng.normal(size=50)
-    ours = start.copy()
-    rmsprop = RMSprop(ours, alpha=0.99, eps=1e-5)
-    theirs = torch.nn.Parameter(torch.tensor(start))
-    reference = torch.optim.RMSprop([theirs], lr=1e-3, alpha=0.99, eps=1e-5)
-    for _ in range(20):
-        gradient = rng.normal(size=50) * 3
-        theirs.grad = torch.tensor(gradient.copy())
-        rmsprop.step(gradient, 1e-3)
-        reference.step()
-        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    follow_torch(
+        lambda x: RMSprop(x, alpha=0.99, eps=1e-5),
+        lambda p, lr: torch.optim.RMSprop(p, lr=lr, alpha=0.99, eps=1e-5),
+        learning_rate=1e-3,
+    )
     # No bias correction: the first step is lr / sqrt(1 - alpha) = 10 lr in every coordinate.
     first = np.zeros(3)
     RMSprop(first).step(np.array([1.0, -2.0, 0.5]), 1e-3)
