@@ -88,24 +88,28 @@ MOUNTAIN_CAR_CONTINUOUS = {
 }
 
 
-def test_gsde_finds_the_mountain_car_goal_where_white_noise_does_not(tmp_path):
-    """With log std -3.29, independent noise each step averages out and the car never climbs;
-    noise held as a function of the state pushes it one way long enough (about 10 s each)."""
+@pytest.mark.slow  # 8 runs of 20k steps: about 55 s
+def test_gsde_solves_mountain_car_continuous_on_most_seeds(tmp_path):
+    """The Zoo's gSDE entry reaches the goal (a greedy return of 85 or more) within 20k steps
+    on at least 4 of seeds 0-7. One seed is no evidence: on one CPU seed 0 solves it, on another
+    it stays at the bottom (-41), as floats round differently there. White noise at the same
+    log std is left out: it solves 4 of these 8 seeds on an AMD EPYC, so "gSDE where white noise
+    fails" is not a claim that travels."""
 
-    def greedy_return(use_sde: bool) -> float:
+    def greedy_return(seed: int) -> float:
         run = rl_kit.train(
             "MountainCarContinuous-v0",
             "ppo",
             steps=20_000,
-            seed=0,
+            seed=seed,
             num_envs=1,
-            hyperparameters={**MOUNTAIN_CAR_CONTINUOUS, "use_sde": use_sde},
-            out=tmp_path / str(use_sde),
+            hyperparameters={**MOUNTAIN_CAR_CONTINUOUS, "use_sde": True},
+            out=tmp_path / str(seed),
             progress=False,
             tensorboard=False,
             eval_every=0,
         )
         return rl_kit.evaluate(run.agent, "MountainCarContinuous-v0", episodes=10, seed=0).mean
 
-    assert greedy_return(True) >= 90  # solved
-    assert greedy_return(False) < 0  # it learned to stay still
+    returns = [greedy_return(seed) for seed in range(8)]
+    assert sum(r >= 85 for r in returns) >= 4, returns

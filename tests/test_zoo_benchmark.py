@@ -1,6 +1,9 @@
 """The Zoo's hyperparameters in our names, and the Zoo benchmark's report (from given returns)."""
 
+import json
 from pathlib import Path
+
+import pytest
 
 from rl_kit.experiments.zoo_benchmark import ROWS, write_report
 from rl_kit.experiments.zoo_hyperparameters import our_arguments, unsupported
@@ -75,7 +78,7 @@ def test_one_side_run_again_keeps_the_other_and_concurrent_invocations_keep_each
     so a second one started meanwhile wrote over the first's rows."""
     import json
 
-    from rl_kit.experiments.zoo_benchmark import merge_results
+    from rl_kit.experiments.zoo_benchmark import merge_run
 
     cartpole, acrobot = ROWS[0], ROWS[3]
     path = tmp_path / "results.json"
@@ -86,15 +89,31 @@ def test_one_side_run_again_keeps_the_other_and_concurrent_invocations_keep_each
         "failures": [f"zoo {cartpole.name} seed 1: boom", f"rl_kit {cartpole.name} seed 0: old"],
     }
     path.write_text(json.dumps(earlier))
-    # Two invocations started from that file; the first finishes with the Zoo's side of CartPole...
-    merge_results(path, 2, 1, (cartpole,), ("zoo",), {(cartpole.name, "zoo"): [[480.0], [490.0]]}, [])
-    # ...then the second, which ran ours on Acrobot only.
-    results, failures = merge_results(path, 2, 1, (acrobot,), ("rl_kit",), {(acrobot.name, "rl_kit"): [[-80.0]]}, [])
+    first, second = set(), set()  # two invocations started from that file, their runs interleaved
+    merge_run(path, 2, 1, (cartpole.name, "zoo"), [480.0], None, first)
+    merge_run(path, 2, 1, (acrobot.name, "rl_kit"), [-80.0], None, second)
+    merge_run(path, 2, 1, (cartpole.name, "zoo"), [490.0], None, first)
     stored = json.loads(path.read_text())
     assert stored["runs"][cartpole.name] == {"rl_kit": [[500.0], [500.0]], "zoo": [[480.0], [490.0]]}
     assert stored["runs"][acrobot.name] == {"rl_kit": [[-80.0]]}
-    assert failures == [f"rl_kit {cartpole.name} seed 0: old"] == stored["failures"]  # the Zoo's old one is gone
-    assert results[(cartpole.name, "rl_kit")] == [[500.0], [500.0]]
+    assert stored["failures"] == [f"rl_kit {cartpole.name} seed 0: old"]  # the Zoo's old one is gone
+
+
+@pytest.mark.parametrize(
+    "damage", [b'{"seeds": 2, "runs": {', b"[1, 2]", b'{"seeds": 2, "episodes": 1, "runs": []}', b"\x00\xff\xfe"]
+)
+def test_a_damaged_results_file_is_kept_aside_and_each_run_is_kept_as_it_finishes(tmp_path, damage, capsys):
+    """Before, a damaged results.json made the merge at the end raise after every run had
+    finished, and a kill mid-invocation lost every run: both are kept now."""
+    from rl_kit.experiments.zoo_benchmark import merge_run
+
+    path = tmp_path / "results.json"
+    path.write_bytes(damage)
+    merge_run(path, 2, 1, (ROWS[0].name, "rl_kit"), [500.0], None, set())
+    assert json.loads(path.read_text())["runs"] == {ROWS[0].name: {"rl_kit": [[500.0]]}}
+    (aside,) = tmp_path.glob("results.json.damaged-*")
+    assert aside.read_bytes() == damage
+    assert "kept aside" in capsys.readouterr().out
 
 
 def test_an_unknown_side_is_refused_by_name(tmp_path):

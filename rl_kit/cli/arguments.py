@@ -72,16 +72,21 @@ def add_values_flag(parser: argparse.ArgumentParser, flag: str, help: str) -> No
 def parse_values(pairs: list[tuple[str, str]], flag: str) -> dict[str, Any]:
     """``KEY=VALUE`` pairs with each value read as YAML (``0.5`` a number, ``[1, 2]`` a list,
     ``linear(1, 0, 100)`` text); a value that is not YAML is a usage error naming it."""
-    import yaml
+    from rl_kit.errors import RLKitError
+    from rl_kit.infrastructure.yaml_text import load_yaml
 
     values = {}
     for key, text in pairs:
         try:
-            values[key] = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            problem = str(error).splitlines()[0]
-            raise UsageError(f"{flag} {key}={text!r}: not a value ({problem})") from None
+            values[key] = load_yaml(text, f"{flag} {key}")
+        except RLKitError as error:
+            raise UsageError(f"{shorten(key)}={shorten(text)!r}: not a value ({error})") from None
     return values
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """`text`, cut to `limit` characters with a count of the rest: an error never echoes a megabyte."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit:,} more characters)"
 
 
 def add_time_limit_flag(parser) -> None:

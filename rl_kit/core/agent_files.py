@@ -22,7 +22,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rl_kit.agents.base import describe
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvSpec, refuse_paths
 from rl_kit.errors import AgentFileError, RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_path
 
@@ -196,12 +196,10 @@ def saved_env(metadata: dict[str, Any]) -> EnvSpec | None:
     kwargs = metadata.get("env_kwargs") or {}
     if not isinstance(kwargs, dict):
         raise AgentFileError("the saved agent's env options are not a JSON object")
-    for key, value in kwargs.items():
-        if isinstance(value, str) and "\n" not in value and (os.sep in value or os.path.lexists(value)):
-            raise AgentFileError(
-                f"the saved agent's env option {key!r} names a path; rl-kit opens no file a saved agent names "
-                "(pass the env with its options yourself to use it)"
-            )
+    try:
+        refuse_paths(kwargs, "the saved agent")
+    except RLKitError as error:
+        raise AgentFileError(str(error)) from None
     kwargs = {k: v for k, v in kwargs.items() if k not in PRESENTATION_OPTIONS}
     try:
         return EnvSpec(metadata["env_id"], kwargs)

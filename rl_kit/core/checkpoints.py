@@ -38,9 +38,17 @@ class Checkpoint:
 
 
 def save_checkpoint(
-    run_directory: Path, agent, envs, loop_arrays: dict[str, np.ndarray], supervisor: SupervisorState, keep: int = 3
+    run_directory: Path,
+    agent,
+    envs,
+    loop_arrays: dict[str, np.ndarray],
+    supervisor: SupervisorState,
+    keep: int = 3,
+    run: dict[str, str] | None = None,
 ) -> Path:
-    """Write the checkpoint of step ``supervisor.step`` and keep the last `keep`."""
+    """Write the checkpoint of step ``supervisor.step`` and keep the last `keep`; `run` names the
+    agent and env that wrote it (``{"agent": "q_learning", "env": "rl_kit/GridWorld-v0"}``), so
+    that a config edited to name another is refused on resume."""
     from safetensors.numpy import save_file
 
     directory = Path(run_directory) / CHECKPOINT_DIRECTORY
@@ -57,12 +65,14 @@ def save_checkpoint(
         "agent": agent_rest,
         "envs": env_rest,
         "supervisor": supervisor.to_dict(),
+        "run": run or {},
     }
     path = directory / f"step_{supervisor.step:012d}.safetensors"
     with atomic_path(path) as temporary:
         save_file(tensors, str(temporary), metadata={"rl_kit_checkpoint": json.dumps(header)})
     for old in sorted(directory.glob("step_*.safetensors"))[:-keep]:
-        old.unlink()
+        if old.is_file() and not old.is_symlink():  # only our own files (the run refused links when it began)
+            old.unlink()
     return path
 
 

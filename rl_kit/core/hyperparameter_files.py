@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rl_kit.errors import RLKitError
+from rl_kit.infrastructure.yaml_text import read_yaml_file
 
 HYPERPARAMETER_DIRECTORY = Path(__file__).parents[1] / "hyperparams"  # rl_kit/hyperparams
 RUN_SETTINGS = ("num_envs", "n_timesteps")
@@ -42,14 +41,9 @@ class TunedEntry:
 def tuned_hyperparameters(agent: str, env_id: str, file: str | Path | None = None) -> TunedEntry:
     """The entry for `env_id` in `agent`'s built-in file (empty if none), or in `file`, which must have one."""
     path = HYPERPARAMETER_DIRECTORY / f"{agent}.yml" if file is None else Path(file)
-    if not path.is_file():
-        if file is not None:
-            raise RLKitError(f"hyperparameter file {file} does not exist")
+    if file is None and not path.is_file():
         return TunedEntry(agent, env_id)
-    try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise RLKitError(f"hyperparameter file {path} is not valid YAML: {error}") from None
+    entries = read_yaml_file(path, "hyperparameter file") or {}
     if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
         raise RLKitError(f"hyperparameter file {path} must map env ids to entries of hyperparameters")
     if env_id not in entries:
@@ -58,4 +52,12 @@ def tuned_hyperparameters(agent: str, env_id: str, file: str | Path | None = Non
         return TunedEntry(agent, env_id)
     entry = dict(entries[env_id])
     settings = {key: entry.pop(key, None) for key in RUN_SETTINGS}
+    for key, value in settings.items():  # RL Zoo files write budgets as floats (1e6)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) or value < 1:
+            raise RLKitError(
+                f"{path}'s entry for {env_id}: {key} must be a whole number of at least 1, got {value!r}"[:300]
+            )
+        settings[key] = int(value)
     return TunedEntry(agent, env_id, path, entry, settings["num_envs"], settings["n_timesteps"])

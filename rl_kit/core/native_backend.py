@@ -50,9 +50,12 @@ class NativeTrainer:
 
     def learn(self, supervisor: Supervisor) -> None:
         keep = self.spec.checkpoints.keep
+        identity = {"agent": self.spec.agent, "env": self.spec.env.id}
 
         def checkpoint(loop_state: LoopState) -> None:
-            save_checkpoint(self.directory, self.agent, self.envs, loop_state.arrays(), supervisor.state(), keep)
+            save_checkpoint(
+                self.directory, self.agent, self.envs, loop_state.arrays(), supervisor.state(), keep, run=identity
+            )
 
         run_loop(self.agent, self.envs, supervisor, seed=self.spec.seed, state=self.loop_state, checkpoint=checkpoint)
 

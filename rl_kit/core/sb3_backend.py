@@ -135,11 +135,11 @@ def _from_text(value: Any) -> Any:
             return convert(value)
         except ValueError:
             pass
-    import yaml
+    from rl_kit.infrastructure.yaml_text import load_yaml
 
     try:
-        parsed = yaml.safe_load(value)
-    except yaml.YAMLError:
+        parsed = load_yaml(value, "a hyperparameter")
+    except RLKitError:
         return value
     return parsed if isinstance(parsed, (bool, list, dict)) or parsed is None else value
 

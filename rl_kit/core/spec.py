@@ -17,7 +17,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode
 
-from rl_kit.errors import InvalidType, RLKitError, unknown_name
+from rl_kit.errors import InvalidType, InvalidValue, RLKitError, unknown_name
 
 EVAL_SEED = 1_000_000  # evaluation episodes are seeded apart from training ones
 # An env registered without a time limit (Gymnasium's CliffWalking-v1, a user's own) gets this
@@ -148,8 +148,27 @@ class EnvSpec:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EnvSpec:
-        return cls(data["id"], data.get("kwargs") or {}, data.get("max_episode_steps"))
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "the run config") -> EnvSpec:
+        """The spec `data` describes (a ``config.yaml``'s ``env``, a saved agent's env). Its
+        options are values only: one that names a file is refused unopened (a run holds its
+        map's text; a path there was put by hand, and reading it would show a stranger's file)."""
+        kwargs = data.get("kwargs") or {}
+        if not isinstance(kwargs, Mapping):
+            raise RLKitError(f"{source}'s env options are not a mapping")
+        refuse_paths(kwargs, source)
+        return cls(data["id"], kwargs, data.get("max_episode_steps"))
+
+
+def refuse_paths(kwargs: Mapping[str, Any], source: str) -> None:
+    """Raise if an env option from `source` names a file or folder (checked without opening it)."""
+    for key, value in kwargs.items():
+        if isinstance(value, (str, os.PathLike)) and "\n" not in str(value):
+            text = str(value)
+            if os.sep in text or os.path.lexists(text):
+                raise RLKitError(
+                    f"{source}'s env option {key!r} names a path; rl-kit opens no file that {source} names "
+                    "(pass the env with its options yourself to use it)"
+                )
 
 
 @dataclass(frozen=True)
@@ -161,6 +180,11 @@ class EvaluationSpec:
     episodes: int = 10
     seed: int = EVAL_SEED
 
+    def __post_init__(self):
+        whole("eval_every", self.every, 0)
+        whole("eval_episodes", self.episodes, 1)
+        whole("evaluation seed", self.seed, 0)
+
 
 @dataclass(frozen=True)
 class CheckpointSpec:
@@ -168,6 +192,16 @@ class CheckpointSpec:
 
     every: int = 0
     keep: int = 3
+
+    def __post_init__(self):
+        whole("checkpoint_every", self.every, 0)
+        whole("keep_checkpoints", self.keep, 1)
+
+
+def whole(name: str, value: Any, minimum: int) -> None:
+    """Raise InvalidValue unless `value` is a whole number of at least `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidValue(f"{name} must be a whole number of at least {minimum}, got {value!r}"[:200])
 
 
 @dataclass(frozen=True)

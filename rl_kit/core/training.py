@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ import numpy as np
 import yaml
 
 from rl_kit.core.backends import backend_for
-from rl_kit.core.checkpoints import Checkpoint, load_checkpoint
+from rl_kit.core.checkpoints import CHECKPOINT_DIRECTORY, Checkpoint, load_checkpoint
 from rl_kit.core.evaluation import EvaluationResult, close_all, evaluation_envs, run_episodes
 from rl_kit.core.hyperparameter_files import TunedEntry, tuned_hyperparameters
 from rl_kit.core.logs import RunLogger
@@ -43,7 +44,8 @@ from rl_kit.core.spec import CheckpointSpec, EnvSpec, EvaluationSpec, RunSpec
 from rl_kit.core.supervisor import RunOptions, RunResult, Supervisor
 from rl_kit.errors import InvalidType, InvalidValue, RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
-from rl_kit.infrastructure.directory_lock import LOCK_FILE, DirectoryLocked, directory_lock
+from rl_kit.infrastructure.directory_lock import LOCK_FILE, owned_directory, refuse_links
+from rl_kit.infrastructure.yaml_text import read_yaml_file
 
 CONFIG_FILE, RESULT_FILE = "config.yaml", "result.yaml"
 
@@ -94,24 +96,46 @@ def default_run_directory(spec: RunSpec, root: str | Path = "runs") -> Path:
     )
 
 
+# What a run writes into its directory (docs above); a directory holding only these, with no
+# checkpoint and no result, is what a run that died before its first checkpoint left behind.
+RUN_FILES = frozenset({CONFIG_FILE, "episodes.csv", "train.csv", "eval.csv", "tensorboard", CHECKPOINT_DIRECTORY})
+
+
+def abandoned(directory: Path) -> bool:
+    """True if `directory` holds a run that ended before its first checkpoint and never finished:
+    nothing to resume, nothing finished to keep (called under the directory's lock)."""
+    members = {p.name for p in directory.iterdir() if p.name != LOCK_FILE and not p.name.startswith(".")}
+    checkpoints = directory / CHECKPOINT_DIRECTORY
+    return CONFIG_FILE in members and members <= RUN_FILES and not (checkpoints.is_dir() and any(checkpoints.iterdir()))
+
+
 @contextmanager
 def claimed(directory: Path, resuming: bool) -> Iterator[Path]:
     """`directory`, made and locked for this run alone while the block runs.
 
     A run never overwrites another: a directory that holds anything is refused unless the run
-    resumes it, and a directory another live process writes is refused at once, naming it.
+    resumes it, and a directory another live process writes is refused at once, naming it. A
+    directory that a run left when it died before its first checkpoint (no checkpoint, no
+    result) is started afresh, said in one line: it could not be resumed, and nothing in it is
+    finished. A directory holding a link to elsewhere is refused (:func:`refuse_links`).
     """
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with directory_lock(directory):
-            if not resuming and any(p.name != LOCK_FILE for p in directory.iterdir()):
+    with owned_directory(directory, what="a run", empty=False):
+        if not resuming and any(p.name != LOCK_FILE for p in directory.iterdir()):
+            if not abandoned(directory):
                 raise RLKitError(
                     f"{directory} already holds a run, and rl-kit never overwrites one: continue it with "
                     f"--resume {directory} (resume= in Python), or choose a fresh --out"
                 )
-            yield directory
-    except DirectoryLocked as error:
-        raise RLKitError(f"{error}: wait for it to finish, or choose another --out") from None
+            print(
+                f"{directory} holds a run that ended before its first checkpoint (nothing to resume): "
+                "starting it afresh",
+                file=sys.stderr,
+            )
+            for member in directory.iterdir():
+                if member.name == LOCK_FILE:
+                    continue
+                shutil.rmtree(member) if member.is_dir() else member.unlink()
+        yield directory
 
 
 def write_yaml(path: Path, data: dict[str, Any]) -> None:
@@ -123,10 +147,7 @@ def read_spec(directory: str | Path) -> RunSpec:
     config_path = Path(directory) / CONFIG_FILE
     if not config_path.is_file():
         raise RLKitError(f"{directory} is not a run directory (no {CONFIG_FILE})")
-    try:
-        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise RLKitError(f"{config_path} is not valid YAML: {error}") from None
+    config = read_yaml_file(config_path, "run config")
     if not isinstance(config, dict):
         raise RLKitError(f"{config_path} is not a run config")
     return RunSpec.from_dict(config)
@@ -269,11 +290,24 @@ def resume_run(
     the CPU, where torch's operations here are deterministic.
     """
     directory = Path(run)
+    refuse_links(directory)  # before anything in it is read: a linked checkpoints/ is another run's
     spec = read_spec(directory)
     if steps is not None:
         spec = replace(spec, steps=steps)
     options = options or RunOptions(progress=progress, callback=callback, callback_every=callback_every)
+    if abandoned(directory):
+        raise RLKitError(
+            f"{directory} has no checkpoint to resume from: its run ended before its first one; "
+            "the same command without --resume starts it afresh"
+        )
     checkpoint = load_checkpoint(directory)
+    written_by = checkpoint.header.get("run") or {}
+    for key, recorded in (("agent", spec.agent), ("env", spec.env.id)):
+        if key in written_by and written_by[key] != recorded:
+            raise RLKitError(
+                f"{directory / CONFIG_FILE} says {key} {recorded!r}, but its checkpoints were written by "
+                f"{written_by[key]!r}: a run resumes only with the spec it ran with"
+            )
     for reason in checkpoint.skipped:
         print(f"skipped a damaged checkpoint: {reason}", file=sys.stderr)
     if checkpoint.skipped:
@@ -317,7 +351,13 @@ def _learn(
         state = None
         write_yaml(directory / CONFIG_FILE, config)
     else:  # the run's own config.yaml stays; the checkpoint puts everything back where it was
-        state = trainer.restore(checkpoint)
+        try:
+            state = trainer.restore(checkpoint)
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            raise RLKitError(
+                f"{checkpoint.path} does not fit this run's {spec.agent} on {spec.env.id} "
+                f"(another agent's, or the env changed): {error}"[:400]
+            ) from None
 
     def evaluate() -> dict[str, float]:
         if not eval_envs:

@@ -33,6 +33,7 @@ from rl_kit.core.spec import EnvSpec
 from rl_kit.core.stats import bootstrap_ci, iqm, probability_of_improvement, probability_of_improvement_ci
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.directory_lock import owned_directory
 from rl_kit.infrastructure.job_pool import Job, run_grid
 
 PROTOCOL_SEED = 2_000_000  # the evaluation episodes every agent is judged on
@@ -139,8 +140,6 @@ def compare(
         ray: run the grid on Ray at this address (``"auto"``: this machine's cluster, started if
             none runs) instead of the local process pool; see :mod:`rl_kit.infrastructure.job_pool`. Same seeds, same numbers.
     """
-    from tqdm.auto import tqdm
-
     from rl_kit.core.backends import backend_for
     from rl_kit.core.training import fresh_directory
 
@@ -149,11 +148,22 @@ def compare(
         backend_for(name)  # unknown names fail now, with suggestions, not in a worker
     if seeds < 1 or steps < 1:
         raise RLKitError(f"seeds and steps must be at least 1, got {seeds} and {steps}")
-    if out is not None and Path(out).is_dir() and any(Path(out).iterdir()):
-        raise RLKitError(f"{out} already holds files, and rl-kit never overwrites a comparison: choose a fresh --out")
+    if len(set(agents)) != len(agents):
+        twice = sorted({a for a in agents if agents.count(a) > 1})
+        raise RLKitError(f"each agent is compared once, but {', '.join(twice)} is named twice")
+    if out is not None and not str(out).strip():
+        raise RLKitError("--out is empty: give the comparison's directory")
     default = Path("runs") / "compare" / f"{env.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
     directory = Path(out) if out else fresh_directory(default)
-    directory.mkdir(parents=True, exist_ok=True)
+    with owned_directory(directory, what="a comparison", empty=True):  # one comparison per directory
+        return _compare(
+            env, agents, seeds, steps, directory, workers, episodes, eval_every, hyperparameters, progress, ray
+        )
+
+
+def _compare(env, agents, seeds, steps, directory, workers, episodes, eval_every, hyperparameters, progress, ray):
+    from tqdm.auto import tqdm
+
     eval_every = eval_every or max(steps // 10, 1)
     pairs = [(a, s) for a in agents for s in range(seeds)]
     jobs = [

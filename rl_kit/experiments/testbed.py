@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from rl_kit.agents.base import Transitions
 from rl_kit.core import registry
 from rl_kit.core.spec import check_env_id
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.yaml_text import load_yaml
 
 # Figure 2.2 of the book: greedy and two epsilon-greedy methods, sample averages.
 DEFAULT_METHODS = (
@@ -61,7 +61,7 @@ def parse_method(text: str) -> tuple[str, dict[str, Any]]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise RLKitError(f"method {text!r}: expected NAME:KEY=VALUE[:KEY=VALUE...], got {pair!r}")
-        values[key.strip()] = yaml.safe_load(value)
+        values[key.strip()] = load_yaml(value, f"method {text[:80]!r}'s {key.strip()[:40]}")
     if name not in registry.BANDIT_AGENTS:
         raise RLKitError(f"method {text!r}: {name!r} is not a bandit agent ({', '.join(registry.BANDIT_AGENTS)})")
     return name, values

@@ -24,6 +24,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,19 +160,23 @@ def zoo_benchmark(
         for kind in sides
         if kind != "tuned" or tuned_entry(row) is not None
     ]
-    fresh: dict[tuple[str, str], list] = {}
-    failures = []
-    for outcome in run_grid(jobs, workers=workers, ray_address=ray):
-        kind, row, seed, _ = outcome.job.args
-        if outcome.error is not None:
-            failures.append(f"{kind} {row.name} seed {seed}: {outcome.error.strip().splitlines()[-1]}")
-            continue
-        fresh.setdefault((row.name, kind), []).append(outcome.value)
-        print(f"  {row.name:16} {kind:7} seed {seed}: return {np.mean(outcome.value):9.2f}", flush=True)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with results_lock(out):
-        results, failures = merge_results(out / "results.json", seeds, episodes, rows, sides, fresh, failures)
+    touched: set[tuple[str, str]] = set()  # (row, side)s this invocation has replaced in results.json
+    results, failures = {}, []
+    for outcome in run_grid(jobs, workers=workers, ray_address=ray):
+        kind, row, seed, _ = outcome.job.args
+        if outcome.error is None:
+            print(f"  {row.name:16} {kind:7} seed {seed}: return {np.mean(outcome.value):9.2f}", flush=True)
+            run, failure = outcome.value, None
+        else:
+            run, failure = None, f"{kind} {row.name} seed {seed}: {outcome.error.strip().splitlines()[-1]}"
+        with results_lock(out):  # each run is kept as it finishes: a kill loses only the runs in flight
+            results, failures = merge_run(
+                out / "results.json", seeds, episodes, (row.name, kind), run, failure, touched
+            )
+    if not jobs:
+        results, failures = merge_run(out / "results.json", seeds, episodes, None, None, None, touched)
     done = {name for name, _ in results} | {f.split()[1] for f in failures}
     return write_report(tuple(row for row in ROWS if row.name in done), results, failures, seeds, episodes, out)
 
@@ -187,21 +192,25 @@ def results_lock(directory: Path):
         os.close(fd)
 
 
-def merge_results(path: Path, seeds, episodes, rows, sides, fresh, failures) -> tuple[dict, list[str]]:
-    """The stored runs with this invocation's in place of the (row, side)s it ran; written back."""
+def merge_run(path: Path, seeds, episodes, key, run, failure, touched: set) -> tuple[dict, list[str]]:
+    """results.json with one more run (or failure) of `key` = (row, side), written back; the
+    stored runs of a (row, side) are replaced when this invocation's first run of it arrives."""
     from rl_kit.infrastructure.atomic_files import atomic_write
 
     stored = read_results(path, seeds, episodes)
-    replaced = {(row.name, kind) for row in rows for kind in sides}
     results = {
-        (name, kind): returns
-        for name, by_side in stored["runs"].items()
-        for kind, returns in by_side.items()
-        if (name, kind) not in replaced
+        (name, kind): list(returns) for name, by_side in stored["runs"].items() for kind, returns in by_side.items()
     }
-    results.update(fresh)
-    kept = [f for f in stored["failures"] if (f.split()[1], f.split()[0]) not in replaced]
-    failures = kept + list(failures)
+    failures = list(stored["failures"])
+    if key is not None:
+        if key not in touched:
+            touched.add(key)
+            results.pop(key, None)
+            failures = [f for f in failures if (f.split()[1], f.split()[0]) != key]
+        if run is not None:
+            results.setdefault(key, []).append(run)
+        if failure is not None:
+            failures.append(failure)
     runs: dict[str, dict[str, list]] = {}
     for (name, kind), returns in sorted(results.items()):
         runs.setdefault(name, {})[kind] = returns
@@ -210,14 +219,30 @@ def merge_results(path: Path, seeds, episodes, rows, sides, fresh, failures) -> 
 
 
 def read_results(path: Path, seeds: int, episodes: int) -> dict:
-    """The runs of an earlier invocation, if made with the same seeds and episodes; else none."""
+    """The runs of earlier invocations, if made with the same seeds and episodes; else none. A
+    damaged file is kept aside (renamed ``results.json.damaged-<time>``, said in one line)."""
     empty = {"seeds": seeds, "episodes": episodes, "runs": {}, "failures": []}
-    if not path.is_file():
+    if not path.exists():
         return empty
-    stored = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        well_formed = (
+            isinstance(stored, dict)
+            and isinstance(stored.get("runs"), dict)
+            and all(isinstance(by_side, dict) for by_side in stored["runs"].values())
+            and all(isinstance(f, str) and len(f.split()) > 1 for f in stored.get("failures", []))
+        )
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        well_formed = False
+    if not well_formed:
+        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        os.replace(path, aside)
+        print(f"note: {path} was damaged (not the benchmark's JSON); kept aside as {aside.name}", flush=True)
+        return empty
     if stored.get("seeds") != seeds or stored.get("episodes") != episodes:
         print(f"note: {path} holds runs with other seeds or episodes; they are replaced", flush=True)
         return empty
+    stored.setdefault("failures", [])
     return stored
 
 
