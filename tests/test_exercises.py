@@ -140,3 +140,32 @@ def test_a_gradient_that_is_not_the_derivative_of_the_learners_loss_is_caught_ag
     failed = [c for c in report.checks if not c.passed]
     assert [c.kind for c in failed] == ["unit", "gradient"]
     assert "finite differences" in failed[1].name and "derivative of your own loss" in failed[1].hint
+
+
+@pytest.mark.parametrize(
+    "trick, said",
+    [
+        ("import sys\nsys.exit(0)\n", "SystemExit"),
+        ("import os\nos._exit(0)\n", "ended the grading process"),
+        ("def q_learning_target(*args):\n    import os\n    os._exit(0)\n", "ended the grading process"),
+        (
+            "import rl_kit.exercises.grading as g\ng.same = lambda a, b: True\n"
+            "import numpy as np\ng.np.allclose = lambda *a, **k: True\n"
+            "print('PASS  unit     every check')\ndef q_learning_target(*args):\n    return 0.0\n",
+            "0.",
+        ),
+    ],
+    ids=["sys.exit", "os._exit at import", "os._exit in a function", "patched grader and printed PASS"],
+)
+def test_the_grader_cannot_be_fooled_by_exits_patches_or_printed_passes(trick, said, tmp_path):
+    """Before, a module whose import called sys.exit(0) ended `rl-kit check` with status 0 and
+    no output: a pass. The learner's module now runs in a child process; a pass is counted only
+    from values this process receives and compares."""
+    path = tmp_path / "q_learning.py"
+    path.write_text(solution_source("q_learning") + "\n" + trick)
+    report = check(path, learning=False)
+    assert not report.passed
+    assert any(said in (c.got + c.expected) for c in report.checks if not c.passed), report.text()
+    command = subprocess.run([sys.executable, "-m", "rl_kit.cli", "check", str(path), "--no-learning"],
+                             capture_output=True, text=True)  # fmt: skip
+    assert command.returncode == 1 and "checks passed: not yet" in command.stdout
