@@ -29,11 +29,10 @@ import sys
 
 from rl_kit.cli import exercise_commands, experiment_commands, inspect_commands, run_commands
 from rl_kit.cli.arguments import Interrupted, Parser, UsageError
-from rl_kit.core.supervisor import Terminated
 from rl_kit.errors import RLKitError
+from rl_kit.infrastructure.signals import signal_name
 
 COMMAND_MODULES = (run_commands, inspect_commands, experiment_commands, exercise_commands)
-STOPPED_BY_SIGTERM = ("train", "tune")  # long jobs a scheduler may stop: saved, clean exit
 
 
 def build_parser() -> Parser:
@@ -46,10 +45,12 @@ def build_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in STOPPED_BY_SIGTERM:
-        from rl_kit.core.supervisor import stop_on_sigterm
+    # SIGTERM stops every command as Ctrl-C does: what was done is saved, the worker processes
+    # of compare, tune and bench are stopped with it (by the clean-ups the exception runs), and
+    # the exit status is 143. Python's default would end this process alone, orphaning them.
+    from rl_kit.infrastructure.signals import stop_on_sigterm
 
-        stop_on_sigterm()
+    stop_on_sigterm()
     try:
         code = args.handler(args)  # None: done; a number: the status to exit with (check's 1)
     except (UsageError, RLKitError) as error:
@@ -63,5 +64,5 @@ def main(argv: list[str] | None = None) -> int:
         return stopped.exit_code
     except KeyboardInterrupt as signal:
         print("\nrl-kit: interrupted", file=sys.stderr)
-        return Interrupted("SIGTERM" if isinstance(signal, Terminated) else "SIGINT").exit_code
+        return Interrupted(signal_name(signal)).exit_code
     return code or 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rl_kit.cli.arguments import (
     RAY_HELP,
+    Interrupted,
     add_time_limit_flag,
     add_values_flag,
     env_options,
@@ -139,7 +140,7 @@ def tune_command(args) -> None:
         progress=not args.no_progress,
     )
     if result.interrupted:
-        raise KeyboardInterrupt
+        raise Interrupted(result.stopped_by)
 
 
 def bandit_command(args) -> None:

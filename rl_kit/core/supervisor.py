@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from rl_kit.infrastructure.signals import Terminated, raise_terminated, signal_name, stop_on_sigterm  # noqa: F401  (here for callers)
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -74,10 +76,6 @@ class RunResult:
     stopped_by: str | None = None  # "SIGINT" (Ctrl-C) or "SIGTERM" when interrupted
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl-C would be, so both stop a run the same clean way."""
-
-
 def progress_bar(steps: int, description: str, shown: bool):
     """A progress bar over env steps (tqdm), with steps/s."""
     from tqdm.auto import tqdm
@@ -93,23 +91,19 @@ def progress_bar(steps: int, description: str, shown: bool):
     )
 
 
-def raise_terminated(signum, frame):
-    raise Terminated
-
-
-def stop_on_sigterm() -> None:
-    """Let SIGTERM (a scheduler stopping the job) stop training like Ctrl-C: saved, clean exit."""
-    import signal
-
-    signal.signal(signal.SIGTERM, raise_terminated)
+GRACE_S = 5.0  # how long a stop request waits for the next step before it raises where it is
 
 
 @contextmanager
 def stop_requests(supervisor: Supervisor) -> Iterator[None]:
     """While the block runs, Ctrl-C and (where :func:`stop_on_sigterm` was called) SIGTERM set
     ``supervisor.stop_signal`` instead of raising wherever the program happens to be; a second
-    one raises at once. Signals a program handles its own way are left to it; so are threads
+    one raises at once, and so does the first once :data:`GRACE_S` seconds have passed without
+    the run reaching its next step (one update can take minutes: 300 epochs of PPO, SB3's own
+    ``train()``, which calls no callback). So a stop is clean when the loop is between steps,
+    and bounded always. Signals a program handles its own way are left to it; so are threads
     other than the main one, where Python cannot install handlers."""
+    import os
     import signal
     import threading
 
@@ -119,10 +113,16 @@ def stop_requests(supervisor: Supervisor) -> Iterator[None]:
     own = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: raise_terminated}
     previous = {number: signal.getsignal(number) for number in own}
 
+    timers: list[threading.Timer] = []
+
     def request_stop(signum, frame):
         if supervisor.stop_signal is not None:
             own[signum](signum, frame)
         supervisor.stop_signal = signal.Signals(signum).name
+        timer = threading.Timer(GRACE_S, os.kill, (os.getpid(), signum))  # the same signal again: raise
+        timer.daemon = True
+        timer.start()
+        timers.append(timer)
 
     deferred = [number for number, handler in own.items() if previous[number] is handler]
     for number in deferred:
@@ -130,6 +130,8 @@ def stop_requests(supervisor: Supervisor) -> Iterator[None]:
     try:
         yield
     finally:
+        for timer in timers:
+            timer.cancel()
         for number in deferred:
             signal.signal(number, previous[number])
 
@@ -276,7 +278,7 @@ class Supervisor:
                 yield self
         except KeyboardInterrupt as signal:  # a second signal, or a callback's KeyboardInterrupt
             self.interrupted = True
-            self.stopped_by = "SIGTERM" if isinstance(signal, Terminated) else "SIGINT"
+            self.stopped_by = signal_name(signal)
         finally:
             if self.stop_signal is not None:
                 self.interrupted, self.stopped_by = True, self.stop_signal

@@ -46,6 +46,7 @@ from rl_kit.core.hyperparameter_files import tuned_hyperparameters
 from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.signals import Terminated, signal_name
 
 # Settings a study is created with; a later run against the same study must use the same
 # ones, or its trials would not be comparable.
@@ -98,7 +99,11 @@ class TuneResult:
     best_trial: int | None = None
     best_hyperparameters: dict[str, Any] = field(default_factory=dict)
     best_file: Path | None = None
-    interrupted: bool = False
+    stopped_by: str | None = None  # "SIGINT" (Ctrl-C) or "SIGTERM" when the tuning was stopped
+
+    @property
+    def interrupted(self) -> bool:
+        return self.stopped_by is not None
 
     @property
     def trials_file(self) -> Path:
@@ -195,7 +200,7 @@ def objective(trial, settings: TuneSettings) -> float:
         on_evaluation=report,
     )
     if run.result.interrupted:
-        raise KeyboardInterrupt
+        raise Terminated if run.result.stopped_by == "SIGTERM" else KeyboardInterrupt
     trial.set_user_attr("steps", run.result.steps)
     if "score" not in last:
         raise RLKitError("the trial ended before its first evaluation")
@@ -258,7 +263,7 @@ def run_worker(settings: TuneSettings, worker: int = 0, on_trial=None) -> None:
 
 def worker_process(settings: TuneSettings, worker: int) -> None:
     """A spawned worker: prints one line per trial; SIGTERM and Ctrl-C stop it cleanly."""
-    from rl_kit.core.supervisor import stop_on_sigterm
+    from rl_kit.infrastructure.signals import stop_on_sigterm
 
     stop_on_sigterm()
     try:
@@ -371,7 +376,7 @@ def tune(
         study_name=settings.study, storage=open_storage(settings.storage), direction="maximize", load_if_exists=True
     )
     check_study_settings(the_study, settings)
-    interrupted = False
+    stop = None
     before = finished_trials(the_study)
     if before >= trials:
         print(
@@ -388,10 +393,10 @@ def tune(
                 run_in_process(settings, before, progress)
             else:
                 run_in_processes(settings, workers, before, progress)
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as signal:
+            stop = signal_name(signal)
             print("Stopped. Run the same command again to resume the study.")
-    return write_outputs(the_study, settings, entry, directory, interrupted)
+    return write_outputs(the_study, settings, entry, directory, stop)
 
 
 def trials_bar(settings: TuneSettings, initial: int, progress: bool):
@@ -434,10 +439,7 @@ def run_in_processes(settings: TuneSettings, workers: int, before: int, progress
             time.sleep(1.0)
             bar.update(min(finished_trials(study), settings.trials) - bar.n)
     except KeyboardInterrupt:
-        for process in processes:
-            process.join(timeout=30)  # they got the same Ctrl-C; give them time to stop cleanly
-            if process.is_alive():
-                process.terminate()
+        stop_workers(processes)
         raise
     finally:
         bar.update(min(finished_trials(study), settings.trials) - bar.n)
@@ -445,6 +447,23 @@ def run_in_processes(settings: TuneSettings, workers: int, before: int, progress
     failed = [p.exitcode for p in processes if p.exitcode]
     if failed:
         raise RLKitError(f"{len(failed)} tuning worker(s) failed (exit codes {failed}); see their output above")
+
+
+WORKER_STOP_S = 15.0  # a worker stops within its run's grace (rl_kit.core.supervisor.GRACE_S); then it is killed
+
+
+def stop_workers(processes: list) -> None:
+    """Ask every worker to stop (SIGTERM: a kill of the parent alone never reached them; Ctrl-C
+    at a terminal reaches them too), wait at most :data:`WORKER_STOP_S` in all, kill the rest."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + WORKER_STOP_S
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def trial_table(study) -> tuple[list[str], list[list[Any]]]:
@@ -469,7 +488,7 @@ def trial_table(study) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def write_outputs(study, settings: TuneSettings, entry, directory: Path, interrupted: bool) -> TuneResult:
+def write_outputs(study, settings: TuneSettings, entry, directory: Path, stopped_by: str | None) -> TuneResult:
     optuna = import_optuna()
     study = optuna.load_study(study_name=settings.study, storage=open_storage(settings.storage))
     header, rows = trial_table(study)
@@ -479,7 +498,7 @@ def write_outputs(study, settings: TuneSettings, entry, directory: Path, interru
     writer.writerows(rows)
     atomic_write(directory / "trials.csv", text.getvalue())
     result = TuneResult(
-        directory, settings.study, settings.storage, finished_trials(study), settings.steps, interrupted=interrupted
+        directory, settings.study, settings.storage, finished_trials(study), settings.steps, stopped_by=stopped_by
     )
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if not complete:

@@ -16,6 +16,7 @@ numbers on the local pool and on Ray, and its peak memory is its own.
 from __future__ import annotations
 
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any
 
 from rl_kit.errors import RLKitError
 
+STOP_S = 15.0  # a stopped job's run ends within its grace (rl_kit.core.supervisor.GRACE_S); then it is killed
 RAY_INSTALL = "pip install 'rl-kit[ray]' (or pip install 'ray[default]')"
 
 
@@ -74,6 +76,9 @@ def _error(error: BaseException) -> str:
 
 def _child(job: Job, connection, cwd: str) -> None:
     """A pool process: run one job (from the caller's directory) and send back ("ok", value) or ("error", text)."""
+    from rl_kit.infrastructure.signals import stop_on_sigterm
+
+    stop_on_sigterm()  # the parent's SIGTERM on a stop: the job's run stops as a run does, saved
     try:
         os.chdir(cwd)  # a forkserver child starts where the server started, not where the caller is now
         connection.send(("ok", call(job)))
@@ -124,10 +129,15 @@ def _run_on_pool(jobs: list[Job], workers: int) -> Iterator[Outcome]:
                     yield Outcome(job, value=payload)
                 else:
                     yield Outcome(job, error=payload or f"its process ended with exit code {process.exitcode}")
-    finally:
-        for _job, process, receiver in running.values():
+    finally:  # stopped (a signal, an error): the jobs still running are stopped too, not orphaned
+        for _job, process, _receiver in running.values():
             process.terminate()
-            process.join()
+        deadline = time.monotonic() + STOP_S
+        for _job, process, receiver in running.values():
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
             receiver.close()
 
 
