@@ -56,6 +56,22 @@ class SpaceError(ValueError):
     """An agent was given an observation or action space it cannot handle."""
 
 
+class NonFiniteLossError(FloatingPointError):
+    """A loss, gradient or TD error became NaN or infinite; the update that produced it was not applied."""
+
+
+def check_finite(agent: str, at_step: int, **quantities) -> None:
+    """Raise :class:`NonFiniteLossError` naming the first of `quantities` (numbers, arrays or
+    torch tensors) that holds a NaN or an infinity."""
+    for name, value in quantities.items():
+        if hasattr(value, "detach"):  # a torch tensor: no autograd warning, no graph kept
+            value = value.detach().cpu().numpy()
+        values = np.asarray(value, dtype=np.float64)
+        if not np.isfinite(values).all():
+            bad = values[~np.isfinite(values)].reshape(-1)[0]
+            raise NonFiniteLossError(f"{agent}: {name} is {bad} at env step {at_step}; training stopped")
+
+
 def describe(space: spaces.Space) -> str:
     """A space in one short line, for messages (a Box's bounds can fill a screen)."""
     if isinstance(space, spaces.Box):

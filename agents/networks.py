@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from .base import SpaceError, describe
+from .base import NonFiniteLossError, SpaceError, check_finite, describe  # noqa: F401  (NonFiniteLossError: here for callers)
 from .distributions import Categorical, DiagonalGaussian, StateDependentGaussian
 from .optimizers import OPTIMIZERS, Adam, clip_global_norm
 from .spaces import encode_one_hot, one_hot_size
@@ -256,17 +256,6 @@ class StepResult:
 
     def __init__(self, losses: dict[str, float], log_prob: np.ndarray, grad_norm: float):
         self.losses, self.log_prob, self.grad_norm = losses, log_prob, grad_norm
-
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss or gradient became NaN or infinite; the update that produced it was not applied."""
-
-
-def check_finite(agent: str, at_step: int, **quantities: float) -> None:
-    """Raise :class:`NonFiniteLossError` naming the first of `quantities` that is NaN or infinite."""
-    for name, value in quantities.items():
-        if not np.isfinite(float(value)):
-            raise NonFiniteLossError(f"{agent}: {name} is {float(value)} at env step {at_step}; training stopped")
 
 
 class ActorCriticBase:

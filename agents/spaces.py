@@ -87,9 +87,21 @@ class StateIndex:
         """The state index of each observation in a batch (see :func:`stack`), shape (N,)."""
         values = np.asarray(batch, dtype=np.int64)
         if self.single:
-            return values.reshape(-1) - self.starts[0]
+            index = values.reshape(-1) - self.starts[0]
+            if index.size and (index.min() < 0 or index.max() >= self.n):  # -1 would read the last row
+                self._outside(values.reshape(-1)[(index < 0) | (index >= self.n)][0])
+            return index
         values = values.reshape(-1, len(self.sizes)) - self.starts
+        outside = (values < 0) | (values >= self.sizes)
+        if outside.any():
+            self._outside(values[outside.any(axis=1)][0] + self.starts)
         return np.ravel_multi_index(tuple(values.T), tuple(self.sizes))
+
+    def _outside(self, observation) -> None:
+        raise SpaceError(
+            f"the env returned the observation {observation}, outside its observation space {describe(self.space)}: "
+            "a table has no row for it"
+        )
 
     def state(self, index: int):
         """The observation of state `index`, in the space's own terms."""

@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 from gymnasium import spaces
 
-from .base import Transitions, discrete_size
+from .base import Transitions, check_finite, discrete_size
 from .hyperparameters import UNIT, Hyperparameters, Interval
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
@@ -128,6 +128,8 @@ class TabularAgent:
         td_error = self.td_error(t, hp.gamma, obs, action)
         if t.valid is not None:  # reset steps of NEXT_STEP vector envs teach nothing
             td_error = td_error * t.valid
+        # a NaN reward would spread through the table (as an all-NaN greedy policy, action 0 everywhere)
+        check_finite(self.name, self.steps, **{"the TD error (a reward or value is not finite)": td_error})
         self.update(obs, action, alpha * td_error)
         self.steps += len(obs) if t.valid is None else int(np.count_nonzero(t.valid))
         return {"td_error": float(np.abs(td_error).mean()), "alpha": alpha, "epsilon": self.epsilon}

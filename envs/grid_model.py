@@ -52,6 +52,9 @@ class MapError(ValueError):
     """A grid map that cannot be used; the message names the row and column (1-based)."""
 
 
+MAX_MAP_CELLS = 2**16  # 256 x 256; a saved agent's metadata could otherwise ask for 3000 x 3000 (17 GB)
+
+
 def read_map(map_spec: str | Sequence[str]) -> list[str]:
     """Return the rows of a map given as text, a list of rows, or the path of a text file.
 
@@ -76,6 +79,11 @@ def read_map(map_spec: str | Sequence[str]) -> list[str]:
         rows.pop()
     if not rows:
         raise MapError("the map is empty")
+    if len(rows) * len(rows[0]) > MAX_MAP_CELLS:  # before the transition table is built: 256x256 takes 5 s
+        raise MapError(
+            f"the map has {len(rows):,} rows of {len(rows[0]):,} cells, more than the {MAX_MAP_CELLS:,} cells a grid "
+            "world may have (its transition table grows with it)"
+        )
     for r, row in enumerate(rows):
         if not row:
             raise MapError(f"map row {r + 1} is empty")

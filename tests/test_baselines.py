@@ -270,3 +270,20 @@ def test_sb3_train_from_the_command_line(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "agent.zip").is_file()
+
+
+def test_an_sb3_zip_declaring_huge_networks_is_refused_before_they_are_built(tmp_path):
+    """Before, a 140 KB zip whose data said net_arch [8000, 8000] took 50 s and 1.55 GB to refuse."""
+    import time
+
+    from rl_kit.errors import AgentFileError
+
+    run = rl_kit.train(
+        "rl_kit/Catch-v0", "sb3_ppo", steps=600, num_envs=1, out=tmp_path / "run", progress=False, eval_every=0
+    )
+    rl_kit.load_agent(run.directory)  # as saved, it loads
+    rewrite_zip(run.directory / "agent.zip", lambda data: {**data, "policy_kwargs": {"net_arch": [8000, 8000]}})
+    started = time.monotonic()
+    with pytest.raises(AgentFileError, match="declare 128,"):
+        rl_kit.load_agent(run.directory)
+    assert time.monotonic() - started < 5

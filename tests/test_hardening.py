@@ -309,3 +309,150 @@ def test_results_json_of_the_zoo_benchmark_survives_damage(tmp_path):
     path.write_text('{"runs": [')
     merge_run(path, 1, 1, (ROWS[0].name, "zoo"), [1.0], None, set())
     assert json.loads(path.read_text())["runs"] == {ROWS[0].name: {"zoo": [[1.0]]}}
+
+
+# --- 15: non-finite values and states outside the table -------------------------------------------
+
+
+class BrokenChain:
+    """A 3-state chain whose reward or next state is wrong in a chosen way (`fault`)."""
+
+    def __new__(cls, fault="nan", **kwargs):
+        import gymnasium as gym
+
+        class Env(gym.Env):
+            observation_space, action_space = gym.spaces.Discrete(3), gym.spaces.Discrete(2)
+
+            def reset(self, *, seed=None, options=None):
+                super().reset(seed=seed)
+                self.t = 0
+                return 0, {}
+
+            def step(self, action):
+                self.t += 1
+                state = {"minus one": -1, "ninety-nine": 99}.get(fault, 1)
+                reward = float("nan") if fault == "nan" and self.t == 5 else 0.0
+                return state, reward, self.t >= 10, False, {}
+
+        return Env()
+
+
+def register_broken(fault):
+    import gymnasium as gym
+
+    env_id = f"rl_kit_test/BrokenChain-{fault.replace(' ', '_')}-v0"
+    if env_id not in gym.registry:
+        gym.register(env_id, entry_point=BrokenChain, kwargs={"fault": fault}, max_episode_steps=10)
+    return env_id
+
+
+def test_a_nan_reward_stops_a_tabular_agent_with_its_table_finite(tmp_path):
+    """Before, the tabular agents trained to an all-NaN table and said nothing."""
+    import numpy as np
+
+    with pytest.raises(RLKitError, match="TD error.*is nan"):
+        rl_kit.train(register_broken("nan"), "q_learning", steps=200, out=tmp_path / "run", **QUICK)
+    agent = rl_kit.load_agent(tmp_path / "run")  # the last good table was saved
+    assert np.isfinite(agent.q).all()
+
+
+@pytest.mark.parametrize("fault, shown", [("minus one", "-1"), ("ninety-nine", "99")])
+def test_a_state_outside_the_observation_space_is_one_error_naming_the_env(tmp_path, fault, shown):
+    """Before, state -1 silently read the table's last row, and 99 raised an IndexError from q_learning.py."""
+    env_id = register_broken(fault)
+    with pytest.raises(RLKitError, match=f"{env_id}: the env returned the observation {shown}, outside"):
+        rl_kit.train(env_id, "q_learning", steps=200, out=tmp_path / "run", **QUICK)
+
+
+def poison(path: Path, key: str, value: float) -> None:
+    """Write `value` into the first element of tensor `key` of a saved agent, metadata kept."""
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    with safe_open(str(path), framework="numpy") as f:
+        metadata = f.metadata()
+    tensors = load_file(str(path))
+    tensors[key].reshape(-1)[0] = value
+    save_file(tensors, str(path), metadata=metadata)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_saved_agent_with_nan_or_inf_values_is_refused_at_the_door(tmp_path, value):
+    """Before, a NaN Q table loaded and evaluated without a word (the greedy action always 0), and
+    a NaN Box policy ended evaluate, explain and watch --record on tracebacks."""
+    out = quick_run(tmp_path / "tabular").directory
+    poison(out / "agent.safetensors", "q", value)
+    finished = rl_kit_command("evaluate", out, "--episodes", 5)
+    assert finished.returncode == 2 and "NaN or infinite" in finished.stderr and "Traceback" not in finished.stderr
+    network = rl_kit.train("Pendulum-v1", "ppo", steps=256, out=tmp_path / "box", hyperparameters={"n_steps": 64},
+                           **QUICK).directory  # fmt: skip
+    from safetensors.numpy import load_file
+
+    key = next(k for k, v in load_file(str(network / "agent.safetensors")).items() if v.dtype.kind == "f")
+    poison(network / "agent.safetensors", key, value)
+    for command in (("evaluate", network, "--episodes", 2), ("explain", network, "--out", tmp_path / "e"),
+                    ("watch", network, "--record", tmp_path / "x.gif")):  # fmt: skip
+        finished = rl_kit_command(*command)
+        assert finished.returncode == 2 and "NaN or infinite" in finished.stderr, (command, finished.stderr[-500:])
+
+
+# --- 6, 7, 13: budgets ---------------------------------------------------------------------------
+
+
+def test_a_saved_agent_naming_a_huge_map_is_refused_before_the_env_is_built(tmp_path):
+    """Before, a 9 MB file naming a 3000x3000 map ran 3 min 13 s and peaked at 17 GB in evaluate."""
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    out = rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=500, out=tmp_path / "run", **QUICK).directory
+    path = out / "agent.safetensors"
+    with safe_open(str(path), framework="numpy") as f:
+        metadata = json.loads(f.metadata()["rl_kit"])
+    metadata["env_kwargs"] = {"map": "S" + "." * 2999 + "\n" + ("." * 3000 + "\n") * 2998 + "." * 2999 + "G"}
+    save_file(load_file(str(path)), str(path), metadata={"rl_kit": json.dumps(metadata)})
+    started = time.monotonic()
+    finished = rl_kit_command("evaluate", out, "--episodes", 5, timeout=120)
+    assert finished.returncode == 2 and "65,536 cells" in finished.stderr, finished.stderr[-500:]
+    assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize(
+    "arguments, said",
+    [
+        (("train", "--env", "CartPole-v1", "--agent", "dqn", "--steps", 1000, "--hp", "buffer_size=100000000000"), "buffer_size"),
+        (("train", "--env", "CartPole-v1", "--agent", "dqn", "--steps", 1000, "--hp", "buffer_size=1e11"), "buffer_size"),
+        (("train", "--env", "CartPole-v1", "--agent", "ppo", "--steps", 1000, "--hp", "hidden_sizes=30000,30000"), "hidden_sizes"),
+        (("train", "--env", "CartPole-v1", "--agent", "ppo", "--steps", 1000, "--eval-episodes", 10**11), "eval_episodes"),
+        (("bandit", "--runs", 10**8), "--runs"),
+    ],
+    ids=["buffer_size", "buffer_size 1e11", "hidden_sizes", "eval-episodes", "bandit runs"],
+)  # fmt: skip
+def test_numbers_that_size_an_allocation_pass_one_budget_check(tmp_path, arguments, said):
+    started = time.monotonic()
+    finished = rl_kit_command(*arguments, cwd=tmp_path, timeout=120)
+    assert finished.returncode == 2 and said in finished.stderr and "Traceback" not in finished.stderr
+    assert len(finished.stderr.strip().splitlines()) == 1, finished.stderr[-800:]
+    assert time.monotonic() - started < 30
+
+
+def test_evaluate_and_record_refuse_episodes_past_the_cap(tmp_path):
+    """Before, `evaluate --episodes 100000000` was accepted (hours) and `watch --record` with a
+    million episodes held every frame (24 GB in 90 s)."""
+    out = quick_run(tmp_path / "run").directory
+    for command in (("evaluate", out, "--episodes", 10**8), ("watch", out, "--record", tmp_path / "x.gif",
+                                                              "--episodes", 10**8)):  # fmt: skip
+        finished = rl_kit_command(*command, timeout=60)
+        assert finished.returncode == 2 and "1,000,000" in finished.stderr, finished.stderr[-500:]
+
+
+def test_a_gif_recording_is_refused_when_its_frames_would_not_fit(tmp_path, monkeypatch):
+    """A GIF's encoder needs every frame; their memory is checked as they come (an MP4 streams)."""
+    from rl_kit.infrastructure import budget
+    from rl_kit.presentation.watch import record
+
+    out = quick_run(tmp_path / "run").directory
+    monkeypatch.setattr(budget, "available_memory", lambda: 10 * 2**20)  # 10 MiB free
+    with pytest.raises(RLKitError, match="record fewer episodes, or to .mp4"):
+        record(out, tmp_path / "x.gif", episodes=50)
+    record(out, tmp_path / "x.mp4", episodes=50)  # streamed: no frame is held
+    assert (tmp_path / "x.mp4").stat().st_size > 0 and not (tmp_path / "x.gif").exists()

@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, RLKitError) as error:
         print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except MemoryError:
+        print(f"rl-kit {args.command}: error: out of memory: lower what sizes it (num_envs, buffer_size, "
+              "hidden_sizes, episodes)", file=sys.stderr)  # fmt: skip
+        return 2
     except OSError as error:  # a full disk, a read-only folder, a file where a folder should be
         where = f"{error.filename}: " if error.filename else ""
         print(f"rl-kit {args.command}: error: cannot write {where}{error.strerror or error}", file=sys.stderr)

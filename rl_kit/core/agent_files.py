@@ -232,10 +232,23 @@ def load(file: Path):
         raise AgentFileError(f"{file} describes an agent that cannot be built: {error}") from None
     try:
         state = load_file(str(file))
+    except Exception as error:
+        raise AgentFileError(f"{file} holds damaged tensors: {error}") from None
+    refuse_non_finite(file, state)
+    try:
         agent.load_state_dict(state)
     except Exception as error:
-        raise AgentFileError(f"{file} holds damaged or mismatched tensors: {error}") from None
+        raise AgentFileError(f"{file} holds mismatched tensors: {error}") from None
     return agent
+
+
+def refuse_non_finite(file: Path, state: dict[str, np.ndarray]) -> None:
+    """Raise AgentFileError if a learned value is NaN or infinite: such an agent would act as if
+    every value were equal (the greedy action always 0), and say nothing."""
+    for key, value in state.items():
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            count = int(np.count_nonzero(~np.isfinite(value)))
+            raise AgentFileError(f"{file} holds {count:,} NaN or infinite values in {key!r}: not a usable agent")
 
 
 def declared_size(hyperparameters, observation_space: spaces.Space, action_space: spaces.Space) -> int:

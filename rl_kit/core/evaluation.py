@@ -19,6 +19,7 @@ import numpy as np
 from rl_kit.agents import spaces as observation_spaces
 from rl_kit.core.spec import EnvSpec
 from rl_kit.core.stats import summarize
+from rl_kit.infrastructure.budget import MAX_EPISODES, check_count
 
 
 @dataclass
@@ -151,6 +152,7 @@ def evaluate(
 
     if episodes < 1:
         raise ValueError(f"episodes must be at least 1, got {episodes}")
+    check_count("episodes", episodes, MAX_EPISODES)
     if isinstance(agent_or_path, (str, Path)):
         agent, spec = load_agent_and_env(agent_or_path, env)
     elif env is None:

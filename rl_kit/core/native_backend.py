@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rl_kit.agents.base import SpaceError
 from rl_kit.agents.search_space import SearchSpace
 from rl_kit.core import agent_files, registry
 from rl_kit.core.checkpoints import Checkpoint, save_checkpoint
 from rl_kit.core.loop import LoopState, run_loop
 from rl_kit.core.spec import EnvSpec, RunSpec
 from rl_kit.core.supervisor import Supervisor, SupervisorState
+from rl_kit.errors import RLKitError
 
 
 class NativeTrainer:
@@ -57,7 +59,12 @@ class NativeTrainer:
                 self.directory, self.agent, self.envs, loop_state.arrays(), supervisor.state(), keep, run=identity
             )
 
-        run_loop(self.agent, self.envs, supervisor, seed=self.spec.seed, state=self.loop_state, checkpoint=checkpoint)
+        try:
+            run_loop(
+                self.agent, self.envs, supervisor, seed=self.spec.seed, state=self.loop_state, checkpoint=checkpoint
+            )
+        except SpaceError as error:  # an env that returns what its own space does not hold
+            raise RLKitError(f"{self.spec.env.id}: {error}") from None
 
     def restore(self, checkpoint: Checkpoint) -> SupervisorState:
         """Put the agent, envs and loop back where `checkpoint` left them; the supervisor's counters."""

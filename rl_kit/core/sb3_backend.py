@@ -276,11 +276,21 @@ def safe_custom_objects(model_file: Path, cls: type, description: dict) -> dict[
         with zipfile.ZipFile(model_file) as archive:
             check_zip_sizes(model_file, archive)
             data = json.loads(archive.read("data").decode("utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("its data is not a JSON object")
-        spaces = {k: space_from_json(description[k]) for k in ("observation_space", "action_space")}
+            if not isinstance(data, dict):
+                raise ValueError("its data is not a JSON object")
+            spaces = {k: space_from_json(description[k]) for k in ("observation_space", "action_space")}
+            held = sum(entry.file_size for entry in archive.infolist() if entry.filename.endswith(".pth"))
     except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, OSError) as error:
         raise AgentFileError(f"{model_file} is not a readable SB3 agent: {type(error).__name__} {error}") from None
+    policy_kwargs = data.get("policy_kwargs")
+    if not isinstance(policy_kwargs, dict) or ":serialized:" in policy_kwargs:
+        policy_kwargs = description.get("hyperparameters", {}).get("policy_kwargs") or {}
+    declared = declared_weights(policy_kwargs, spaces["observation_space"])
+    if declared * 4 > 2 * held + (1 << 20):  # float32 weights: every one of them is in the zip
+        raise AgentFileError(
+            f"{model_file}: its policy_kwargs declare {declared:,} weights, but the zip holds {held:,} bytes of "
+            "tensors: refused before anything is built"
+        )
     replacements: dict[str, Any] = {}
     for key, value in data.items():
         if not (isinstance(value, dict) and ":serialized:" in value):
@@ -305,6 +315,31 @@ def safe_custom_objects(model_file: Path, cls: type, description: dict) -> dict[
                 f"{model_file} holds a pickled entry {key!r}; rl-kit refuses to unpickle it (it could run code)"
             )
     return replacements
+
+
+def declared_weights(policy_kwargs: dict, observation_space) -> int:
+    """How many weights the networks `policy_kwargs`' ``net_arch`` asks for (a floor): each list
+    of widths a chain of layers from the observation's size."""
+    from gymnasium import spaces as gym_spaces
+
+    try:
+        inputs = gym_spaces.flatdim(observation_space)
+    except (ValueError, NotImplementedError, TypeError):
+        inputs = 1
+    arch = policy_kwargs.get("net_arch") if isinstance(policy_kwargs, dict) else None
+    chains: list = []
+    for part in arch if isinstance(arch, list) else [arch]:
+        if isinstance(part, dict):
+            chains += [v for v in part.values() if isinstance(v, list)]
+        elif isinstance(part, int):
+            chains.append([part])
+    if isinstance(arch, list) and all(isinstance(w, int) for w in arch):
+        chains = [arch, arch]  # shared widths: the policy and the value network each get them
+    total = 0
+    for chain in chains:
+        widths = [inputs, *(w for w in chain if isinstance(w, int) and not isinstance(w, bool))]
+        total += sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+    return total
 
 
 MAX_UNPACKED_BYTES = 256 << 20  # what a zip of a small policy may unpack to

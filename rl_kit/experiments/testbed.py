@@ -26,6 +26,7 @@ from rl_kit.core import registry
 from rl_kit.core.spec import check_env_id
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.budget import check_count, check_memory
 from rl_kit.infrastructure.yaml_text import load_yaml
 
 # Figure 2.2 of the book: greedy and two epsilon-greedy methods, sample averages.
@@ -94,6 +95,9 @@ def testbed(
     steps = steps or gym.spec(env).max_episode_steps or 1000
     if runs < 1 or steps < 1:
         raise RLKitError(f"runs and steps must be at least 1, got {runs} and {steps}")
+    # each run is a problem with its k arms' values and an agent's estimates and counts per arm
+    check_memory(f"{runs:,} bandit runs", runs * 64 * 8 * 6, "lower --runs")
+    check_count("steps x runs", steps * runs, 10**10)
     parsed = [parse_method(m) for m in methods]
     results = []
     for text, (name, values) in zip(methods, parsed, strict=True):

@@ -30,7 +30,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path to write to; on success it replaces `path` whole, on error it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # hidden, and ending in the target's suffix, so that a writer that picks its format by the
+    # name (an MP4 encoder) can write to it; made afresh with O_EXCL | O_NOFOLLOW, so no stale
+    # file or link of that name is written through
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
     try:
         yield temporary
         with open(temporary, "rb+") as f:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -35,7 +36,8 @@ from rl_kit.core.backends import load_agent_and_env
 from rl_kit.core.spec import EnvSpec
 from rl_kit.envs.labels import FAILURE, SUCCESS, TIME_LIMIT, Outcome, action_names, step_outcome, telemetry
 from rl_kit.errors import InvalidValue, RLKitError
-from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.atomic_files import atomic_path
+from rl_kit.infrastructure.budget import MAX_EPISODES, check_count, check_memory
 
 MIN_WIDTH = 640
 KEYS_HELP = "space pause   right step   +/- speed   v overlay   q quit"
@@ -307,24 +309,54 @@ def encode(
 ) -> bytes:
     """Greedy episodes of `agent` on the ``rgb_array`` env `env`, with the heads-up display, as
     the bytes of a ``.gif`` or ``.mp4``; each episode's last frame is held a second."""
-    import imageio.v3 as iio
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"episodes{suffix}"
+        write_episodes(
+            agent, env, path, suffix, episodes=episodes, seed=seed, fps=fps, overlay=overlay, caption=caption
+        )
+        return path.read_bytes()
+
+
+def write_episodes(
+    agent, env, path: Path, suffix: str, *, episodes: int, seed: int, fps: float, overlay: bool, caption: str | None
+) -> None:
+    """Greedy episodes as a `suffix` (``.gif`` or ``.mp4``) file at `path`. An MP4's frames are streamed
+    to the encoder as they are drawn; a GIF (whose encoder needs them all) holds each frame
+    once, and is refused in one line when its frames would not fit in memory."""
+    import imageio.v2 as imageio
 
     from rl_kit.envs.rendering import to_array
 
     set_overlay(env, agent, overlay)
     hold = max(round(fps * HOLD_SECONDS), 1)
     surface, images, repeats = None, [], []
-    for frame in play(agent, env, episodes=episodes, seed=seed):
-        surface = compose(frame, surface, caption)
-        images.append(to_array(surface))
-        repeats.append(hold if frame.outcome is not None else 1)
-    if suffix == ".gif":  # a held frame is stored once, for longer
-        return iio.imwrite("<bytes>", images, extension=".gif", duration=[1000.0 * n / fps for n in repeats], loop=0)
-    frames = [image for image, n in zip(images, repeats, strict=True) for _ in range(n)]  # a video's pace is fixed
+    writer = None
+    if suffix == ".mp4":
+        try:
+            writer = imageio.get_writer(path, format="FFMPEG", fps=fps, macro_block_size=1)
+        except Exception as error:
+            raise RLKitError(f"cannot write an MP4: {error} (MP4 needs the imageio-ffmpeg package)") from None
     try:
-        return iio.imwrite("<bytes>", frames, extension=".mp4", fps=fps, plugin="FFMPEG", macro_block_size=1)
-    except Exception as error:
-        raise RLKitError(f"cannot write an MP4: {error} (MP4 needs the imageio-ffmpeg package)") from None
+        for frame in play(agent, env, episodes=episodes, seed=seed):
+            surface = compose(frame, surface, caption)
+            image = to_array(surface)
+            if writer is not None:  # a video's pace is fixed: a held frame is written again
+                for _ in range(hold if frame.outcome is not None else 1):
+                    writer.append_data(image)
+                continue
+            if not images:
+                check_memory(f"a GIF of {episodes:,} episodes", image.nbytes * episodes * 2, "record fewer "
+                             "episodes, or to .mp4, whose frames are streamed")  # fmt: skip
+            images.append(image)
+            repeats.append(hold if frame.outcome is not None else 1)
+            if len(images) % 1000 == 0:
+                check_memory(f"a GIF of {len(images):,} frames so far", image.nbytes * len(images),
+                             "record fewer episodes, or to .mp4, whose frames are streamed")  # fmt: skip
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:  # a held frame is stored once, for longer
+        imageio.mimwrite(path, images, format="GIF", duration=[1000.0 * n / fps for n in repeats], loop=0)
 
 
 def check_recording(output: Path, fps: float | None, episodes: int) -> None:
@@ -334,6 +366,7 @@ def check_recording(output: Path, fps: float | None, episodes: int) -> None:
         raise InvalidValue(f"fps must be above 0, got {fps}")
     if episodes < 1:
         raise InvalidValue(f"episodes must be at least 1, got {episodes}")
+    check_count("episodes", episodes, MAX_EPISODES)
 
 
 def record(
@@ -356,11 +389,12 @@ def record(
     agent, made = open_for_watching(path, env, max_episode_steps)
     try:
         fps = fps or made.metadata.get("render_fps", 30)
-        data = encode(agent, made, output.suffix.lower(), episodes=episodes, seed=seed, fps=fps, overlay=overlay,
-                      caption=caption)  # fmt: skip
+        with atomic_path(output) as temporary:
+            write_episodes(agent, made, temporary, output.suffix.lower(), episodes=episodes, seed=seed, fps=fps, overlay=overlay,
+                           caption=caption)  # fmt: skip
     finally:
         made.close()
-    return atomic_write(output, data)
+    return output
 
 
 NO_DISPLAY = "no display to open a window on ({why}); record the agent instead: rl-kit watch RUN --record episode.gif"
