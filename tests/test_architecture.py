@@ -120,7 +120,14 @@ ALLOWED = {
         "rl_kit.presentation",
     },
     "rl_kit.exercises": {"rl_kit.envs", "rl_kit.agents", "rl_kit.core", "rl_kit.infrastructure"},
-    "rl_kit.cli": {"rl_kit.envs", "rl_kit.core", "rl_kit.experiments", "rl_kit.presentation", "rl_kit.exercises"},
+    "rl_kit.cli": {
+        "rl_kit.envs",
+        "rl_kit.core",
+        "rl_kit.experiments",
+        "rl_kit.presentation",
+        "rl_kit.exercises",
+        "rl_kit.infrastructure",
+    },
 }
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import sys
 
 from rl_kit.cli import exercise_commands, experiment_commands, inspect_commands, run_commands
-from rl_kit.cli.arguments import Interrupted, Parser, UsageError
+from rl_kit.cli.arguments import Interrupted, Parser, UsageError, shorten
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.signals import signal_name
 
@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     stop_on_sigterm()
     try:
         code = args.handler(args)  # None: done; a number: the status to exit with (check's 1)
-    except (UsageError, RLKitError) as error:
-        print(f"rl-kit {args.command}: error: {error}", file=sys.stderr)
+    except (UsageError, RLKitError) as error:  # one line, however long the value it quotes
+        print(f"rl-kit {args.command}: error: {shorten(' '.join(str(error).split()), 1000)}", file=sys.stderr)
         return 2
     except MemoryError:
         print(f"rl-kit {args.command}: error: out of memory: lower what sizes it (num_envs, buffer_size, "

@@ -24,7 +24,7 @@ from gymnasium import spaces
 from rl_kit.agents.base import describe
 from rl_kit.core.spec import EnvSpec, refuse_paths
 from rl_kit.errors import AgentFileError, RLKitError
-from rl_kit.infrastructure.atomic_files import atomic_path
+from rl_kit.infrastructure.atomic_files import write_safetensors
 
 FORMAT_VERSION = 1
 AGENT_FILE = "agent.safetensors"
@@ -117,8 +117,6 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
 def save_agent(agent, path: str | os.PathLike, *, env: EnvSpec | None = None) -> Path:
     """Write `agent` (state and description) to `path`, a file or a run directory
     (``<run>/agent.safetensors``); `env` is recorded as the env it was trained on."""
-    from safetensors.numpy import save_file
-
     path = Path(path)
     path = path / AGENT_FILE if path.is_dir() else path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,9 +130,7 @@ def save_agent(agent, path: str | os.PathLike, *, env: EnvSpec | None = None) ->
         "env_kwargs": {} if env is None else dict(env.kwargs),
     }
     tensors = {k: np.ascontiguousarray(v) for k, v in agent.state_dict().items()}
-    with atomic_path(path) as temporary:
-        save_file(tensors, str(temporary), metadata={"rl_kit": json.dumps(metadata)})
-    return path
+    return write_safetensors(path, tensors, {"rl_kit": json.dumps(metadata)})
 
 
 def check_regular_file(file: Path) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from rl_kit.core.supervisor import SupervisorState
 from rl_kit.errors import AgentFileError, RLKitError
-from rl_kit.infrastructure.atomic_files import atomic_path
+from rl_kit.infrastructure.atomic_files import write_safetensors
 
 FORMAT_VERSION = 2
 CHECKPOINT_DIRECTORY = "checkpoints"
@@ -49,8 +49,6 @@ def save_checkpoint(
     """Write the checkpoint of step ``supervisor.step`` and keep the last `keep`; `run` names the
     agent and env that wrote it (``{"agent": "q_learning", "env": "rl_kit/GridWorld-v0"}``), so
     that a config edited to name another is refused on resume."""
-    from safetensors.numpy import save_file
-
     directory = Path(run_directory) / CHECKPOINT_DIRECTORY
     agent_arrays, agent_rest = agent.training_state()
     env_arrays, env_rest = envs.training_state() if hasattr(envs, "training_state") else ({}, None)
@@ -68,8 +66,7 @@ def save_checkpoint(
         "run": run or {},
     }
     path = directory / f"step_{supervisor.step:012d}.safetensors"
-    with atomic_path(path) as temporary:
-        save_file(tensors, str(temporary), metadata={"rl_kit_checkpoint": json.dumps(header)})
+    write_safetensors(path, tensors, {"rl_kit_checkpoint": json.dumps(header)})
     for old in sorted(directory.glob("step_*.safetensors"))[:-keep]:
         if old.is_file() and not old.is_symlink():  # only our own files (the run refused links when it began)
             old.unlink()

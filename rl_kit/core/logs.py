@@ -10,9 +10,23 @@ from __future__ import annotations
 import csv
 import io
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from rl_kit.errors import RLKitError
+
+
+def whole_row(row: dict[str, Any], columns: list[str]) -> bool:
+    """True if a CSV row read back has every column and a numeric step (no torn or text row)."""
+    if None in row or any(row.get(column) is None for column in columns):
+        return False
+    try:
+        float(row["step"])
+    except (TypeError, ValueError, KeyError):
+        return False
+    return True
 
 
 class CsvLog:
@@ -39,12 +53,18 @@ class CsvLog:
         """Keep the rows up to `step` (those the checkpoint knows of) and append after them."""
         from rl_kit.infrastructure.atomic_files import atomic_write
 
-        with open(self.path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
+        try:
+            with open(self.path, newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+        except (UnicodeDecodeError, csv.Error) as error:
+            raise RLKitError(f"{self.path} is not a readable log ({error}): the run cannot be resumed") from None
         if not rows:
             return
         self.columns = list(rows[0])
-        kept = [row for row in rows if float(row["step"]) <= step]
+        whole = [row for row in rows if whole_row(row, self.columns)]  # power lost mid-write can tear a row
+        if len(whole) < len(rows):
+            print(f"note: {self.path}: {len(rows) - len(whole)} torn or damaged rows dropped", file=sys.stderr)
+        kept = [row for row in whole if float(row["step"]) <= step]
         if kept and "wall_time" in kept[-1]:
             self.last_wall_time = float(kept[-1]["wall_time"])
         text = io.StringIO()
@@ -60,11 +80,12 @@ class CsvLog:
     def write(self, row: dict[str, Any]) -> None:
         if self._writer is None:
             self.columns = list(row)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
             self._writer = csv.DictWriter(
                 self._pending, fieldnames=self.columns, extrasaction="ignore", lineterminator="\n"
             )
             self._writer.writeheader()
+            self.flush()  # the header is on disk at once: a failed flush later cuts back to whole rows, never below it
         self._writer.writerow(row)
         if time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()

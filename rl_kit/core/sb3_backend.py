@@ -166,6 +166,7 @@ class SB3Trainer:
     def __init__(self, spec: RunSpec, directory: Path):
         import torch
         from stable_baselines3.common.env_util import make_vec_env
+        from stable_baselines3.common.logger import Logger
 
         # One thread, as our agents use: small networks gain nothing from more, and a seed's
         # result then does not depend on the machine's core count.
@@ -186,9 +187,13 @@ class SB3Trainer:
             }
         except ValueError as error:  # a schedule that does not parse
             raise RLKitError(f"{spec.agent}: {error}") from None
-        vec_env = make_vec_env(spec.env.id, n_envs=spec.num_envs, seed=spec.seed, env_kwargs=dict(spec.env.kwargs))
+        # made by our EnvSpec, as our loop makes its envs: the same time limit, kwargs and wrappers
+        vec_env = make_vec_env(spec.env.make, n_envs=spec.num_envs, seed=spec.seed)
         try:
             model = cls(env=vec_env, **arguments)
+            # a logger of our own, writing nowhere: the bridge reads its values; SB3's default
+            # would leave an empty SB3-<time> folder in the temp directory on every run
+            model.set_logger(Logger(folder=None, output_formats=[]))
         except (TypeError, ValueError, AssertionError) as error:
             vec_env.close()
             raise RLKitError(

@@ -213,6 +213,8 @@ def train(
         raise ValueError("train needs env, agent and steps (or resume=RUN)")
     steps, seed = whole_number("steps", steps), whole_number("seed", seed, minimum=0)
     num_envs = None if num_envs is None else whole_number("num_envs", num_envs)
+    if out is not None and not str(out).strip():
+        raise InvalidValue("out is empty: give the run directory (or leave it out for runs/<env>/<agent>/...)")
     env_spec = EnvSpec.of(env, env_kwargs)
     backend_for(agent)  # an unknown agent fails before anything is read or made
     if hyperparameters_file is not None:

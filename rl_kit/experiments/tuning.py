@@ -32,6 +32,7 @@ import os
 import socket
 import time
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from rl_kit.core.hyperparameter_files import tuned_hyperparameters
 from rl_kit.core.spec import EnvSpec
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.directory_lock import owned_directory
 from rl_kit.infrastructure.signals import Terminated, signal_name
 
 # Settings a study is created with; a later run against the same study must use the same
@@ -334,7 +336,7 @@ def tune(
     Returns:
         a :class:`TuneResult`; ``best.yml``, ``trials.csv`` and the plots are in its directory.
     """
-    optuna = import_optuna()
+    import_optuna()  # missing Optuna is said before anything is made
     env = EnvSpec.of(env, env_kwargs)
     if agent in registry.BANDIT_AGENTS:
         raise RLKitError(
@@ -350,11 +352,14 @@ def tune(
     if trials < 1 or workers < 1 or evaluations < 1 or eval_episodes < 1:
         raise RLKitError("trials, workers, evaluations and eval_episodes must be at least 1")
     entry = tuned_hyperparameters(agent, env.id)
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise RLKitError(f"steps must be a whole number of at least 1, got {steps!r}")
     steps = steps or entry.n_timesteps
     if not steps:
         raise RLKitError(f"no tuned budget for {agent} on {env.id}: give the steps per trial (--steps)")
+    if out is not None and not str(out).strip():
+        raise RLKitError("--out is empty: give the tuning directory")
     directory = Path(out) if out is not None else default_directory(env, agent)
-    directory.mkdir(parents=True, exist_ok=True)
     settings = TuneSettings(
         env=env,
         agent=agent,
@@ -372,6 +377,23 @@ def tune(
         shared=workers > 1 or storage is not None,
         objective=objective,
     )
+    # The study's own directory is this command's alone while it runs (its workers write trials
+    # into it); a study in a storage of the user's may be shared by several commands on purpose.
+    with owned_directory(directory, what="a tuning study", empty=False) if storage is None else nullcontext():
+        return run_study(settings, entry, workers, progress)
+
+
+def run_study(settings: TuneSettings, entry, workers: int, progress: bool) -> TuneResult:
+    """Run the study's remaining trials (in `workers` processes) and write its outputs."""
+    optuna = import_optuna()
+    agent, env, trials, steps, directory = (
+        settings.agent,
+        settings.env,
+        settings.trials,
+        settings.steps,
+        Path(settings.directory),
+    )
+    directory.mkdir(parents=True, exist_ok=True)
     the_study = optuna.create_study(
         study_name=settings.study, storage=open_storage(settings.storage), direction="maximize", load_if_exists=True
     )

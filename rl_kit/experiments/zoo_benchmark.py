@@ -32,8 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from rl_kit.core.stats import bootstrap_ci, iqm
-from rl_kit.errors import unknown_name
+from rl_kit.errors import RLKitError
+from rl_kit.experiments.zoo_hyperparameters import require_zoo
 from rl_kit.experiments.zoo_race import EVAL_EPISODES, EVAL_EVERY, final_returns, our_command, zoo_command
+from rl_kit.experiments.zoo_race import select_rows as race_rows
 
 EPISODES = 20  # greedy episodes per run
 
@@ -71,13 +73,7 @@ ROWS = (  # the Zoo's benchmark.md: return at budget
 
 
 def select_rows(names: str | None) -> tuple[ZooRow, ...]:
-    if not names:
-        return ROWS
-    by_name = {row.name: row for row in ROWS}
-    for name in names.split(","):
-        if name not in by_name:
-            raise unknown_name("row", name, list(by_name))
-    return tuple(by_name[name] for name in names.split(","))
+    return race_rows(names, ROWS, "zoo row")
 
 
 def tuned_entry(row: ZooRow):
@@ -152,7 +148,9 @@ def zoo_benchmark(
 
     unknown = [side for side in sides if side not in SIDES]
     if unknown:
-        raise unknown_name("side", unknown[0], list(SIDES))
+        raise RLKitError(f"unknown side {unknown[0]!r}: the sides are ours, zoo and tuned (--sides ours,zoo)")
+    if rows:
+        require_zoo()  # every side reads the Zoo's entry: say so once, not in every run's failure
     jobs = [
         Job(benchmark_run, (kind, row, seed, episodes))
         for row in rows
@@ -175,6 +173,8 @@ def zoo_benchmark(
             results, failures = merge_run(
                 out / "results.json", seeds, episodes, (row.name, kind), run, failure, touched
             )
+    if jobs and len(failures) >= len(jobs) and not any(key in results for key in touched):
+        raise RLKitError(f"every run of this invocation failed ({len(failures)}); the first: {failures[0]}"[:600])
     if not jobs:
         results, failures = merge_run(out / "results.json", seeds, episodes, None, None, None, touched)
     done = {name for name, _ in results} | {f.split()[1] for f in failures}

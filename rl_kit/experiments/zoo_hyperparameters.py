@@ -14,6 +14,9 @@ import ast
 import re
 from pathlib import Path
 
+from rl_kit.errors import RLKitError
+from rl_kit.infrastructure.yaml_text import read_yaml_file
+
 # SB3's defaults where a Zoo entry is silent, for the keys we share.
 SB3_DEFAULTS = {
     "ppo": dict(learning_rate=3e-4, n_steps=2048, batch_size=64, n_epochs=10, gamma=0.99, gae_lambda=0.95),
@@ -38,13 +41,22 @@ SHARED_KEYS = (
 )
 
 
+BENCH_EXTRA = "pip install 'rl-kit[bench]' (rl_zoo3 and Box2D)"
+
+
+def require_zoo():
+    """The installed rl_zoo3 module, or one error saying how to install it."""
+    try:
+        import rl_zoo3
+    except ImportError:
+        raise RLKitError(f"the RL Zoo suites need rl_zoo3, which is not installed: {BENCH_EXTRA}") from None
+    return rl_zoo3
+
+
 def zoo_entry(agent: str, env: str) -> dict:
     """The Zoo's hyperparameter entry for `agent` on `env`, from the installed rl_zoo3."""
-    import rl_zoo3
-    import yaml
-
-    path = Path(rl_zoo3.__file__).parent / "hyperparams" / f"{agent}.yml"
-    entries = yaml.safe_load(path.read_text())
+    path = Path(require_zoo().__file__).parent / "hyperparams" / f"{agent}.yml"
+    entries = read_yaml_file(path, "the RL Zoo's hyperparameter file")
     if env not in entries:
         raise KeyError(f"the RL Zoo has no {agent} entry for {env}")
     return dict(entries[env])

@@ -173,6 +173,9 @@ def final_returns(kind: str, out: Path, row, episodes: int = FINAL_EPISODES) -> 
 
 def race(rows: tuple[RaceRow, ...] = ROWS, seeds: int = 1, core: int | None = 0) -> dict[str, float]:
     """Run each row's pair `seeds` times, alternating who goes first; print and return the ratios."""
+    from rl_kit.experiments.zoo_hyperparameters import require_zoo
+
+    require_zoo()
     results = {}
     print(
         "rl-kit train vs python -m rl_zoo3.train: the Zoo's hyperparameters and budgets, evaluations every "
@@ -212,13 +215,14 @@ def race(rows: tuple[RaceRow, ...] = ROWS, seeds: int = 1, core: int | None = 0)
     return results
 
 
-def select_rows(names: str | None) -> tuple[RaceRow, ...]:
+def select_rows(names: str | None, rows: tuple = ROWS, kind: str = "race row") -> tuple:
+    """The rows named in the comma list `names` (all of `rows` if none), or an error listing them."""
     if not names:
-        return ROWS
-    by_name = {row.name: row for row in ROWS}
+        return rows
+    by_name = {row.name: row for row in rows}
     unknown = [n for n in names.split(",") if n not in by_name]
     if unknown:
         from rl_kit.errors import unknown_name
 
-        raise unknown_name("race", unknown[0], list(by_name))
+        raise unknown_name(kind, unknown[0], list(by_name), listed=True)
     return tuple(by_name[n] for n in names.split(","))

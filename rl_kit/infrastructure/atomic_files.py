@@ -6,6 +6,7 @@ Write to a temporary file in the same directory, flush, fsync, then rename over 
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,3 +55,21 @@ def atomic_write(path: str | os.PathLike, content: str | bytes) -> Path:
     with atomic_path(path) as temporary:
         temporary.write_bytes(data)
     return Path(path)
+
+
+def write_safetensors(path: str | os.PathLike, tensors: dict, metadata: dict[str, str]) -> Path:
+    """Write `tensors` with `metadata` to the safetensors file `path` atomically. safetensors
+    raises its own error for a full disk; it becomes an OSError naming the file, as any other
+    failed write does."""
+    from safetensors.numpy import save_file
+
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        try:
+            save_file(tensors, str(temporary), metadata=metadata)
+        except OSError as error:
+            error.filename = str(path)
+            raise
+        except Exception as error:  # SafetensorError: "No space left on device (os error 28)", ...
+            raise OSError(errno.EIO, f"{type(error).__name__}: {error}", str(path)) from None
+    return path

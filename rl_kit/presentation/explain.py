@@ -24,6 +24,7 @@ from rl_kit.core.spec import EnvSpec
 from rl_kit.envs.labels import GYMNASIUM_FEATURE_NAMES, action_names, feature_names
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
+from rl_kit.infrastructure.budget import check_count
 
 
 def explain(
@@ -231,11 +232,16 @@ def explain_tabular(agent, spec: EnvSpec, output: Path) -> list[Path]:
     return [output]
 
 
+MAX_EPISODES, MAX_STATES = 1_000, 50_000  # attributions cost grows with the states explained
+
+
 def visited_states(agent, env, episodes: int, seed: int) -> np.ndarray:
+    """The states of `episodes` greedy episodes (at most :data:`MAX_STATES`)."""
+    check_count("explain episodes", episodes, MAX_EPISODES)
     states = []
     for i in range(episodes):
         obs, _ = env.reset(seed=seed + i)
-        done = False
+        done = len(states) >= MAX_STATES
         while not done:
             states.append(np.asarray(obs, dtype=np.float32))
             obs, _, terminated, truncated, _ = env.step(agent.act(np.asarray(obs)[None], explore=False)[0])

@@ -11,14 +11,28 @@ from rl_kit.errors import InvalidValue, RLKitError
 
 
 def read_csv(path: Path) -> dict[str, np.ndarray]:
-    """Columns of a CSV log as float arrays (empty dict if the file is missing or empty)."""
+    """Columns of a CSV log as float arrays (empty dict if the file is missing or empty). A row
+    whose step is not a number (torn, or text) is dropped; a value that is not a number is NaN.
+    A file that is not text is one error naming it."""
     if not path.is_file():
         return {}
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise RLKitError(f"{path} is not a CSV log rl-kit wrote (not text: {type(error).__name__})") from None
+    rows = [row for row in rows if number(row.get("step")) == number(row.get("step"))]  # NaN != NaN
     if not rows:
         return {}
-    return {key: np.array([float(r[key]) if r[key] not in ("", None) else np.nan for r in rows]) for key in rows[0]}
+    return {str(key): np.array([number(r.get(key)) for r in rows]) for key in rows[0] if key is not None}
+
+
+def number(text) -> float:
+    """`text` as a float; NaN where it is empty, missing or not a number."""
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return np.nan
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -204,6 +218,9 @@ def log_every(train: dict[str, np.ndarray]) -> int:
     return int(np.median(np.diff(train["step"])))
 
 
+MAX_PANELS = 29  # with the return: ten rows of three
+
+
 def plot_dashboard(run_directory: str | Path, output: str | Path | None = None) -> Path:
     """One PNG with the return curve and every training diagnostic the agent logged
     (entropy, approximate KL, clip fraction, explained variance, gradient norm, value loss,
@@ -218,6 +235,11 @@ def plot_dashboard(run_directory: str | Path, output: str | Path | None = None) 
     if not episodes and not train:
         raise RLKitError(f"{directory} is not a run directory (no episodes.csv or train.csv)")
     metrics = [k for k in train if k not in ("step", "wall_time") and np.isfinite(train[k]).any()]
+    if len(metrics) > MAX_PANELS:  # a train.csv of 3,000 columns would draw for minutes
+        print(
+            f"note: {directory / 'train.csv'} has {len(metrics):,} metrics; the dashboard draws the first {MAX_PANELS}"
+        )
+        metrics = metrics[:MAX_PANELS]
     panels = 1 + len(metrics)
     columns = min(3, panels)
     rows = (panels + columns - 1) // columns

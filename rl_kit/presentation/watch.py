@@ -359,11 +359,18 @@ def write_episodes(
         imageio.mimwrite(path, images, format="GIF", duration=[1000.0 * n / fps for n in repeats], loop=0)
 
 
+MIN_FPS, MAX_FPS = 0.01, 1000.0  # a frame held 100 s at most; faster than any screen draws
+
+
+def check_fps(fps: float | None) -> None:
+    if fps is not None and not MIN_FPS <= fps <= MAX_FPS:
+        raise InvalidValue(f"fps must be between {MIN_FPS:g} and {MAX_FPS:g}, got {fps:g}")
+
+
 def check_recording(output: Path, fps: float | None, episodes: int) -> None:
     if output.suffix.lower() not in (".gif", ".mp4"):
         raise InvalidValue(f"cannot record to {output}: use a .gif or .mp4 file name")
-    if fps is not None and not fps > 0:
-        raise InvalidValue(f"fps must be above 0, got {fps}")
+    check_fps(fps)
     if episodes < 1:
         raise InvalidValue(f"episodes must be at least 1, got {episodes}")
     check_count("episodes", episodes, MAX_EPISODES)
@@ -430,14 +437,16 @@ def open_display() -> None:
     import pygame
 
     problem = display_problem()
-    if problem is None and not os.environ.get("SDL_VIDEODRIVER"):
+    named = os.environ.get("SDL_VIDEODRIVER")
+    if problem is None:
         try:
             with quiet_stderr():  # SDL prints its own complaints while it tries driver after driver
                 pygame.display.init()
         except pygame.error as error:
-            problem = NO_DISPLAY.format(why=str(error))
+            why = f"SDL_VIDEODRIVER={named!r}: {error}" if named else str(error)
+            problem = NO_DISPLAY.format(why=why)
         else:
-            if pygame.display.get_driver() in OFFSCREEN_DRIVERS:  # SDL fell back to drawing nowhere
+            if not named and pygame.display.get_driver() in OFFSCREEN_DRIVERS:  # SDL fell back to drawing nowhere
                 problem = NO_DISPLAY.format(why=f"SDL found only its {pygame.display.get_driver()} driver")
     if problem is not None:
         raise RLKitError(problem)
@@ -459,6 +468,9 @@ def watch(
 
     from rl_kit.envs.rendering import Renderer
 
+    check_fps(fps)
+    if episodes is not None:
+        check_count("episodes", episodes, MAX_EPISODES)
     open_display()
     agent, env = open_for_watching(path, env, max_episode_steps)
     overlay = set_overlay(env, agent, True)
