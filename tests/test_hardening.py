@@ -456,3 +456,175 @@ def test_a_gif_recording_is_refused_when_its_frames_would_not_fit(tmp_path, monk
         record(out, tmp_path / "x.gif", episodes=50)
     record(out, tmp_path / "x.mp4", episodes=50)  # streamed: no frame is held
     assert (tmp_path / "x.mp4").stat().st_size > 0 and not (tmp_path / "x.gif").exists()
+
+
+# --- tracebacks that are one line now -------------------------------------------------------------
+
+
+def test_a_full_disk_while_a_checkpoint_is_written_is_one_line_naming_the_file(tmp_path, monkeypatch):
+    """safetensors raises its own SafetensorError on a full disk; it ended the run on a traceback."""
+    import safetensors.numpy
+    from safetensors import SafetensorError
+
+    def full(*args, **kwargs):
+        raise SafetensorError("No space left on device (os error 28)")
+
+    monkeypatch.setattr(safetensors.numpy, "save_file", full)
+    with pytest.raises(OSError) as failed:
+        quick_run(tmp_path / "run", checkpoint_every=500)
+    assert "checkpoints/step_" in str(failed.value.filename) and "No space left" in str(failed.value)
+    assert not list((tmp_path / "run" / "checkpoints").iterdir())  # the temporary file is gone too
+
+
+def test_resume_drops_a_torn_or_text_row_of_a_log_and_goes_on(tmp_path, capfd):
+    out = tmp_path / "run"
+    quick_run(out, steps=2000, checkpoint_every=500)
+    with open(out / "episodes.csv", "a") as f:
+        f.write("12,not a number,0.5\n7")  # a text row, then a row torn mid-write by a power loss
+    run = rl_kit.train(resume=out, steps=4000, progress=False, tensorboard=False)
+    assert run.result.steps == 4000 and "torn or damaged rows dropped" in capfd.readouterr().err
+    from rl_kit.presentation.plots import read_csv
+
+    assert len(read_csv(out / "episodes.csv")["step"]) > 0
+
+
+@pytest.mark.parametrize("damage", ["text", "binary", "nan"])
+def test_plot_and_diagnose_read_damaged_logs_without_a_traceback(tmp_path, damage):
+    out = quick_run(tmp_path / "run", steps=3000).directory
+    for name in ("episodes.csv", "train.csv", "eval.csv"):
+        path = out / name
+        if damage == "binary":
+            path.write_bytes(bytes(range(256)) * 4)
+        elif damage == "text":
+            path.write_text(path.read_text() + "abc,def\nzz,yy,xx\n")
+        else:
+            lines = path.read_text().splitlines()
+            lines[1] = ",".join(["nan"] * len(lines[1].split(",")))
+            path.write_text("\n".join(lines) + "\n")
+    for command in ("plot", "diagnose"):
+        finished = rl_kit_command(command, out)
+        assert "Traceback" not in finished.stderr, finished.stderr[-1500:]
+        assert finished.returncode == (2 if damage == "binary" else 0), finished.stderr[-500:]
+        if damage == "binary":
+            assert "not a CSV log rl-kit wrote" in finished.stderr
+
+
+def test_the_zoo_suites_without_the_bench_extra_say_how_to_install_it(monkeypatch, tmp_path, capsys):
+    """Before: a ModuleNotFoundError traceback, and with --sides ours every run failed and the
+    command exited 0."""
+    from rl_kit.cli import main
+
+    monkeypatch.setitem(sys.modules, "rl_zoo3", None)  # as if not installed
+    for arguments in (["--suite", "zoo", "--sides", "ours", "--rows", "ppo-cartpole"], ["--suite", "race"]):
+        assert main(["bench", *arguments, "--out", str(tmp_path)] if "zoo" in arguments else ["bench", *arguments]) == 2
+        assert "pip install 'rl-kit[bench]'" in capsys.readouterr().err
+
+
+def test_bench_rows_and_sides_are_listed_where_they_are_wrong(capsys):
+    from rl_kit.cli import main
+
+    assert main(["bench", "--suite", "zoo", "--rows", "ppo-cartpol"]) == 2
+    error = capsys.readouterr().err
+    assert "Did you mean ppo-cartpole" in error and "The zoo rows: a2c-acrobot" in error and "rl-kit list" not in error
+
+
+@pytest.mark.parametrize("fps", ["1e-300", "1e300"])
+def test_watch_refuses_an_fps_no_screen_can_show(tmp_path, fps):
+    out = quick_run(tmp_path / "run").directory
+    for extra in ((), ("--record", tmp_path / "x.gif")):
+        finished = rl_kit_command("watch", out, "--fps", fps, *extra)
+        assert finished.returncode == 2 and "fps must be between" in finished.stderr, finished.stderr[-500:]
+
+
+def test_an_sdl_video_driver_that_does_not_exist_is_one_line(tmp_path):
+    out = quick_run(tmp_path / "run").directory
+    finished = rl_kit_command("watch", out, env={**os.environ, "SDL_VIDEODRIVER": "bogus"})
+    assert finished.returncode == 2 and "SDL_VIDEODRIVER='bogus'" in finished.stderr, finished.stderr[-800:]
+    assert len(finished.stderr.strip().splitlines()) == 1
+
+
+# --- minor ---------------------------------------------------------------------------------------
+
+
+def test_a_huge_agent_name_or_value_is_not_echoed_whole(tmp_path, capsys):
+    """Before, a 20 MB agent name cost 888 MB (difflib's suggestions) and was echoed whole."""
+    from rl_kit.cli import main
+
+    started = time.monotonic()
+    assert main(["train", "--env", "CartPole-v1", "--agent", "x" * 20_000_000, "--steps", "100"]) == 2
+    error = capsys.readouterr().err
+    assert len(error) < 1200 and "20,000,000 characters" in error and time.monotonic() - started < 30
+    schedule = f"epsilon=linear(1.0, 0.0, {'9' * 5000})"
+    arguments = ["train", "--env", "rl_kit/FrozenLake4x4-v0", "--agent", "q_learning", "--steps", "100"]
+    assert main([*arguments, "--hp", schedule, "--out", str(tmp_path / "run")]) == 2
+    assert len(capsys.readouterr().err) < 1200
+
+
+def test_a_log_keeps_its_header_when_the_disk_refuses_the_first_rows(tmp_path, monkeypatch):
+    """Before, a disk-full flush could leave episodes.csv at 0 bytes with no header."""
+    from rl_kit.core.logs import CsvLog
+
+    log = CsvLog(tmp_path / "episodes.csv")
+    log.write({"step": 1, "return": 0.5})  # the header goes to disk with the log's first row
+    real = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    log.write({"step": 2, "return": 0.5})
+    with pytest.raises(OSError):
+        log.flush()
+    monkeypatch.setattr(os, "write", real)
+    log.close()
+    assert (tmp_path / "episodes.csv").read_text().splitlines()[0] == "step,return"
+
+
+def test_a_killed_trials_worker_does_not_leave_it_running_when_tuning_is_run_again(tmp_path):
+    """Before, a rerun within the heartbeat's 60 s listed the dead worker's trial as running."""
+    import optuna
+
+    from rl_kit.experiments.tuning import fail_dead_trials
+
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'study.db'}", study_name="s")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    trial = study.ask()
+    import socket
+
+    trial.set_user_attr("worker", f"{socket.gethostname()}:{dead.stdout.strip()}")
+    alive = study.ask()
+    alive.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+    assert fail_dead_trials(study) == 1
+    states = {t.number: t.state.name for t in study.get_trials()}
+    assert states == {trial.number: "FAIL", alive.number: "RUNNING"}
+
+
+def test_tune_refuses_negative_steps_and_an_empty_out(tmp_path):
+    with pytest.raises(RLKitError, match="steps must be"):
+        rl_kit.tune("rl_kit/FrozenLake4x4-v0", "q_learning", trials=1, steps=-1, out=tmp_path / "t", progress=False)
+    with pytest.raises(RLKitError, match="empty"):
+        rl_kit.tune("rl_kit/FrozenLake4x4-v0", "q_learning", trials=1, steps=100, out="", progress=False)
+    with pytest.raises(ValueError, match="out is empty"):
+        quick_run("")
+
+
+def test_a_dashboard_of_thousands_of_metrics_draws_the_first_few(tmp_path):
+    from rl_kit.presentation.plots import MAX_PANELS, plot_dashboard
+
+    out = quick_run(tmp_path / "run").directory
+    columns = ["step", "wall_time", *(f"m{i}" for i in range(3000))]
+    rows = [",".join(columns)] + [",".join(str(float(step + i)) for i in range(len(columns))) for step in range(5)]
+    (out / "train.csv").write_text("\n".join(rows) + "\n")
+    started = time.monotonic()
+    plot_dashboard(out)
+    assert time.monotonic() - started < 60 and MAX_PANELS < 3000
+
+
+def test_sb3_runs_leave_nothing_in_the_temp_folder_and_torch_runs_no_warning(tmp_path, monkeypatch):
+    import tempfile
+    import warnings
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    rl_kit.train("CartPole-v1", "sb3_ppo", steps=256, out=tmp_path / "sb3", hyperparameters={"n_steps": 64}, **QUICK)
+    assert not [p.name for p in (tmp_path / "tmp").iterdir() if p.name.startswith("SB3-")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        rl_kit.train("CartPole-v1", "ppo", steps=256, out=tmp_path / "torch",
+                     hyperparameters={"n_steps": 64, "backend": "torch"}, **QUICK)  # fmt: skip
