@@ -47,7 +47,10 @@ class PPOHyperparameters(PolicyGradientHyperparameters):
         batch_size: minibatch size (the rollout is n_steps * num_envs samples).
         clip_range: epsilon of the clipped surrogate; number or schedule.
         normalize_advantage: standardise advantages in each minibatch.
-        target_kl: stop the epochs once the approximate KL passes this (0: never).
+        target_kl: stop the epochs once the approximate KL passes this (0: never). The KL is
+            measured with the log-probabilities before each minibatch's step and checked after the
+            step, which is kept. stable-baselines3 checks the same estimate before the step, at
+            1.5 x target_kl, and drops that minibatch's step: our 1.5 x t is its t, less one step.
     """
 
     n_steps: int = 128

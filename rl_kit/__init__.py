@@ -32,6 +32,7 @@ _LAZY = {
     "RunSpec": "rl_kit.core.spec",
     "Run": "rl_kit.core.training",
     "train": "rl_kit.core.training",
+    "fresh_directory": "rl_kit.core.training",
     "resume_run": "rl_kit.core.training",
     "EvaluationResult": "rl_kit.core.evaluation",
     "evaluate": "rl_kit.core.evaluation",
@@ -46,7 +47,19 @@ _LAZY = {
     "show": "rl_kit.presentation.notebook",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("rl-kit")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 
 def __getattr__(name: str):

@@ -61,6 +61,30 @@ def test_sb3_and_ours_write_the_same_run_directory(tmp_path):
     assert config["hyperparameters_file"] == "sb3_ppo.yml#CartPole-v1" and config["hyperparameters"]["n_steps"] == 32
 
 
+@pytest.mark.parametrize("agent", ["ppo", "a2c", "dqn"])
+def test_both_backends_keep_the_time_limit_and_log_every_update_at_its_step(tmp_path, agent):
+    """One protocol. Before, the SB3 trainer made its envs from the id alone (episodes of 112
+    steps under --max-episode-steps 10), and read SB3's metrics before its update: rows at
+    130 and 194 where ours logs 64, 128, 192 and 256, the last updates never."""
+    import csv
+
+    hp = {"dqn": {"train_freq": 64, "learning_starts": 0, "buffer_size": 1000, "batch_size": 32}}.get(
+        agent, {"n_steps": 64, **({"batch_size": 64} if agent == "ppo" else {})}
+    )
+    runs = {}
+    for name in (agent, f"sb3_{agent}"):
+        out = tmp_path / name
+        rl_kit.train("CartPole-v1", name, steps=256, seed=0, out=out, hyperparameters=hp, tuned=False,
+                     env_kwargs={"max_episode_steps": 10}, eval_every=0, progress=False, tensorboard=False)  # fmt: skip
+        with open(out / "episodes.csv") as f:
+            lengths = [int(row["length"]) for row in csv.DictReader(f)]
+        with open(out / "train.csv") as f:
+            steps = [int(row["step"]) for row in csv.DictReader(f)]
+        runs[name] = max(lengths), steps
+    assert runs[agent][0] == runs[f"sb3_{agent}"][0] == 10
+    assert runs[agent][1] == runs[f"sb3_{agent}"][1] == [64, 128, 192, 256], runs
+
+
 def test_saved_sb3_agent_loads_evaluates_and_records(tmp_path):
     run = rl_kit.train(
         "rl_kit/Catch-v0", "sb3_a2c", steps=800, num_envs=2, out=tmp_path / "run", progress=False, eval_every=0

@@ -169,3 +169,29 @@ def test_the_grader_cannot_be_fooled_by_exits_patches_or_printed_passes(trick, s
     command = subprocess.run([sys.executable, "-m", "rl_kit.cli", "check", str(path), "--no-learning"],
                              capture_output=True, text=True)  # fmt: skip
     assert command.returncode == 1 and "checks passed: not yet" in command.stdout
+
+
+def test_each_exercise_is_filed_under_the_chapter_the_docs_give_it():
+    """Before, `rl-kit exercise list` filed dqn under chapter 5 while the docs teach it in 6."""
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    table = {}
+    for names, chapter in re.findall(
+        r"^\| ((?:`\w+`(?:, )?)+) \| (\d+) \|", (docs / "12-exercises.md").read_text(), re.M
+    ):
+        for name in re.findall(r"`(\w+)`", names):
+            table[name] = int(chapter)
+    assert sorted(table) == sorted(NAMES)
+    for exercise in exercises():
+        assert (docs / f"{exercise.chapter}.md").is_file(), exercise.chapter
+        assert int(exercise.chapter[:2]) == table[exercise.name], exercise.name
+
+
+def test_a_mistake_that_fits_one_input_by_chance_gives_no_hint(tmp_path):
+    """Before, `next_q.argmax(axis=1)` in place of the max got the hint "the mean, not the max":
+    on one input the argmax equals the mean, on the others it does not."""
+    report = check_edited(tmp_path, "q_learning", "future = next_q.max(axis=1)", "future = next_q.argmax(axis=1)")
+    failed = [c for c in report.checks if not c.passed]
+    assert failed and not any("mean" in c.hint for c in failed), report.text()

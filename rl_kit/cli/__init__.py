@@ -36,7 +36,10 @@ COMMAND_MODULES = (run_commands, inspect_commands, experiment_commands, exercise
 
 
 def build_parser() -> Parser:
+    import rl_kit
+
     parser = Parser(prog="rl-kit", description="Train, evaluate, watch and compare RL agents.")
+    parser.add_argument("--version", action="version", version=f"rl-kit {rl_kit.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for module in COMMAND_MODULES:
         module.register(sub)

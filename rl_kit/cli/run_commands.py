@@ -21,7 +21,9 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train an agent and save it in a run directory")
     p.add_argument("--env", help="env id, e.g. rl_kit/FrozenLake4x4-v0 (required unless --resume)")
     p.add_argument("--agent", help="agent name, e.g. q_learning (required unless --resume)")
-    p.add_argument("--steps", type=positive_int, help="env steps in total (required unless --resume)")
+    p.add_argument(
+        "--steps", type=positive_int, help="env steps in total (default: the tuned entry's n_timesteps, said when used)"
+    )
     p.add_argument("--resume", metavar="RUN", help="continue RUN from its latest checkpoint, with its recorded config")
     p.add_argument(
         "--checkpoint-every", type=non_negative_int, default=0, help="env steps between checkpoints (0: none)"
@@ -93,11 +95,7 @@ def train_command(args) -> None:
     if args.resume:
         run = resume_run(args.resume, steps=args.steps, progress=not args.no_progress)
     else:
-        missing = [
-            flag
-            for flag, value in (("--env", args.env), ("--agent", args.agent), ("--steps", args.steps))
-            if value is None
-        ]
+        missing = [flag for flag, value in (("--env", args.env), ("--agent", args.agent)) if value is None]
         if missing:
             raise UsageError(f"argument {', '.join(missing)}: required (unless --resume RUN)")
         run = train(

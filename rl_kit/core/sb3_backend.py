@@ -222,19 +222,45 @@ def bridge(supervisor: Supervisor, agent: SB3Agent):
     from stable_baselines3.common.callbacks import BaseCallback
 
     class Bridge(BaseCallback):
+        """Each env step is told to the supervisor when the next one comes, or after the
+        update that follows it: SB3 updates after its rollout ends (``train()`` comes after
+        ``on_rollout_end``), ours inside the step. So the row logged at a step holds the update
+        made at that step on both backends, and the last update of a run is logged too."""
+
+        pending: int | None = None  # the last step, not yet told to the supervisor
+        stop = False
+
         def _on_step(self) -> bool:
-            step = self.num_timesteps
+            if self.tell() or self.stop:
+                return False
             for info in self.locals.get("infos", []):
                 episode = info.get("episode")  # added by SB3's Monitor when an episode ends
                 if episode is not None:
-                    supervisor.episode(step, float(episode["r"]), int(episode["l"]))
-            return not supervisor.after_step(step, agent)
+                    supervisor.episode(self.num_timesteps, float(episode["r"]), int(episode["l"]))
+            self.pending = self.num_timesteps
+            return True
 
-        def _on_rollout_end(self) -> None:
-            """SB3 keeps the metrics of its last update in its logger until it dumps them."""
-            metrics = sb3_metrics(self.model.logger.name_to_value)
+        def _on_rollout_start(self) -> None:
+            self.read_update()
+            self.stop = self.tell()  # a stop asked for here ends the run at its next step
+
+        def _on_training_end(self) -> None:
+            self.read_update()
+            self.tell()
+
+        def read_update(self) -> None:
+            """The metrics of SB3's last ``train()``, taken out of its logger so none is read twice."""
+            values = self.model.logger.name_to_value
+            metrics = sb3_metrics(values)
+            for key in [k for k in values if k.startswith("train/")]:
+                del values[key]
             if metrics:
                 supervisor.metrics(metrics)
+
+        def tell(self) -> bool:
+            """The pending step to the supervisor; True if it says stop."""
+            step, self.pending = self.pending, None
+            return step is not None and supervisor.after_step(step, agent)
 
     return Bridge(verbose=0)
 

@@ -82,6 +82,13 @@ class EnvSpec:
             raise InvalidType(f"env must be an env id, an EnvSpec or a gymnasium env, got {type(env).__name__}")
         return cls(env, kwargs or {})
 
+    def __str__(self) -> str:
+        """The env as a reader names it: ``CartPole-v1``, ``rl_kit/FrozenLake4x4-v0 (slip=0.2)``."""
+        options = [f"{k}={short_value(v)}" for k, v in self.kwargs.items()]
+        if self.max_episode_steps is not None:
+            options.append(f"max_episode_steps={self.max_episode_steps}")
+        return f"{self.id} ({', '.join(options)})" if options else self.id
+
     @property
     def slug(self) -> str:
         """The id as a folder name (``rl_kit/GridWorld-v0`` -> ``rl_kit-GridWorld-v0``)."""
@@ -157,6 +164,15 @@ class EnvSpec:
             raise RLKitError(f"{source}'s env options are not a mapping")
         refuse_paths(kwargs, source)
         return cls(data["id"], kwargs, data.get("max_episode_steps"))
+
+
+def short_value(value: Any) -> str:
+    """A value in a label: a map's text as its size, anything long cut."""
+    if isinstance(value, str) and "\n" in value.strip():
+        rows = value.strip().splitlines()
+        return f"<{len(rows)}x{len(rows[0].strip())} map>"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 30 else text[:27] + "..."
 
 
 def refuse_paths(kwargs: Mapping[str, Any], source: str) -> None:

@@ -78,7 +78,9 @@ class RunResult:
 
 def progress_bar(steps: int, description: str, shown: bool):
     """A progress bar over env steps (tqdm), with steps/s."""
-    from tqdm.auto import tqdm
+    from rl_kit.infrastructure.progress import tqdm_class
+
+    tqdm = tqdm_class()
 
     return tqdm(
         total=steps,

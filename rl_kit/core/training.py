@@ -182,7 +182,8 @@ def train(
     Args:
         env: a registered env id (``"rl_kit/FrozenLake4x4-v0"``, ``"Taxi-v4"``, ...) or an :class:`EnvSpec`.
         agent: an agent name (``"q_learning"``, ``"ppo"``, ``"sb3_ppo"``; see ``rl-kit list``).
-        steps: env steps in total, over all `num_envs` envs.
+        steps: env steps in total, over all `num_envs` envs (default: the tuned entry's
+            ``n_timesteps``, said on standard error; an error where it has none).
         seed: seeds the envs' first reset and the agent's generator.
         num_envs: envs stepped together (default: the tuned entry's, else 1).
         hyperparameters: values that override the tuned entry and the agent's defaults.
@@ -209,9 +210,9 @@ def train(
     options = RunOptions(progress, tensorboard, callback, callback_every, on_evaluation)
     if resume is not None:
         return resume_run(resume, steps=None if steps is None else whole_number("steps", steps), options=options)
-    if env is None or agent is None or steps is None:
-        raise ValueError("train needs env, agent and steps (or resume=RUN)")
-    steps, seed = whole_number("steps", steps), whole_number("seed", seed, minimum=0)
+    if env is None or agent is None:
+        raise ValueError("train needs env and agent (or resume=RUN)")
+    seed = whole_number("seed", seed, minimum=0)
     num_envs = None if num_envs is None else whole_number("num_envs", num_envs)
     if out is not None and not str(out).strip():
         raise InvalidValue("out is empty: give the run directory (or leave it out for runs/<env>/<agent>/...)")
@@ -221,6 +222,12 @@ def train(
         entry = tuned_hyperparameters(agent, env_spec.id, hyperparameters_file)
     else:
         entry = tuned_hyperparameters(agent, env_spec.id) if tuned else TunedEntry(agent, env_spec.id)
+    if steps is None:  # the tuned entry's budget, as the RL Zoo trains for its n_timesteps
+        if not entry.n_timesteps:
+            raise InvalidValue(f"no tuned budget for {agent} on {env_spec.id}: give steps (--steps N)")
+        steps = entry.n_timesteps
+        print(f"steps: {steps:,}, the n_timesteps of {entry.source}", file=sys.stderr)
+    steps = whole_number("steps", steps)
     spec = RunSpec(
         env=env_spec,
         agent=agent,

@@ -409,7 +409,7 @@ EXERCISE_LIST = (
     Exercise("expected_sarsa", "04-td-learning", "the epsilon-greedy expectation in Expected SARSA's target",
              expected_sarsa_cases, EXPECTED_SARSA_MISTAKES,
              learn=learning.tabular_control("expected_sarsa", CLIFF, 50_000, 8, {"alpha": 0.5, "epsilon": 0.0})),
-    Exercise("dqn", "05-tables-to-networks", "DQN's targets, the Huber loss and its gradient, the target network's schedule",
+    Exercise("dqn", "06-dqn", "DQN's targets, the Huber loss and its gradient, the target network's schedule",
              dqn_cases, DQN_MISTAKES,
              (GradientCheck("Huber, errors on both sides of 1", "huber_loss", "huber_loss_gradient", huber_args,
                             huber_args, 0),),

@@ -100,16 +100,22 @@ class MistakeFinder:
 
 
 def name_mistakes(results: list[CheckResult], candidates: list[list[Mistake]]) -> None:
-    """Give each failed check the hint of the mistake that explains the most failures of the
-    report among those that explain it: one input may fit two mistakes, all of them only one."""
-    score: dict[str, int] = {}
-    for found in candidates:
-        for mistake in found:
-            score[mistake.name] = score.get(mistake.name, 0) + 1
+    """Give the failed checks of each function the hint of a mistake that gives exactly the
+    learner's output on every one of them (the first such in the catalog's order). A mistake
+    that fits one input by chance (an argmax that happens to equal a mean there) but not the
+    others is not the learner's, and names nothing."""
+    groups: dict[str, list[tuple[CheckResult, list[Mistake]]]] = {}
     for result, found in zip(results, candidates, strict=True):
-        if found:
-            best = max(found, key=lambda m: score[m.name])  # the first of equals: the catalog's order
-            result.hint = f"{best.name}: {best.hint}"
+        if not result.passed:
+            groups.setdefault(result.name.split(":")[0], []).append((result, found))
+    for group in groups.values():
+        fitting = set.intersection(*({m.name for m in found} for _, found in group))
+        order = [m for _, found in group for m in found]
+        mistake = next((m for m in order if m.name in fitting), None)
+        if mistake is None:
+            continue
+        for result, _ in group:
+            result.hint = f"{mistake.name}: {mistake.hint}"
 
 
 def unit_checks(exercise, outputs: list, reference, finder: MistakeFinder) -> tuple[list[CheckResult], list]:

@@ -162,7 +162,9 @@ def compare(
 
 
 def _compare(env, agents, seeds, steps, directory, workers, episodes, eval_every, hyperparameters, progress, ray):
-    from tqdm.auto import tqdm
+    from rl_kit.infrastructure.progress import tqdm_class
+
+    tqdm = tqdm_class()
 
     eval_every = eval_every or max(steps // 10, 1)
     pairs = [(a, s) for a in agents for s in range(seeds)]

@@ -89,7 +89,10 @@ def testbed(
         env_kwargs: env options (``k``, ``walk_std``, ...).
     """
     import gymnasium as gym
-    from tqdm.auto import tqdm
+
+    from rl_kit.infrastructure.progress import tqdm_class
+
+    tqdm = tqdm_class()
 
     check_env_id(env)
     steps = steps or gym.spec(env).max_episode_steps or 1000

@@ -165,6 +165,31 @@ def open_storage(url: str, attempts: int = 5):
             time.sleep(1.0 + attempt)
 
 
+def fail_dead_trials(study) -> int:
+    """Mark failed the running trials whose worker process, on this machine, is gone (killed):
+    the heartbeat would say so only after its 60 s grace, and a rerun meanwhile listed them as
+    running forever. Returns how many it failed."""
+    optuna = import_optuna()
+    host, failed = socket.gethostname(), 0
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        worker_host, _, pid = str(trial.user_attrs.get("worker", "")).rpartition(":")
+        if worker_host != host or not pid.isdigit() or process_alive(int(pid)):
+            continue
+        study._storage.set_trial_state_values(trial._trial_id, state=optuna.trial.TrialState.FAIL)
+        failed += 1
+    return failed
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 def objective(trial, settings: TuneSettings) -> float:
     """Train one trial's agent; report each evaluation to the pruner; return the score: the last
     evaluation's mean return, or (objective "mean") the mean over all evaluations."""
@@ -380,11 +405,12 @@ def tune(
     # The study's own directory is this command's alone while it runs (its workers write trials
     # into it); a study in a storage of the user's may be shared by several commands on purpose.
     with owned_directory(directory, what="a tuning study", empty=False) if storage is None else nullcontext():
-        return run_study(settings, entry, workers, progress)
+        return run_study(settings, entry, workers, progress, own_storage=storage is None)
 
 
-def run_study(settings: TuneSettings, entry, workers: int, progress: bool) -> TuneResult:
-    """Run the study's remaining trials (in `workers` processes) and write its outputs."""
+def run_study(settings: TuneSettings, entry, workers: int, progress: bool, own_storage: bool) -> TuneResult:
+    """Run the study's remaining trials (in `workers` processes) and write its outputs;
+    `own_storage`: the study is in the directory's own database, which no other command shares."""
     optuna = import_optuna()
     agent, env, trials, steps, directory = (
         settings.agent,
@@ -398,6 +424,8 @@ def run_study(settings: TuneSettings, entry, workers: int, progress: bool) -> Tu
         study_name=settings.study, storage=open_storage(settings.storage), direction="maximize", load_if_exists=True
     )
     check_study_settings(the_study, settings)
+    if own_storage and fail_dead_trials(the_study):
+        print("note: trials whose worker was killed are marked failed (their study goes on without them)")
     stop = None
     before = finished_trials(the_study)
     if before >= trials:
@@ -422,7 +450,9 @@ def run_study(settings: TuneSettings, entry, workers: int, progress: bool) -> Tu
 
 
 def trials_bar(settings: TuneSettings, initial: int, progress: bool):
-    from tqdm.auto import tqdm
+    from rl_kit.infrastructure.progress import tqdm_class
+
+    tqdm = tqdm_class()
 
     return tqdm(
         total=settings.trials,

@@ -10,7 +10,11 @@ Each check looks at the logs a run directory already has (``episodes.csv``, ``tr
 - the gradient norm explodes;
 - (almost) every episode is truncated by the time limit;
 - rewards are large in scale;
-- exploration (epsilon) ended before the return rose.
+- exploration (epsilon) ended before the return rose;
+- exploration (an epsilon schedule) outlasts the run's budget: it was still exploring at the end;
+- the greedy policy is far from the exact optimum, where the env publishes its model ``P``.
+
+A directory without any log is an error, not a healthy run.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rl_kit.agents.schedules import Schedule
 from rl_kit.core.spec import RunSpec
 from rl_kit.core.training import read_spec
+from rl_kit.errors import RLKitError
 from rl_kit.presentation.plots import read_csv
 
 
@@ -46,13 +52,16 @@ class RunLogs:
     @classmethod
     def read(cls, directory: str | Path) -> RunLogs:
         directory = Path(directory)
-        return cls(
+        logs = cls(
             directory,
             read_spec(directory),
             read_csv(directory / "episodes.csv"),
             read_csv(directory / "train.csv"),
             read_csv(directory / "eval.csv"),
         )
+        if not (logs.episodes or logs.train or logs.evaluations):
+            raise RLKitError(f"{directory} has no logs (episodes.csv, train.csv, eval.csv): nothing to diagnose")
+        return logs
 
     def spec_value(self, name: str):
         import gymnasium as gym
@@ -230,6 +239,50 @@ def exploration_ended_early(logs: RunLogs) -> Finding | None:
     return None
 
 
+def exploration_outlasts_budget(logs: RunLogs) -> Finding | None:
+    text = logs.spec.hyperparameters.get("epsilon")
+    if text is None:
+        return None
+    try:
+        schedule = Schedule.parse(text)
+    except (ValueError, TypeError):
+        return None
+    if schedule.steps is None or schedule.end is None or int(schedule.steps) <= logs.spec.steps:
+        return None
+    at_end = schedule(logs.spec.steps)
+    if at_end - schedule.end < 0.05:
+        return None
+    return Finding(
+        "exploration outlasts the budget",
+        f"epsilon is {text} but the run had {logs.spec.steps:,} steps: it still explored with epsilon "
+        f"{at_end:.3g} at the end (the schedule reaches {schedule.end:g} only at step {int(schedule.steps):,})",
+        f"train for {int(schedule.steps):,} steps or more, or shorten the schedule to fit the budget, "
+        f"e.g. epsilon=linear({schedule.start:g}, {schedule.end:g}, {logs.spec.steps // 2})",
+    )
+
+
+def far_from_optimum(logs: RunLogs) -> Finding | None:
+    """The saved greedy policy's exact value against the optimum, from the env's ``P``."""
+    from rl_kit.core.agent_files import AGENT_FILE, load
+    from rl_kit.core.optimum import compare_with_optimum
+
+    path = logs.directory / AGENT_FILE
+    if not path.is_file():
+        return None
+    try:
+        exact = compare_with_optimum(load(path), logs.spec.env)
+    except RLKitError:
+        return None
+    if not exact or exact["gap"] <= 0.05:
+        return None
+    return Finding(
+        "greedy policy far from the optimum",
+        f"its exact value from P is {exact['policy_value']:.4g} against the optimum {exact['optimal_value']:.4g} "
+        f"({100 * exact['gap']:.0f}% short, gamma={exact['gamma']:g})",
+        "train longer, let exploration and the step size decay within the budget, or start from the tuned entry",
+    )
+
+
 CHECKS = (
     flat_return,
     entropy_collapse,
@@ -239,6 +292,8 @@ CHECKS = (
     always_truncated,
     large_rewards,
     exploration_ended_early,
+    exploration_outlasts_budget,
+    far_from_optimum,
 )
 
 

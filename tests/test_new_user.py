@@ -1,0 +1,74 @@
+"""What a new user met (issue 23's list), each shown fixed: labels, defaults, what diagnose and
+the command say."""
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+import rl_kit
+from rl_kit.core.spec import EnvSpec
+from rl_kit.errors import RLKitError
+
+QUICK = {"progress": False, "tensorboard": False}
+
+
+def rl_kit_command(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "rl_kit.cli", *map(str, args)], capture_output=True, text=True,
+                          **kwargs)  # fmt: skip
+
+
+def test_an_env_spec_reads_as_its_id_and_options_in_titles():
+    """Before, compare's figure was titled "...on EnvSpec(id='CartPole-v1', kwargs={}, max_episode_steps=None)"."""
+    assert f"{EnvSpec('CartPole-v1')}" == "CartPole-v1"
+    assert (
+        str(EnvSpec("rl_kit/FrozenLake4x4-v0", {"slip": 0.2}, 50))
+        == "rl_kit/FrozenLake4x4-v0 (slip=0.2, max_episode_steps=50)"
+    )
+    assert str(EnvSpec("rl_kit/GridWorld-v0", {"map": "S..\n..G\n"})) == "rl_kit/GridWorld-v0 (map=<2x3 map>)"
+
+
+def test_the_version_is_said():
+    finished = rl_kit_command("--version")
+    assert finished.returncode == 0 and finished.stdout.strip() == f"rl-kit {rl_kit.__version__}"
+    assert rl_kit.__version__[0].isdigit()
+
+
+def test_steps_default_to_the_tuned_entrys_budget_and_say_so(tmp_path):
+    finished = rl_kit_command("train", "--env", "rl_kit/FrozenLake4x4-v0", "--agent", "value_iteration",
+                              "--out", tmp_path / "run", "--no-progress")  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-500:]
+    config = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert (
+        f"steps: {config['steps']:,}, the n_timesteps of value_iteration.yml#rl_kit/FrozenLake4x4-v0" in finished.stderr
+    )
+    with pytest.raises(RLKitError, match="no tuned budget"):
+        rl_kit.train("rl_kit/FrozenLake4x4-v0", "q_learning", tuned=False, out=tmp_path / "none", **QUICK)
+
+
+def test_diagnose_names_a_schedule_that_outlasts_the_budget_and_a_policy_far_from_the_optimum(tmp_path):
+    """Before, a Taxi-v4 run that was still exploring at the end of its budget (the tuned entry's
+    200k-step schedule in a 50k run), 937% short of the optimum, got "no problem found"."""
+    from rl_kit.presentation.diagnose import diagnose
+
+    run = rl_kit.train("Taxi-v4", "q_learning", steps=50_000, out=tmp_path / "taxi", **QUICK)
+    names = {finding.name: str(finding) for finding in diagnose(run.directory)}
+    assert "exploration outlasts the budget" in names and "greedy policy far from the optimum" in names, names
+    assert "0.762" in names["exploration outlasts the budget"]
+    healthy = rl_kit.train("rl_kit/FrozenLake4x4-v0", "value_iteration", steps=2000, out=tmp_path / "vi", **QUICK)
+    assert "greedy policy far from the optimum" not in {f.name for f in diagnose(healthy.directory)}
+
+
+def test_diagnose_says_a_directory_without_logs_has_nothing_to_diagnose(tmp_path):
+    run = rl_kit.train("rl_kit/FrozenLake4x4-v0", "q_learning", steps=500, out=tmp_path / "run", **QUICK)
+    for name in ("episodes.csv", "train.csv", "eval.csv"):
+        (run.directory / name).unlink(missing_ok=True)
+    finished = rl_kit_command("diagnose", run.directory)
+    assert finished.returncode == 2 and "has no logs" in finished.stderr
+
+
+def test_the_exercise_list_files_dqn_under_its_own_chapter():
+    finished = rl_kit_command("exercise", "list")
+    line = next(line for line in finished.stdout.splitlines() if line.startswith("dqn "))
+    assert "06-dqn" in line
