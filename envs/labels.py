@@ -165,13 +165,23 @@ GYMNASIUM_OUTCOMES: dict[str, Callable[..., Outcome | None]] = {
 }
 
 
+# Envs whose task is to last: reaching the time limit is the success (CartPole's 500 steps),
+# not a time-out.
+SURVIVED_TO_THE_LIMIT = {
+    "CartPole": "balanced to the time limit",
+    "InvertedPendulum": "balanced to the time limit",
+    "InvertedDoublePendulum": "balanced to the time limit",
+}
+
+
 def step_outcome(env, obs: Any, reward: float, terminated: bool, truncated: bool, info: dict) -> Outcome | None:
     """What a step means in words: how the episode ended when it did (the env's own ``outcome``
     in `info`, Gymnasium's as documented, else "ended" or "time limit"), or an event on the way
     (a fall off the cliff) as the env reports it; None for an ordinary step. An episode cut by
     the time limit ended by it, whatever happened on its last step."""
     if truncated and not terminated:
-        return Outcome("time limit", TIME_LIMIT)
+        survived = SURVIVED_TO_THE_LIMIT.get(_spec_name(env) or "")
+        return Outcome(survived, SUCCESS) if survived else Outcome("time limit", TIME_LIMIT)
     if "outcome" in info:
         return Outcome(str(info["outcome"]), str(info.get("outcome_kind", ENDED)))
     judge = GYMNASIUM_OUTCOMES.get(_spec_name(env) or "")

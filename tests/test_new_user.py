@@ -72,3 +72,32 @@ def test_the_exercise_list_files_dqn_under_its_own_chapter():
     finished = rl_kit_command("exercise", "list")
     line = next(line for line in finished.stdout.splitlines() if line.startswith("dqn "))
     assert "06-dqn" in line
+
+
+def test_q_bars_differ_as_much_as_their_values_do():
+    """Before, 101.69 against 101.67 drew one bar full and the other nearly empty."""
+    import numpy as np
+
+    from rl_kit.presentation.watch import q_bar_shares
+
+    close = q_bar_shares(np.array([101.69, 101.67]))
+    assert close[0] == 1.0 and close[1] > 0.99
+    apart = q_bar_shares(np.array([-12.0, -13.0, -100.0]))
+    assert apart[0] == 1.0 and 0.95 < apart[1] < 1.0 and 0.4 < apart[2] < 0.6
+
+
+def test_a_cartpole_episode_that_lasts_to_the_limit_ends_on_success_and_watch_says_how_it_went(tmp_path):
+    """Before, a perfect 500-step CartPole episode ended on the orange "time limit" banner, and
+    watch printed nothing when it ended."""
+    import gymnasium as gym
+
+    from rl_kit.envs.labels import SUCCESS, TIME_LIMIT, step_outcome
+
+    env = gym.make("CartPole-v1")
+    assert step_outcome(env, None, 1.0, False, True, {}).kind == SUCCESS
+    assert step_outcome(gym.make("Pendulum-v1"), None, -1.0, False, True, {}).kind == TIME_LIMIT
+    run = rl_kit.train("rl_kit/FrozenLake4x4-v0", "value_iteration", steps=2000, out=tmp_path / "run", **QUICK)
+    finished = rl_kit_command("watch", run.directory, "--episodes", 3, "--fps", 1000,
+                              env={**__import__("os").environ, "SDL_VIDEODRIVER": "dummy"})  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-500:]
+    assert finished.stdout.strip().splitlines()[-1].startswith("Watched 3 episodes: mean return")

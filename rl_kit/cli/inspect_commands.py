@@ -82,7 +82,7 @@ def watch_command(args) -> None:
         )
         print(f"Recorded to {path}")
     else:
-        watch(
+        tally = watch(
             args.path,
             env=args.env,
             episodes=args.episodes,
@@ -90,6 +90,7 @@ def watch_command(args) -> None:
             fps=args.fps,
             max_episode_steps=args.max_episode_steps,
         )
+        print(tally.line())
 
 
 def plot_command(args) -> None:

@@ -62,7 +62,7 @@ def show(
         fps: frames per second of the animation (default: the env's ``render_fps``).
         max_episode_steps: overrides the env's time limit.
     """
-    from rl_kit.presentation.watch import check_recording, encode, open_for_watching, quiet_stderr
+    from rl_kit.presentation.watch import check_recording, encode, open_for_watching
 
     directory = getattr(run, "directory", None)
     path = Path(directory if directory is not None else run)
@@ -70,8 +70,7 @@ def show(
     agent, made = open_for_watching(path, env, max_episode_steps)
     try:
         fps = fps or made.metadata.get("render_fps", 30)
-        with quiet_stderr():  # pygame's SDL, started by Gymnasium's renderers, writes to fd 2 in a kernel
-            gif = encode(agent, made, ".gif", episodes=episodes, seed=seed, fps=fps, overlay=True, caption=None)
+        gif = encode(agent, made, ".gif", episodes=episodes, seed=seed, fps=fps, overlay=True, caption=None)
         env_id = made.spec.id if made.spec is not None else "its env"
     finally:
         made.close()

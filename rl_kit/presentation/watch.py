@@ -21,6 +21,7 @@ and points to ``--record``, instead of playing unseen in pygame's offscreen driv
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -102,6 +103,26 @@ def describe(agent, obs, labels: list[str] | None = None) -> Beliefs | None:
             return Beliefs(kind, names, values, int(np.argmax(values)), value)
     means = np.asarray(outputs["mean"][0], dtype=float)
     return Beliefs("mean", labels or [f"action[{i}]" for i in range(len(means))], means, None, value)
+
+
+class Tally:
+    """How the episodes watched went, for the line said at the end."""
+
+    def __init__(self):
+        self.returns: list[float] = []
+        self.kinds: dict[str, int] = {}
+
+    def add(self, frame: Frame) -> None:
+        if frame.outcome is not None:
+            self.returns.append(frame.episode_return)
+            self.kinds[frame.outcome.text] = self.kinds.get(frame.outcome.text, 0) + 1
+
+    def line(self) -> str:
+        if not self.returns:
+            return "Watched no whole episode."
+        n = len(self.returns)
+        outcomes = ", ".join(f"{count} {text}" for text, count in sorted(self.kinds.items(), key=lambda kv: -kv[1]))
+        return f"Watched {n} episode{'s' if n > 1 else ''}: mean return {np.mean(self.returns):.3g} ({outcomes})"
 
 
 @dataclass
@@ -203,9 +224,19 @@ def shown_bars(beliefs: Beliefs | None) -> list[int]:
     return sorted(np.argsort(beliefs.values)[-MAX_BARS:].tolist())
 
 
+def q_bar_shares(values: np.ndarray) -> np.ndarray:
+    """Each Q bar's length as a share of the longest. The scale's floor lies below the row's
+    lowest value by its spread, or by a quarter of its size if that is more: 101.69 against
+    101.67 reads as nearly equal, -12 against -100 as far apart."""
+    low, high = float(values.min()), float(values.max())
+    floor = low - max(high - low, 0.25 * abs(high), 1e-9)
+    return (values - floor) / (high - floor)
+
+
 def draw_bars(surface, beliefs: Beliefs, left: int, top: int, width: int) -> None:
-    """One labelled bar per action: probabilities on [0, 1]; Q from the row's lowest to its
-    highest; means on [-1, 1] from the centre. The greedy action's bar is highlighted."""
+    """One labelled bar per action: probabilities on [0, 1]; Q on a scale whose floor lies below
+    the row's lowest by its spread or a quarter of its size, so that the bars' lengths differ as
+    much as the values do; means on [-1, 1] from the centre. The greedy action's bar is highlighted."""
     import pygame
 
     from rl_kit.envs.rendering import TEXT, draw_text
@@ -213,7 +244,7 @@ def draw_bars(surface, beliefs: Beliefs, left: int, top: int, width: int) -> Non
     label_width, number_width = 120, 70
     length = max(width - label_width - number_width, 40)
     values = beliefs.values
-    low, high = float(values.min()), float(values.max())
+    shares = q_bar_shares(values) if beliefs.kind == "Q" else None
     for row, a in enumerate(shown_bars(beliefs)):
         y = top + row * ROW
         value = float(values[a])
@@ -225,7 +256,7 @@ def draw_bars(surface, beliefs: Beliefs, left: int, top: int, width: int) -> Non
         if beliefs.kind == "probability":
             pygame.draw.rect(surface, color, pygame.Rect(x0, y + 3, round(length * np.clip(value, 0, 1)), ROW - 6))
         elif beliefs.kind == "Q":
-            share = 1.0 if high == low else 0.08 + 0.92 * (value - low) / (high - low)
+            share = shares[a]
             pygame.draw.rect(surface, color, pygame.Rect(x0, y + 3, round(length * share), ROW - 6))
         else:
             middle, half = x0 + length // 2, np.clip(value, -1, 1) * length / 2
@@ -336,8 +367,11 @@ def write_episodes(
             writer = imageio.get_writer(path, format="FFMPEG", fps=fps, macro_block_size=1)
         except Exception as error:
             raise RLKitError(f"cannot write an MP4: {error} (MP4 needs the imageio-ffmpeg package)") from None
+    frames = play(agent, env, episodes=episodes, seed=seed)
+    with quiet_stderr():  # the first frame starts pygame (Gymnasium's renderers: all of SDL), which complains on fd 2
+        first = next(frames)
     try:
-        for frame in play(agent, env, episodes=episodes, seed=seed):
+        for frame in itertools.chain([first], frames):
             surface = compose(frame, surface, caption)
             image = to_array(surface)
             if writer is not None:  # a video's pace is fixed: a held frame is written again
@@ -460,9 +494,10 @@ def watch(
     seed: int = 0,
     fps: float | None = None,
     max_episode_steps: int | None = None,
-) -> None:
+) -> Tally:
     """Play a saved agent in a window until `episodes` end (None: until q or the window closes);
-    `max_episode_steps` overrides the env's time limit. Raises RLKitError when there is no
+    `max_episode_steps` overrides the env's time limit. Returns how the episodes went (its
+    ``line()`` is what ``rl-kit watch`` says at the end). Raises RLKitError when there is no
     display to show it on."""
     import pygame
 
@@ -479,15 +514,16 @@ def watch(
     frames = play(agent, env, episodes=episodes, seed=seed)
     frame = next(frames)
     paused, held_for, surface = False, 0.0, None
+    tally = Tally()
     try:
         while True:
             stepped = False
             for event in pygame.event.get() if renderer else []:
                 if event.type == pygame.QUIT:
-                    return
+                    return tally
                 if event.type == pygame.KEYDOWN:
                     if event.key in (pygame.K_q, pygame.K_ESCAPE):
-                        return
+                        return tally
                     if event.key == pygame.K_SPACE:
                         paused = not paused
                     elif event.key == pygame.K_RIGHT:
@@ -513,9 +549,10 @@ def watch(
             if frame.outcome is not None and not stepped and held_for < HOLD_SECONDS:
                 held_for += 1.0 / fps  # the outcome banner stays a second before the next episode
                 continue
+            tally.add(frame)
             frame, held_for, surface = next(frames, None), 0.0, None
             if frame is None:
-                return
+                return tally
     finally:
         env.close()
         if renderer is not None:
