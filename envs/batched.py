@@ -18,6 +18,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .labels import SUCCESS, Outcome
+from .vector_info import step_infos
 
 
 class Dynamics:
@@ -197,26 +198,26 @@ class BatchedVectorEnv(VectorEnv):
         if self.max_episode_steps is not None:
             truncated = (self.elapsed >= self.max_episode_steps) & ~terminated
         obs = self.dynamics.observe(self.states)
-        infos: dict[str, Any] = {}
         done = terminated | truncated
+        everywhere = np.ones(self.num_envs, dtype=bool)
+        step = {"is_success": (terminated & self.dynamics.is_success(self.states), everywhere)}
+        if terminated.any():  # the single env tells how it ended in words, from its last state
+            ended = np.flatnonzero(terminated)
+            outcomes = {i: self.dynamics.outcome(self.states[i]) for i in ended}
+            texts, kinds = np.full(self.num_envs, None, dtype=object), np.full(self.num_envs, None, dtype=object)
+            for i, outcome in outcomes.items():
+                texts[i], kinds[i] = outcome.text, outcome.kind
+            step["outcome"], step["outcome_kind"] = (texts, terminated), (kinds, terminated)
+        final_obs = None
         if done.any():
             final_obs = np.full(self.num_envs, None, dtype=object)
             for i in np.flatnonzero(done):  # element by element: numpy would stack equal-shaped rows
                 final_obs[i] = obs[i]
-            success = terminated & self.dynamics.is_success(self.states)
-            infos.update(
-                {
-                    "final_obs": final_obs,
-                    "_final_obs": done,
-                    "final_info": {"is_success": success, "_is_success": done},
-                    "_final_info": done,
-                }
-            )
             self.states[done] = self.dynamics.initial_states(int(done.sum()), self.np_random)
             self.elapsed[done] = 0
             obs = obs.copy()
             obs[done] = self.dynamics.observe(self.states[done])
-        return obs, rewards, terminated, truncated, infos
+        return obs, rewards, terminated, truncated, step_infos(step, done, {}, final_obs)
 
     def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
         """The sub-envs' states, step counters and generator: what resuming training exactly needs."""

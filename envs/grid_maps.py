@@ -45,7 +45,7 @@ S......G..
 ..........
 ..........
 """
-WINDY_GRIDWORLD_WIND = (0, 0, 0, 1, 1, 1, 2, 2, 1, 0)
+WINDY_GRIDWORLD_WIND = [0, 0, 0, 1, 1, 1, 2, 2, 1, 0]  # a list: the spec's JSON round trip gives one back
 
 # Sutton, Precup & Singh (1999): four rooms joined by four doorways.
 FOUR_ROOMS = """

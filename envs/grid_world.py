@@ -24,6 +24,7 @@ from .labels import FAILURE, SUCCESS, Outcome
 REACHED_GOAL = Outcome("reached the goal", SUCCESS)
 FELL_IN_HOLE = Outcome("fell in a hole", FAILURE)
 FELL_OFF_CLIFF = Outcome("fell off the cliff: back to the start", FAILURE)
+RESET_INFO = {"prob": 1.0}  # what reset's info holds: the start is drawn, not a transition
 
 
 def check_action(action: Any, n_actions: int) -> int:
@@ -97,7 +98,7 @@ class GridWorldEnv(gym.Env):
         self.trail.clear()
         if self.render_mode == "human":
             self.render()
-        return self.s, {"prob": 1.0}
+        return self.s, dict(RESET_INFO)
 
     def step(self, action):
         a = check_action(action, 4)

@@ -24,7 +24,10 @@ from gymnasium.vector.utils import batch_space
 
 from .batched import read_reset_mask
 from .grid_maps import GRID_WORLD
-from .grid_model import GridModel
+from .grid_model import CLIFF, GridModel
+from .grid_world import FELL_IN_HOLE, FELL_OFF_CLIFF, REACHED_GOAL, RESET_INFO
+from .labels import FAILURE
+from .vector_info import reset_infos, step_infos
 
 
 class GridWorldVectorEnv(VectorEnv):
@@ -71,13 +74,14 @@ class GridWorldVectorEnv(VectorEnv):
         self._states = np.zeros(self.num_envs, dtype=np.int64)
         self._elapsed = np.zeros(self.num_envs, dtype=np.int64)
         self._renderer = None
+        self._cliffs = bool(np.any([m.symbol(s) == CLIFF for s in range(m.n_states)]))
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         mask = read_reset_mask(options, self.num_envs)
         self._states[mask] = self.model.start_from_uniform(self.np_random.random(int(mask.sum())))
         self._elapsed[mask] = 0
-        return self._states.copy(), {}
+        return self._states.copy(), reset_infos(RESET_INFO, mask)
 
     def step(self, actions):
         actions = np.asarray(actions)
@@ -104,18 +108,31 @@ class GridWorldVectorEnv(VectorEnv):
         else:
             truncated = (self._elapsed >= self.max_episode_steps) & ~terminated
         self._states = next_states
-        infos: dict[str, Any] = {"prob": self._prob[index]}
         done = terminated | truncated
+        final_obs = None
         if done.any():
             final_obs = np.full(self.num_envs, None, dtype=object)
             final_obs[done] = list(next_states[done])
-            infos["final_obs"], infos["_final_obs"] = final_obs, done
-            infos["final_info"] = {"is_success": terminated & self.model.goal_states[next_states], "_is_success": done}
-            infos["_final_info"] = done
             self._states = next_states.copy()
             self._states[done] = self.model.start_from_uniform(self.np_random.random(int(done.sum())))
             self._elapsed[done] = 0
+        infos = step_infos(self._step_info(index, next_states, rewards, terminated), done, RESET_INFO, final_obs)
         return self._states.copy(), rewards, terminated, truncated, infos
+
+    def _step_info(self, index, next_states, rewards, terminated) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """What each sub-env's single env would put in its step info, with where it would."""
+        everywhere = np.ones(self.num_envs, dtype=bool)
+        success = terminated & self.model.goal_states[next_states]
+        step = {"prob": (self._prob[index], everywhere), "is_success": (success, everywhere)}
+        fell = np.zeros(self.num_envs, dtype=bool)
+        if self._cliffs:
+            fell = ~terminated & (rewards == self.model.cliff_reward) & (next_states == self.model.start_states[0])
+        told = terminated | fell
+        if told.any():
+            outcome = np.where(success, REACHED_GOAL.text, np.where(terminated, FELL_IN_HOLE.text, FELL_OFF_CLIFF.text))
+            kind = np.where(success, REACHED_GOAL.kind, FAILURE)
+            step["outcome"], step["outcome_kind"] = (outcome.astype(object), told), (kind.astype(object), told)
+        return step
 
     def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
         """The sub-envs' states, step counters and generator: what resuming training exactly needs."""
