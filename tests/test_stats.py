@@ -43,3 +43,43 @@ def test_probability_of_improvement_against_a_hand_computation():
     assert 0.0 <= low < 6 / 9 < high <= 1.0
     assert probability_of_improvement_ci(x, y) == probability_of_improvement_ci(x, y)  # seeded
     assert probability_of_improvement_ci([5, 6, 7], [1, 2, 3]) == (1.0, 1.0)  # always better
+
+
+# --- across tasks: runs x tasks matrices, as rliable takes them -------------------------------------
+
+X = [[1.0, 10.0], [2.0, 20.0]]  # 2 runs x 2 tasks
+Y = [[1.5, 30.0], [0.0, 5.0]]
+
+
+def test_probability_of_improvement_over_tasks_averages_each_tasks_own():
+    """Task 0: 3 of 4 pairs favour X; task 1: 2 of 4: 0.625. Before, the matrices were
+    flattened into one list of runs, pairing runs of different tasks: 9 of 16, 0.5625."""
+    from rl_kit.core.stats import probability_of_improvement
+
+    assert probability_of_improvement(X, Y) == pytest.approx(0.625)
+    assert probability_of_improvement(np.ravel(X), np.ravel(Y)) == pytest.approx(0.5625)  # one task of 4 runs
+    with pytest.raises(ValueError, match="same tasks"):
+        probability_of_improvement(X, [[1.0], [2.0]])
+
+
+def test_a_stratified_bootstrap_resamples_runs_within_each_task_only():
+    from rl_kit.core.stats import aggregate_iqm, bootstrap_ci, stratified_bootstrap_ci
+
+    constant_tasks = np.array([[1.0, 5.0, 9.0]] * 6)  # every run of a task scores the same
+    assert stratified_bootstrap_ci(constant_tasks, lambda s: float(s.mean())) == pytest.approx((5.0, 5.0))
+    scores = np.random.default_rng(1).normal(size=(8, 4))
+    low, high = stratified_bootstrap_ci(scores)
+    assert low <= aggregate_iqm(scores) <= high and (low, high) == stratified_bootstrap_ci(scores)
+    with pytest.raises(ValueError, match="stratified_bootstrap_ci"):
+        bootstrap_ci(scores)
+
+
+def test_the_aggregate_metrics_equal_rliables():
+    metrics = pytest.importorskip("rliable.metrics")
+    from rl_kit.core.stats import aggregate_iqm, probability_of_improvement
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x, y = rng.normal(1.0, 1.0, size=(5, 3)), rng.normal(0.8, 2.0, size=(7, 3))
+        assert probability_of_improvement(x, y) == pytest.approx(metrics.probability_of_improvement(x, y))
+        assert aggregate_iqm(x) == pytest.approx(metrics.aggregate_iqm(x))

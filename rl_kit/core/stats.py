@@ -12,6 +12,13 @@
 
   over X's N runs and Y's M runs (one score per run: its mean return), with a stratified
   bootstrap interval: X's runs and Y's runs resampled each within its own set.
+
+Across several tasks (envs), scores come as a runs x tasks matrix, as rliable takes them:
+:func:`aggregate_iqm` is the IQM of all its scores (normalise each task's first if they are
+on different scales), :func:`stratified_bootstrap_ci` resamples the runs within each task
+(tasks are fixed, runs are the noise), and :func:`probability_of_improvement` averages the
+per-task P(X > Y) over tasks. A matrix is never flattened into one list of runs: that would
+weigh tasks by their spread and pair runs of different tasks.
 """
 
 from __future__ import annotations
@@ -29,8 +36,13 @@ def iqm(values) -> float:
 
 
 def bootstrap_ci(values, *, confidence: float = 0.95, resamples: int = 10_000, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean at `confidence`, reproducible through `seed`."""
-    x = np.asarray(values, dtype=float).ravel()
+    """Percentile bootstrap interval of the mean at `confidence`, reproducible through `seed`.
+    `values` are one sample; a runs x tasks matrix needs :func:`stratified_bootstrap_ci`."""
+    x = np.asarray(values, dtype=float)
+    if x.ndim > 1:
+        raise ValueError(
+            f"bootstrap_ci takes one sample, got shape {x.shape}: for runs x tasks use stratified_bootstrap_ci"
+        )
     if x.size == 0:
         raise ValueError("bootstrap of no values")
     rng = np.random.default_rng(seed)
@@ -62,25 +74,68 @@ def summarize(values) -> dict[str, float]:
     }
 
 
+def as_runs_by_tasks(scores, name: str = "scores") -> np.ndarray:
+    """`scores` as a (runs, tasks) matrix: a list of runs is one task's column."""
+    x = np.asarray(scores, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.size == 0:
+        raise ValueError(f"{name} must be runs, or a runs x tasks matrix, got shape {np.shape(scores)}")
+    return x
+
+
 def probability_of_improvement(x, y) -> float:
-    """P(X > Y) from the runs' scores `x` and `y` (see the module's docstring)."""
-    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
-    if x.size == 0 or y.size == 0:
-        raise ValueError("probability of improvement of no runs")
-    difference = x[:, None] - y[None, :]
-    return float(((difference > 0) + 0.5 * (difference == 0)).mean())
+    """P(X > Y) from the runs' scores `x` and `y` (see the module's docstring): runs, or runs x
+    tasks matrices with the same tasks, the per-task probabilities averaged over tasks."""
+    x, y = as_runs_by_tasks(x, "x"), as_runs_by_tasks(y, "y")
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must cover the same tasks, got {x.shape[1]} and {y.shape[1]}")
+    difference = x[:, None, :] - y[None, :, :]  # (runs of x, runs of y, tasks)
+    return float(((difference > 0) + 0.5 * (difference == 0)).mean(axis=(0, 1)).mean())
+
+
+def aggregate_iqm(scores) -> float:
+    """rliable's aggregate IQM: the IQM of every score of a runs x tasks matrix."""
+    return iqm(as_runs_by_tasks(scores))
+
+
+def stratified_bootstrap_ci(
+    scores, statistic=aggregate_iqm, *, confidence: float = 0.95, resamples: int = 2_000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile interval of `statistic` over resamples of a runs x tasks matrix, each task's
+    runs resampled with replacement within that task (rliable's stratified bootstrap)."""
+    x = as_runs_by_tasks(scores)
+    runs, tasks = x.shape
+    rng = np.random.default_rng(seed)
+    estimates = np.empty(resamples)
+    columns = np.arange(tasks)[None, :]
+    for k in range(resamples):
+        estimates[k] = statistic(x[rng.integers(runs, size=(runs, tasks)), columns])
+    tail = (1.0 - confidence) / 2
+    low, high = np.quantile(estimates, [tail, 1.0 - tail])
+    return float(low), float(high)
 
 
 def probability_of_improvement_ci(
     x, y, *, confidence: float = 0.95, resamples: int = 2_000, seed: int = 0
 ) -> tuple[float, float]:
-    """Stratified bootstrap interval of P(X > Y): each side's runs resampled with replacement."""
-    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    """Stratified bootstrap interval of P(X > Y): each side's runs resampled with replacement
+    (within each task, for runs x tasks matrices)."""
+    x, y = as_runs_by_tasks(x, "x"), as_runs_by_tasks(y, "y")
     rng = np.random.default_rng(seed)
-    xs = x[rng.integers(x.size, size=(resamples, x.size))]
-    ys = y[rng.integers(y.size, size=(resamples, y.size))]
-    difference = xs[:, :, None] - ys[:, None, :]
-    estimates = ((difference > 0) + 0.5 * (difference == 0)).mean(axis=(1, 2))
+    if x.shape[1] == 1 and y.shape[1] == 1:  # one task: all resamples at once
+        x, y = x[:, 0], y[:, 0]
+        xs = x[rng.integers(x.size, size=(resamples, x.size))]
+        ys = y[rng.integers(y.size, size=(resamples, y.size))]
+        difference = xs[:, :, None] - ys[:, None, :]
+        estimates = ((difference > 0) + 0.5 * (difference == 0)).mean(axis=(1, 2))
+    else:
+        columns = np.arange(x.shape[1])[None, :]
+        estimates = np.array([
+            probability_of_improvement(x[rng.integers(len(x), size=x.shape), columns],
+                                       y[rng.integers(len(y), size=y.shape), columns])
+            for _ in range(resamples)
+        ])  # fmt: skip
     tail = (1.0 - confidence) / 2
     low, high = np.quantile(estimates, [tail, 1.0 - tail])
     return float(low), float(high)
