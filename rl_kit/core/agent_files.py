@@ -197,10 +197,27 @@ def saved_env(metadata: dict[str, Any]) -> EnvSpec | None:
     except RLKitError as error:
         raise AgentFileError(str(error)) from None
     kwargs = {k: v for k, v in kwargs.items() if k not in PRESENTATION_OPTIONS}
+    check_map_fits(kwargs.get("map"), metadata.get("observation_space"))
     try:
         return EnvSpec(metadata["env_id"], kwargs)
     except (RLKitError, TypeError, ValueError) as error:
         raise AgentFileError(f"the saved agent names an env that cannot be used: {error}") from None
+
+
+def check_map_fits(map_text: Any, observation_space: Any) -> None:
+    """A grid map's cells against the Discrete observation space the agent declares, from the
+    text alone: the env (and its transition table) is built only for a map that fits."""
+    if not isinstance(map_text, str) or not isinstance(observation_space, dict):
+        return
+    if observation_space.get("type") != "Discrete" or not isinstance(observation_space.get("n"), int):
+        return
+    rows = [row.strip() for row in map_text.splitlines() if row.strip()]
+    cells = len(rows) * len(rows[0]) if rows else 0
+    if cells != observation_space["n"]:
+        raise AgentFileError(
+            f"the saved agent declares {observation_space['n']:,} states, but the map it names has {cells:,} cells: "
+            "refused before the env is built"
+        )
 
 
 def load(file: Path):
