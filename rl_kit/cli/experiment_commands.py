@@ -76,10 +76,11 @@ def register(sub) -> None:
     p.add_argument("--quick", action="store_true", help="shorter measurements")
     p.add_argument(
         "--suite",
-        choices=["tabular", "policy-gradient", "race", "zoo", "all"],
+        choices=["tabular", "policy-gradient", "race", "zoo", "robustness", "all"],
         default="all",
         help="which benchmarks (race: wall time against python -m rl_zoo3.train; zoo: the Zoo's benchmark "
-        "table over seeds, written to docs/benchmarks/zoo; neither is in all)",
+        "table over seeds, written to docs/benchmarks/zoo; robustness: each learning claim of the tests on "
+        "more seeds and on the torch backend; none of the three is in all)",
     )
     p.add_argument("--rows", help="race or zoo rows, comma-separated, e.g. ppo-cartpole,dqn-cartpole (default: all)")
     p.add_argument("--seeds", type=positive_int, default=None, help="race: pairs per row (1); zoo: seeds per row (5)")
@@ -165,6 +166,11 @@ def bandit_command(args) -> None:
 
 
 def bench_command(args) -> None:
+    if args.suite == "robustness":
+        from rl_kit.experiments.robustness import print_rows, robustness
+
+        print_rows(robustness(workers=args.workers))
+        return
     if args.suite == "race":
         from rl_kit.experiments.zoo_race import race, select_rows
 

@@ -1,0 +1,141 @@
+"""Do the learning claims travel? ``rl-kit bench --suite robustness``.
+
+One seed of a network run is chaotic in float rounding: another CPU's kernels round a product
+differently, and the run ends somewhere else. A learning claim that travels holds on several
+seeds, and on other rounding. This suite reruns each claim the tests and the docs make, on
+more seeds than the test uses and on the torch backend (torch's kernels, not our numpy ones:
+rounding a machine with other CPU kernels would give), and says which claims survive.
+
+A :class:`Claim` is what a test asserts: an agent on an env at a budget reaches a greedy
+threshold on at least ``need`` of its seeds. The tests read their parameters from here, so
+the claim checked here is the claim the suite asserts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+CATCH_PPO = {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}
+CATCH_A2C = {"n_steps": 8, "learning_rate": 0.002, "gamma": 0.95}
+# The RL Zoo's PPO entry for MountainCarContinuous-v0: one env, 20k steps, gSDE.
+MOUNTAIN_CAR_CONTINUOUS = {
+    "learning_rate": 7.77e-05,
+    "n_steps": 8,
+    "batch_size": 256,
+    "n_epochs": 10,
+    "gamma": 0.9999,
+    "gae_lambda": 0.9,
+    "ent_coef": 0.00429,
+    "clip_range": 0.1,
+    "max_grad_norm": 5,
+    "vf_coef": 0.19,
+    "normalize_observations": True,
+    "normalize_rewards": True,
+    "log_std_init": -3.29,
+    "ortho_init": False,
+    "use_sde": True,
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """`agent` on `env` after `steps` (over `num_envs` envs) scores a greedy mean of at least
+    `threshold` over `episodes` episodes on at least `need` of `seeds`."""
+
+    name: str
+    env: str
+    agent: str
+    steps: int
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    threshold: float = 0.0
+    seeds: tuple[int, ...] = (0,)
+    need: int = 1
+    num_envs: int = 8
+    episodes: int = 20
+    torch: bool = True  # whether the torch backend can run it (gSDE is numpy only)
+
+
+CLAIMS = (
+    Claim("ppo-catch", "rl_kit/Catch-v0", "ppo", 80_000, CATCH_PPO, threshold=9.5),
+    Claim("a2c-catch", "rl_kit/Catch-v0", "a2c", 80_000, CATCH_A2C, threshold=9.5),
+    Claim(
+        "ppo-gsde-mountaincar",
+        "MountainCarContinuous-v0",
+        "ppo",
+        20_000,
+        MOUNTAIN_CAR_CONTINUOUS,
+        threshold=85.0,
+        seeds=tuple(range(8)),
+        need=4,
+        num_envs=1,
+        episodes=10,
+        torch=False,
+    ),  # fmt: skip
+)
+
+
+def claim_named(name: str) -> Claim:
+    return next(claim for claim in CLAIMS if claim.name == name)
+
+
+def greedy_return(claim: Claim, seed: int, backend: str, directory: str) -> float:
+    """One run of `claim` on `seed` with the `backend` networks: its greedy mean return."""
+    import rl_kit
+
+    hyperparameters = {**claim.hyperparameters, **({"backend": backend} if backend != "numpy" else {})}
+    run = rl_kit.train(claim.env, claim.agent, steps=claim.steps, seed=seed, num_envs=claim.num_envs,
+                       hyperparameters=hyperparameters, out=directory, progress=False, tensorboard=False,
+                       eval_every=0)  # fmt: skip
+    return rl_kit.evaluate(run.agent, claim.env, episodes=claim.episodes, seed=0).mean
+
+
+def holds(claim: Claim, returns: list[float]) -> bool:
+    return sum(r >= claim.threshold for r in returns) >= claim.need
+
+
+def _one(claim: Claim, seed: int, backend: str) -> float:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        return greedy_return(claim, seed, backend, f"{directory}/run")
+
+
+def robustness(claims=CLAIMS, *, extra_seeds: int = 4, workers: int | None = None) -> list[dict[str, Any]]:
+    """Each claim on its own seeds plus `extra_seeds` more, on numpy and (where it can) torch;
+    rows with the returns and whether the claim holds on the test's seeds and on all of them."""
+    from rl_kit.infrastructure.job_pool import Job, run_grid
+
+    by_name = {claim.name: claim for claim in claims}
+    plan = {
+        (claim.name, backend): tuple(range(max(claim.seeds) + 1 + extra_seeds))
+        for claim in claims
+        for backend in (("numpy", "torch") if claim.torch else ("numpy",))
+    }
+    jobs = [Job(_one, (by_name[name], seed, backend)) for (name, backend), seeds in plan.items() for seed in seeds]
+    returns: dict[tuple[str, str], dict[int, float]] = {key: {} for key in plan}
+    for outcome in run_grid(jobs, workers=workers):
+        claim, seed, backend = outcome.job.args
+        if outcome.error:
+            print(f"{claim.name} seed {seed} ({backend}) failed: {outcome.error.splitlines()[-1]}")
+        returns[claim.name, backend][seed] = float("nan") if outcome.error else outcome.value
+    rows = []
+    for (name, backend), by_seed in returns.items():
+        claim = by_name[name]
+        values = [by_seed[s] for s in sorted(by_seed)]
+        rows.append({
+            "claim": name, "backend": backend, "threshold": claim.threshold, "need": f"{claim.need} of {len(claim.seeds)}",
+            "returns": values, "on its seeds": holds(claim, [by_seed[s] for s in claim.seeds]),
+            "passing seeds": f"{sum(v >= claim.threshold for v in values)} of {len(values)}",
+        })  # fmt: skip
+    return rows
+
+
+def print_rows(rows: list[dict[str, Any]]) -> None:
+    print(f"{'claim':24} {'backend':8} {'needs':>8} {'holds':>6} {'passing':>10}  greedy returns by seed")
+    for row in rows:
+        returns = " ".join(f"{v:.1f}" if np.isfinite(v) else "failed" for v in row["returns"])
+        held = "yes" if row["on its seeds"] else "NO"
+        print(f"{row['claim']:24} {row['backend']:8} {row['need']:>8} {held:>6} {row['passing seeds']:>10}  {returns}")
