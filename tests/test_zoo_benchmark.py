@@ -59,6 +59,7 @@ def test_rows_run_before_stay_in_the_report(tmp_path):
 
     earlier = {
         "seeds": 2,
+        "protocol": 2,
         "episodes": 3,
         "runs": {"ppo-cartpole": {"rl_kit": [[500.0] * 3, [500.0] * 3], "zoo": [[500.0] * 3, [490.0] * 3]}},
         "failures": ["zoo dqn-cartpole seed 1: boom"],
@@ -83,6 +84,7 @@ def test_one_side_run_again_keeps_the_other_and_concurrent_invocations_keep_each
     cartpole, acrobot = ROWS[0], ROWS[3]
     path = tmp_path / "results.json"
     earlier = {
+        "protocol": 2,
         "seeds": 2,
         "episodes": 1,
         "runs": {cartpole.name: {"rl_kit": [[500.0], [500.0]], "zoo": [[9.0], [9.0]]}},
@@ -100,7 +102,8 @@ def test_one_side_run_again_keeps_the_other_and_concurrent_invocations_keep_each
 
 
 @pytest.mark.parametrize(
-    "damage", [b'{"seeds": 2, "runs": {', b"[1, 2]", b'{"seeds": 2, "episodes": 1, "runs": []}', b"\x00\xff\xfe"]
+    "damage",
+    [b'{"seeds": 2, "runs": {', b"[1, 2]", b'{"protocol": 2, "seeds": 2, "episodes": 1, "runs": []}', b"\x00\xff\xfe"],
 )
 def test_a_damaged_results_file_is_kept_aside_and_each_run_is_kept_as_it_finishes(tmp_path, damage, capsys):
     """Before, a damaged results.json made the merge at the end raise after every run had
@@ -145,3 +148,35 @@ def test_the_own_entry_side_runs_only_where_our_entry_is_not_the_zoos(monkeypatc
     command = tuned_command(by_name["a2c-cartpole"], 3, Path("out"))
     assert command[command.index("--steps") + 1] == str(tuned_hyperparameters("a2c", "CartPole-v1").n_timesteps)
     assert "--no-tuned" not in command and "--hp" not in command and command[command.index("--seed") + 1] == "3"
+
+
+def test_runs_of_the_old_protocol_are_kept_aside_and_each_run_draws_its_own_starts(tmp_path):
+    """Before, every run of every side was evaluated on the same 20 episodes from seed 10,000;
+    the verdicts against a published figure could rest on which 20 starts those were."""
+    from rl_kit.experiments.zoo_benchmark import episode_seed, evaluation_episodes, merge_run
+
+    path = tmp_path / "results.json"
+    old = {"seeds": 5, "episodes": 20, "runs": {ROWS[0].name: {"zoo": [[500.0] * 20]}}, "failures": []}
+    path.write_text(json.dumps(old))
+    merge_run(path, 5, None, (ROWS[0].name, "rl_kit"), [500.0], None, set())
+    assert json.loads((tmp_path / "results.json.protocol-1").read_text()) == old
+    assert json.loads(path.read_text())["protocol"] == 2
+    assert len({episode_seed(seed) for seed in range(5)}) == 5
+    pendulum = next(row for row in ROWS if row.env == "Pendulum-v1")
+    assert evaluation_episodes(pendulum) == 750  # 150,000 steps of 200-step episodes
+
+
+def test_the_ci_covers_the_episodes_noise_as_well_as_the_seeds():
+    import numpy as np
+
+    from rl_kit.core.stats import bootstrap_ci, two_level_bootstrap_ci
+
+    rng = np.random.default_rng(0)
+    few = [rng.normal(mean, 50.0, size=5) for mean in (-150, -152, -148, -151, -149)]  # noisy runs, close seeds
+    seeds_only = bootstrap_ci([g.mean() for g in few])
+    both = two_level_bootstrap_ci(few)
+    assert both[1] - both[0] > seeds_only[1] - seeds_only[0]
+    many = [np.full(1000, mean) for mean in (-150, -152, -148, -151, -149)]  # no episode noise: the seeds' CI
+    assert two_level_bootstrap_ci(many) == pytest.approx(
+        bootstrap_ci([-150, -152, -148, -151, -149], resamples=2000), abs=1.0
+    )

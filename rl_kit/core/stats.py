@@ -116,6 +116,26 @@ def stratified_bootstrap_ci(
     return float(low), float(high)
 
 
+def two_level_bootstrap_ci(
+    groups, *, confidence: float = 0.95, resamples: int = 2_000, seed: int = 0
+) -> tuple[float, float]:
+    """Interval of the mean over groups of each group's mean (runs, each of many episodes) that
+    covers both sources of noise: the groups are resampled with replacement, then the values
+    within each group drawn. With few values a group, the episodes' noise counts too; with
+    many, the interval is the groups' (seeds') alone."""
+    groups = [np.asarray(g, dtype=float).ravel() for g in groups]
+    if not groups or any(g.size == 0 for g in groups):
+        raise ValueError("two_level_bootstrap_ci needs groups of at least one value each")
+    rng = np.random.default_rng(seed)
+    estimates = np.empty(resamples)
+    for k in range(resamples):
+        chosen = rng.integers(len(groups), size=len(groups))
+        estimates[k] = np.mean([groups[i][rng.integers(groups[i].size, size=groups[i].size)].mean() for i in chosen])
+    tail = (1.0 - confidence) / 2
+    low, high = np.quantile(estimates, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
 def probability_of_improvement_ci(
     x, y, *, confidence: float = 0.95, resamples: int = 2_000, seed: int = 0
 ) -> tuple[float, float]:

@@ -10,9 +10,15 @@ on the local pool or on Ray:
 - ``tuned``: ours with our own entry (``rl_kit/hyperparams/<agent>.yml``, what ``rl-kit
   train`` uses by default) at no larger budget, for the rows where it differs from the Zoo's.
 
-All are then evaluated with one protocol: the same seeded greedy episodes. The report gives,
-per row, each side's IQM over all episodes and mean over seeds with a 95% bootstrap CI, and
-the Zoo's published single-run figure (its ``benchmark.md``), and says whether ours reaches it.
+All are then evaluated with one protocol (:data:`PROTOCOL`): each run plays greedy episodes
+worth :data:`EVAL_STEPS` env steps at the env's time limit (the Zoo's own evaluation plays
+about 150,000 steps), at least :data:`MIN_EPISODES`, from episode seeds of its own (runs of
+one seed share them across sides, so the sides are compared on the same starts, and other
+seeds draw other starts). Twenty fixed episodes, as before, could decide a verdict: on
+Pendulum-v1, whose return depends on the start, one agent scored -143.6 on them and -179.0
+over 500. The report gives, per row, each side's IQM over all episodes and mean over seeds
+with a 95% two-level bootstrap CI (seeds, then episodes within each run), the Zoo's
+published single-run figure (its ``benchmark.md``), and says whether ours reaches it.
 
 ``rl-kit bench --suite zoo`` writes ``docs/benchmarks/zoo/report.md`` and ``report.png``.
 """
@@ -31,13 +37,26 @@ from pathlib import Path
 
 import numpy as np
 
-from rl_kit.core.stats import bootstrap_ci, iqm
+from rl_kit.core.stats import iqm, two_level_bootstrap_ci
 from rl_kit.errors import RLKitError
 from rl_kit.experiments.zoo_hyperparameters import require_zoo
 from rl_kit.experiments.zoo_race import EVAL_EPISODES, EVAL_EVERY, final_returns, our_command, zoo_command
 from rl_kit.experiments.zoo_race import select_rows as race_rows
 
-EPISODES = 20  # greedy episodes per run
+PROTOCOL = 2  # 1: 20 episodes from seed 10,000 for every run; 2: episodes worth EVAL_STEPS, seeds per run
+EVAL_STEPS, MIN_EPISODES = 150_000, 100
+
+
+def evaluation_episodes(row) -> int:
+    """Greedy episodes a run of `row` is evaluated on: EVAL_STEPS worth at the env's time limit."""
+    from rl_kit.core.spec import EnvSpec
+
+    return max(MIN_EPISODES, -(-EVAL_STEPS // EnvSpec(row.env).time_limit))
+
+
+def episode_seed(seed: int) -> int:
+    """The first episode seed of the runs trained on `seed` (each run's episodes: seed, seed + 1, ...)."""
+    return 10_000 + 100_000 * seed
 
 
 @dataclass(frozen=True)
@@ -102,7 +121,7 @@ def tuned_command(row: ZooRow, seed: int, out: Path) -> list[str]:
 COMMANDS = {"rl_kit": our_command, "zoo": zoo_command, "tuned": tuned_command}
 
 
-def benchmark_run(kind: str, row: ZooRow, seed: int, episodes: int) -> list[float]:
+def benchmark_run(kind: str, row: ZooRow, seed: int, episodes: int | None) -> list[float]:
     """One run of `row` on `seed` by side `kind` (:data:`SIDES`), in its own directory; its returns."""
     import subprocess
 
@@ -113,13 +132,15 @@ def benchmark_run(kind: str, row: ZooRow, seed: int, episodes: int) -> list[floa
         )
         if finished.returncode != 0:
             raise RuntimeError(f"{kind} {row.name} seed {seed} failed: {finished.stderr[-1500:]}")
-        return final_returns("zoo" if kind == "zoo" else "rl_kit", out, row, episodes).tolist()
+        count = evaluation_episodes(row) if episodes is None else episodes
+        return final_returns("zoo" if kind == "zoo" else "rl_kit", out, row, count, episode_seed(seed)).tolist()
 
 
 def summary(returns: list[list[float]]) -> dict[str, float]:
-    """IQM over all episodes, mean over seeds (each run's mean) with a 95% bootstrap CI."""
+    """IQM over all episodes, mean over seeds (each run's mean) with a 95% two-level bootstrap CI
+    (seeds, then episodes within each run)."""
     per_seed = [float(np.mean(r)) for r in returns]
-    low, high = bootstrap_ci(per_seed)
+    low, high = two_level_bootstrap_ci(returns)
     return {"iqm": iqm(np.concatenate(returns)), "mean": float(np.mean(per_seed)), "low": low, "high": high}
 
 
@@ -130,7 +151,7 @@ def zoo_benchmark(
     rows: tuple[ZooRow, ...] = ROWS,
     *,
     seeds: int = 5,
-    episodes: int = EPISODES,
+    episodes: int | None = None,
     sides: tuple[str, ...] = SIDES,
     workers: int | None = None,
     ray: str | None = None,
@@ -214,14 +235,15 @@ def merge_run(path: Path, seeds, episodes, key, run, failure, touched: set) -> t
     runs: dict[str, dict[str, list]] = {}
     for (name, kind), returns in sorted(results.items()):
         runs.setdefault(name, {})[kind] = returns
-    atomic_write(path, json.dumps({"seeds": seeds, "episodes": episodes, "runs": runs, "failures": failures}, indent=1))
+    stored = {"protocol": PROTOCOL, "seeds": seeds, "episodes": episodes, "runs": runs, "failures": failures}
+    atomic_write(path, json.dumps(stored, indent=1))
     return results, failures
 
 
 def read_results(path: Path, seeds: int, episodes: int) -> dict:
     """The runs of earlier invocations, if made with the same seeds and episodes; else none. A
     damaged file is kept aside (renamed ``results.json.damaged-<time>``, said in one line)."""
-    empty = {"seeds": seeds, "episodes": episodes, "runs": {}, "failures": []}
+    empty = {"protocol": PROTOCOL, "seeds": seeds, "episodes": episodes, "runs": {}, "failures": []}
     if not path.exists():
         return empty
     try:
@@ -238,6 +260,11 @@ def read_results(path: Path, seeds: int, episodes: int) -> dict:
         aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
         os.replace(path, aside)
         print(f"note: {path} was damaged (not the benchmark's JSON); kept aside as {aside.name}", flush=True)
+        return empty
+    if stored.get("protocol", 1) != PROTOCOL:
+        aside = path.with_name(f"{path.name}.protocol-{stored.get('protocol', 1)}")
+        os.replace(path, aside)
+        print(f"note: {path} holds runs evaluated by protocol {stored.get('protocol', 1)}; kept aside as {aside.name}")
         return empty
     if stored.get("seeds") != seeds or stored.get("episodes") != episodes:
         print(f"note: {path} holds runs with other seeds or episodes; they are replaced", flush=True)
@@ -276,8 +303,15 @@ def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) 
         f"Each row trains on {seeds} seeds at the Zoo's budget: *ours* (`rl-kit train` with the Zoo's hyperparameters "
         "in our names), *the Zoo* (`python -m rl_zoo3.train`, its own code), and, where our own entry in "
         "`rl_kit/hyperparams` differs from the Zoo's, *ours, own entry* (`rl-kit train` with its defaults, at no larger "
-        f"budget). Every run is then evaluated greedily on the same {episodes} seeded episodes. IQM over all episodes of "
-        "all seeds; mean over seeds with a 95% bootstrap CI. *Published*: the Zoo's single-run figure (its "
+        "budget). Every run is then evaluated greedily on "
+        + (
+            f"{episodes} episodes"
+            if episodes
+            else f"episodes worth {EVAL_STEPS:,} steps at the env's time limit (at least {MIN_EPISODES})"
+        )
+        + ", seeded per training seed (the sides of one seed share their starts). IQM over all episodes of "
+        "all seeds; mean over seeds with a 95% two-level bootstrap CI (seeds, then episodes within each run). "
+        "*Published*: the Zoo's single-run figure (its "
         "benchmark.md). *Reached*: yes when our mean is at least the published figure, within CI when only our CI's "
         "upper end is, no otherwise.",
         "",

@@ -152,8 +152,9 @@ def final_return(kind: str, out: Path, row) -> float:
     return float(final_returns(kind, out, row).mean())
 
 
-def final_returns(kind: str, out: Path, row, episodes: int = FINAL_EPISODES) -> np.ndarray:
-    """Greedy returns of the run in `out` (ours, or the Zoo's saved model) over `episodes` seeded episodes."""
+def final_returns(kind: str, out: Path, row, episodes: int = FINAL_EPISODES, seed: int = FINAL_SEED) -> np.ndarray:
+    """Greedy returns of the run in `out` (ours, or the Zoo's saved model) over `episodes`
+    episodes seeded `seed`, `seed + 1`, ..."""
     from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
     from rl_kit.core.spec import EnvSpec
 
@@ -165,7 +166,7 @@ def final_returns(kind: str, out: Path, row, episodes: int = FINAL_EPISODES) -> 
         agent = ZooPolicy(out, row)
     envs = evaluation_envs(EnvSpec(row.env), episodes, agent)
     try:
-        returns, _, _ = run_episodes(agent, envs, episodes, FINAL_SEED)
+        returns, _, _ = run_episodes(agent, envs, episodes, seed)
     finally:
         close_all(envs)
     return returns
