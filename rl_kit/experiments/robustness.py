@@ -83,13 +83,14 @@ def claim_named(name: str) -> Claim:
 
 def greedy_return(claim: Claim, seed: int, backend: str, directory: str) -> float:
     """One run of `claim` on `seed` with the `backend` networks: its greedy mean return."""
-    import rl_kit
+    from rl_kit.core.evaluation import evaluate
+    from rl_kit.core.training import train
 
     hyperparameters = {**claim.hyperparameters, **({"backend": backend} if backend != "numpy" else {})}
-    run = rl_kit.train(claim.env, claim.agent, steps=claim.steps, seed=seed, num_envs=claim.num_envs,
+    run = train(claim.env, claim.agent, steps=claim.steps, seed=seed, num_envs=claim.num_envs,
                        hyperparameters=hyperparameters, out=directory, progress=False, tensorboard=False,
                        eval_every=0)  # fmt: skip
-    return rl_kit.evaluate(run.agent, claim.env, episodes=claim.episodes, seed=0).mean
+    return evaluate(run.agent, claim.env, episodes=claim.episodes, seed=0).mean
 
 
 def holds(claim: Claim, returns: list[float]) -> bool:
