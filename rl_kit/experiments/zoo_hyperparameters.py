@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 
 from rl_kit.errors import RLKitError
-from rl_kit.infrastructure.yaml_text import read_yaml_file
 
 # SB3's defaults where a Zoo entry is silent, for the keys we share.
 SB3_DEFAULTS = {
@@ -56,7 +55,10 @@ def require_zoo():
 def zoo_entry(agent: str, env: str) -> dict:
     """The Zoo's hyperparameter entry for `agent` on `env`, from the installed rl_zoo3."""
     path = Path(require_zoo().__file__).parent / "hyperparams" / f"{agent}.yml"
-    entries = read_yaml_file(path, "the RL Zoo's hyperparameter file")
+    import yaml
+
+    # the installed package's own file, not text from outside: it uses anchors and merge keys
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     if env not in entries:
         raise KeyError(f"the RL Zoo has no {agent} entry for {env}")
     return dict(entries[env])

@@ -2,8 +2,9 @@
 
 ``yaml.safe_load`` runs no code, but it expands aliases: nine lines of ``&a``/``*a`` nesting
 (the "billion laughs") become billions of list items, gigabytes before anything can check
-them. :func:`load_yaml` refuses aliases outright (rl-kit never writes them, and the RL Zoo's
-files use none), caps the text's size and nesting, and says what is wrong in one line.
+them. :func:`load_yaml` refuses aliases outright (rl-kit never writes them; the RL Zoo's own
+files, which use anchors and merge keys, are an installed package's and read as they are),
+caps the text's size and nesting, and says what is wrong in one line.
 """
 
 from __future__ import annotations
