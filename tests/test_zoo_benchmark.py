@@ -180,3 +180,17 @@ def test_the_ci_covers_the_episodes_noise_as_well_as_the_seeds():
     assert two_level_bootstrap_ci(many) == pytest.approx(
         bootstrap_ci([-150, -152, -148, -151, -149], resamples=2000), abs=1.0
     )
+
+
+def test_the_aggregate_row_is_the_normalised_iqm_over_rows_and_seeds(tmp_path):
+    """0 is random actions, 1 the published figure: runs at the published figure on every row
+    aggregate to 1, on rows of any scale and sign."""
+    cartpole, acrobot = ROWS[0], ROWS[3]
+    results = {
+        (cartpole.name, "rl_kit"): [[cartpole.published]] * 2,
+        (acrobot.name, "rl_kit"): [[acrobot.published]] * 2,
+        (cartpole.name, "zoo"): [[cartpole.published]],  # one seed of two: left out of the aggregate
+    }
+    text = write_report((cartpole, acrobot), results, [], 2, 1, tmp_path).read_text()
+    assert "| ours | 2 | 1.000 [1.000, 1.000] |" in text
+    assert "| Zoo |" not in text

@@ -346,12 +346,68 @@ def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) 
             f"| {row.agent} | {row.env} | {row.steps:,} | {' | '.join(cells)} | {row.published} | "
             f"{'; '.join(verdicts) or '–'} |"
         )
+    lines += aggregate_lines(rows, results, seeds)
     if failures:
         lines += ["", "## Failed runs", ""] + [f"- {f}" for f in failures]
     if figure_rows:
         write_figure(figure_rows, out / "report.png")
         lines += ["", "![ours and the Zoo per row](report.png)", ""]
     return atomic_write(out / "report.md", "\n".join(lines) + "\n")
+
+
+RANDOM_EPISODES = 100
+
+
+def random_return(env_id: str, episodes: int = RANDOM_EPISODES) -> float:
+    """The mean return of uniformly random actions on `env_id` (seeded): the 0 of a normalised score."""
+    from rl_kit.core.spec import EnvSpec
+
+    env = EnvSpec(env_id).make()
+    env.action_space.seed(0)
+    total = 0.0
+    try:
+        for episode in range(episodes):
+            env.reset(seed=episode)
+            done = False
+            while not done:
+                _, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+                total += float(reward)
+                done = terminated or truncated
+    finally:
+        env.close()
+    return total / episodes
+
+
+def aggregate_lines(rows, results, seeds: int) -> list[str]:
+    """The aggregate row: per side, the IQM over rows and seeds of the normalised score
+    (return - random) / (published - random) of each run (0: random actions, 1: the published
+    figure), with a stratified bootstrap CI (seeds resampled within each row), over the rows
+    where that side has all its seeds."""
+    from rl_kit.core.stats import aggregate_iqm, stratified_bootstrap_ci
+
+    randoms: dict[str, float] = {}
+    lines = ["", "## Aggregate", "",
+             "Normalised score of each run: (return - random) / (published - random), where *random* is the mean return "
+             f"of uniformly random actions over {RANDOM_EPISODES} episodes (0: random, 1: the published figure). "
+             "IQM over rows and seeds, with a 95% stratified bootstrap CI (seeds resampled within each row).",
+             "", "| side | rows | normalised IQM (95% CI) |", "|---|---|---|"]  # fmt: skip
+    for kind in ("rl_kit", "tuned", "zoo"):
+        columns = []
+        for row in rows:
+            runs = results.get((row.name, kind))
+            if not runs or len(runs) < seeds:
+                continue
+            if row.env not in randoms:
+                randoms[row.env] = random_return(row.env)
+            scale = row.published - randoms[row.env]
+            columns.append([(float(np.mean(r)) - randoms[row.env]) / scale for r in runs[:seeds]])
+        if columns:
+            matrix = np.array(columns).T  # seeds x rows
+            low, high = stratified_bootstrap_ci(matrix)
+            lines.append(
+                f"| {SIDE_LABELS[kind]} | {len(columns)} | {aggregate_iqm(matrix):.3f} [{low:.3f}, {high:.3f}] |"
+            )
+    return lines
 
 
 def write_figure(figure_rows, path: Path) -> None:
