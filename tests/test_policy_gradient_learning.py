@@ -13,22 +13,8 @@ CATCH = {  # the claims rl-kit bench --suite robustness reruns on more seeds and
 
 # RL Zoo's tuned PPO for CartPole-v1; A2C with 16-step GAE and an annealed step size.
 # Both run on Gymnasium's native vector CartPole (NEXT_STEP autoreset).
-CARTPOLE = {
-    "ppo": (
-        100_000,
-        {
-            "n_steps": 32,
-            "batch_size": 256,
-            "gae_lambda": 0.8,
-            "gamma": 0.98,
-            "n_epochs": 20,
-            "ent_coef": 0.0,
-            "learning_rate": "linear(0.001, 0.0, 100000)",
-            "clip_range": "linear(0.2, 0.0, 100000)",
-        },
-    ),
-    "a2c": (200_000, {"n_steps": 32, "learning_rate": "linear(0.001, 0.0, 200000)", "gae_lambda": 0.95}),
-}
+CARTPOLE = {agent: (claim_named(f"{agent}-cartpole").steps, claim_named(f"{agent}-cartpole").hyperparameters)
+            for agent in ("ppo", "a2c")}  # fmt: skip
 
 
 def train_and_evaluate(env_id, agent, steps, hp, tmp_path, episodes=20):

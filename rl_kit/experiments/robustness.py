@@ -53,10 +53,22 @@ class Claim:
     threshold: float = 0.0
     seeds: tuple[int, ...] = (0,)
     need: int = 1
-    num_envs: int = 8
+    num_envs: int | None = 8  # None: the tuned entry's
     episodes: int = 20
     torch: bool = True  # whether the torch backend can run it (gSDE is numpy only)
 
+
+CARTPOLE_PPO = {  # the RL Zoo's tuned PPO for CartPole-v1
+    "n_steps": 32,
+    "batch_size": 256,
+    "gae_lambda": 0.8,
+    "gamma": 0.98,
+    "n_epochs": 20,
+    "ent_coef": 0.0,
+    "learning_rate": "linear(0.001, 0.0, 100000)",
+    "clip_range": "linear(0.2, 0.0, 100000)",
+}
+CARTPOLE_A2C = {"n_steps": 32, "learning_rate": "linear(0.001, 0.0, 200000)", "gae_lambda": 0.95}
 
 CLAIMS = (
     Claim("ppo-catch", "rl_kit/Catch-v0", "ppo", 80_000, CATCH_PPO, threshold=9.5),
