@@ -42,6 +42,7 @@ from rl_kit.errors import RLKitError
 from rl_kit.experiments.zoo_hyperparameters import require_zoo
 from rl_kit.experiments.zoo_race import EVAL_EPISODES, EVAL_EVERY, final_returns, our_command, zoo_command
 from rl_kit.experiments.zoo_race import select_rows as race_rows
+from rl_kit.infrastructure.directory_lock import refuse_links
 
 PROTOCOL = 2  # 1: 20 episodes from seed 10,000 for every run; 2: episodes worth EVAL_STEPS, seeds per run
 EVAL_STEPS, MIN_EPISODES = 150_000, 100
@@ -196,16 +197,18 @@ def zoo_benchmark(
             )
     if jobs and len(failures) >= len(jobs) and not any(key in results for key in touched):
         raise RLKitError(f"every run of this invocation failed ({len(failures)}); the first: {failures[0]}"[:600])
-    if not jobs:
+    with results_lock(out):  # the report of the file as it is now, every invocation's runs in it
         results, failures = merge_run(out / "results.json", seeds, episodes, None, None, None, touched)
-    done = {name for name, _ in results} | {f.split()[1] for f in failures}
-    return write_report(tuple(row for row in ROWS if row.name in done), results, failures, seeds, episodes, out)
+        done = {name for name, _ in results} | {f.split()[1] for f in failures}
+        return write_report(tuple(row for row in ROWS if row.name in done), results, failures, seeds, episodes, out)
 
 
 @contextmanager
 def results_lock(directory: Path):
-    """An exclusive lock on `directory` (blocking): one invocation at a time merges its runs."""
-    fd = os.open(directory, os.O_RDONLY)
+    """An exclusive lock on `directory` (blocking): one invocation at a time merges its runs.
+    The directory itself is opened without following a link."""
+    refuse_links(directory)
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
