@@ -70,7 +70,7 @@ class BanditDynamics(Dynamics):
             states[:, : self.k] += self.walk_std * rng.standard_normal((n, self.k))
         return states, rewards, np.zeros(n, dtype=bool)
 
-    def observe(self, states):
+    def observations(self, states):
         return np.zeros(len(states), dtype=np.int64)
 
     def true_values(self, states) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 An env's physics is a :class:`Dynamics`: it acts on a float array of states, one row per env,
 so the same code steps 1 env (:class:`BatchedEnv`, a ``gymnasium.Env``) or thousands
-(:class:`BatchedVectorEnv`, a ``gymnasium.vector.VectorEnv``, ``SAME_STEP`` autoreset). Both
+(:class:`BatchedVectorEnv`, a ``gymnasium.vector.VectorEnv`` on :class:`~.vector_base.ArrayVectorEnv`,
+``SAME_STEP`` autoreset). Both
 draw their random numbers in the same order from their ``np_random``, so with one env and the
 same seed they produce the same trajectory.
 """
@@ -14,11 +15,9 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
 from .labels import SUCCESS, Outcome
-from .vector_info import step_infos
+from .vector_base import ArrayVectorEnv
 
 
 class Dynamics:
@@ -40,7 +39,8 @@ class Dynamics:
         """New states, rewards and terminated flags (arrays of n)."""
         raise NotImplementedError
 
-    def observe(self, states: np.ndarray) -> np.ndarray:
+    def observations(self, states: np.ndarray) -> np.ndarray:
+        """What the agent sees of `states`, one row per state."""
         raise NotImplementedError
 
     def is_success(self, states: np.ndarray) -> np.ndarray:
@@ -98,7 +98,7 @@ class BatchedEnv(gym.Env):
         self.state = self.dynamics.initial_states(1, self.np_random)
         if self.render_mode == "human":
             self.render()
-        return self.dynamics.observe(self.state)[0], {}
+        return self.dynamics.observations(self.state)[0], {}
 
     def step(self, action):
         if isinstance(self.action_space, spaces.Discrete):
@@ -116,7 +116,7 @@ class BatchedEnv(gym.Env):
             info.update(self.dynamics.outcome(self.state[0]).as_info())
         if self.render_mode == "human":
             self.render()
-        return self.dynamics.observe(self.state)[0], float(reward[0]), bool(terminated[0]), False, info
+        return self.dynamics.observations(self.state)[0], float(reward[0]), bool(terminated[0]), False, info
 
     def render(self):
         if self.render_mode is None:
@@ -137,22 +137,9 @@ class BatchedEnv(gym.Env):
             self._renderer = None
 
 
-def read_reset_mask(options: dict[str, Any] | None, num_envs: int) -> np.ndarray:
-    """The sub-envs a vector reset applies to: ``options["reset_mask"]`` (Gymnasium's
-    convention), or all; any other option is an error that names it."""
-    options = dict(options or {})
-    mask = options.pop("reset_mask", None)
-    if options:
-        raise ValueError(f"unknown reset options {sorted(options)}: only 'reset_mask' is accepted")
-    if mask is None:
-        return np.ones(num_envs, dtype=bool)
-    if np.shape(mask) != (num_envs,) or np.asarray(mask).dtype != np.bool_:
-        raise ValueError(f"options['reset_mask'] must be a bool array of shape ({num_envs},)")
-    return np.asarray(mask)
-
-
-class BatchedVectorEnv(VectorEnv):
-    """``num_envs`` envs from a :class:`Dynamics`, stepped together (``SAME_STEP`` autoreset).
+class BatchedVectorEnv(ArrayVectorEnv):
+    """``num_envs`` envs from a :class:`Dynamics`, stepped together (``SAME_STEP`` autoreset;
+    the time limit, ``final_obs``, training state and frames are :class:`ArrayVectorEnv`'s).
 
     Args:
         num_envs: how many envs.
@@ -162,82 +149,46 @@ class BatchedVectorEnv(VectorEnv):
     """
 
     dynamics_class: ClassVar[type[Dynamics]]
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 30, "autoreset_mode": AutoresetMode.SAME_STEP}
 
     def __init__(
         self, num_envs: int = 1, *, max_episode_steps: int | None = None, render_mode: str | None = None, **options: Any
     ):
-        if int(num_envs) < 1:
-            raise ValueError(f"num_envs must be at least 1, got {num_envs}")
-        if render_mode not in (None, "rgb_array"):
-            raise ValueError(f"render_mode {render_mode!r} is not supported by the vector env (use 'rgb_array')")
         self.dynamics = self.dynamics_class(**options)
-        self.num_envs = int(num_envs)
-        self.max_episode_steps = max_episode_steps
-        self.render_mode = render_mode
-        self.single_observation_space = self.dynamics.observation_space
-        self.single_action_space = self.dynamics.action_space
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.states = self.dynamics.initial_states(self.num_envs, np.random.default_rng(0))
-        self.elapsed = np.zeros(self.num_envs, dtype=np.int64)
-        self._renderer = None
+        self.title = self.dynamics.title
+        states = self.dynamics.initial_states(max(int(num_envs), 1), np.random.default_rng(0))
+        super().__init__(
+            num_envs,
+            self.dynamics.observation_space,
+            self.dynamics.action_space,
+            states,
+            max_episode_steps=max_episode_steps,
+            render_mode=render_mode,
+        )
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        mask = read_reset_mask(options, self.num_envs)
-        self.states[mask] = self.dynamics.initial_states(int(mask.sum()), self.np_random)
-        self.elapsed[mask] = 0
-        return self.dynamics.observe(self.states), {}
+    def initial_states(self, n: int) -> np.ndarray:
+        return self.dynamics.initial_states(n, self.np_random)
 
-    def step(self, actions):
-        actions = self.dynamics.check_actions(actions, self.num_envs)
-        self.states, rewards, terminated = self.dynamics.step(self.states, actions, self.np_random)
-        self.elapsed += 1
-        truncated = np.zeros(self.num_envs, dtype=bool)
-        if self.max_episode_steps is not None:
-            truncated = (self.elapsed >= self.max_episode_steps) & ~terminated
-        obs = self.dynamics.observe(self.states)
-        done = terminated | truncated
+    def transition(self, states, actions):
+        states, rewards, terminated = self.dynamics.step(states, actions, self.np_random)
         everywhere = np.ones(self.num_envs, dtype=bool)
-        step = {"is_success": (terminated & self.dynamics.is_success(self.states), everywhere)}
+        info = {"is_success": (terminated & self.dynamics.is_success(states), everywhere)}
         if terminated.any():  # the single env tells how it ended in words, from its last state
-            ended = np.flatnonzero(terminated)
-            outcomes = {i: self.dynamics.outcome(self.states[i]) for i in ended}
             texts, kinds = np.full(self.num_envs, None, dtype=object), np.full(self.num_envs, None, dtype=object)
-            for i, outcome in outcomes.items():
+            for i in np.flatnonzero(terminated):
+                outcome = self.dynamics.outcome(states[i])
                 texts[i], kinds[i] = outcome.text, outcome.kind
-            step["outcome"], step["outcome_kind"] = (texts, terminated), (kinds, terminated)
-        final_obs = None
-        if done.any():
-            final_obs = np.full(self.num_envs, None, dtype=object)
-            for i in np.flatnonzero(done):  # element by element: numpy would stack equal-shaped rows
-                final_obs[i] = obs[i]
-            self.states[done] = self.dynamics.initial_states(int(done.sum()), self.np_random)
-            self.elapsed[done] = 0
-            obs = obs.copy()
-            obs[done] = self.dynamics.observe(self.states[done])
-        return obs, rewards, terminated, truncated, step_infos(step, done, {}, final_obs)
+            info["outcome"], info["outcome_kind"] = (texts, terminated), (kinds, terminated)
+        return states, rewards, terminated, info
 
-    def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
-        """The sub-envs' states, step counters and generator: what resuming training exactly needs."""
-        return {"states": self.states.copy(), "elapsed": self.elapsed.copy()}, {
-            "rng": self.np_random.bit_generator.state
-        }
+    def observations(self, states: np.ndarray) -> np.ndarray:
+        return self.dynamics.observations(states)
 
-    def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict) -> None:
-        self.states, self.elapsed = np.array(arrays["states"]), np.array(arrays["elapsed"])
-        self.np_random.bit_generator.state = rest["rng"]
+    def check_actions(self, actions) -> np.ndarray:
+        return self.dynamics.check_actions(actions, self.num_envs)
 
-    def render(self):
-        if self.render_mode is None:
-            return None
-        from .rendering import Renderer
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        return self.dynamics.size
 
-        if self._renderer is None:
-            self._renderer = Renderer(self.dynamics.size, self.dynamics.title, "rgb_array", self.metadata["render_fps"])
-        frames = []
-        for state in self.states:
-            self.dynamics.draw(self._renderer.canvas, state)
-            frames.append(self._renderer.present())
-        return frames
+    def draw(self, surface, state: np.ndarray) -> None:
+        self.dynamics.draw(surface, state)

@@ -58,7 +58,7 @@ class CatchDynamics(Dynamics):
         states[new_ball, BALL_X] = rng.integers(self.columns, size=int(new_ball.sum()))
         return states, rewards, terminated
 
-    def observe(self, states):
+    def observations(self, states):
         scale = np.array([self.columns - 1, self.rows - 1, self.columns - 1, self.n_balls], dtype=np.float64)
         return (states[:, :4] / scale).astype(np.float32)
 

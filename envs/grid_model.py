@@ -110,6 +110,10 @@ class GridModel:
     ``row * cols + col``. The arrays hold the same outcomes padded to ``K`` per (s, a):
     ``cum_prob[s, a, k]`` is the cumulative probability, so sampling with a uniform ``u`` picks
     ``k = #{k : cum_prob[s, a, k] <= u}`` (as Gymnasium's ``categorical_sample`` does).
+
+    Derived when made (read-only): ``P``, ``start_states``, ``goal_states``, the sampling arrays
+    of shape (n_states, n_actions, K) ``prob``, ``next_state``, ``reward``, ``terminated`` and
+    ``cum_prob``, their ``outcomes_per_action`` K, and ``step_table`` for the single env.
     """
 
     rows: tuple[str, ...]
@@ -122,6 +126,14 @@ class GridModel:
     P: dict[int, dict[int, list[Transition]]] = field(init=False, repr=False, compare=False)
     start_states: np.ndarray = field(init=False, repr=False, compare=False)
     goal_states: np.ndarray = field(init=False, repr=False, compare=False)  # bool per state
+    outcomes_per_action: int = field(init=False, repr=False, compare=False)  # K
+    prob: np.ndarray = field(init=False, repr=False, compare=False)
+    next_state: np.ndarray = field(init=False, repr=False, compare=False)
+    reward: np.ndarray = field(init=False, repr=False, compare=False)
+    terminated: np.ndarray = field(init=False, repr=False, compare=False)
+    cum_prob: np.ndarray = field(init=False, repr=False, compare=False)
+    # per (s, a): the cumulative probabilities and outcomes, as tuples for the single env's scalar step
+    step_table: list[list[tuple[tuple[float, ...], list[Transition]]]] = field(init=False, repr=False, compare=False)
 
     @classmethod
     def from_map(cls, map_spec: str | Sequence[str], **options) -> GridModel:

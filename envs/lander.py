@@ -139,7 +139,7 @@ class LanderDynamics(Dynamics):
         s[:, RIGHT_LEG] = np.where(crashed, 0.0, s[:, RIGHT_LEG])
         return s, rewards, crashed | at_rest
 
-    def observe(self, states):
+    def observations(self, states):
         return np.clip(states[:, :8], self.observation_space.low, self.observation_space.high).astype(np.float32)
 
     def is_success(self, states):

@@ -59,7 +59,7 @@ class PointGoalDynamics(Dynamics):
         states[:, DIST] = distance
         return states, rewards, reached
 
-    def observe(self, states):
+    def observations(self, states):
         to_goal = states[:, [GX, GY]] - states[:, [PX, PY]]
         return np.concatenate([states[:, [PX, PY, VX, VY]], to_goal], axis=1).astype(np.float32)
 

@@ -11,6 +11,7 @@ Importing ``rl_kit`` registers the envs (``rl_kit.envs``: gymnasium and numpy on
 nothing else: every name below is imported at its first use, so ``import rl_kit`` and
 ``rl-kit --help`` load neither torch nor stable-baselines3. The rooms (see docs/architecture.md):
 
+- ``rl_kit.api``: ``train`` with friendly keywords, building the values the core takes;
 - ``rl_kit.envs``, ``rl_kit.agents``: the environments and the hand-written agents;
 - ``rl_kit.core``: the run (its spec, the loop and the two backends, logs, saved agents, evaluation);
 - ``rl_kit.experiments``: compare, tune, bench, the bandit testbed, the quickstart;
@@ -30,19 +31,24 @@ _LAZY = {
     "RLKitError": "rl_kit.errors",
     "EnvSpec": "rl_kit.core.spec",
     "RunSpec": "rl_kit.core.spec",
+    "RunOptions": "rl_kit.core.spec",
     "Run": "rl_kit.core.training",
-    "train": "rl_kit.core.training",
-    "fresh_directory": "rl_kit.core.training",
+    "execute": "rl_kit.core.training",
+    "plan": "rl_kit.core.training",
     "resume_run": "rl_kit.core.training",
+    "train": "rl_kit.api",
+    "fresh_directory": "rl_kit.core.run_directory",
     "EvaluationResult": "rl_kit.core.evaluation",
     "evaluate": "rl_kit.core.evaluation",
     "load_agent": "rl_kit.core.backends",
     "save_agent": "rl_kit.core.agent_files",
     "TabularReference": "rl_kit.core.optimum",
     "Comparison": "rl_kit.experiments.compare",
-    "compare": "rl_kit.experiments.compare",
+    "CompareSettings": "rl_kit.experiments.compare",
+    "compare": "rl_kit.api",
     "TuneResult": "rl_kit.experiments.tuning",
-    "tune": "rl_kit.experiments.tuning",
+    "TuneSettings": "rl_kit.experiments.tuning",
+    "tune": "rl_kit.api",
     "testbed": "rl_kit.experiments.testbed",
     "show": "rl_kit.presentation.notebook",
 }

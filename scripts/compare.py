@@ -5,7 +5,7 @@ python scripts/compare.py --env CartPole-v1 --agents ppo sb3_ppo --seeds 5 --ste
 
 import argparse
 
-from rl_kit.experiments.compare import compare
+from rl_kit import compare
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -5,8 +5,7 @@ python scripts/tune.py --env rl_kit/FrozenLake4x4-v0 --agent q_learning --trials
 
 import argparse
 
-from rl_kit.core.training import train
-from rl_kit.experiments.tuning import tune
+from rl_kit import train, tune
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -120,6 +120,8 @@ ALLOWED = {
         "rl_kit.presentation",
     },
     "rl_kit.exercises": {"rl_kit.envs", "rl_kit.agents", "rl_kit.core", "rl_kit.infrastructure"},
+    # the Python front (rl_kit.train, compare, tune with keywords): builds values, like the command
+    "rl_kit.api": {"rl_kit.envs", "rl_kit.agents", "rl_kit.core", "rl_kit.experiments", "rl_kit.infrastructure"},
     "rl_kit.cli": {
         "rl_kit.envs",
         "rl_kit.core",
@@ -271,3 +273,75 @@ def test_every_import_of_ours_names_something_that_exists():
                 if not hasattr(target, alias.name) and f"{base}.{alias.name}" not in modules:
                     missing.append(f"{name}: from {base} import {alias.name}")
     assert missing == []
+
+
+MAX_PARAMETERS = 8  # a function that needs more takes a value (RunSpec, RunOptions, Cadence, ...)
+
+
+def parameter_counts(path: Path) -> dict[str, int]:
+    """Each public function and method of `path` (``__init__`` included) and its parameters,
+    ``self`` and ``cls`` not counted."""
+    counts = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if node.name.startswith("_") and node.name != "__init__":
+            continue
+        a = node.args
+        named = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs if p.arg not in ("self", "cls")]
+        counts[f"{path.name}:{node.name}"] = len(named) + bool(a.vararg) + bool(a.kwarg)
+    return counts
+
+
+def test_the_parameter_counter_sees_a_long_signature(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("def relay(a, b, *, c, d, e, f, g, h, i): ...\nclass C:\n    def __init__(self, a): ...\n")
+    assert parameter_counts(planted) == {"planted.py:relay": 9, "planted.py:__init__": 1}
+
+
+def test_no_public_function_of_the_core_takes_more_than_eight_parameters():
+    """The core takes values; the keyword builders live in the fronts (rl_kit.api, the command)."""
+    counts: dict[str, int] = {}
+    for path in (ROOT / "rl_kit" / "core").rglob("*.py"):
+        counts.update(parameter_counts(path))
+    assert len(counts) > 100  # every module was read
+    assert {name: n for name, n in counts.items() if n > MAX_PARAMETERS} == {}
+
+
+def env_makers(path: Path) -> list[str]:
+    """The calls in `path` that make an env without an :class:`EnvSpec`: Gymnasium's ``make``,
+    ``make_vec`` (as ``gym.make``, ``gymnasium.make`` or imported bare), and SB3's
+    ``make_vec_env`` with anything but a spec's ``make`` as its env."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
+            if function.value.id in ("gym", "gymnasium") and function.attr in ("make", "make_vec"):
+                found.append(f"{path.name}:{node.lineno} {function.value.id}.{function.attr}")
+        elif isinstance(function, ast.Name) and function.id in ("make", "make_vec"):
+            found.append(f"{path.name}:{node.lineno} {function.id}")
+        elif isinstance(function, ast.Name) and function.id == "make_vec_env":
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, ast.Attribute) and first.attr == "make"):
+                found.append(f"{path.name}:{node.lineno} make_vec_env")
+    return found
+
+
+def test_the_env_maker_finder_finds_a_backend_that_makes_its_own_env(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        "import gymnasium as gym\nfrom gymnasium import make\n"
+        "gym.make('CartPole-v1')\nmake('CartPole-v1')\nmake_vec_env('CartPole-v1', n_envs=2)\n"
+        "make_vec_env(spec.env.make, n_envs=2)\nspec.env.make()\n"
+    )
+    assert env_makers(planted) == ["planted.py:3 gym.make", "planted.py:4 make", "planted.py:5 make_vec_env"]
+
+
+def test_no_backend_makes_an_env_except_through_its_env_spec():
+    """Both backends (and everything else in the run core) make envs with ``EnvSpec.make`` or
+    ``EnvSpec.make_vector``: the time limit, kwargs and wrappers cannot diverge between them."""
+    core = [p for p in (ROOT / "rl_kit" / "core").rglob("*.py") if p.name != "spec.py"]
+    assert len(core) > 15
+    assert [call for path in core for call in env_makers(path)] == []

@@ -8,7 +8,8 @@ import yaml
 
 import rl_kit
 from rl_kit.core.hyperparameter_files import tuned_hyperparameters
-from rl_kit.core.sb3_backend import SB3Agent, algorithm, sb3_arguments
+from rl_kit.core.sb3_backend import sb3_arguments
+from rl_kit.core.sb3_files import SB3Agent, algorithm
 from rl_kit.errors import RLKitError
 
 

@@ -5,9 +5,10 @@ import csv
 import numpy as np
 import pytest
 
+from rl_kit.api import compare
 from rl_kit.core.spec import EnvSpec
 from rl_kit.core.stats import bootstrap_ci, iqm
-from rl_kit.experiments.compare import RunOutcome, compare, summarize_outcomes
+from rl_kit.experiments.compare import RunOutcome, summarize_outcomes
 
 
 def read_summary(path):

@@ -40,7 +40,7 @@ def test_many_envs_sample_the_model_P():
     vec.reset(seed=0)
     model = vec.model
     state, action = 9, 1  # slippery, with three distinct non-terminal outcomes
-    vec._states[:] = state
+    vec.states[:] = state
     next_obs, _, terminated, _, _ = vec.step(np.full(30_000, action))
     assert not terminated.any()
     expected = {}

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
+from rl_kit.api import compare
 from rl_kit.cli import main
 from rl_kit.errors import RLKitError
-from rl_kit.experiments.compare import compare
 from rl_kit.infrastructure import job_pool
 from rl_kit.infrastructure.job_pool import Job, connect_ray, run_grid
 

@@ -5,8 +5,8 @@ import pytest
 from gymnasium import spaces
 
 from rl_kit.agents import MonteCarloControl, Transitions
+from rl_kit.api import train
 from rl_kit.core.optimum import compare_with_optimum
-from rl_kit.core.training import train
 
 
 def step(agent, obs, action, reward, next_obs, terminated=False, truncated=False):

@@ -11,7 +11,7 @@ import pytest
 
 import rl_kit
 from rl_kit.core.checkpoints import CHECKPOINT_DIRECTORY
-from rl_kit.core.training import fresh_directory
+from rl_kit.core.run_directory import fresh_directory
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.directory_lock import LOCK_FILE
 

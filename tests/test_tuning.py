@@ -13,12 +13,12 @@ import pytest
 import yaml
 
 from rl_kit.agents.search_space import Choice, FloatRange, IntRange
+from rl_kit.api import train, tune
 from rl_kit.core import registry
 from rl_kit.core.backends import search_space
-from rl_kit.core.sb3_backend import algorithm
-from rl_kit.core.training import train
+from rl_kit.core.sb3_files import algorithm
 from rl_kit.errors import RLKitError
-from rl_kit.experiments.tuning import suggest, tune
+from rl_kit.experiments.tuning import suggest
 
 ENV = "rl_kit/FrozenLake4x4-v0"
 # A tiny study: about a tenth of a second per trial, so that tests can run many.

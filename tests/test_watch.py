@@ -131,7 +131,7 @@ def test_the_lander_says_whether_it_landed_or_crashed():
     assert (info["outcome"], info["outcome_kind"]) == ("crashed", FAILURE)
     env, info = lander_episode_from(0.05, 0.075, 0.0, -0.1, steps=200)
     assert (info["outcome"], info["outcome_kind"]) == ("landed on the pad", SUCCESS)
-    gauges = telemetry(env, env.unwrapped.dynamics.observe(env.unwrapped.state)[0])
+    gauges = telemetry(env, env.unwrapped.dynamics.observations(env.unwrapped.state)[0])
     assert gauges[0].startswith("speed ") and gauges[2] == "legs down: both"
 
 
@@ -176,7 +176,7 @@ def test_the_heads_up_display_draws_every_label(monkeypatch):
     texts = [text for text, _ in drawn]
     for name in ("nothing", "left engine", "main engine", "right engine"):
         assert name in texts
-    probs = agent.policy_outputs(env.unwrapped.dynamics.observe(env.unwrapped.state))["probs"][0]
+    probs = agent.policy_outputs(env.unwrapped.dynamics.observations(env.unwrapped.state))["probs"][0]
     assert all(f"{p:.2f}" in texts for p in probs)
     assert any(t.startswith("V(s) ") for t in texts) and "legs down: none" in texts
     assert min(size for _, size in drawn) >= 16

@@ -103,43 +103,43 @@ def register(sub) -> None:
 
 def compare_command(args) -> None:
     from rl_kit.core.spec import EnvSpec
-    from rl_kit.experiments.compare import compare
+    from rl_kit.experiments.compare import CompareSettings, run_comparison
 
-    comparison = compare(
+    settings = CompareSettings(
         EnvSpec.of(args.env, env_options(args)),
-        args.agents,
+        tuple(args.agents),
+        args.steps,
         seeds=args.seeds,
-        steps=args.steps,
-        out=args.out,
-        workers=args.workers,
         episodes=args.episodes,
+        directory=args.out,
+        workers=args.workers,
         ray=args.ray,
     )
+    comparison = run_comparison(settings)
     print(comparison.report.read_text(encoding="utf-8").split("![")[0].rstrip())
     print(f"\nReport: {comparison.report}")
 
 
 def tune_command(args) -> None:
-    from rl_kit.experiments.tuning import tune
+    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.training import plan
+    from rl_kit.experiments.tuning import TuneSettings, import_optuna, run_tuning
 
-    result = tune(
-        args.env,
-        args.agent,
+    import_optuna()  # missing Optuna is said before anything is made
+    base = plan(EnvSpec.of(args.env, env_options(args)), args.agent, steps=args.steps, seed=args.seed,
+                num_envs=args.num_envs, hyperparameters=parse_values(args.hp, "--hp"))  # fmt: skip
+    settings = TuneSettings(
+        base.with_evaluation(episodes=args.eval_episodes),
         trials=args.trials,
-        steps=args.steps,
-        seed=args.seed,
+        evaluations=args.evaluations,
+        objective=args.objective,
+        directory=args.out,
         storage=args.storage,
         study=args.study,
         workers=args.workers,
-        num_envs=args.num_envs,
-        evaluations=args.evaluations,
-        eval_episodes=args.eval_episodes,
-        objective=args.objective,
-        hyperparameters=parse_values(args.hp, "--hp"),
-        env_kwargs=env_options(args),
-        out=args.out,
         progress=not args.no_progress,
     )
+    result = run_tuning(settings)
     if result.interrupted:
         raise Interrupted(result.stopped_by)
 

@@ -90,31 +90,30 @@ def short_space(space) -> str:
 
 
 def train_command(args) -> None:
-    from rl_kit.core.training import resume_run, train
+    from dataclasses import replace
 
+    from rl_kit.core.hyperparameter_files import starting_entry
+    from rl_kit.core.spec import CheckpointSpec, EnvSpec, RunOptions
+    from rl_kit.core.training import execute, plan, resume_run
+
+    options = RunOptions(args.out, progress=not args.no_progress)
     if args.resume:
-        run = resume_run(args.resume, steps=args.steps, progress=not args.no_progress)
+        run = resume_run(args.resume, steps=args.steps, options=options)
     else:
         missing = [flag for flag, value in (("--env", args.env), ("--agent", args.agent)) if value is None]
         if missing:
             raise UsageError(f"argument {', '.join(missing)}: required (unless --resume RUN)")
-        run = train(
-            args.env,
+        env = EnvSpec.of(args.env, env_options(args))
+        spec = plan(
+            env,
             args.agent,
             steps=args.steps,
             seed=args.seed,
             num_envs=args.num_envs,
             hyperparameters=parse_values(args.hp, "--hp"),
-            out=args.out,
-            env_kwargs=env_options(args),
-            eval_every=args.eval_every,
-            eval_episodes=args.eval_episodes,
-            progress=not args.no_progress,
-            tuned=not args.no_tuned,
-            hyperparameters_file=args.hp_file,
-            checkpoint_every=args.checkpoint_every,
-            keep_checkpoints=args.keep_checkpoints,
-        )
+            entry=starting_entry(args.agent, env.id, tuned=not args.no_tuned, file=args.hp_file),
+        ).with_evaluation(args.eval_every, args.eval_episodes)
+        run = execute(replace(spec, checkpoints=CheckpointSpec(args.checkpoint_every, args.keep_checkpoints)), options)
     result = run.result
     if result.interrupted:
         print(f"Interrupted at step {result.steps:,}: saved what was learned so far.")

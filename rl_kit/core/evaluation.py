@@ -17,7 +17,7 @@ import gymnasium as gym
 import numpy as np
 
 from rl_kit.agents import spaces as observation_spaces
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvSpec, EvaluationSpec
 from rl_kit.core.stats import summarize
 from rl_kit.infrastructure.budget import MAX_EPISODES, check_count
 
@@ -127,6 +127,29 @@ def run_episodes(
                 if started < episodes:
                     start(slot)
     return returns, lengths, (successes if reported else None)
+
+
+class PeriodicEvaluation:
+    """A run's periodic greedy evaluation: ``evaluation()`` plays ``spec.episodes`` episodes
+    (episode ``i`` seeded ``spec.seed + i``) and returns their statistics. The envs are made at
+    the first call, kept for the others and closed when the ``with`` block ends, all here."""
+
+    def __init__(self, env: EnvSpec, spec: EvaluationSpec, agent):
+        self.env, self.spec, self.agent = env, spec, agent
+        self.envs: list[gym.Env] = []
+
+    def __call__(self) -> dict[str, float]:
+        if not self.envs:
+            self.envs = evaluation_envs(self.env, self.spec.episodes, self.agent)
+        episodes = run_episodes(self.agent, self.envs, self.spec.episodes, self.spec.seed)
+        return EvaluationResult(self.env.id, *episodes).stats
+
+    def __enter__(self) -> PeriodicEvaluation:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        close_all(self.envs)
+        self.envs = []
 
 
 def evaluate(

@@ -61,3 +61,15 @@ def tuned_hyperparameters(agent: str, env_id: str, file: str | Path | None = Non
             )
         settings[key] = int(value)
     return TunedEntry(agent, env_id, path, entry, settings["num_envs"], settings["n_timesteps"])
+
+
+def starting_entry(agent: str, env_id: str, *, tuned: bool = True, file: str | Path | None = None) -> TunedEntry:
+    """Where a run's values start: `file`'s entry for `env_id` (it must have one), else the
+    built-in tuned entry (`tuned`), else none (the agent's defaults). An unknown agent fails
+    here, before any file is read."""
+    from rl_kit.core.backends import backend_for
+
+    backend_for(agent)
+    if file is not None:
+        return tuned_hyperparameters(agent, env_id, file)
+    return tuned_hyperparameters(agent, env_id) if tuned else TunedEntry(agent, env_id)

@@ -87,13 +87,13 @@ def run_loop(
     state = LoopState.start(envs, seed) if state is None else state
     obs, resetting = state.obs, state.resetting.copy()
     episode_return, episode_length = state.episode_return.copy(), state.episode_length.copy()
-    step, steps = supervisor.step, supervisor.steps
+    step, budget = supervisor.step, supervisor.budget
 
     def write_checkpoint() -> None:
         checkpoint(LoopState(obs.copy(), episode_return.copy(), episode_length.copy(), resetting.copy()))
 
     save = write_checkpoint if checkpoint is not None else None
-    while step < steps:
+    while step < budget:
         actions = agent.act(obs)
         next_obs, rewards, terminated, truncated, infos = envs.step(actions)
         next_obs = observation_spaces.from_vector(space, next_obs)  # one array, whatever the space

@@ -1,15 +1,17 @@
-"""What defines a run, as values: :class:`EnvSpec` (which env) and :class:`RunSpec` (the whole run).
+"""What defines a run, as values: :class:`EnvSpec` (which env), :class:`RunSpec` (the whole
+run) and :class:`RunOptions` (how this process runs it: where it writes, what it shows).
 
-A run is one frozen value. ``rl_kit.train(...)`` and ``rl-kit train`` build it, the backends
-read it, ``config.yaml`` holds it as it is (:meth:`RunSpec.to_dict`), and resuming reads it
-back (:meth:`RunSpec.from_dict`): nothing that defines a run travels as a loose parameter.
+A run is one frozen value. The fronts (``rl_kit.train(...)``, ``rl-kit train``, compare, tune)
+build it, :func:`rl_kit.core.training.execute` takes it with its options, the backends read it,
+``config.yaml`` holds it as it is (:meth:`RunSpec.to_dict`), and resuming reads it back
+(:meth:`RunSpec.from_dict`): nothing that defines a run travels as a loose parameter.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -220,6 +222,9 @@ def whole(name: str, value: Any, minimum: int) -> None:
         raise InvalidValue(f"{name} must be a whole number of at least {minimum}, got {value!r}"[:200])
 
 
+NO_EVALUATION = EvaluationSpec(0)  # a run judged only after it ends, by its caller
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One run, whole: which env, which agent with which hyperparameters, seed and budget.
@@ -251,6 +256,29 @@ class RunSpec:
     def __post_init__(self):
         object.__setattr__(self, "hyperparameters", dict(self.hyperparameters or {}))
         object.__setattr__(self, "hyperparameters_overridden", tuple(self.hyperparameters_overridden))
+
+    def with_hyperparameters(self, values: Mapping[str, Any]) -> RunSpec:
+        """This spec with `values` over its hyperparameters, recorded as given explicitly."""
+        if not values:
+            return self
+        return replace(
+            self,
+            hyperparameters={**self.hyperparameters, **values},
+            hyperparameters_overridden=tuple(sorted({*self.hyperparameters_overridden, *values})),
+        )
+
+    def with_evaluation(self, every: int | None = None, episodes: int | None = None) -> RunSpec:
+        """This spec evaluating every `every` env steps (0: never) for `episodes` episodes
+        (None: as it does now)."""
+        evaluation = self.evaluation
+        return replace(
+            self,
+            evaluation=replace(
+                evaluation,
+                every=evaluation.every if every is None else every,
+                episodes=evaluation.episodes if episodes is None else episodes,
+            ),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data, for ``config.yaml``."""
@@ -285,3 +313,36 @@ class RunSpec:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise RLKitError(f"not a run config: {type(error).__name__} {error}") from None
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How this process runs a spec: where it writes and how it is watched. Not part of the
+    spec, so not in ``config.yaml``: the same spec run with other options is the same run.
+
+    Attributes:
+        directory: the run directory (None: ``runs/<env>/<agent>/seed<S>-<time>``).
+        progress: show a progress bar with steps/s and the recent return.
+        tensorboard: also write TensorBoard events.
+        callback: ``callback(step, agent) -> bool`` every `callback_every` env steps; True stops.
+        callback_every: env steps between callbacks.
+        on_evaluation: ``on_evaluation(step, statistics) -> bool`` after each periodic evaluation
+            (``statistics["mean"]`` is the mean greedy return); True stops (a tuner's pruning).
+    """
+
+    directory: Path | None = None
+    progress: bool = True
+    tensorboard: bool = True
+    callback: Callable[[int, Any], bool] | None = None
+    callback_every: int = 1000
+    on_evaluation: Callable[[int, dict[str, float]], bool] | None = None
+
+    def __post_init__(self):
+        if self.directory is not None:
+            if not str(self.directory).strip():
+                raise InvalidValue("out is empty: give the run directory (or leave it out for runs/<env>/<agent>/...)")
+            object.__setattr__(self, "directory", Path(self.directory))
+        whole("callback_every", self.callback_every, 1)
+
+
+QUIET = RunOptions(progress=False, tensorboard=False)  # a run inside another job: no bar, no events

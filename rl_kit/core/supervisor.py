@@ -26,27 +26,23 @@ from typing import Any
 
 import numpy as np
 
+from rl_kit.core.spec import RunOptions
 from rl_kit.infrastructure.signals import Terminated, raise_terminated, signal_name, stop_on_sigterm  # noqa: F401  (here for callers)
 
 
 @dataclass(frozen=True)
-class RunOptions:
-    """How a run is watched from outside; not part of its spec, so not in ``config.yaml``.
+class Cadence:
+    """When the supervisor's work is due, in env steps.
 
     Attributes:
-        progress: show a progress bar with steps/s and the recent return.
-        tensorboard: also write TensorBoard events.
-        callback: ``callback(step, agent) -> bool`` every `callback_every` env steps; True stops.
-        callback_every: env steps between callbacks.
-        on_evaluation: ``on_evaluation(step, statistics) -> bool`` after each periodic evaluation
-            (``statistics["mean"]`` is the mean greedy return); True stops (a tuner's pruning).
+        log_every: env steps between rows of averaged metrics.
+        eval_every: env steps between greedy evaluations (0: never).
+        checkpoint_every: env steps between checkpoints (0: none); the backend writes them.
     """
 
-    progress: bool = True
-    tensorboard: bool = True
-    callback: Callable[[int, Any], bool] | None = None
-    callback_every: int = 1000
-    on_evaluation: Callable[[int, dict[str, float]], bool] | None = None
+    log_every: int = 1000
+    eval_every: int = 0
+    checkpoint_every: int = 0
 
 
 @dataclass
@@ -142,35 +138,34 @@ class Supervisor:
     """Episode statistics, progress bar, evaluation, logs, checkpoints, callbacks and Ctrl-C of one run.
 
     Args:
-        steps: the run's budget in env steps.
-        log_every: env steps between rows of averaged metrics.
-        eval_every: env steps between calls of `evaluate` (0: never).
-        evaluate: plays greedy episodes and returns their statistics.
-        checkpoint_every: env steps between checkpoints (0: none); the backend writes them.
+        budget: the run's total in env steps (:attr:`step` is the counter that moves towards it).
+        cadence: when metrics rows, evaluations and checkpoints are due (:class:`Cadence`).
+        evaluate: plays greedy episodes and returns their statistics (None: no evaluation).
         logger: a :class:`rl_kit.core.logs.RunLogger`, or None.
-        options: progress bar and callbacks (:class:`RunOptions`).
+        options: progress bar and callbacks (:class:`~rl_kit.core.spec.RunOptions`).
         description: the progress bar's label.
         state: counters to resume from.
     """
 
     def __init__(
         self,
-        steps: int,
+        budget: int,
+        cadence: Cadence = Cadence(),
         *,
-        log_every: int = 1000,
-        eval_every: int = 0,
         evaluate: Callable[[], dict[str, float]] | None = None,
-        checkpoint_every: int = 0,
-        logger=None,
+        logger: Any = None,
         options: RunOptions = RunOptions(progress=False),
         description: str = "training",
         state: SupervisorState | None = None,
     ):
-        self.steps, self.log_every, self.logger, self.options = steps, log_every, logger, options
-        self.eval_every = eval_every if evaluate is not None else 0
-        self.evaluate, self.checkpoint_every, self.description = evaluate, checkpoint_every, description
+        self.budget, self.logger, self.options = budget, logger, options
+        self.log_every, self.checkpoint_every = cadence.log_every, cadence.checkpoint_every
+        self.eval_every = cadence.eval_every if evaluate is not None else 0
+        self.evaluate, self.description = evaluate, description
         if state is None:
-            state = SupervisorState(next_log=log_every, next_eval=eval_every, next_callback=options.callback_every)
+            state = SupervisorState(next_log=self.log_every, next_eval=self.eval_every,
+                                    next_callback=options.callback_every)  # fmt: skip
+        checkpoint_every = self.checkpoint_every
         self.step, self.episodes = state.step, state.episodes
         self.recent: deque[float] = deque(state.recent, maxlen=100)
         self.next_log, self.next_eval, self.next_callback = state.next_log, state.next_eval, state.next_callback
@@ -273,7 +268,7 @@ class Supervisor:
         No checkpoint is written on Ctrl-C: it may land mid-step; the last periodic one is whole.
         """
         start = time.perf_counter()
-        self.bar = progress_bar(self.steps, self.description, self.options.progress)
+        self.bar = progress_bar(self.budget, self.description, self.options.progress)
         self.bar.update(self.step)
         try:
             with stop_requests(self):

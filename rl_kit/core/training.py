@@ -1,9 +1,11 @@
-"""``train``: one call from an env and an agent name to a trained, saved, logged agent.
+"""The core's entry: :func:`execute` runs a :class:`~rl_kit.core.spec.RunSpec` with its
+:class:`~rl_kit.core.spec.RunOptions`; :func:`plan` builds the spec from a tuned entry;
+:func:`resume_run` continues a run from its latest checkpoint.
 
-``train(...)`` turns its keywords into a :class:`~rl_kit.core.spec.RunSpec` (starting from the
-tuned entry of the env in ``rl_kit/hyperparams/<agent>.yml``) and :func:`execute` runs the
-spec: the agent's backend builds a trainer, a :class:`~rl_kit.core.supervisor.Supervisor`
-watches it learn, and the run directory gets everything that reproduces and explains it
+The fronts (``rl_kit.train(...)`` in :mod:`rl_kit.api`, ``rl-kit train``, compare, tune, the
+benchmarks) build the values; this module takes them. In :func:`execute` the agent's backend
+builds a trainer, a :class:`~rl_kit.core.supervisor.Supervisor` watches it learn, and the run
+directory (:mod:`rl_kit.core.run_directory`) gets everything that reproduces and explains it
 (docs/architecture.md)::
 
     runs/<env>/<agent>/<run>/
@@ -21,34 +23,34 @@ watches it learn, and the run directory gets everything that reproduces and expl
 from __future__ import annotations
 
 import platform
-import shutil
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
-import yaml
 
 from rl_kit.core.backends import backend_for
-from rl_kit.core.checkpoints import CHECKPOINT_DIRECTORY, Checkpoint, load_checkpoint
-from rl_kit.core.evaluation import EvaluationResult, close_all, evaluation_envs, run_episodes
+from rl_kit.core.checkpoints import Checkpoint, load_checkpoint
+from rl_kit.core.evaluation import PeriodicEvaluation
 from rl_kit.core.hyperparameter_files import TunedEntry, tuned_hyperparameters
 from rl_kit.core.logs import RunLogger
-from rl_kit.core.spec import CheckpointSpec, EnvSpec, EvaluationSpec, RunSpec
-from rl_kit.core.supervisor import RunOptions, RunResult, Supervisor
+from rl_kit.core.run_budget import check_budget
+from rl_kit.core.run_directory import (
+    CONFIG_FILE,
+    RESULT_FILE,
+    abandoned,
+    claimed,
+    default_run_directory,
+    read_spec,
+    write_yaml,
+)
+from rl_kit.core.spec import EnvSpec, EvaluationSpec, RunOptions, RunSpec
+from rl_kit.core.supervisor import Cadence, RunResult, Supervisor
 from rl_kit.errors import InvalidType, InvalidValue, RLKitError
-from rl_kit.infrastructure.atomic_files import atomic_write
-from rl_kit.infrastructure.budget import MAX_EPISODES, check_count, check_memory
-from rl_kit.infrastructure.directory_lock import LOCK_FILE, owned_directory, refuse_links
-from rl_kit.infrastructure.yaml_text import read_yaml_file
-
-CONFIG_FILE, RESULT_FILE = "config.yaml", "result.yaml"
+from rl_kit.infrastructure.directory_lock import refuse_links
 
 
 @dataclass
@@ -80,167 +82,55 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def fresh_directory(path: str | Path) -> Path:
-    """`path` if nothing is there yet, else the first free ``<path>-2``, ``<path>-3``, ... (as RL Zoo numbers its runs)."""
-    path = Path(path)
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.name}-{n}")
-    return candidate
-
-
-def default_run_directory(spec: RunSpec, root: str | Path = "runs") -> Path:
-    """``runs/<env>/<agent>/seed<S>-<time>``, numbered where that exists."""
-    return fresh_directory(
-        Path(root) / spec.env.slug / spec.agent / f"seed{spec.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
-    )
-
-
-# What a run writes into its directory (docs above); a directory holding only these, with no
-# checkpoint and no result, is what a run that died before its first checkpoint left behind.
-RUN_FILES = frozenset({CONFIG_FILE, "episodes.csv", "train.csv", "eval.csv", "tensorboard", CHECKPOINT_DIRECTORY})
-
-
-def abandoned(directory: Path) -> bool:
-    """True if `directory` holds a run that ended before its first checkpoint and never finished:
-    nothing to resume, nothing finished to keep (called under the directory's lock)."""
-    members = {p.name for p in directory.iterdir() if p.name != LOCK_FILE and not p.name.startswith(".")}
-    checkpoints = directory / CHECKPOINT_DIRECTORY
-    return CONFIG_FILE in members and members <= RUN_FILES and not (checkpoints.is_dir() and any(checkpoints.iterdir()))
-
-
-@contextmanager
-def claimed(directory: Path, resuming: bool) -> Iterator[Path]:
-    """`directory`, made and locked for this run alone while the block runs.
-
-    A run never overwrites another: a directory that holds anything is refused unless the run
-    resumes it, and a directory another live process writes is refused at once, naming it. A
-    directory that a run left when it died before its first checkpoint (no checkpoint, no
-    result) is started afresh, said in one line: it could not be resumed, and nothing in it is
-    finished. A directory holding a link to elsewhere is refused (:func:`refuse_links`).
-    """
-    with owned_directory(directory, what="a run", empty=False):
-        if not resuming and any(p.name != LOCK_FILE for p in directory.iterdir()):
-            if not abandoned(directory):
-                raise RLKitError(
-                    f"{directory} already holds a run, and rl-kit never overwrites one: continue it with "
-                    f"--resume {directory} (resume= in Python), or choose a fresh --out"
-                )
-            print(
-                f"{directory} holds a run that ended before its first checkpoint (nothing to resume): "
-                "starting it afresh",
-                file=sys.stderr,
-            )
-            for member in directory.iterdir():
-                if member.name == LOCK_FILE:
-                    continue
-                shutil.rmtree(member) if member.is_dir() else member.unlink()
-        yield directory
-
-
-def write_yaml(path: Path, data: dict[str, Any]) -> None:
-    atomic_write(path, yaml.safe_dump(data, sort_keys=False))
-
-
-def read_spec(directory: str | Path) -> RunSpec:
-    """The :class:`RunSpec` a run directory's ``config.yaml`` holds."""
-    config_path = Path(directory) / CONFIG_FILE
-    if not config_path.is_file():
-        raise RLKitError(f"{directory} is not a run directory (no {CONFIG_FILE})")
-    config = read_yaml_file(config_path, "run config")
-    if not isinstance(config, dict):
-        raise RLKitError(f"{config_path} is not a run config")
-    return RunSpec.from_dict(config)
-
-
-def train(
-    env: str | EnvSpec | None = None,
-    agent: str | None = None,
+def plan(
+    env: str | EnvSpec,
+    agent: str,
     *,
     steps: int | None = None,
     seed: int = 0,
     num_envs: int | None = None,
-    hyperparameters: dict[str, Any] | None = None,
-    out: str | Path | None = None,
-    env_kwargs: dict[str, Any] | None = None,
-    eval_every: int | None = None,
-    eval_episodes: int = 10,
-    progress: bool = True,
-    tensorboard: bool = True,
-    callback=None,
-    callback_every: int = 1000,
-    on_evaluation=None,
-    tuned: bool = True,
-    hyperparameters_file: str | Path | None = None,
-    checkpoint_every: int = 0,
-    keep_checkpoints: int = 3,
-    resume: str | Path | None = None,
-) -> Run:
-    """Train agent `agent` on env `env` for `steps` env steps and save it in a run directory.
+    hyperparameters: Mapping[str, Any] | None = None,
+    entry: TunedEntry | None = None,
+) -> RunSpec:
+    """The spec of a run of `agent` on `env`, starting from a tuned entry, as the RL Zoo starts
+    from its hyperparameter files.
 
     Args:
-        env: a registered env id (``"rl_kit/FrozenLake4x4-v0"``, ``"Taxi-v4"``, ...) or an :class:`EnvSpec`.
+        env: an env id or an :class:`EnvSpec`.
         agent: an agent name (``"q_learning"``, ``"ppo"``, ``"sb3_ppo"``; see ``rl-kit list``).
-        steps: env steps in total, over all `num_envs` envs (default: the tuned entry's
-            ``n_timesteps``, said on standard error; an error where it has none).
+        steps: env steps in total (default: the entry's ``n_timesteps``, said on standard error;
+            an error where it has none).
         seed: seeds the envs' first reset and the agent's generator.
-        num_envs: envs stepped together (default: the tuned entry's, else 1).
-        hyperparameters: values that override the tuned entry and the agent's defaults.
-        out: the run directory (default ``runs/<env>/<agent>/seed<seed>-<time>``).
-        env_kwargs: keyword arguments for the env (``{"map": ...}``, ``{"slip": 0.2}``).
-        eval_every: env steps between greedy evaluations (default: steps / 10; 0: never).
-        eval_episodes: episodes per evaluation.
-        progress: show a progress bar.
-        tensorboard: also write TensorBoard events.
-        callback: ``callback(step, agent) -> bool`` every `callback_every` steps; True stops.
-        on_evaluation: ``on_evaluation(step, statistics) -> bool`` after each periodic evaluation
-            (``statistics["mean"]`` is the mean greedy return); True stops. ``rl_kit.tune`` prunes with it.
-        tuned: start from ``rl_kit/hyperparams/<agent>.yml``'s entry for `env` (where it has one).
-        hyperparameters_file: start from this YAML file's entry for `env` instead (RL Zoo format, as
-            ``rl-kit tune`` writes in ``best.yml``); it must have one.
-        checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`resume_run`.
-        keep_checkpoints: how many of the latest checkpoints to keep.
-        resume: a run directory to continue from its latest checkpoint instead (see :func:`resume_run`);
-            `steps` may then raise its budget, and the other arguments come from its config.
+        num_envs: envs stepped together (default: the entry's, else 1).
+        hyperparameters: values over the entry's, recorded as given explicitly.
+        entry: where the values start (default: ``rl_kit/hyperparams/<agent>.yml``'s entry for
+            the env, empty where it has none; ``TunedEntry(agent, env_id)`` for the agent's defaults).
     Returns:
-        the :class:`Run`, with its directory, spec and trained agent.
-    Ctrl-C stops training early; the agent learned so far is saved all the same.
+        the :class:`RunSpec`, evaluating every tenth of the run (``replace`` its ``evaluation`` or
+        ``checkpoints`` for others).
     """
-    options = RunOptions(progress, tensorboard, callback, callback_every, on_evaluation)
-    if resume is not None:
-        return resume_run(resume, steps=None if steps is None else whole_number("steps", steps), options=options)
-    if env is None or agent is None:
-        raise ValueError("train needs env and agent (or resume=RUN)")
+    env = EnvSpec.of(env)
+    backend_for(agent)  # an unknown agent fails before anything is read or made
     seed = whole_number("seed", seed, minimum=0)
     num_envs = None if num_envs is None else whole_number("num_envs", num_envs)
-    if out is not None and not str(out).strip():
-        raise InvalidValue("out is empty: give the run directory (or leave it out for runs/<env>/<agent>/...)")
-    env_spec = EnvSpec.of(env, env_kwargs)
-    backend_for(agent)  # an unknown agent fails before anything is read or made
-    if hyperparameters_file is not None:
-        entry = tuned_hyperparameters(agent, env_spec.id, hyperparameters_file)
-    else:
-        entry = tuned_hyperparameters(agent, env_spec.id) if tuned else TunedEntry(agent, env_spec.id)
+    entry = tuned_hyperparameters(agent, env.id) if entry is None else entry
     if steps is None:  # the tuned entry's budget, as the RL Zoo trains for its n_timesteps
         if not entry.n_timesteps:
-            raise InvalidValue(f"no tuned budget for {agent} on {env_spec.id}: give steps (--steps N)")
+            raise InvalidValue(f"no tuned budget for {agent} on {env.id}: give steps (--steps N)")
         steps = entry.n_timesteps
         print(f"steps: {steps:,}, the n_timesteps of {entry.source}", file=sys.stderr)
     steps = whole_number("steps", steps)
     spec = RunSpec(
-        env=env_spec,
+        env=env,
         agent=agent,
         steps=steps,
         seed=seed,
         num_envs=num_envs or entry.num_envs or 1,
-        hyperparameters={**entry.hyperparameters, **(hyperparameters or {})},
-        evaluation=EvaluationSpec(max(steps // 10, 1) if eval_every is None else eval_every, eval_episodes),
-        checkpoints=CheckpointSpec(checkpoint_every, keep_checkpoints),
+        hyperparameters=entry.hyperparameters,
+        evaluation=EvaluationSpec(max(steps // 10, 1)),
         hyperparameters_file=entry.source,
-        hyperparameters_overridden=tuple(sorted(hyperparameters or {})),
     )
-    return execute(spec, None if out is None else Path(out), options)
+    return spec.with_hyperparameters(hyperparameters or {})
 
 
 def whole_number(name: str, value: Any, minimum: int = 1) -> int:
@@ -252,82 +142,7 @@ def whole_number(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_budget(spec: RunSpec) -> None:
-    """Refuse up front a run whose envs cannot all take a step, or whose memory cannot fit here.
-
-    The estimate counts what grows with numbers a user gives: each env's observation held a
-    few times over by the env, the loop and the agent (a policy-gradient rollout holds
-    ``n_steps`` of them), each env's own state, a replay buffer's ``buffer_size`` transitions,
-    and the networks ``hidden_sizes`` asks for (weights, gradients and two Adam moments). It is
-    a floor, not a promise: it only catches the runs that cannot fit at all, before anything is
-    allocated (:mod:`rl_kit.infrastructure.budget`).
-    """
-    if spec.num_envs > spec.steps:
-        raise InvalidValue(
-            f"num_envs ({spec.num_envs:,}) is more than steps ({spec.steps:,}): each step of the vector "
-            "env takes num_envs env steps, so the run would overshoot its budget; lower num_envs"
-        )
-    check_count("eval_episodes", spec.evaluation.episodes, MAX_EPISODES)
-    probe = spec.env.make()
-    try:
-        observation = probe.observation_space.sample()
-        per_observation = max(np.asarray(observation).nbytes, 8)
-        inputs = gym.spaces.flatdim(probe.observation_space) if is_flat(probe.observation_space) else 1
-        outputs = gym.spaces.flatdim(probe.action_space) if is_flat(probe.action_space) else 1
-    finally:
-        probe.close()
-    hp = spec.hyperparameters
-    copies = 16 + 3 * whole_or_zero(hp.get("n_steps"))
-    check_memory(f"{spec.num_envs:,} envs of {spec.env.id}", spec.num_envs * (per_observation * copies + 256),
-                 "lower num_envs")  # fmt: skip
-    buffer = whole_or_zero(hp.get("buffer_size"))
-    check_memory(f"a replay buffer of {buffer:,} transitions", buffer * (2 * per_observation + 64), "lower buffer_size")
-    widths = [inputs, *hidden_widths(hp.get("hidden_sizes")), outputs]
-    weights = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-    check_memory(f"networks of hidden sizes {str(hp.get('hidden_sizes'))[:60]}", weights * 8 * 4 * 2,
-                 "lower hidden_sizes")  # fmt: skip
-
-
-def is_flat(space) -> bool:
-    try:
-        gym.spaces.flatdim(space)
-    except (ValueError, NotImplementedError, TypeError):
-        return False
-    return True
-
-
-def whole_or_zero(value: Any) -> int:
-    """A hyperparameter that sizes an allocation, as a number (0 if absent or not a number: the
-    agent's own check names a bad value)."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, str):  # "1e11" is text to YAML; the agents read it as a number
-        try:
-            value = float(value)
-        except ValueError:
-            return 0
-    if isinstance(value, float) and value.is_integer() and value > 0:
-        return int(value)
-    return value if isinstance(value, int) and value > 0 else 0
-
-
-def hidden_widths(text: Any) -> list[int]:
-    """``"64,64"`` as ``[64, 64]``; nothing where it is not such text (the agent says why)."""
-    try:
-        return [int(x) for x in str(text).replace(" ", "").split(",") if x] if text is not None else []
-    except ValueError:
-        return []
-
-
-def resume_run(
-    run: str | Path,
-    *,
-    steps: int | None = None,
-    progress: bool = True,
-    callback=None,
-    callback_every: int = 1000,
-    options: RunOptions | None = None,
-) -> Run:
+def resume_run(run: str | Path, *, steps: int | None = None, options: RunOptions | None = None) -> Run:
     """Continue a run from its latest checkpoint, with the spec it recorded, to `steps` (default: its own).
 
     For our agents on our envs (their native vector versions), the resumed run equals an
@@ -335,14 +150,14 @@ def resume_run(
     generator, the envs' states, the counters, the schedules' clock and the logs are restored
     (rows logged after the checkpoint are dropped). Gymnasium's own envs cannot save their
     state; a resumed run on them starts their episodes afresh. torch agents resume exactly on
-    the CPU, where torch's operations here are deterministic.
+    the CPU, where torch's operations here are deterministic. `options`' directory is ignored:
+    the run stays in its own.
     """
     directory = Path(run)
     refuse_links(directory)  # before anything in it is read: a linked checkpoints/ is another run's
     spec = read_spec(directory)
     if steps is not None:
-        spec = replace(spec, steps=steps)
-    options = options or RunOptions(progress=progress, callback=callback, callback_every=callback_every)
+        spec = replace(spec, steps=whole_number("steps", steps))
     if abandoned(directory):
         raise RLKitError(
             f"{directory} has no checkpoint to resume from: its run ended before its first one; "
@@ -360,21 +175,23 @@ def resume_run(
         print(f"skipped a damaged checkpoint: {reason}", file=sys.stderr)
     if checkpoint.skipped:
         print(f"resuming from {checkpoint.path.name}", file=sys.stderr)
-    return execute(spec, directory, options, checkpoint=checkpoint)
+    return _execute(spec, replace(options or RunOptions(), directory=directory), checkpoint)
 
 
-def execute(spec: RunSpec, directory: Path | None, options: RunOptions, checkpoint: Checkpoint | None = None) -> Run:
-    """Run `spec` into `directory` (default: a new one under ``runs/``), or resume it from `checkpoint`."""
+def execute(spec: RunSpec, options: RunOptions = RunOptions()) -> Run:
+    """Run `spec` with `options` (into ``options.directory``, by default a new one under ``runs/``)."""
+    return _execute(spec, options, None)
+
+
+def _execute(spec: RunSpec, options: RunOptions, checkpoint: Checkpoint | None) -> Run:
     check_budget(spec)
-    directory = default_run_directory(spec) if directory is None else directory
+    directory = default_run_directory(spec) if options.directory is None else options.directory
     trainer = backend_for(spec.agent).build(spec, directory)
-    eval_envs: list = []  # made at the first evaluation, kept for the others
     try:
         with claimed(directory, resuming=checkpoint is not None):
-            return _learn(trainer, eval_envs, spec, directory, options, checkpoint)
+            return _learn(trainer, spec, directory, options, checkpoint)
     finally:
         trainer.close()
-        close_all(eval_envs)
 
 
 def log_interval(spec: RunSpec) -> int:
@@ -388,9 +205,7 @@ def log_interval(spec: RunSpec) -> int:
     return every
 
 
-def _learn(
-    trainer, eval_envs: list, spec: RunSpec, directory: Path, options: RunOptions, checkpoint: Checkpoint | None
-) -> Run:
+def _learn(trainer, spec: RunSpec, directory: Path, options: RunOptions, checkpoint: Checkpoint | None) -> Run:
     """The run in its claimed directory: config, supervisor, learning, the saved agent and result."""
     spec = replace(spec, hyperparameters=trainer.hyperparameters())  # every value, defaults included
     config = {**spec.to_dict(), "agent_class": trainer.agent_class}
@@ -407,28 +222,21 @@ def _learn(
                 f"(another agent's, or the env changed): {error}"[:400]
             ) from None
 
-    def evaluate() -> dict[str, float]:
-        if not eval_envs:
-            eval_envs.extend(evaluation_envs(spec.env, spec.evaluation.episodes, trainer.agent))
-        episodes = run_episodes(trainer.agent, eval_envs, spec.evaluation.episodes, spec.evaluation.seed)
-        return EvaluationResult(spec.env.id, *episodes).stats
-
     logger = RunLogger(
         directory, tensorboard=options.tensorboard, resume_after_step=None if state is None else state.step
     )
+    evaluation = PeriodicEvaluation(spec.env, spec.evaluation, trainer.agent)
     supervisor = Supervisor(
         spec.steps,
-        log_every=log_interval(spec),
-        eval_every=spec.evaluation.every,
-        evaluate=evaluate,
-        checkpoint_every=spec.checkpoints.every,
+        Cadence(log_interval(spec), spec.evaluation.every, spec.checkpoints.every),
+        evaluate=evaluation,
         logger=logger,
         options=options,
         description=f"{spec.agent} on {spec.env.id}",
         state=state,
     )
     try:
-        with supervisor.running():
+        with evaluation, supervisor.running():
             trainer.learn(supervisor)
     except FloatingPointError as error:  # a NaN or inf loss: the agent holds its last good update
         trainer.save(directory, spec.env)

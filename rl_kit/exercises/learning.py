@@ -36,13 +36,11 @@ def train(
     loop; `evaluate()` (a dict of statistics) is called every `every` steps."""
     from rl_kit.core.loop import run_loop
     from rl_kit.core.spec import EnvSpec
-    from rl_kit.core.supervisor import Supervisor
+    from rl_kit.core.supervisor import Cadence, Supervisor
 
     envs = EnvSpec(env_id).make_vector(num_envs)
     logger = CurveLogger()
-    supervisor = Supervisor(
-        steps, log_every=max(steps // 100, num_envs), eval_every=every, evaluate=evaluate, logger=logger
-    )
+    supervisor = Supervisor(steps, Cadence(max(steps // 100, num_envs), every), evaluate=evaluate, logger=logger)
     try:
         run_loop(agent, envs, supervisor, seed=seed)
     finally:

@@ -24,6 +24,7 @@ The race against ``python -m rl_zoo3.train`` end to end is :mod:`rl_kit.experime
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import gymnasium as gym
@@ -96,7 +97,8 @@ def rl_kit_q_learning(reference: TabularReference, max_steps: int, seed: int = 0
     """rl_kit.train with 256 batched envs; returns (seconds, steps) to within 1% of optimal."""
     import tempfile
 
-    from rl_kit.core.training import train
+    from rl_kit.core.spec import NO_EVALUATION, RunOptions
+    from rl_kit.core.training import execute, plan
 
     reached = {}
 
@@ -109,20 +111,16 @@ def rl_kit_q_learning(reference: TabularReference, max_steps: int, seed: int = 0
 
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        train(
+        spec = plan(
             "rl_kit/FrozenLake4x4-v0",
             "q_learning",
             steps=max_steps,
             seed=seed,
             num_envs=256,
-            out=out,
             hyperparameters={"alpha": f"linear(0.5, 0.01, {max_steps})", "epsilon": 1.0, "gamma": GAMMA},
-            eval_every=0,
-            progress=False,
-            tensorboard=False,
-            callback=within_tolerance,
-            callback_every=5_120,
         )
+        options = RunOptions(Path(out), False, False, callback=within_tolerance, callback_every=5_120)
+        execute(replace(spec, evaluation=NO_EVALUATION), options)
     return reached.get("time", float("nan")), reached.get("step", max_steps)
 
 
@@ -177,19 +175,12 @@ def race_worker(kind: str, seed: int) -> dict:
     if kind == "rl_kit":
         import tempfile
 
-        from rl_kit.core.training import train
+        from rl_kit.core.spec import NO_EVALUATION, QUIET
+        from rl_kit.core.training import execute, plan
 
         with tempfile.TemporaryDirectory() as out:  # the tuned entry ppo.yml#CartPole-v1 (RL Zoo's)
-            agent = train(
-                "CartPole-v1",
-                "ppo",
-                steps=CARTPOLE_STEPS,
-                seed=seed,
-                out=out,
-                eval_every=0,
-                progress=False,
-                tensorboard=False,
-            ).agent
+            spec = replace(plan("CartPole-v1", "ppo", steps=CARTPOLE_STEPS, seed=seed), evaluation=NO_EVALUATION)
+            agent = execute(spec, replace(QUIET, directory=Path(out))).agent
     else:
         import torch
         from stable_baselines3 import PPO
@@ -266,7 +257,8 @@ def lander_to_200(max_steps: int = 1_000_000, seed: int = 0) -> dict[str, float]
     """Env steps and wall seconds until PPO's 100-episode mean training return reaches 200."""
     import tempfile
 
-    from rl_kit.core.training import train
+    from rl_kit.core.spec import NO_EVALUATION, RunOptions
+    from rl_kit.core.training import execute, plan
     from rl_kit.presentation.plots import read_csv
 
     with tempfile.TemporaryDirectory() as out:
@@ -280,18 +272,8 @@ def lander_to_200(max_steps: int = 1_000_000, seed: int = 0) -> dict[str, float]
             return False
 
         start = time.perf_counter()
-        train(
-            "rl_kit/Lander-v0",
-            "ppo",
-            steps=max_steps,
-            seed=seed,
-            out=out,
-            eval_every=0,
-            progress=False,
-            tensorboard=False,
-            callback=solved,
-            callback_every=16_384,
-        )
+        spec = replace(plan("rl_kit/Lander-v0", "ppo", steps=max_steps, seed=seed), evaluation=NO_EVALUATION)
+        execute(spec, RunOptions(Path(out), False, False, callback=solved, callback_every=16_384))
     if state["reached"] is None:
         print(f"{'PPO on Lander to a 100-episode mean of 200':58} not reached in {max_steps:,} steps")
         return {"lander_steps": float("nan")}

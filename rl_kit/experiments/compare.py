@@ -23,13 +23,14 @@ import io
 import math
 import time
 import traceback
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvSpec, EvaluationSpec, RunOptions, RunSpec
 from rl_kit.core.stats import bootstrap_ci, iqm, probability_of_improvement, probability_of_improvement_ci
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
@@ -56,40 +57,22 @@ class RunOutcome:
         return self.error is not None
 
 
-def run_one(
-    env: EnvSpec,
-    agent: str,
-    seed: int,
-    steps: int,
-    directory: str,
-    hyperparameters: dict | None,
-    eval_every: int,
-    episodes: int,
-) -> RunOutcome:
-    """Train and evaluate one (agent, seed) pair, in a grid job's process; errors are returned."""
+def run_one(spec: RunSpec, directory: str, episodes: int) -> RunOutcome:
+    """Train and evaluate one (agent, seed) run, in a grid job's process; errors are returned."""
     import resource
 
     try:
         from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
-        from rl_kit.core.training import train
+        from rl_kit.core.training import execute
 
-        run = train(
-            env,
-            agent,
-            steps=steps,
-            seed=seed,
-            hyperparameters=hyperparameters,
-            out=directory,
-            eval_every=eval_every,
-            progress=False,
-        )
-        envs = evaluation_envs(env, episodes, run.agent)
+        run = execute(spec, RunOptions(Path(directory), progress=False))
+        envs = evaluation_envs(spec.env, episodes, run.agent)
         returns, _, successes = run_episodes(run.agent, envs, episodes, PROTOCOL_SEED)
         close_all(envs)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return RunOutcome(
-            agent,
-            seed,
+            spec.agent,
+            spec.seed,
             directory,
             returns.tolist(),
             None if successes is None else successes.tolist(),
@@ -99,7 +82,76 @@ def run_one(
         )
     except Exception as error:  # reported in the comparison, not raised: the other runs go on
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        return RunOutcome(agent, seed, directory, error=detail)
+        return RunOutcome(spec.agent, spec.seed, directory, error=detail)
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """One comparison, whole: which agents on which env, how many seeds, budget and protocol,
+    and where and how it runs. Checked when made, so nothing starts on a bad one.
+
+    Attributes:
+        env: the env. agents: agent names (ours and ``sb3_*``), each once.
+        steps: env steps per run. seeds: seeds per agent (0 .. seeds-1).
+        episodes: evaluation episodes per run, seeded alike for everyone.
+        eval_every: steps between the evaluations that draw the learning curves (default steps/10).
+        hyperparameters: per agent name, values over the tuned files.
+        directory: the report directory (default ``runs/compare/<env>-<time>``).
+        workers: runs at once (default: the number of cores).
+        ray: run the grid on Ray at this address (``"auto"``: this machine's cluster, started if
+            none runs) instead of the local process pool; see :mod:`rl_kit.infrastructure.job_pool`.
+        progress: show a progress bar over runs.
+    """
+
+    env: EnvSpec
+    agents: tuple[str, ...]
+    steps: int
+    seeds: int = 5
+    episodes: int = 100
+    eval_every: int | None = None
+    hyperparameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    directory: Path | None = None
+    workers: int | None = None
+    ray: str | None = None
+    progress: bool = True
+
+    def __post_init__(self):
+        from rl_kit.core.backends import backend_for
+
+        object.__setattr__(self, "agents", tuple(self.agents))
+        for name in self.agents:
+            backend_for(name)  # unknown names fail now, with suggestions, not in a worker
+        if self.seeds < 1 or self.steps < 1:
+            raise RLKitError(f"seeds and steps must be at least 1, got {self.seeds} and {self.steps}")
+        if len(set(self.agents)) != len(self.agents):
+            twice = sorted({a for a in self.agents if self.agents.count(a) > 1})
+            raise RLKitError(f"each agent is compared once, but {', '.join(twice)} is named twice")
+        if self.directory is not None and not str(self.directory).strip():
+            raise RLKitError("--out is empty: give the comparison's directory")
+        if self.directory is not None:
+            object.__setattr__(self, "directory", Path(self.directory))
+
+    def run_specs(self) -> list[RunSpec]:
+        """One spec per (agent, seed), agent by agent: the tuned entry, this budget and evaluation."""
+        from rl_kit.core.training import plan
+
+        evaluation = EvaluationSpec(self.eval_every or max(self.steps // 10, 1))
+        return [
+            replace(
+                plan(self.env, agent, steps=self.steps, seed=seed, hyperparameters=self.hyperparameters.get(agent)),
+                evaluation=evaluation,
+            )
+            for agent in self.agents
+            for seed in range(self.seeds)
+        ]
+
+    @property
+    def command(self) -> str:
+        """The command that runs this comparison."""
+        return (
+            f"rl-kit compare --env {self.env.id} --agents {' '.join(self.agents)} --seeds {self.seeds} "
+            f"--steps {self.steps} --episodes {self.episodes}"
+        )
 
 
 @dataclass
@@ -114,98 +166,44 @@ class Comparison:
         return self.directory / "report.md"
 
 
-def compare(
-    env: str | EnvSpec,
-    agents: list[str],
-    *,
-    seeds: int = 5,
-    steps: int,
-    out: str | Path | None = None,
-    workers: int | None = None,
-    episodes: int = 100,
-    eval_every: int | None = None,
-    hyperparameters: dict[str, dict] | None = None,
-    env_kwargs: dict | None = None,
-    progress: bool = True,
-    ray: str | None = None,
-) -> Comparison:
-    """Train every agent with seeds 0..seeds-1 on `env` and write the report directory.
+def run_comparison(settings: CompareSettings) -> Comparison:
+    """Train every agent with seeds 0..seeds-1 on the env and write the report directory.
 
-    Args:
-        env: env id. agents: agent names (ours and ``sb3_*``). seeds: seeds per agent.
-        steps: env steps per run. out: report directory (default ``runs/compare/<env>-<time>``).
-        workers: runs at once (default: the number of cores). episodes: evaluation episodes.
-        eval_every: steps between the evaluations that draw the learning curves (default steps/10).
-        hyperparameters: per agent name, values overriding the tuned files.
-        ray: run the grid on Ray at this address (``"auto"``: this machine's cluster, started if
-            none runs) instead of the local process pool; see :mod:`rl_kit.infrastructure.job_pool`. Same seeds, same numbers.
+    ``rl_kit.compare(env, agents, ...)`` (:mod:`rl_kit.api`) and ``rl-kit compare`` build the
+    settings. The same seeds reproduce the same numbers.
     """
-    from rl_kit.core.backends import backend_for
-    from rl_kit.core.training import fresh_directory
-
-    env = EnvSpec.of(env, env_kwargs)
-    for name in agents:
-        backend_for(name)  # unknown names fail now, with suggestions, not in a worker
-    if seeds < 1 or steps < 1:
-        raise RLKitError(f"seeds and steps must be at least 1, got {seeds} and {steps}")
-    if len(set(agents)) != len(agents):
-        twice = sorted({a for a in agents if agents.count(a) > 1})
-        raise RLKitError(f"each agent is compared once, but {', '.join(twice)} is named twice")
-    if out is not None and not str(out).strip():
-        raise RLKitError("--out is empty: give the comparison's directory")
-    default = Path("runs") / "compare" / f"{env.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
-    directory = Path(out) if out else fresh_directory(default)
-    with owned_directory(directory, what="a comparison", empty=True):  # one comparison per directory
-        return _compare(
-            env, agents, seeds, steps, directory, workers, episodes, eval_every, hyperparameters, progress, ray
-        )
-
-
-def _compare(env, agents, seeds, steps, directory, workers, episodes, eval_every, hyperparameters, progress, ray):
+    from rl_kit.core.run_directory import fresh_directory
     from rl_kit.infrastructure.progress import tqdm_class
 
-    tqdm = tqdm_class()
-
-    eval_every = eval_every or max(steps // 10, 1)
-    pairs = [(a, s) for a in agents for s in range(seeds)]
-    jobs = [
-        Job(
-            run_one,
-            (
-                env,
-                a,
-                s,
-                steps,
-                str(directory / "runs" / a / f"seed{s}"),
-                (hyperparameters or {}).get(a),
-                eval_every,
-                episodes,
-            ),
-            directory=str(directory / "runs" / a / f"seed{s}"),
-        )
-        for a, s in pairs
-    ]
-    outcomes: list[RunOutcome] = []
-    bar = tqdm(total=len(jobs), unit="run", desc=f"compare on {env.id}", disable=not progress, dynamic_ncols=True)
-    for done in run_grid(jobs, workers=workers, ray_address=ray):
-        agent, seed, run_directory = done.job.args[1], done.job.args[2], done.job.args[4]
-        outcome = done.value if done.error is None else RunOutcome(agent, seed, run_directory, error=done.error)
-        outcomes.append(outcome)
-        failed = sum(o.failed for o in outcomes)
-        bar.set_postfix_str(f"done {len(outcomes) - failed}, failed {failed}", refresh=False)
-        bar.update(1)
-        if outcome.failed:
-            tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
-    bar.close()
-    outcomes.sort(key=lambda o: (agents.index(o.agent), o.seed))
-    rows = summarize_outcomes(env, agents, outcomes, episodes)
-    comparison = Comparison(env, directory, outcomes, rows)
-    write_report(comparison, command=_command(env, agents, seeds, steps, episodes))
-    return comparison
-
-
-def _command(env, agents, seeds, steps, episodes) -> str:
-    return f"rl-kit compare --env {env.id} --agents {' '.join(agents)} --seeds {seeds} --steps {steps} --episodes {episodes}"
+    env, agents = settings.env, list(settings.agents)
+    default = Path("runs") / "compare" / f"{env.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
+    directory = Path(settings.directory) if settings.directory else fresh_directory(default)
+    specs = settings.run_specs()
+    with owned_directory(directory, what="a comparison", empty=True):  # one comparison per directory
+        jobs = [
+            Job(run_one, (spec, str(run), settings.episodes), directory=str(run))
+            for spec in specs
+            for run in [directory / "runs" / spec.agent / f"seed{spec.seed}"]
+        ]
+        outcomes: list[RunOutcome] = []
+        tqdm = tqdm_class()
+        bar = tqdm(total=len(jobs), unit="run", desc=f"compare on {env.id}", disable=not settings.progress,
+                   dynamic_ncols=True)  # fmt: skip
+        for done in run_grid(jobs, workers=settings.workers, ray_address=settings.ray):
+            spec, run_directory = done.job.args[0], done.job.args[1]
+            failure = RunOutcome(spec.agent, spec.seed, run_directory, error=done.error)
+            outcome = done.value if done.error is None else failure
+            outcomes.append(outcome)
+            failed = sum(o.failed for o in outcomes)
+            bar.set_postfix_str(f"done {len(outcomes) - failed}, failed {failed}", refresh=False)
+            bar.update(1)
+            if outcome.failed:
+                tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
+        bar.close()
+        outcomes.sort(key=lambda o: (agents.index(o.agent), o.seed))
+        comparison = Comparison(env, directory, outcomes, summarize_outcomes(env, agents, outcomes, settings.episodes))
+        write_report(comparison, command=settings.command)
+        return comparison
 
 
 def reward_threshold(env: str) -> float | None:

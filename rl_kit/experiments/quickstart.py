@@ -8,11 +8,14 @@ writes a learning-curve PNG and a GIF of a few greedy episodes, each ending on i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rl_kit.core.evaluation import evaluate
 from rl_kit.core.optimum import compare_with_optimum
-from rl_kit.core.training import fresh_directory, train
+from rl_kit.core.run_directory import fresh_directory
+from rl_kit.core.spec import EvaluationSpec, RunOptions
+from rl_kit.core.training import execute, plan
 from rl_kit.presentation.plots import plot_runs
 from rl_kit.presentation.watch import record
 
@@ -38,7 +41,9 @@ def quickstart(
     that holds an earlier one: nothing is overwritten); returns the paths it wrote."""
     out = fresh_directory("runs/quickstart") if out is None else Path(out)
     print(f"Training q_learning on {ENV} for {steps:,} steps with its tuned hyperparameters (seed {seed})...")
-    run = train(ENV, "q_learning", steps=steps, seed=seed, out=out, eval_episodes=100, progress=progress)
+    spec = plan(ENV, "q_learning", steps=steps, seed=seed)
+    spec = replace(spec, evaluation=EvaluationSpec(spec.evaluation.every, episodes=100))
+    run = execute(spec, RunOptions(out, progress=progress))
     reference = compare_with_optimum(run.agent, run.spec.env)
     gamma, optimal, learned = reference["gamma"], reference["optimal_value"], reference["policy_value"]
     result = evaluate(run.directory, episodes=EVALUATION_EPISODES, seed=seed)

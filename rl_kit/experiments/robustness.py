@@ -13,7 +13,8 @@ the claim checked here is the claim the suite asserts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -114,12 +115,13 @@ def claim_named(name: str) -> Claim:
 def greedy_return(claim: Claim, seed: int, backend: str, directory: str) -> float:
     """One run of `claim` on `seed` with the `backend` networks: its greedy mean return."""
     from rl_kit.core.evaluation import evaluate
-    from rl_kit.core.training import train
+    from rl_kit.core.spec import NO_EVALUATION, QUIET
+    from rl_kit.core.training import execute, plan
 
     hyperparameters = {**claim.hyperparameters, **({"backend": backend} if backend != "numpy" else {})}
-    run = train(claim.env, claim.agent, steps=claim.steps, seed=seed, num_envs=claim.num_envs,
-                       hyperparameters=hyperparameters, out=directory, progress=False, tensorboard=False,
-                       eval_every=0)  # fmt: skip
+    spec = plan(claim.env, claim.agent, steps=claim.steps, seed=seed, num_envs=claim.num_envs,
+                hyperparameters=hyperparameters)  # fmt: skip
+    run = execute(replace(spec, evaluation=NO_EVALUATION), replace(QUIET, directory=Path(directory)))
     return evaluate(run.agent, claim.env, episodes=claim.episodes, seed=0).mean
 
 

@@ -33,7 +33,7 @@ import socket
 import time
 import warnings
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +43,12 @@ import yaml
 from rl_kit.agents.search_space import Choice, FloatRange, IntRange, SearchSpace
 from rl_kit.core import registry
 from rl_kit.core.backends import search_space
-from rl_kit.core.hyperparameter_files import tuned_hyperparameters
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvSpec, EvaluationSpec, RunOptions, RunSpec
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
 from rl_kit.infrastructure.directory_lock import owned_directory
 from rl_kit.infrastructure.signals import Terminated, signal_name
 
-# Settings a study is created with; a later run against the same study must use the same
-# ones, or its trials would not be comparable.
-STUDY_SETTINGS = ("agent", "steps", "seed", "num_envs", "evaluations", "eval_episodes", "fixed", "objective")
 # What a trial's score is: its last evaluation, or the mean of all of them (the area under the
 # learning curve, which also rewards learning fast and so separates trials that all end at the maximum).
 OBJECTIVES = ("final", "mean")
@@ -69,23 +65,94 @@ def import_optuna():
 
 @dataclass(frozen=True)
 class TuneSettings:
-    """Everything a tuning worker needs (it crosses to worker processes, so plain data)."""
+    """One tuning study, whole, checked when made (it crosses to worker processes: plain data).
 
-    env: EnvSpec
-    agent: str
-    steps: int
-    seed: int
-    num_envs: int | None
-    evaluations: int
-    eval_episodes: int
-    fixed: dict[str, Any]
-    space: SearchSpace
-    trials: int
-    directory: str
-    storage: str
-    study: str
-    shared: bool  # other workers may sample too: mix the process into the sampler's seed
+    Attributes:
+        base: every trial's run before the sampled values (:func:`rl_kit.core.training.plan`):
+            env, agent, steps per trial, seed, num_envs, the values fixed for every trial (its
+            explicitly given hyperparameters) and the episodes per evaluation.
+        trials: finished (complete or pruned) trials the study should have.
+        evaluations: greedy evaluations per trial: the pruner's checkpoints; the last is the score.
+        objective: a trial's score: "final", its last evaluation's mean return; "mean", the mean
+            over all its evaluations (the area under its learning curve: learning fast counts too).
+        space: the search space (default: the agent's, less the fixed values).
+        directory: the tuning directory (default ``runs/tune/<env>-<agent>``).
+        storage: an Optuna storage URL (default: ``sqlite:///<directory>/study.db``, this study's own).
+        study: the study's name (default ``<agent>-<env>``).
+        workers: worker processes on this machine, sharing the study through the storage.
+        progress: show a progress bar over trials.
+    """
+
+    base: RunSpec
+    trials: int = 20
+    evaluations: int = 10
     objective: str = "final"
+    space: SearchSpace | None = None
+    directory: Path | None = None
+    storage: str | None = None
+    study: str | None = None
+    workers: int = 1
+    progress: bool = True
+
+    def __post_init__(self):
+        agent = self.base.agent
+        if agent in registry.BANDIT_AGENTS:
+            raise RLKitError(
+                f"{agent} learns while it acts, so a greedy evaluation cannot score it: compare its settings "
+                f"on the testbed instead, e.g. rl-kit bandit {agent}:alpha=0.1 {agent}:alpha=0.2"
+            )
+        space = search_space(agent) if self.space is None else self.space
+        space = {k: v for k, v in space.items() if k not in self.fixed}
+        if not space:
+            raise RLKitError(f"{agent} has no hyperparameters to tune (its search space is empty or all fixed)")
+        if self.objective not in OBJECTIVES:
+            raise RLKitError(f"objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
+        if self.trials < 1 or self.workers < 1 or self.evaluations < 1:
+            raise RLKitError("trials, workers, evaluations and eval_episodes must be at least 1")
+        if self.directory is not None and not str(self.directory).strip():
+            raise RLKitError("--out is empty: give the tuning directory")
+        object.__setattr__(self, "space", space)
+        object.__setattr__(self, "directory", Path(self.directory or default_directory(self.base.env, agent)))
+
+    @property
+    def fixed(self) -> dict[str, Any]:
+        """The values every trial keeps: those given explicitly, left out of the search."""
+        return {k: self.base.hyperparameters[k] for k in self.base.hyperparameters_overridden}
+
+    @property
+    def own_storage(self) -> bool:
+        """The study lives in the tuning directory's database, which no other command shares."""
+        return self.storage is None
+
+    @property
+    def storage_url(self) -> str:
+        return self.storage or f"sqlite:///{(Path(self.directory) / 'study.db').resolve()}"
+
+    @property
+    def study_name(self) -> str:
+        return self.study or f"{self.base.agent}-{self.base.env.id}"
+
+    @property
+    def shared(self) -> bool:
+        """Other workers may sample too: mix the process into the sampler's seed."""
+        return self.workers > 1 or not self.own_storage
+
+    def recorded(self) -> dict[str, Any]:
+        """What the study records and a later run against it must match, or its trials would
+        not be comparable."""
+        base = self.base
+        return {
+            "env": base.env.id,
+            "env_kwargs": dict(base.env.kwargs),
+            "agent": base.agent,
+            "steps": base.steps,
+            "seed": base.seed,
+            "num_envs": base.num_envs,
+            "evaluations": self.evaluations,
+            "eval_episodes": base.evaluation.episodes,
+            "fixed": self.fixed,
+            "objective": self.objective,
+        }
 
 
 @dataclass
@@ -194,13 +261,13 @@ def objective(trial, settings: TuneSettings) -> float:
     """Train one trial's agent; report each evaluation to the pruner; return the score: the last
     evaluation's mean return, or (objective "mean") the mean over all evaluations."""
     optuna = import_optuna()
-    from rl_kit.core.training import train
+    from rl_kit.core.training import execute
 
-    values = {**settings.fixed, **suggest(trial, settings.space)}
+    base = settings.base
     out = Path(settings.directory) / "trials" / f"{trial.number:04d}"
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
     trial.set_user_attr("run", str(out))
-    eval_every = max(settings.steps // settings.evaluations, 1)
+    eval_every = max(base.steps // settings.evaluations, 1)
     last: dict[str, float] = {}
     scores: list[float] = []
 
@@ -208,24 +275,15 @@ def objective(trial, settings: TuneSettings) -> float:
         scores.append(stats["mean"])
         last.update(step=step, score=stats["mean"] if settings.objective == "final" else float(np.mean(scores)))
         trial.report(last["score"], step)
-        final = step + eval_every > settings.steps  # a trial that ran its whole budget keeps its score
+        final = step + eval_every > base.steps  # a trial that ran its whole budget keeps its score
         last["pruned"] = not final and trial.should_prune()
         return last["pruned"]
 
-    run = train(
-        settings.env,
-        settings.agent,
-        steps=settings.steps,
-        seed=settings.seed,
-        num_envs=settings.num_envs,
-        hyperparameters=values,
-        out=out,
-        eval_every=eval_every,
-        eval_episodes=settings.eval_episodes,
-        progress=False,
-        tensorboard=False,
-        on_evaluation=report,
+    spec = replace(
+        base.with_hyperparameters(suggest(trial, settings.space)),
+        evaluation=EvaluationSpec(eval_every, base.evaluation.episodes),
     )
+    run = execute(spec, RunOptions(out, progress=False, tensorboard=False, on_evaluation=report))
     if run.result.interrupted:
         raise Terminated if run.result.stopped_by == "SIGTERM" else KeyboardInterrupt
     trial.set_user_attr("steps", run.result.steps)
@@ -257,7 +315,7 @@ def describe_trial(trial) -> str:
 def sampler_seed(settings: TuneSettings, worker: int, finished: int) -> int:
     """The TPE sampler's seed: reproducible for one worker; distinct per worker (and per process
     where other commands may share the study), so workers do not draw the same trials."""
-    entropy = [settings.seed, worker, finished] + ([os.getpid()] if settings.shared else [])
+    entropy = [settings.base.seed, worker, finished] + ([os.getpid()] if settings.shared else [])
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
@@ -266,15 +324,15 @@ def run_worker(settings: TuneSettings, worker: int = 0, on_trial=None) -> None:
     optuna = import_optuna()
     # Each trial's agent computes on one thread (see the agents), as in compare: the same numbers
     # however many workers run.
-    storage = open_storage(settings.storage)
-    finished = finished_trials(optuna.load_study(study_name=settings.study, storage=storage))
+    storage = open_storage(settings.storage_url)
+    finished = finished_trials(optuna.load_study(study_name=settings.study_name, storage=storage))
     if finished >= settings.trials:
         return
     study = optuna.load_study(  # again, now with a sampler seeded by what the study already holds
-        study_name=settings.study,
+        study_name=settings.study_name,
         storage=storage,
         sampler=optuna.samplers.TPESampler(seed=sampler_seed(settings, worker, finished)),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=settings.steps // 4),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=settings.base.steps // 4),
     )
     states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     callbacks = [optuna.study.MaxTrialsCallback(settings.trials, states=states)]
@@ -303,8 +361,7 @@ def worker_process(settings: TuneSettings, worker: int) -> None:
 
 def check_study_settings(study, settings: TuneSettings) -> None:
     """Record the settings in a new study; refuse to mix a different budget, seed or env into an old one."""
-    wanted = {"env": settings.env.id, "env_kwargs": dict(settings.env.kwargs)}
-    wanted.update({key: getattr(settings, key) for key in STUDY_SETTINGS})
+    wanted = settings.recorded()
     recorded = study.user_attrs
     if not recorded.get("settings"):
         study.set_user_attr("settings", wanted)
@@ -312,144 +369,67 @@ def check_study_settings(study, settings: TuneSettings) -> None:
     for key, value in wanted.items():
         if key in recorded["settings"] and recorded["settings"][key] != value:
             raise RLKitError(
-                f"study {settings.study!r} in {settings.storage} was tuned with {key}={recorded['settings'].get(key)!r}, "
-                f"not {value!r}: resume it with the same settings, or start another study with --study NAME"
+                f"study {settings.study_name!r} in {settings.storage_url} was tuned with "
+                f"{key}={recorded['settings'].get(key)!r}, not {value!r}: resume it with the same settings, "
+                "or start another study with --study NAME"
             )
 
 
-def tune(
-    env: str | EnvSpec,
-    agent: str,
-    *,
-    trials: int = 20,
-    steps: int | None = None,
-    seed: int = 0,
-    storage: str | None = None,
-    study: str | None = None,
-    workers: int = 1,
-    num_envs: int | None = None,
-    evaluations: int = 10,
-    eval_episodes: int = 10,
-    objective: str = "final",
-    hyperparameters: dict[str, Any] | None = None,
-    env_kwargs: dict[str, Any] | None = None,
-    space: SearchSpace | None = None,
-    out: str | Path | None = None,
-    progress: bool = True,
-) -> TuneResult:
-    """Tune `agent` on `env` with Optuna until its study has `trials` finished trials.
+def run_tuning(settings: TuneSettings) -> TuneResult:
+    """Tune until the study has ``settings.trials`` finished trials; a study that was stopped
+    runs only the rest, and one that has them already just writes its output.
 
-    Args:
-        env: env id. agent: agent name (ours or ``sb3_ppo``, ``sb3_a2c``, ``sb3_dqn``).
-        trials: finished (complete or pruned) trials the study should have; a study that was
-            stopped runs only the rest, and a study that has them already just writes its output.
-        steps: env steps per trial (default: the tuned entry's ``n_timesteps``).
-        seed: the training seed of every trial (and the sampler's seed).
-        storage: an Optuna storage URL (default: ``sqlite:///<out>/study.db``).
-        study: the study's name (default ``<agent>-<env>``).
-        workers: worker processes on this machine, sharing the study through `storage`.
-        num_envs: envs per trial (default: the tuned entry's, else 1).
-        evaluations: greedy evaluations per trial: the pruner's checkpoints; the last is the score.
-        eval_episodes: episodes per evaluation.
-        objective: a trial's score: "final", its last evaluation's mean return; "mean", the mean
-            over all its evaluations (the area under its learning curve: learning fast counts too).
-        hyperparameters: values fixed for every trial (left out of the search).
-        env_kwargs: keyword arguments of the env.
-        space: the search space (default: the agent's ``search_space``).
-        out: the tuning directory (default ``runs/tune/<env>-<agent>``).
-        progress: show a progress bar over trials.
-    Returns:
-        a :class:`TuneResult`; ``best.yml``, ``trials.csv`` and the plots are in its directory.
+    ``rl_kit.tune(env, agent, ...)`` (:mod:`rl_kit.api`) and ``rl-kit tune`` build the settings.
+    Returns a :class:`TuneResult`; ``best.yml``, ``trials.csv`` and the plots are in its directory.
     """
     import_optuna()  # missing Optuna is said before anything is made
-    env = EnvSpec.of(env, env_kwargs)
-    if agent in registry.BANDIT_AGENTS:
-        raise RLKitError(
-            f"{agent} learns while it acts, so a greedy evaluation cannot score it: compare its settings "
-            f"on the testbed instead, e.g. rl-kit bandit {agent}:alpha=0.1 {agent}:alpha=0.2"
-        )
-    fixed = dict(hyperparameters or {})
-    space = {k: v for k, v in (search_space(agent) if space is None else space).items() if k not in fixed}
-    if not space:
-        raise RLKitError(f"{agent} has no hyperparameters to tune (its search space is empty or all fixed)")
-    if objective not in OBJECTIVES:
-        raise RLKitError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
-    if trials < 1 or workers < 1 or evaluations < 1 or eval_episodes < 1:
-        raise RLKitError("trials, workers, evaluations and eval_episodes must be at least 1")
-    entry = tuned_hyperparameters(agent, env.id)
-    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
-        raise RLKitError(f"steps must be a whole number of at least 1, got {steps!r}")
-    steps = steps or entry.n_timesteps
-    if not steps:
-        raise RLKitError(f"no tuned budget for {agent} on {env.id}: give the steps per trial (--steps)")
-    if out is not None and not str(out).strip():
-        raise RLKitError("--out is empty: give the tuning directory")
-    directory = Path(out) if out is not None else default_directory(env, agent)
-    settings = TuneSettings(
-        env=env,
-        agent=agent,
-        steps=steps,
-        seed=seed,
-        num_envs=num_envs or entry.num_envs or 1,
-        evaluations=evaluations,
-        eval_episodes=eval_episodes,
-        fixed=fixed,
-        space=space,
-        trials=trials,
-        directory=str(directory),
-        storage=storage or f"sqlite:///{(directory / 'study.db').resolve()}",
-        study=study or f"{agent}-{env.id}",
-        shared=workers > 1 or storage is not None,
-        objective=objective,
-    )
+    directory = Path(settings.directory)
     # The study's own directory is this command's alone while it runs (its workers write trials
     # into it); a study in a storage of the user's may be shared by several commands on purpose.
-    with owned_directory(directory, what="a tuning study", empty=False) if storage is None else nullcontext():
-        return run_study(settings, entry, workers, progress, own_storage=storage is None)
+    with owned_directory(directory, what="a tuning study", empty=False) if settings.own_storage else nullcontext():
+        return run_study(settings)
 
 
-def run_study(settings: TuneSettings, entry, workers: int, progress: bool, own_storage: bool) -> TuneResult:
-    """Run the study's remaining trials (in `workers` processes) and write its outputs;
-    `own_storage`: the study is in the directory's own database, which no other command shares."""
+def run_study(settings: TuneSettings) -> TuneResult:
+    """Run the study's remaining trials (in ``settings.workers`` processes) and write its outputs."""
     optuna = import_optuna()
-    agent, env, trials, steps, directory = (
-        settings.agent,
-        settings.env,
-        settings.trials,
-        settings.steps,
-        Path(settings.directory),
-    )
+    base, trials, workers = settings.base, settings.trials, settings.workers
+    directory = Path(settings.directory)
     directory.mkdir(parents=True, exist_ok=True)
     the_study = optuna.create_study(
-        study_name=settings.study, storage=open_storage(settings.storage), direction="maximize", load_if_exists=True
+        study_name=settings.study_name,
+        storage=open_storage(settings.storage_url),
+        direction="maximize",
+        load_if_exists=True,
     )
     check_study_settings(the_study, settings)
-    if own_storage and fail_dead_trials(the_study):
+    if settings.own_storage and fail_dead_trials(the_study):
         print("note: trials whose worker was killed are marked failed (their study goes on without them)")
     stop = None
     before = finished_trials(the_study)
     if before >= trials:
         print(
-            f"Study {settings.study!r} already has {before} finished trials (asked for {trials}): writing its results"
+            f"Study {settings.study_name!r} already has {before} finished trials (asked for {trials}): "
+            "writing its results"
         )
     else:
         print(
-            f"Tuning {agent} on {env.id}: {trials} trials of {steps:,} steps"
+            f"Tuning {base.agent} on {base.env.id}: {trials} trials of {base.steps:,} steps"
             + (f" ({before} done before)" if before else "")
-            + f", {workers} worker{'s' if workers > 1 else ''}; study {settings.study!r} in {settings.storage}"
+            + f", {workers} worker{'s' if workers > 1 else ''}; study {settings.study_name!r} in {settings.storage_url}"
         )
         try:
             if workers == 1:
-                run_in_process(settings, before, progress)
+                run_in_process(settings, before)
             else:
-                run_in_processes(settings, workers, before, progress)
+                run_in_processes(settings, before)
         except KeyboardInterrupt as signal:
             stop = signal_name(signal)
             print("Stopped. Run the same command again to resume the study.")
-    return write_outputs(the_study, settings, entry, directory, stop)
+    return write_outputs(the_study, settings, stop)
 
 
-def trials_bar(settings: TuneSettings, initial: int, progress: bool):
+def trials_bar(settings: TuneSettings, initial: int):
     from rl_kit.infrastructure.progress import tqdm_class
 
     tqdm = tqdm_class()
@@ -458,14 +438,14 @@ def trials_bar(settings: TuneSettings, initial: int, progress: bool):
         total=settings.trials,
         initial=initial,
         unit="trial",
-        desc=f"tune {settings.agent} on {settings.env.id}",
-        disable=not progress,
+        desc=f"tune {settings.base.agent} on {settings.base.env.id}",
+        disable=not settings.progress,
         dynamic_ncols=True,
     )
 
 
-def run_in_process(settings: TuneSettings, before: int, progress: bool) -> None:
-    bar = trials_bar(settings, before, progress)
+def run_in_process(settings: TuneSettings, before: int) -> None:
+    bar = trials_bar(settings, before)
 
     def on_trial(trial) -> None:
         bar.write(describe_trial(trial))
@@ -477,15 +457,16 @@ def run_in_process(settings: TuneSettings, before: int, progress: bool) -> None:
         bar.close()
 
 
-def run_in_processes(settings: TuneSettings, workers: int, before: int, progress: bool) -> None:
-    """`workers` spawned processes share the study; this one shows progress by reading it."""
+def run_in_processes(settings: TuneSettings, before: int) -> None:
+    """``settings.workers`` spawned processes share the study; this one shows progress by reading it."""
     optuna = import_optuna()
     context = multiprocessing.get_context("spawn")  # fresh interpreters: torch and fork do not mix
-    processes = [context.Process(target=worker_process, args=(settings, k), daemon=False) for k in range(workers)]
+    processes = [context.Process(target=worker_process, args=(settings, k), daemon=False)
+                 for k in range(settings.workers)]  # fmt: skip
     for process in processes:
         process.start()
-    bar = trials_bar(settings, before, progress)
-    study = optuna.load_study(study_name=settings.study, storage=open_storage(settings.storage))
+    bar = trials_bar(settings, before)
+    study = optuna.load_study(study_name=settings.study_name, storage=open_storage(settings.storage_url))
     try:
         while any(p.is_alive() for p in processes):
             time.sleep(1.0)
@@ -540,9 +521,10 @@ def trial_table(study) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def write_outputs(study, settings: TuneSettings, entry, directory: Path, stopped_by: str | None) -> TuneResult:
+def write_outputs(study, settings: TuneSettings, stopped_by: str | None) -> TuneResult:
     optuna = import_optuna()
-    study = optuna.load_study(study_name=settings.study, storage=open_storage(settings.storage))
+    directory = Path(settings.directory)
+    study = optuna.load_study(study_name=settings.study_name, storage=open_storage(settings.storage_url))
     header, rows = trial_table(study)
     text = io.StringIO()
     writer = csv.writer(text)
@@ -550,7 +532,12 @@ def write_outputs(study, settings: TuneSettings, entry, directory: Path, stopped
     writer.writerows(rows)
     atomic_write(directory / "trials.csv", text.getvalue())
     result = TuneResult(
-        directory, settings.study, settings.storage, finished_trials(study), settings.steps, stopped_by=stopped_by
+        directory,
+        settings.study_name,
+        settings.storage_url,
+        finished_trials(study),
+        settings.base.steps,
+        stopped_by=stopped_by,
     )
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if not complete:
@@ -558,7 +545,7 @@ def write_outputs(study, settings: TuneSettings, entry, directory: Path, stopped
         return result
     best = study.best_trial
     result.best_value, result.best_trial = best.value, best.number
-    result.best_hyperparameters = {**entry.hyperparameters, **settings.fixed, **best.params}
+    result.best_hyperparameters = {**settings.base.hyperparameters, **best.params}
     result.best_file = write_best_entry(result, settings)
     plot_study(study, directory, len(complete))
     print_summary(result, settings, complete)
@@ -569,14 +556,18 @@ def write_best_entry(result: TuneResult, settings: TuneSettings) -> Path:
     """``best.yml``: an entry in the format of ``rl_kit/hyperparams/<agent>.yml``, for ``--hp-file``."""
     path = result.directory / "best.yml"
     entry = {
-        settings.env.id: {"num_envs": settings.num_envs, "n_timesteps": settings.steps, **result.best_hyperparameters}
+        settings.base.env.id: {
+            "num_envs": settings.base.num_envs,
+            "n_timesteps": settings.base.steps,
+            **result.best_hyperparameters,
+        }
     }
     what = "final greedy return" if settings.objective == "final" else "mean greedy return over its evaluations"
     comment = (
-        f"# The best of study {settings.study!r}: trial {result.best_trial}, {what} {result.best_value:.4g}\n"
-        f"# ({settings.eval_episodes} episodes each) after {settings.steps:,} steps on seed {settings.seed}, out of "
+        f"# The best of study {settings.study_name!r}: trial {result.best_trial}, {what} {result.best_value:.4g}\n"
+        f"# ({settings.base.evaluation.episodes} episodes each) after {settings.base.steps:,} steps on seed {settings.base.seed}, out of "
         f"{result.finished} finished trials.\n"
-        f"# Train with it: rl-kit train --env {settings.env.id} --agent {settings.agent} --steps {settings.steps} "
+        f"# Train with it: rl-kit train --env {settings.base.env.id} --agent {settings.base.agent} --steps {settings.base.steps} "
         f"--hp-file {path}\n"
     )
     atomic_write(path, comment + yaml.safe_dump(entry, sort_keys=False))
@@ -618,9 +609,9 @@ def print_summary(result: TuneResult, settings: TuneSettings, complete: list) ->
     print(f"\nBest: trial {result.best_trial}, score {result.best_value:.4g}")
     print(f"Wrote {result.best_file}, {result.trials_file} and the plots in {result.directory}")
     print(
-        f"Train with it: rl-kit train --env {settings.env.id} --agent {settings.agent} --steps {settings.steps} "
+        f"Train with it: rl-kit train --env {settings.base.env.id} --agent {settings.base.agent} --steps {settings.base.steps} "
         f"--hp-file {result.best_file}"
     )
 
 
-__all__ = ["TuneResult", "TuneSettings", "tune", "suggest", "run_worker"]
+__all__ = ["TuneResult", "TuneSettings", "run_tuning", "suggest", "run_worker"]

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from rl_kit.agents.schedules import Schedule
+from rl_kit.core.run_directory import read_spec
 from rl_kit.core.spec import RunSpec
-from rl_kit.core.training import read_spec
 from rl_kit.errors import RLKitError
 from rl_kit.presentation.plots import read_csv
 

@@ -54,7 +54,7 @@ def run_label(directory: Path, with_env: bool = False) -> str:
 
 
 def run_spec(directory: Path):
-    from rl_kit.core.training import read_spec
+    from rl_kit.core.run_directory import read_spec
 
     try:
         return read_spec(directory)
