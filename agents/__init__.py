@@ -26,18 +26,24 @@ TABULAR_AGENT_CLASSES = (
 )
 
 
-def network_agent_classes() -> tuple[type, ...]:
-    """REINFORCE, A2C, PPO and DQN: imported on demand, as the command starts faster without them."""
-    from .a2c import A2C
-    from .dqn import DQN
-    from .ppo import PPO
-    from .reinforce import Reinforce
+# The network agents by name -> (module, class): imported on demand, as the command starts
+# faster without them. The one list of their names.
+NETWORK_AGENTS = {"reinforce": ("reinforce", "Reinforce"), "a2c": ("a2c", "A2C"), "ppo": ("ppo", "PPO"),
+                  "dqn": ("dqn", "DQN")}  # fmt: skip
 
-    return (Reinforce, A2C, PPO, DQN)
+
+def network_agent_class(name: str) -> type:
+    """The network agent class named `name` (a key of :data:`NETWORK_AGENTS`), imported now."""
+    from importlib import import_module
+
+    module, cls = NETWORK_AGENTS[name]
+    return getattr(import_module(f".{module}", __name__), cls)
 
 
 __all__ = [
     "TABULAR_AGENT_CLASSES",
+    "NETWORK_AGENTS",
+    "network_agent_class",
     "Agent",
     "BANDIT_AGENT_CLASSES",
     "EpsilonGreedyBandit",

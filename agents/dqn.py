@@ -128,8 +128,8 @@ class DQN:
     discrete = True  # actions
     # The loss of Q(s, a) against its target and the loss's gradient: an exercise's agent puts
     # the learner's here.
-    loss = staticmethod(huber_loss)
-    loss_gradient = staticmethod(huber_loss_gradient)
+    td_loss = staticmethod(huber_loss)
+    td_loss_gradient = staticmethod(huber_loss_gradient)
 
     def __init__(
         self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
@@ -229,8 +229,8 @@ class DQN:
             loss, q_taken, _ = self.q.step(
                 self.q.encode(batch["obs"]),
                 batch["actions"].astype(np.int64),
-                lambda xp, q_taken: self.loss(xp, q_taken, targets),
-                lambda q_taken: self.loss_gradient(q_taken, targets),
+                lambda xp, q_taken: self.td_loss(xp, q_taken, targets),
+                lambda q_taken: self.td_loss_gradient(q_taken, targets),
                 hp.learning_rate(self.steps),
                 hp.max_grad_norm,
             )

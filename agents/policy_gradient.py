@@ -31,7 +31,7 @@ from .search_space import Choice, FloatRange, SearchSpace
 
 __all__ = ["NonFiniteLossError", "PolicyGradientAgent", "PolicyGradientHyperparameters"]
 
-BACKENDS = ("numpy", "torch")
+ARRAY_BACKENDS = ("numpy", "torch")
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ class PolicyGradientHyperparameters(NetworkHyperparameters):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {list(BACKENDS)}, got {self.backend!r}")
+        if self.backend not in ARRAY_BACKENDS:
+            raise ValueError(f"backend must be one of {list(ARRAY_BACKENDS)}, got {self.backend!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.use_sde and self.backend != "numpy":

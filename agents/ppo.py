@@ -117,8 +117,8 @@ class PPO(PolicyGradientAgent):
     name = "ppo"
     Hyperparameters = PPOHyperparameters
     # The policy term and its gradient, as functions: an exercise's agent puts the learner's here.
-    surrogate_loss = staticmethod(clipped_surrogate_loss)
-    surrogate_gradient = staticmethod(clipped_surrogate_gradient)
+    policy_loss = staticmethod(clipped_surrogate_loss)
+    policy_loss_gradient = staticmethod(clipped_surrogate_gradient)
 
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
@@ -133,7 +133,7 @@ class PPO(PolicyGradientAgent):
                 if hp.normalize_advantage and len(advantages) > 1:
                     advantages = (advantages - advantages.mean()) / (advantages.std(ddof=1) + 1e-8)
                 objective = clipped_objective(
-                    mb, advantages, clip, hp.vf_coef, hp.ent_coef, self.surrogate_loss, self.surrogate_gradient
+                    mb, advantages, clip, hp.vf_coef, hp.ent_coef, self.policy_loss, self.policy_loss_gradient
                 )
                 result = self.gradient_step(objective, mb)
                 log_ratio = result.log_prob - mb.log_probs

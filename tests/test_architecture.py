@@ -345,3 +345,14 @@ def test_no_backend_makes_an_env_except_through_its_env_spec():
     core = [p for p in (ROOT / "rl_kit" / "core").rglob("*.py") if p.name != "spec.py"]
     assert len(core) > 15
     assert [call for path in core for call in env_makers(path)] == []
+
+
+def test_each_agent_name_is_written_once_and_its_class_answers_to_it():
+    """The registry's names come from the agents package, whose classes carry the same names."""
+    from rl_kit import agents
+    from rl_kit.core import registry
+
+    assert registry.NETWORK_AGENTS == tuple(agents.NETWORK_AGENTS)
+    for name in registry.AGENTS:
+        assert registry.agent_class(name).name == name
+    assert len(set(registry.AGENTS)) == len(registry.AGENTS)

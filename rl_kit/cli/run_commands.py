@@ -63,7 +63,7 @@ def register(sub) -> None:
 def list_command(args) -> None:
     import gymnasium as gym
 
-    from rl_kit.core.backends import BACKENDS
+    from rl_kit.core.backends import TRAINER_BACKENDS
     from rl_kit.envs import CONTROL_ENV_IDS, GRID_ENV_IDS
 
     print("Environments (rl-kit):")
@@ -77,7 +77,7 @@ def list_command(args) -> None:
         "Gymnasium envs they are tested on too: FrozenLake-v1, Taxi-v4 (tabular); CartPole-v1, Acrobot-v1 (policy gradient)"
     )
     print("\nAgents (tuned entries in rl_kit/hyperparams):")
-    for backend in BACKENDS:
+    for backend in TRAINER_BACKENDS:
         for name in backend.agent_names():
             print(f"  {name:20} {backend.describe(name)}")
 

@@ -41,7 +41,7 @@ class Trainer(Protocol):
     def close(self) -> None: ...
 
 
-class Backend(Protocol):
+class TrainerBackend(Protocol):
     file_name: str  # its saved agent's file name in a run directory
 
     def agent_names(self) -> tuple[str, ...]: ...
@@ -59,18 +59,18 @@ class Backend(Protocol):
     def saved_env(self, file: Path) -> EnvSpec | None: ...
 
 
-BACKENDS: tuple[Backend, ...] = (native_backend.BACKEND, sb3_backend.BACKEND)
+TRAINER_BACKENDS: tuple[TrainerBackend, ...] = (native_backend.BACKEND, sb3_backend.BACKEND)
 
 
 def agent_names() -> tuple[str, ...]:
     """Every agent name `rl-kit list` shows."""
-    return tuple(name for backend in BACKENDS for name in backend.agent_names())
+    return tuple(name for backend in TRAINER_BACKENDS for name in backend.agent_names())
 
 
-def backend_for(agent: str) -> Backend:
+def backend_for(agent: str) -> TrainerBackend:
     """The backend of agent `agent`; an unknown name gets an error with the closest ones."""
     if isinstance(agent, str):
-        for backend in BACKENDS:
+        for backend in TRAINER_BACKENDS:
             if backend.claims(agent):
                 return backend
     raise unknown_name("agent", str(agent), agent_names())
@@ -81,20 +81,20 @@ def search_space(agent: str) -> SearchSpace:
     return backend_for(agent).search_space(agent)
 
 
-def agent_file(path: str | os.PathLike) -> tuple[Backend, Path]:
+def agent_file(path: str | os.PathLike) -> tuple[TrainerBackend, Path]:
     """The saved agent at `path` (its file, or a run directory holding one) and its backend."""
     path = Path(path)
     if path.is_dir():
-        for backend in BACKENDS:
+        for backend in TRAINER_BACKENDS:
             if (path / backend.file_name).is_file():
                 return backend, path / backend.file_name
-        raise AgentFileError(f"no saved agent in {path} (no {' or '.join(b.file_name for b in BACKENDS)})")
+        raise AgentFileError(f"no saved agent in {path} (no {' or '.join(b.file_name for b in TRAINER_BACKENDS)})")
     if not path.is_file():
         raise AgentFileError(f"no saved agent at {path}" + (" (not a regular file)" if path.exists() else ""))
-    for backend in BACKENDS[1:]:
+    for backend in TRAINER_BACKENDS[1:]:
         if path.suffix == Path(backend.file_name).suffix:
             return backend, path
-    return BACKENDS[0], path  # ours, or an error that says what is wrong with the file
+    return TRAINER_BACKENDS[0], path  # ours, or an error that says what is wrong with the file
 
 
 def load_agent(path: str | os.PathLike):

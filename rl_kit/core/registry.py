@@ -12,7 +12,7 @@ from rl_kit.errors import InvalidType, InvalidValue, RLKitError, unknown_name
 # Agent names; the network agents' classes are imported only when one is asked for.
 BANDIT_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.BANDIT_AGENT_CLASSES}
 TABULAR_AGENTS: dict[str, type] = {cls.name: cls for cls in agents.TABULAR_AGENT_CLASSES}
-NETWORK_AGENTS = ("reinforce", "a2c", "ppo", "dqn")
+NETWORK_AGENTS = tuple(agents.NETWORK_AGENTS)
 AGENTS = (*BANDIT_AGENTS, *TABULAR_AGENTS, *NETWORK_AGENTS)
 
 
@@ -23,7 +23,7 @@ def agent_class(name: str) -> type:
     if name in BANDIT_AGENTS:
         return BANDIT_AGENTS[name]
     if name in NETWORK_AGENTS:
-        return {cls.name: cls for cls in agents.network_agent_classes()}[name]
+        return agents.network_agent_class(name)
     raise unknown_name("agent", name, AGENTS)
 
 

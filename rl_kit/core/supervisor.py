@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from rl_kit.core.spec import RunOptions
-from rl_kit.infrastructure.signals import Terminated, raise_terminated, signal_name, stop_on_sigterm  # noqa: F401  (here for callers)
+from rl_kit.infrastructure.signals import StopSignal, raise_terminated, signal_name, stop_on_sigterm  # noqa: F401  (here for callers)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from rl_kit.core.spec import EnvSpec, EvaluationSpec, RunOptions, RunSpec
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
 from rl_kit.infrastructure.directory_lock import owned_directory
-from rl_kit.infrastructure.signals import Terminated, signal_name
+from rl_kit.infrastructure.signals import StopSignal, signal_name
 
 # What a trial's score is: its last evaluation, or the mean of all of them (the area under the
 # learning curve, which also rewards learning fast and so separates trials that all end at the maximum).
@@ -285,7 +285,7 @@ def objective(trial, settings: TuneSettings) -> float:
     )
     run = execute(spec, RunOptions(out, progress=False, tensorboard=False, on_evaluation=report))
     if run.result.interrupted:
-        raise Terminated if run.result.stopped_by == "SIGTERM" else KeyboardInterrupt
+        raise StopSignal if run.result.stopped_by == "SIGTERM" else KeyboardInterrupt
     trial.set_user_attr("steps", run.result.steps)
     if "score" not in last:
         raise RLKitError("the trial ended before its first evaluation")

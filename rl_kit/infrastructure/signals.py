@@ -1,6 +1,6 @@
 """SIGTERM as Ctrl-C: a scheduler's stop ends work the same clean way a user's Ctrl-C does.
 
-:func:`stop_on_sigterm` makes SIGTERM raise :class:`Terminated`, a ``KeyboardInterrupt``, so
+:func:`stop_on_sigterm` makes SIGTERM raise :class:`StopSignal`, a ``KeyboardInterrupt``, so
 every clean-up that Ctrl-C runs (a run saving its agent, a pool stopping its workers) runs for
 SIGTERM too, and the command can still tell which signal it was (exit 130 or 143).
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 import signal
 
 
-class Terminated(KeyboardInterrupt):
+class StopSignal(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C would be, so both stop a run the same clean way."""
 
 
 def raise_terminated(signum, frame):
-    raise Terminated
+    raise StopSignal
 
 
 def stop_on_sigterm() -> None:
@@ -24,5 +24,5 @@ def stop_on_sigterm() -> None:
 
 
 def signal_name(interrupt: KeyboardInterrupt) -> str:
-    """``"SIGTERM"`` for a :class:`Terminated`, else ``"SIGINT"``."""
-    return "SIGTERM" if isinstance(interrupt, Terminated) else "SIGINT"
+    """``"SIGTERM"`` for a :class:`StopSignal`, else ``"SIGINT"``."""
+    return "SIGTERM" if isinstance(interrupt, StopSignal) else "SIGINT"

@@ -56,8 +56,8 @@ def time_to_update_target(steps_before, steps_after, interval):
 class Agent(DQN):
     """rl-kit's DQN with your targets, loss, gradient and target-network schedule."""
 
-    loss = staticmethod(lambda xp, q_taken, targets: huber_loss(q_taken, targets))
-    loss_gradient = staticmethod(huber_loss_gradient)
+    td_loss = staticmethod(lambda xp, q_taken, targets: huber_loss(q_taken, targets))
+    td_loss_gradient = staticmethod(huber_loss_gradient)
 
     def targets(self, batch):
         next_q = self.target.forward(self.target.encode(batch["next_obs"]))

@@ -46,5 +46,5 @@ def clipped_surrogate_gradient(log_prob, old_log_prob, advantages, clip):
 class Agent(PPO):
     """rl-kit's PPO, its policy loss and gradient yours."""
 
-    surrogate_loss = staticmethod(lambda xp, *args: clipped_surrogate_loss(*args))
-    surrogate_gradient = staticmethod(clipped_surrogate_gradient)
+    policy_loss = staticmethod(lambda xp, *args: clipped_surrogate_loss(*args))
+    policy_loss_gradient = staticmethod(clipped_surrogate_gradient)
