@@ -93,7 +93,9 @@ class ArrayVectorEnv(VectorEnv):
         """`n` fresh states, drawn from ``self.np_random``."""
         raise NotImplementedError
 
-    def transition(self, states: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, StepInfo]:
+    def transition(
+        self, states: np.ndarray, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, StepInfo]:
         """One step of every env: next states, rewards, terminated flags, and what each env's
         single version would put in its step info (per key: values and where they hold)."""
         raise NotImplementedError
