@@ -60,7 +60,7 @@ class A2C(PolicyGradientAgent):
     """A2C; see :class:`rl_kit.agents.policy_gradient.PolicyGradientAgent` for the arguments."""
 
     name = "a2c"
-    Hyperparameters = A2CHyperparameters
+    Hyperparameters: ClassVar[type[PolicyGradientHyperparameters]] = A2CHyperparameters
     # The policy term and its gradient, as functions: an exercise's agent puts the learner's here.
     policy_loss = staticmethod(policy_gradient_loss)
     policy_loss_gradient = staticmethod(policy_gradient_loss_gradient)

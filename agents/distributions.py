@@ -59,7 +59,7 @@ class Categorical:
         shifted = logits - logits.max(axis=-1, keepdims=True)  # exp cannot overflow
         self.log_probs_all = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         self.probs = np.exp(self.log_probs_all)
-        self._entropy = None
+        self._entropy: np.ndarray | None = None
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         """One action per row by inverting the cumulative distribution at a uniform draw."""

@@ -78,7 +78,7 @@ class MonteCarloControl(TabularAgent):
         """The first-visit update of every pair in one finished episode; returns the errors G - Q."""
         gamma = self.hyperparameters.gamma
         alpha = self.hyperparameters.alpha(self.steps)
-        first_visit = {}
+        first_visit: dict[tuple[int, int], int] = {}
         for index, (state, action, _) in enumerate(episode):
             first_visit.setdefault((state, action), index)
         g, errors = tail, []

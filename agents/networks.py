@@ -38,7 +38,7 @@ from gymnasium import spaces
 from .base import NonFiniteLossError, SpaceError, check_finite, describe  # noqa: F401  (NonFiniteLossError: here for callers)
 from .distributions import Categorical, DiagonalGaussian, StateDependentGaussian
 from .optimizers import OPTIMIZERS, Adam, clip_global_norm
-from .spaces import encode_one_hot, one_hot_size
+from .spaces import action_count, encode_one_hot, one_hot_size
 
 ACTIVATIONS = ("tanh", "relu")
 # Weight gradients h^T dz sum over the batch; OpenBLAS runs such products about 3x slower once
@@ -160,6 +160,7 @@ class MLPStack:
         saved = self.parameters.grad.copy()
         dx = self.backward(*d_outputs, input_gradient=True)
         self.parameters.grad[...] = saved
+        assert dx is not None
         return dx
 
     def backward(self, *d_outputs: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
@@ -167,6 +168,7 @@ class MLPStack:
         network for the last ``forward(keep=True)``; return dL/dx (summed over the networks) if
         `input_gradient`."""
         x, hidden = self._inputs, self._hidden
+        assert x is not None, "backward needs a forward(keep=True) first"
         last = len(self.weights) - 1
         dz = np.zeros((len(self.n_outputs), x.shape[0], self.weights[last].shape[2]), dtype=self.weights[last].dtype)
         for net, (d_out, n) in enumerate(zip(d_outputs, self.n_outputs, strict=True)):
@@ -267,7 +269,7 @@ class ActorCriticBase:
         self.observation_space, self.dtype = observation_space, np.dtype(dtype)
         self.n_inputs = observation_size(observation_space, agent)
         self.discrete = isinstance(action_space, spaces.Discrete)
-        self.n_actions = int(action_space.n) if self.discrete else int(action_space.shape[0])
+        self.n_actions = action_count(action_space)
         self.use_sde = False
         self.latent: np.ndarray | None = None  # the policy's last hidden features, with gSDE
 
@@ -285,6 +287,7 @@ class ActorCriticBase:
         if self.discrete:
             return Categorical(outputs)
         if self.use_sde:
+            assert self.latent is not None, "gSDE reads the features of the last forward"
             return StateDependentGaussian(outputs, self.log_std(), self.latent)
         return DiagonalGaussian(outputs, self.log_std())
 
@@ -328,7 +331,9 @@ class ActorCritic(ActorCriticBase):
         super().__init__(observation_space, action_space, agent, dtype)
         n_actions = self.n_actions
         self.use_sde = use_sde and not self.discrete
-        shapes = {} if self.discrete else {"head.log_std": (hidden[-1], n_actions) if self.use_sde else (n_actions,)}
+        shapes: dict[str, tuple[int, ...]] = {}
+        if not self.discrete:
+            shapes["head.log_std"] = (hidden[-1], n_actions) if self.use_sde else (n_actions,)
         shapes.update(MLPStack.shapes("body.", self.n_inputs, hidden, (n_actions, 1)))
         self.parameters = FlatParameters(shapes, dtype)
         self.body = MLPStack(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
@@ -341,7 +346,7 @@ class ActorCritic(ActorCriticBase):
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Policy outputs (logits or means) and values V(s) for encoded observations `x`."""
         outputs, values = self.body.forward(x, keep)
-        if self.use_sde:
+        if self.use_sde and self.body.last_hidden is not None:
             self.latent = self.body.last_hidden[0]
         return outputs, values[:, 0]
 

@@ -15,12 +15,13 @@ reference). Both run on one thread, so a seed's result does not depend on the ma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
 from .base import Transitions
+from .distributions import Categorical, StateDependentGaussian
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, NetworkHyperparameters
 from .networks import ActorCritic, NonFiniteLossError, single_threaded_blas
 from .optimizers import OPTIMIZERS
@@ -130,6 +131,7 @@ class PolicyGradientAgent:
         self.observation_space, self.action_space = observation_space, action_space
         self.hyperparameters = hp = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
         seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
+        Network: Any  # numpy's ActorCritic or torch's TorchActorCritic: the same methods
         if hp.backend == "torch":
             from .torch_networks import TorchActorCritic as Network
         else:
@@ -162,7 +164,8 @@ class PolicyGradientAgent:
         self.exploration: np.ndarray | None = None  # gSDE's theta per env, (num_envs, h, d)
         self.steps = 0
         self.updates = 0
-        self._pending = None  # what act() computed for the observations it was given
+        # what act() computed for the observations it was given: (obs, x, actions, log_probs, values)
+        self._pending: tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     # --- acting -----------------------------------------------------------------------------
     def encode(self, obs: np.ndarray) -> np.ndarray:
@@ -175,7 +178,9 @@ class PolicyGradientAgent:
         """Actions as the env takes them: Gaussian samples are clipped to the Box bounds."""
         if self.discrete:
             return actions.astype(np.int64)
-        return np.clip(actions, self.action_space.low, self.action_space.high).astype(self.action_space.dtype)
+        space = self.action_space
+        assert isinstance(space, spaces.Box)
+        return np.clip(actions, space.low, space.high).astype(space.dtype)
 
     def act(self, obs, *, explore: bool = True) -> np.ndarray:
         x = self.encode(obs)
@@ -183,7 +188,7 @@ class PolicyGradientAgent:
         distribution = self.net.distribution(outputs)
         if not explore:
             return self.env_actions(distribution.mode())
-        if self.net.use_sde:
+        if isinstance(distribution, StateDependentGaussian):
             actions = distribution.sample(self.exploration_matrices(distribution, len(x)))
         else:
             actions = distribution.sample(self.rng)
@@ -202,8 +207,9 @@ class PolicyGradientAgent:
         """For display: action probabilities (discrete) or means (continuous), and the value."""
         outputs, values = self.net.forward(self.encode(obs))
         distribution = self.net.distribution(outputs)
-        key, shown = ("probs", distribution.probs) if self.discrete else ("mean", distribution.mean)
-        return {key: shown, "value": values}
+        if isinstance(distribution, Categorical):
+            return {"probs": distribution.probs, "value": values}
+        return {"mean": distribution.mean, "value": values}
 
     def choice_gradient(self, obs) -> tuple[np.ndarray, np.ndarray]:
         """(x, how the greedy choice moves with x): the encoded observations and d log pi(greedy a | s)/dx
@@ -220,6 +226,7 @@ class PolicyGradientAgent:
         t, hp = transitions, self.hyperparameters
         if self._pending is None or self._pending[0] is not t.obs:
             self.act(t.obs)  # the loop always acts first; this keeps direct callers correct
+        assert self._pending is not None
         _, x, actions, log_probs, values = self._pending
         self._pending = None
         num_envs = len(t.reward)
@@ -275,7 +282,7 @@ class PolicyGradientAgent:
     def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
         """`state_dict`, the rollout collected so far, and the sampling generator's state."""
         arrays = self.state_dict()
-        rest = {"generator": self.rng.bit_generator.state, "rollout_t": None}
+        rest: dict[str, Any] = {"generator": self.rng.bit_generator.state, "rollout_t": None}
         if self.running_returns is not None:
             arrays["running_returns"] = self.running_returns.copy()
         if self.exploration is not None:

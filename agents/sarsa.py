@@ -36,7 +36,7 @@ class Sarsa(TabularAgent):
 
     def training_state(self):
         arrays, rest = super().training_state()
-        if self._next_obs is not None:  # the A' already chosen for the next step
+        if self._next_obs is not None and self._next_action is not None:  # the A' already chosen for the next step
             arrays = {**arrays, "next_obs": self._next_obs, "next_action": self._next_action}
         return arrays, rest
 
@@ -48,7 +48,7 @@ class Sarsa(TabularAgent):
     def act(self, obs, *, explore: bool = True) -> np.ndarray:
         actions = super().act(obs, explore=explore)
         states = self.state_index(obs)
-        if explore and self._next_obs is not None and self._next_obs.shape == states.shape:
-            chosen = self._next_obs == states
-            actions = np.where(chosen, self._next_action, actions)
+        chosen_obs, chosen_action = self._next_obs, self._next_action
+        if explore and chosen_obs is not None and chosen_action is not None and chosen_obs.shape == states.shape:
+            actions = np.where(chosen_obs == states, chosen_action, actions)
         return actions

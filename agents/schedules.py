@@ -39,6 +39,7 @@ class Schedule:
     def __call__(self, t: int | float) -> float:
         if self.kind == "constant":
             return self.start
+        assert self.end is not None and self.steps is not None  # checked when made
         fraction = max(t, 0) / self.steps
         if fraction >= 1.0:
             return self.end

@@ -27,6 +27,15 @@ from gymnasium import spaces
 from .base import SpaceError, describe
 
 
+def action_count(space: spaces.Space) -> int:
+    """The network outputs an action space needs: one per action of a Discrete, one per
+    dimension of a Box vector."""
+    if isinstance(space, spaces.Discrete):
+        return int(space.n)
+    assert isinstance(space, spaces.Box) and len(space.shape) == 1, f"not a Discrete or Box vector: {space}"
+    return int(space.shape[0])
+
+
 def finite_parts(space: spaces.Space) -> list[tuple[int, int]] | None:
     """(start, size) of each part of a finite space, in order; None if the space is not finite
     in a way we index (a Discrete, Tuple/Dict of Discrete, MultiDiscrete, MultiBinary)."""
@@ -35,11 +44,12 @@ def finite_parts(space: spaces.Space) -> list[tuple[int, int]] | None:
     if isinstance(space, spaces.MultiDiscrete) and space.nvec.ndim == 1:
         return [(int(start), int(n)) for start, n in zip(space.start, space.nvec, strict=True)]
     if isinstance(space, spaces.MultiBinary) and np.ndim(space.n) == 0:
-        return [(0, 2)] * int(space.n)
+        return [(0, 2)] * int(np.asarray(space.n))
     if isinstance(space, (spaces.Tuple, spaces.Dict)):
         members = space.spaces if isinstance(space, spaces.Tuple) else list(space.spaces.values())
-        if members and all(isinstance(m, spaces.Discrete) for m in members):
-            return [(int(m.start), int(m.n)) for m in members]
+        discrete = [m for m in members if isinstance(m, spaces.Discrete)]
+        if members and len(discrete) == len(members):
+            return [(int(m.start), int(m.n)) for m in discrete]
     return None
 
 
@@ -124,6 +134,7 @@ def one_hot_size(space: spaces.Space) -> int | None:
 def encode_one_hot(space: spaces.Space, batch, dtype=np.float32) -> np.ndarray:
     """A batch of a finite space as one one-hot block per part, concatenated: shape (N, sum of sizes)."""
     parts = finite_parts(space)
+    assert parts is not None, f"not a finite space: {space}"
     values = np.asarray(batch, dtype=np.int64).reshape(-1, len(parts))
     blocks: Sequence[np.ndarray] = [
         np.eye(size, dtype=dtype)[values[:, i] - start] for i, (start, size) in enumerate(parts)

@@ -19,6 +19,8 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
+from .spaces import action_count
+
 
 class Categorical:
     def __init__(self, logits: torch.Tensor):
@@ -59,10 +61,8 @@ class PolicyHead(nn.Module):
     def __init__(self, action_space: spaces.Space, initial_log_std: float = 0.0):
         super().__init__()
         self.discrete = isinstance(action_space, spaces.Discrete)
-        if self.discrete:
-            self.n_outputs = int(action_space.n)
-        else:
-            self.n_outputs = int(action_space.shape[0])
+        self.n_outputs = action_count(action_space)
+        if not self.discrete:
             self.log_std = nn.Parameter(torch.full((self.n_outputs,), float(initial_log_std)))
 
     def forward(self, outputs: torch.Tensor) -> Categorical | DiagonalGaussian:

@@ -135,6 +135,7 @@ class TorchActorCritic(ActorCriticBase):
                 nn.init.constant_(self.module.head.log_std, log_std_init)
         if self.dtype == np.float64:
             self.module.double()
+        self.optimizer: torch.optim.Optimizer
         if optimizer == "rmsprop":  # stable-baselines3's A2C settings, as agents/optimizers.RMSprop
             self.optimizer = torch.optim.RMSprop(self.module.parameters(), lr=0.0, alpha=0.99, eps=1e-5)
         else:
@@ -198,7 +199,7 @@ class TorchActorCritic(ActorCriticBase):
         own = self.module.state_dict()
         check_state_shapes(state, {key: tuple(value.shape) for key, value in own.items()}, "net", agent)
         self.module.load_state_dict({k: torch.as_tensor(state[f"net.{k}"]).to(v.dtype) for k, v in own.items()})
-        optimizer_state = {}
+        optimizer_state: dict[int, dict[str, torch.Tensor]] = {}
         for key, value in state.items():
             if key.startswith("optimizer."):
                 _, index, name = key.split(".", 2)

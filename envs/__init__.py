@@ -9,6 +9,8 @@ its own ``envs`` package is untouched. Without importing this package first,
 and numpy (neither torch nor the agents); pygame is imported at the first render.
 """
 
+from typing import Any
+
 from gymnasium.envs.registration import register, registry
 
 from . import grid_maps
@@ -27,7 +29,7 @@ __all__ = [
     "BANDIT_ENV_IDS",
 ]
 
-_GRID = dict(
+_GRID: dict[str, Any] = dict(
     entry_point=f"{__name__}.grid_world:GridWorldEnv",
     vector_entry_point=f"{__name__}.grid_world_vector:GridWorldVectorEnv",
 )
@@ -46,7 +48,7 @@ _THRESHOLDS = {
 }
 
 # id -> (max_episode_steps, kwargs)
-_GRID_WORLDS = {
+_GRID_WORLDS: dict[str, tuple[int, dict[str, Any]]] = {
     "rl_kit/GridWorld-v0": (100, dict(map=grid_maps.GRID_WORLD)),
     # Same maps, rewards, slippery dynamics (1/3 each: intended and both perpendicular) and time
     # limits as Gymnasium's FrozenLake-v1 and FrozenLake8x8-v1.

@@ -109,6 +109,7 @@ class BanditDynamics(Dynamics):
 class BanditEnv(BatchedEnv):
     __doc__ = __doc__
     dynamics_class = BanditDynamics
+    dynamics: BanditDynamics
     metadata = {**BatchedEnv.metadata, "render_fps": 30}
 
     @property
@@ -125,6 +126,7 @@ class BanditVectorEnv(BatchedVectorEnv):
     """``num_envs`` independent bandit problems, stepped together."""
 
     dynamics_class = BanditDynamics
+    dynamics: BanditDynamics
     metadata = {**BatchedVectorEnv.metadata, "render_fps": 30}
 
     @property

@@ -17,13 +17,13 @@ import numpy as np
 from gymnasium import spaces
 
 from .labels import SUCCESS, Outcome
-from .vector_base import ArrayVectorEnv
+from .vector_base import ArrayVectorEnv, StepInfo
 
 
 class Dynamics:
     """The physics of one kind of env over a batch of states (subclasses fill these in)."""
 
-    observation_space: spaces.Box
+    observation_space: spaces.Space
     action_space: spaces.Space
     state_size: int
     size: tuple[int, int] = (400, 400)  # pixels of a frame
@@ -60,7 +60,7 @@ class Dynamics:
         if isinstance(space, spaces.Discrete):
             ok = actions.shape == (n,) and actions.dtype.kind in "iu" and ((actions >= 0) & (actions < space.n)).all()
         else:
-            ok = actions.shape == (n, *space.shape) and actions.dtype.kind == "f" and np.isfinite(actions).all()
+            ok = actions.shape == (n, *(space.shape or ())) and actions.dtype.kind == "f" and np.isfinite(actions).all()
         if not ok:
             raise ValueError(f"action(s) {actions!r} are not in the action space {space}")
         return actions if isinstance(space, spaces.Discrete) else actions.astype(np.float64)
@@ -80,7 +80,7 @@ class BatchedEnv(gym.Env):
         self.observation_space = self.dynamics.observation_space
         self.action_space = self.dynamics.action_space
         self.state = self.dynamics.initial_states(1, np.random.default_rng(0))
-        self._renderer = None
+        self._renderer: Any = None  # a rendering.Renderer, made at the first frame (pygame loads then)
         self.last_action = None
 
     @property
@@ -111,7 +111,7 @@ class BatchedEnv(gym.Env):
         actions = self.dynamics.check_actions(action, 1)
         self.state, reward, terminated = self.dynamics.step(self.state, actions, self.np_random)
         self.last_action = actions[0]
-        info = {"is_success": bool(terminated[0] and self.dynamics.is_success(self.state)[0])}
+        info: dict[str, Any] = {"is_success": bool(terminated[0] and self.dynamics.is_success(self.state)[0])}
         if terminated[0]:
             info.update(self.dynamics.outcome(self.state[0]).as_info())
         if self.render_mode == "human":
@@ -171,7 +171,7 @@ class BatchedVectorEnv(ArrayVectorEnv):
     def transition(self, states, actions):
         states, rewards, terminated = self.dynamics.step(states, actions, self.np_random)
         everywhere = np.ones(self.num_envs, dtype=bool)
-        info = {"is_success": (terminated & self.dynamics.is_success(states), everywhere)}
+        info: StepInfo = {"is_success": (terminated & self.dynamics.is_success(states), everywhere)}
         if terminated.any():  # the single env tells how it ended in words, from its last state
             texts, kinds = np.full(self.num_envs, None, dtype=object), np.full(self.num_envs, None, dtype=object)
             for i in np.flatnonzero(terminated):

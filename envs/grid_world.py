@@ -87,7 +87,7 @@ class GridWorldEnv(gym.Env):
         self.overlay_range: tuple[float, float] | None = None
         self.trail: deque[int] = deque(maxlen=0)  # the cells visited last, drawn fading (show_trail)
         self._cliffs = bool(np.any([self.model.symbol(s) == CLIFF for s in range(self.model.n_states)]))
-        self._renderer = None
+        self._renderer: Any = None  # a rendering.Renderer, made at the first frame (pygame loads then)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
@@ -110,7 +110,7 @@ class GridWorldEnv(gym.Env):
         prob, self.s, reward, terminated = outcomes[k]
         self.last_action = a
         success = bool(terminated and self.model.goal_states[self.s])
-        info = {"prob": prob, "is_success": success}
+        info: dict[str, Any] = {"prob": prob, "is_success": success}
         if terminated:
             info.update((REACHED_GOAL if success else FELL_IN_HOLE).as_info())
         elif self._cliffs and reward == self.model.cliff_reward and self.s == self.model.start_states[0]:

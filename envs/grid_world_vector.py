@@ -66,7 +66,7 @@ class GridWorldVectorEnv(ArrayVectorEnv):
         self._terminated = m.terminated.reshape(-1)
         self._prob = m.prob.reshape(-1)
         self._cliffs = bool(np.any([m.symbol(s) == CLIFF for s in range(m.n_states)]))
-        self._painter = None
+        self._painter: Any = None  # a rendering.GridPainter, made at the first frame
 
     def initial_states(self, n: int) -> np.ndarray:
         return self.model.start_from_uniform(self.np_random.random(n))

@@ -49,7 +49,7 @@ class LanderDynamics(Dynamics):
         high = np.array([1.5, 2.0, 5.0, 5.0, np.pi, 5.0, 1.0, 1.0], dtype=np.float32)
         low = -high
         low[6:] = 0.0
-        self.observation_space = spaces.Box(low, high, dtype=np.float32)
+        self.observation_space: spaces.Box = spaces.Box(low, high, dtype=np.float32)
         self.action_space = (
             spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32) if self.continuous else spaces.Discrete(4)
         )

@@ -105,8 +105,8 @@ class Renderer:
         self.render_mode = render_mode
         self.fps = fps
         self.canvas = pygame.Surface(size)
-        self.window = None
-        self.clock = None
+        self.window: pygame.Surface | None = None
+        self.clock: pygame.time.Clock | None = None
         self.title = title
 
     def open_window(self):
@@ -130,6 +130,7 @@ class Renderer:
         self.open_window()
         if pump_events:
             pygame.event.pump()
+        assert self.window is not None and self.clock is not None  # open_window made them
         self.window.blit(self.canvas, (0, 0))
         pygame.display.flip()
         self.clock.tick(self.fps)
@@ -172,7 +173,8 @@ def text_size(tile: int, fraction: float) -> int:
 
 
 def blend(color: Color, other: Color, weight: float) -> Color:
-    return tuple(int(round((1 - weight) * a + weight * b)) for a, b in zip(color, other, strict=True))
+    r, g, b = (int(round((1 - weight) * a + weight * b)) for a, b in zip(color, other, strict=True))
+    return r, g, b
 
 
 class GridPainter:
@@ -227,7 +229,7 @@ class GridPainter:
             rect = self.cell_rect(r, c)
             color = TILE_COLORS[symbol]
             if colors is not None and symbol in ".S":
-                color = tuple(int(x) for x in colors[s])
+                color = (int(colors[s][0]), int(colors[s][1]), int(colors[s][2]))
             pygame.draw.rect(surface, color, rect)
             if tile >= 8:
                 pygame.draw.rect(surface, BACKGROUND, rect, 1)

@@ -85,7 +85,7 @@ class ArrayVectorEnv(VectorEnv):
         self.action_space = batch_space(action_space, self.num_envs)
         self.states = states
         self.elapsed = np.zeros(self.num_envs, dtype=np.int64)
-        self._renderer = None
+        self._renderer: Any = None  # a rendering.Renderer, made at the first frame (pygame loads then)
 
     # What a subclass says about its envs.
 

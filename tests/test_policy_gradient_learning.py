@@ -11,10 +11,6 @@ CATCH = {  # the claims rl-kit bench --suite robustness reruns on more seeds and
     "ppo": (claim_named("ppo-catch").steps, claim_named("ppo-catch").hyperparameters),
 }
 
-# RL Zoo's tuned PPO for CartPole-v1; A2C with 16-step GAE and an annealed step size.
-# Both run on Gymnasium's native vector CartPole (NEXT_STEP autoreset).
-CARTPOLE = {agent: (claim_named(f"{agent}-cartpole").steps, claim_named(f"{agent}-cartpole").hyperparameters)
-            for agent in ("ppo", "a2c")}  # fmt: skip
 
 
 def train_and_evaluate(env_id, agent, steps, hp, tmp_path, episodes=20):
@@ -42,11 +38,14 @@ def test_catches_every_ball(agent, tmp_path):
     assert result.mean >= 9.5  # of 10
 
 
-@pytest.mark.slow  # 100k-200k steps of Gymnasium's CartPole: 30-40 s each
-@pytest.mark.parametrize("agent", CARTPOLE)
+@pytest.mark.slow  # PPO: one run of 100k steps (30 s); A2C: five of 200k (about 3 min)
+@pytest.mark.parametrize("agent", ["ppo", "a2c"])
 def test_balances_gymnasium_cartpole(agent, tmp_path):
-    steps, hp = CARTPOLE[agent]
-    assert train_and_evaluate("CartPole-v1", agent, steps, hp, tmp_path).mean >= 475
+    """The claims `rl-kit bench --suite robustness` reruns on more seeds and on torch: PPO
+    reaches 475 on seed 0 (all of seeds 0-4 reach 500 there); A2C reaches 450 on 2 of seeds 0-4."""
+    claim = claim_named(f"{agent}-cartpole")
+    returns = [greedy_return(claim, seed, "numpy", str(tmp_path / str(seed))) for seed in claim.seeds]
+    assert holds(claim, returns), returns
 
 
 @pytest.mark.slow  # 50k steps: 13 s

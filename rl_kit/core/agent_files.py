@@ -44,7 +44,7 @@ def space_to_json(space: spaces.Space) -> dict[str, Any]:
     if isinstance(space, spaces.MultiDiscrete) and space.nvec.ndim == 1:
         return {"type": "MultiDiscrete", "nvec": space.nvec.tolist(), "start": space.start.tolist()}
     if isinstance(space, spaces.MultiBinary) and np.ndim(space.n) == 0:
-        return {"type": "MultiBinary", "n": int(space.n)}
+        return {"type": "MultiBinary", "n": int(np.asarray(space.n))}
     if isinstance(space, spaces.Tuple):
         return {"type": "Tuple", "spaces": [space_to_json(member) for member in space.spaces]}
     if isinstance(space, spaces.Dict):
@@ -62,7 +62,7 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
     """The space a JSON description gives, checked before anything of its size is allocated."""
     if not isinstance(data, dict):
         raise ValueError(f"a space must be a JSON object, got {type(data).__name__}")
-    kind = data.get("type")
+    kind = str(data.get("type"))
     needed = {
         "Discrete": ("n",),
         "Box": ("shape", "dtype", "low", "high"),
@@ -85,7 +85,7 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
         members = data["spaces"]
         if not isinstance(members, dict if kind == "Dict" else list) or not 1 <= len(members) <= 64:
             raise ValueError(f"a {kind} space needs 1 to 64 member spaces, got {members!r}"[:200])
-        if kind == "Tuple":
+        if isinstance(members, list):
             return spaces.Tuple([space_from_json(member) for member in members])
         return spaces.Dict({str(key): space_from_json(member) for key, member in members.items()})
     if kind in ("MultiDiscrete", "MultiBinary"):

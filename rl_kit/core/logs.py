@@ -43,7 +43,7 @@ class CsvLog:
         self.columns: list[str] | None = None
         self._fd: int | None = None
         self._pending = io.StringIO()
-        self._writer = None
+        self._writer: csv.DictWriter | None = None
         self._last_flush = time.monotonic()
         self.last_wall_time = 0.0
         if resume_after_step is not None and self.path.is_file():

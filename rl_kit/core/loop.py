@@ -90,6 +90,7 @@ def run_loop(
     step, budget = supervisor.step, supervisor.budget
 
     def write_checkpoint() -> None:
+        assert checkpoint is not None
         checkpoint(LoopState(obs.copy(), episode_return.copy(), episode_length.copy(), resetting.copy()))
 
     save = write_checkpoint if checkpoint is not None else None

@@ -6,6 +6,8 @@ stable-baselines3's agents are named by their backend (:mod:`rl_kit.core.sb3_bac
 
 from __future__ import annotations
 
+from typing import Any
+
 from rl_kit import agents
 from rl_kit.errors import InvalidType, InvalidValue, RLKitError, unknown_name
 
@@ -16,7 +18,7 @@ NETWORK_AGENTS = tuple(agents.NETWORK_AGENTS)
 AGENTS = (*BANDIT_AGENTS, *TABULAR_AGENTS, *NETWORK_AGENTS)
 
 
-def agent_class(name: str) -> type:
+def agent_class(name: str) -> type[Any]:
     """Our agent class of `name`."""
     if name in TABULAR_AGENTS:
         return TABULAR_AGENTS[name]

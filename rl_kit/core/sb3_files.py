@@ -25,7 +25,7 @@ PREFIX = "sb3_"
 MODEL_FILE, DESCRIPTION_FILE = "agent.zip", "agent.json"
 
 
-def algorithm(name: str) -> type:
+def algorithm(name: str) -> type[Any]:
     """The stable-baselines3 class for ``sb3_<name>`` (``sb3_ppo`` -> ``stable_baselines3.PPO``)."""
     import stable_baselines3
 
@@ -91,7 +91,7 @@ REPLACED_WHEN_LOADING = {
 }
 
 
-def safe_custom_objects(model_file: Path, cls: type, description: dict) -> dict[str, Any]:
+def safe_custom_objects(model_file: Path, cls: type[Any], description: dict) -> dict[str, Any]:
     """A replacement for every pickled entry of the zip's data, or an error naming the one we refuse."""
     import zipfile
 

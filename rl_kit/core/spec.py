@@ -121,7 +121,7 @@ class EnvSpec:
     def make(self, **make_kwargs) -> gym.Env:
         """``gymnasium.make`` with the time limit, and a clear error for bad keyword arguments."""
         try:
-            return gym.make(self.id, **self._limit_to_set(), **self.kwargs, **make_kwargs)
+            return gym.make(self.id, **{**self._limit_to_set(), **self.kwargs, **make_kwargs})
         except (TypeError, ValueError) as error:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
 
@@ -151,7 +151,7 @@ class EnvSpec:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"id": self.id, "kwargs": dict(self.kwargs)}
+        data: dict[str, Any] = {"id": self.id, "kwargs": dict(self.kwargs)}
         if self.max_episode_steps is not None:
             data["max_episode_steps"] = self.max_episode_steps
         return data
@@ -330,7 +330,7 @@ class RunOptions:
             (``statistics["mean"]`` is the mean greedy return); True stops (a tuner's pruning).
     """
 
-    directory: Path | None = None
+    directory: str | Path | None = None
     progress: bool = True
     tensorboard: bool = True
     callback: Callable[[int, Any], bool] | None = None

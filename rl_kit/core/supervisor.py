@@ -171,9 +171,10 @@ class Supervisor:
         self.next_log, self.next_eval, self.next_callback = state.next_log, state.next_eval, state.next_callback
         self.metric_sums, self.metric_count = dict(state.metric_sums), state.metric_count
         self.next_checkpoint = (self.step // checkpoint_every + 1) * checkpoint_every if checkpoint_every else None
-        self.interrupted, self.stopped_by, self.wall_time = False, None, 0.0
+        self.interrupted, self.wall_time = False, 0.0
+        self.stopped_by: str | None = None
         self.stop_signal: str | None = None  # "SIGINT" or "SIGTERM" once one asked for a stop
-        self.bar = None
+        self.bar: Any = None  # the tqdm bar while running
         self._update_next_due()
 
     def _update_next_due(self) -> None:
@@ -237,6 +238,7 @@ class Supervisor:
             self._show_progress()
         if self.eval_every and step >= self.next_eval:
             self.next_eval += self.eval_every
+            assert self.evaluate is not None  # eval_every is 0 without it
             stats = self.evaluate()
             if self.logger is not None:
                 self.logger.evaluation(step, stats)

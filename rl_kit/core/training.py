@@ -185,7 +185,7 @@ def execute(spec: RunSpec, options: RunOptions = RunOptions()) -> Run:
 
 def _execute(spec: RunSpec, options: RunOptions, checkpoint: Checkpoint | None) -> Run:
     check_budget(spec)
-    directory = default_run_directory(spec) if options.directory is None else options.directory
+    directory = default_run_directory(spec) if options.directory is None else Path(options.directory)
     trainer = backend_for(spec.agent).build(spec, directory)
     try:
         with claimed(directory, resuming=checkpoint is not None):

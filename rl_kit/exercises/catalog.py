@@ -48,12 +48,12 @@ class Exercise:
     cases: Callable[[], list[Case]]
     mistakes: tuple[Mistake, ...] = ()
     gradients: tuple[GradientCheck, ...] = ()
-    learn: Callable | None = None
+    learn: learning.LearningCheck | None = None
     extra: dict = field(default_factory=dict)
 
     @property
     def learning_label(self) -> str:
-        return getattr(self.learn, "label", "learning")
+        return "learning" if self.learn is None else self.learn.label
 
 
 f64 = lambda *values: np.array(values, dtype=np.float64)  # noqa: E731

@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import traceback
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,8 @@ class MistakeFinder:
     """Recognises a classic mistake by running the solution with it planted on the same input."""
 
     def __init__(self, exercise: str, mistakes: tuple[Mistake, ...]):
-        self.exercise, self.mistakes, self._modules = exercise, mistakes, {}
+        self.exercise, self.mistakes = exercise, mistakes
+        self._modules: dict[str, Any] = {}
 
     def module(self, mistake: Mistake):
         if mistake.name not in self._modules:
@@ -121,7 +123,8 @@ def name_mistakes(results: list[CheckResult], candidates: list[list[Mistake]]) -
 def unit_checks(exercise, outputs: list, reference, finder: MistakeFinder) -> tuple[list[CheckResult], list]:
     """The unit checks' results from the learner's `outputs` (one per case, as the child sent
     them), and for each the mistakes that would explain it."""
-    results, candidates = [], []
+    results: list[CheckResult] = []
+    candidates: list = []
     for case, (status, got) in zip(exercise.cases(), outputs, strict=True):
         expected = call(reference, case.function, case.args)
         name = f"{case.function}: {case.label}"
@@ -154,7 +157,8 @@ def gradient_checks(exercise, outputs: list, reference, finder: MistakeFinder) -
     """Each gradient against finite differences of the learner's own loss (both computed in the
     child, from the learner's functions), then against the reference's; with the mistakes that
     would explain each failure."""
-    results, candidates = [], []
+    results: list[CheckResult] = []
+    candidates: list = []
     for check, (status, value) in zip(exercise.gradients, outputs, strict=True):
         name = f"{check.gradient}: {check.label}"
         gradient_args = check.gradient_args()
@@ -226,7 +230,7 @@ def learner_process(path: str, name: str, connection) -> None:
             units.append(("ok", plain(call(learner, case.function, case.args))))
         except BaseException as error:
             units.append(("error", error_fields("unit", f"{case.function}: {case.label}", error)))
-    gradients = []
+    gradients: list[tuple[str, Any]] = []
     for check in exercise.gradients:
         try:
             loss_args = check.loss_args()
@@ -239,6 +243,7 @@ def learner_process(path: str, name: str, connection) -> None:
     if request is None:
         return
     try:
+        assert exercise.learn is not None  # asked for only where the exercise has a learning check
         result = exercise.learn(learner, Path(request))
         connection.send(("learning", {"passed": bool(result.passed), "expected": str(result.expected),
                                       "got": str(result.got), "hint": str(result.hint), "figure": str(result.figure)}))  # fmt: skip
@@ -299,7 +304,7 @@ def check(path: str | Path, *, learning: bool = True, out: str | Path | None = N
         raise RLKitError(f"{path} names no exercise (EXERCISE = {name!r}); start one with `rl-kit exercise start NAME`")
     exercise = exercise_named(name)
     report = Report(str(path), name)
-    context = multiprocessing.get_context(
+    context: Any = multiprocessing.get_context(  # a concrete context, with Process
         "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     )
     connection, child_end = context.Pipe(duplex=True)

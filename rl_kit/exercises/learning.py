@@ -3,7 +3,10 @@ planner run on a real MDP, against a target; the curve saved as a PNG."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +30,23 @@ class CurveLogger:
 
     def evaluation(self, step, stats) -> None:
         self.evaluations.append((step, dict(stats)))
+
+
+@dataclass(frozen=True)
+class LearningCheck:
+    """A check that trains or solves with the learner's code: what it checks, in a line, and how
+    it runs (``run(module, figure) -> CheckResult``, drawing its curve into `figure`)."""
+
+    label: str
+    run: Callable[[Any, Path], CheckResult]
+
+    def __call__(self, module: Any, figure: Path) -> CheckResult:
+        return self.run(module, figure)
+
+
+def learning_check(label: str) -> Callable[[Callable[[Any, Path], CheckResult]], LearningCheck]:
+    """Make the function below a :class:`LearningCheck` of `label`."""
+    return lambda run: LearningCheck(label, run)
 
 
 def train(
@@ -112,10 +132,12 @@ def tabular_control(agent_name: str, env_id: str, steps: int, num_envs: int, hyp
             shown,
         )
 
-    learn.label = f"{agent_name} on {env_id}: greedy policy within 1% of the optimum after {steps:,} steps"
-    return learn
+    return LearningCheck(
+        f"{agent_name} on {env_id}: greedy policy within 1% of the optimum after {steps:,} steps", learn
+    )
 
 
+@learning_check("epsilon-greedy on the 10-armed testbed: rl-kit's average reward over pulls 500-1000")
 def bandit_testbed(module, figure: Path) -> CheckResult:
     """The learner's epsilon-greedy bandit on the 10-armed testbed (sample average, then a
     constant step): the average reward over the last half of 1000 pulls, 200 problems, reaches
@@ -150,19 +172,16 @@ def bandit_testbed(module, figure: Path) -> CheckResult:
                        shown)  # fmt: skip
 
 
-bandit_testbed.label = "epsilon-greedy on the 10-armed testbed: rl-kit's average reward over pulls 500-1000"
-
-
 def frozen_lake_model():
     import gymnasium as gym
 
     import rl_kit.envs  # noqa: F401  (registers the env)
-    from rl_kit.agents.dynamic_programming import TabularModel
+    from rl_kit.core.optimum import TabularReference
 
-    env = gym.make("rl_kit/FrozenLake4x4-v0")
-    return TabularModel.from_P(env.unwrapped.P)
+    return TabularReference.of(gym.make("rl_kit/FrozenLake4x4-v0")).model
 
 
+@learning_check("FrozenLake 4x4: V of three policies equals the exact V^pi")
 def policy_evaluation_check(module, figure: Path) -> CheckResult:
     """The learner's evaluate_policy on FrozenLake 4x4 equals the exact V^pi (a linear solve)
     of three policies, to 1e-6."""
@@ -195,21 +214,19 @@ def policy_evaluation_check(module, figure: Path) -> CheckResult:
                        "" if passed else "evaluate_policy stops too early, or sweeps the wrong backup", shown)  # fmt: skip
 
 
-policy_evaluation_check.label = "FrozenLake 4x4: V of three policies equals the exact V^pi"
-
-
+@learning_check("FrozenLake 4x4 and Cliff Walking: the greedy policy within 1% of the optimum")
 def value_iteration_check(module, figure: Path) -> CheckResult:
     """The learner's value iteration on FrozenLake 4x4 and Cliff Walking: the exact value of its
     greedy policy within 1% of the optimum."""
     import gymnasium as gym
 
-    from rl_kit.agents.dynamic_programming import TabularModel
     from rl_kit.core.optimum import TabularReference
 
     gaps, curves = {}, {}
     for env_id in ("rl_kit/FrozenLake4x4-v0", "rl_kit/CliffWalking-v0"):
         env = gym.make(env_id)
-        model, reference = TabularModel.from_P(env.unwrapped.P), TabularReference.of(env)
+        reference = TabularReference.of(env)
+        model = reference.model
         v, _ = module.value_iteration(model.R, model.T, GAMMA)
         policy = np.asarray(module.greedy_policy(model.R, model.T, v, GAMMA))
         gaps[env_id] = max(reference.gap(policy, GAMMA), 0.0)
@@ -226,9 +243,6 @@ def value_iteration_check(module, figure: Path) -> CheckResult:
     got = ", ".join(f"{k}: {100 * g:.2f}%" for k, g in gaps.items())
     return CheckResult("learning", value_iteration_check.label, passed, "a gap of at most 1.00% on each", got,
                        "" if passed else "the greedy policy of your V is not optimal: check greedy_policy", shown)  # fmt: skip
-
-
-value_iteration_check.label = "FrozenLake 4x4 and Cliff Walking: the greedy policy within 1% of the optimum"
 
 
 def network_control(agent_name: str, env_id: str = "CartPole-v1", *, seed: int = 0, target: float = 475.0):
@@ -255,6 +269,7 @@ def network_control(agent_name: str, env_id: str = "CartPole-v1", *, seed: int =
                 return {"mean": float(np.mean(returns))}
 
             steps = entry.n_timesteps
+            assert steps, f"{agent_name}.yml has no n_timesteps for {env_id}"
             logger = train(agent, env_id, steps, entry.num_envs or 1, seed=seed, every=steps // 10, evaluate=evaluate)
             final = evaluate(20)["mean"]
         finally:
@@ -269,5 +284,4 @@ def network_control(agent_name: str, env_id: str = "CartPole-v1", *, seed: int =
                            "" if passed else "the quick checks pass but learning fails: look at the curve, and at "
                            "how the agent uses your functions", shown)  # fmt: skip
 
-    learn.label = label
-    return learn
+    return LearningCheck(label, learn)

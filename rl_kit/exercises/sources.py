@@ -74,10 +74,14 @@ def load_module(path: str | Path | None = None, *, source: str | None = None, la
         sys.modules[module_name] = module
         exec(compile(source, f"<{label}>", "exec"), module.__dict__)
         return module
+    if path is None:
+        raise ValueError("load_module needs a path or a source")
     path = Path(path)
     if not path.is_file():
         raise RLKitError(f"no exercise file at {path}")
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise RLKitError(f"{path} cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)

@@ -39,7 +39,8 @@ TOLERANCE = 0.01
 
 def single_env_steps_per_second(env_id: str, steps: int, seed: int = 0) -> float:
     env = gym.make(env_id)
-    actions = np.random.default_rng(seed).integers(env.action_space.n, size=steps).tolist()
+    assert isinstance(env.action_space, gym.spaces.Discrete)
+    actions = np.random.default_rng(seed).integers(int(env.action_space.n), size=steps).tolist()
     env.reset(seed=seed)
     start = time.perf_counter()
     for action in actions:
@@ -72,7 +73,7 @@ def textbook_q_learning(
     """
     env = gym.make("FrozenLake-v1")
     rng = np.random.default_rng(seed)
-    q = np.zeros((env.observation_space.n, env.action_space.n))
+    q = np.zeros((16, 4))  # FrozenLake-v1's 4x4 map
     alpha, epsilon = 0.1, 0.1
     state, _ = env.reset(seed=seed)
     start = time.perf_counter()
@@ -83,7 +84,7 @@ def textbook_q_learning(
             best = np.flatnonzero(q[state] == q[state].max())
             action = int(rng.choice(best))
         next_state, reward, terminated, truncated, _ = env.step(action)
-        target = reward + (0.0 if terminated else GAMMA * q[next_state].max())
+        target = float(reward) + (0.0 if terminated else GAMMA * q[next_state].max())
         q[state, action] += alpha * (target - q[state, action])
         state = next_state
         if terminated or truncated:
@@ -152,7 +153,7 @@ def minibatch_update_ms(backend: str, repeats: int) -> float:
 
 def minibatch_updates(rounds: int = 5, repeats: int = 200) -> dict[str, float]:
     """numpy against torch, alternating rounds in this process; the best round of each."""
-    times = {"numpy": [], "torch": []}
+    times: dict[str, list[float]] = {"numpy": [], "torch": []}
     for _ in range(rounds):
         for backend in times:
             times[backend].append(minibatch_update_ms(backend, repeats))
@@ -193,7 +194,7 @@ def race_worker(kind: str, seed: int) -> dict:
         entry = tuned_hyperparameters("sb3_ppo", "CartPole-v1")  # the same values as ours
         model = PPO(
             "MlpPolicy",
-            make_vec_env("CartPole-v1", n_envs=entry.num_envs, seed=seed),
+            make_vec_env("CartPole-v1", n_envs=entry.num_envs or 1, seed=seed),  # SB3's own way: the reference
             seed=seed,
             device="cpu",
             verbose=0,
@@ -201,8 +202,10 @@ def race_worker(kind: str, seed: int) -> dict:
         )
         model.learn(CARTPOLE_STEPS)
 
-        class agent:  # the same greedy protocol as ours
+        class SB3Greedy:  # the same greedy protocol as ours
             act = staticmethod(lambda obs, explore=False: model.predict(obs, deterministic=True)[0])
+
+        agent = SB3Greedy()
 
     wall = time.perf_counter() - start
     envs = evaluation_envs(EnvSpec("CartPole-v1"), 100, agent)
@@ -222,7 +225,7 @@ def ppo_race(seeds: int = 5, workers: int = 1, ray: str | None = None) -> dict[s
     from rl_kit.infrastructure.job_pool import Job, run_grid
 
     order = [(k, s) for s in range(seeds) for k in (("rl_kit", "sb3") if s % 2 == 0 else ("sb3", "rl_kit"))]
-    rows = {"rl_kit": [], "sb3": []}  # alternate who goes first
+    rows: dict[str, list] = {"rl_kit": [], "sb3": []}  # alternate who goes first
     for outcome in run_grid([Job(race_worker, pair) for pair in order], workers=workers, ray_address=ray):
         kind, seed = outcome.job.args
         if outcome.error is not None:
@@ -262,7 +265,7 @@ def lander_to_200(max_steps: int = 1_000_000, seed: int = 0) -> dict[str, float]
     from rl_kit.presentation.plots import read_csv
 
     with tempfile.TemporaryDirectory() as out:
-        state = {"reached": None}
+        state: dict[str, tuple[int, float] | None] = {"reached": None}
 
         def solved(step, agent) -> bool:
             episodes = read_csv(Path(out) / "episodes.csv")

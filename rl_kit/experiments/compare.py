@@ -110,7 +110,7 @@ class CompareSettings:
     episodes: int = 100
     eval_every: int | None = None
     hyperparameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    directory: Path | None = None
+    directory: str | Path | None = None
     workers: int | None = None
     ray: str | None = None
     progress: bool = True
@@ -206,6 +206,12 @@ def run_comparison(settings: CompareSettings) -> Comparison:
         return comparison
 
 
+def success_rate(outcomes: list[RunOutcome]) -> float | None:
+    """The mean over runs of each run's success rate, where the env reports successes."""
+    rates = [float(np.mean(o.successes)) for o in outcomes if o.successes is not None]
+    return float(np.mean(rates)) if rates and len(rates) == len(outcomes) else None
+
+
 def reward_threshold(env: str) -> float | None:
     import gymnasium as gym
 
@@ -247,9 +253,7 @@ def summarize_outcomes(
                     "ci_low": low,
                     "ci_high": high,
                     "iqm": iqm(np.concatenate([o.returns for o in done])),
-                    "success_rate": float(np.mean([np.mean(o.successes) for o in done]))
-                    if done[0].successes is not None
-                    else None,
+                    "success_rate": success_rate(done),
                     "threshold_reached": f"{len(hits)}/{len(done)}" if threshold is not None else None,
                     "steps_to_threshold": float(np.median([h[0] for h in hits])) if hits else None,
                     "seconds_to_threshold": float(np.median([h[1] for h in hits])) if hits else None,

@@ -88,7 +88,10 @@ CLAIMS = (
         torch=False,
     ),
     Claim("ppo-cartpole", "CartPole-v1", "ppo", 100_000, CARTPOLE_PPO, threshold=475.0),
-    Claim("a2c-cartpole", "CartPole-v1", "a2c", 200_000, CARTPOLE_A2C, threshold=475.0),
+    # A2C at 200k ends near 475 on some seeds and well short on others (AMD EPYC, seeds 0-4:
+    # numpy 484.6, 485.0, 263.9, 385.8, 473.7; torch 463.8, 498.9, 460.9, 493.9, 400.4): one
+    # seed at 475 was a claim another CPU could break, so the claim is 450 on 2 of 5
+    Claim("a2c-cartpole", "CartPole-v1", "a2c", 200_000, CARTPOLE_A2C, threshold=450.0, seeds=(0, 1, 2, 3, 4), need=2),
     # DQN at 50k steps is a coin toss per seed (seeds 0-4 here: 500, 500, 500, 106.5, 216.4):
     # the claim is that it balances on some seeds, not on a chosen one
     Claim(

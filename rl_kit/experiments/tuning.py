@@ -88,7 +88,7 @@ class TuneSettings:
     evaluations: int = 10
     objective: str = "final"
     space: SearchSpace | None = None
-    directory: Path | None = None
+    directory: str | Path | None = None
     storage: str | None = None
     study: str | None = None
     workers: int = 1
@@ -120,13 +120,19 @@ class TuneSettings:
         return {k: self.base.hyperparameters[k] for k in self.base.hyperparameters_overridden}
 
     @property
+    def path(self) -> Path:
+        """The tuning directory (set when made)."""
+        assert self.directory is not None
+        return Path(self.directory)
+
+    @property
     def own_storage(self) -> bool:
         """The study lives in the tuning directory's database, which no other command shares."""
         return self.storage is None
 
     @property
     def storage_url(self) -> str:
-        return self.storage or f"sqlite:///{(Path(self.directory) / 'study.db').resolve()}"
+        return self.storage or f"sqlite:///{(self.path / 'study.db').resolve()}"
 
     @property
     def study_name(self) -> str:
@@ -264,11 +270,11 @@ def objective(trial, settings: TuneSettings) -> float:
     from rl_kit.core.training import execute
 
     base = settings.base
-    out = Path(settings.directory) / "trials" / f"{trial.number:04d}"
+    out = settings.path / "trials" / f"{trial.number:04d}"
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
     trial.set_user_attr("run", str(out))
     eval_every = max(base.steps // settings.evaluations, 1)
-    last: dict[str, float] = {}
+    last: dict[str, Any] = {}
     scores: list[float] = []
 
     def report(step: int, stats: dict[str, float]) -> bool:
@@ -383,7 +389,7 @@ def run_tuning(settings: TuneSettings) -> TuneResult:
     Returns a :class:`TuneResult`; ``best.yml``, ``trials.csv`` and the plots are in its directory.
     """
     import_optuna()  # missing Optuna is said before anything is made
-    directory = Path(settings.directory)
+    directory = settings.path
     # The study's own directory is this command's alone while it runs (its workers write trials
     # into it); a study in a storage of the user's may be shared by several commands on purpose.
     with owned_directory(directory, what="a tuning study", empty=False) if settings.own_storage else nullcontext():
@@ -394,7 +400,7 @@ def run_study(settings: TuneSettings) -> TuneResult:
     """Run the study's remaining trials (in ``settings.workers`` processes) and write its outputs."""
     optuna = import_optuna()
     base, trials, workers = settings.base, settings.trials, settings.workers
-    directory = Path(settings.directory)
+    directory = settings.path
     directory.mkdir(parents=True, exist_ok=True)
     the_study = optuna.create_study(
         study_name=settings.study_name,
@@ -523,7 +529,7 @@ def trial_table(study) -> tuple[list[str], list[list[Any]]]:
 
 def write_outputs(study, settings: TuneSettings, stopped_by: str | None) -> TuneResult:
     optuna = import_optuna()
-    directory = Path(settings.directory)
+    directory = settings.path
     study = optuna.load_study(study_name=settings.study_name, storage=open_storage(settings.storage_url))
     header, rows = trial_table(study)
     text = io.StringIO()
@@ -579,16 +585,12 @@ def plot_study(study, directory: Path, complete: int) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Optuna marks its matplotlib plots as experimental
         from optuna.visualization import matplotlib as optuna_plots
 
-        axes = optuna_plots.plot_optimization_history(study)
-        axes.figure.set_size_inches(8, 4.5)
-        axes.figure.savefig(directory / "history.png", dpi=110, bbox_inches="tight")
-        plt.close(axes.figure)
+        save_figure(optuna_plots.plot_optimization_history(study), directory / "history.png")
         if complete < 2:
             print("Importance needs at least two complete trials; importance.png not drawn")
             return
@@ -597,9 +599,17 @@ def plot_study(study, directory: Path, complete: int) -> None:
         except (RuntimeError, ValueError, ZeroDivisionError) as error:  # e.g. every trial scored the same
             print(f"importance.png not drawn: {error}")
             return
-        axes.figure.set_size_inches(8, 4.5)
-        axes.figure.savefig(directory / "importance.png", dpi=110, bbox_inches="tight")
-        plt.close(axes.figure)
+        save_figure(axes, directory / "importance.png")
+
+
+def save_figure(axes, path: Path) -> None:
+    """An Optuna plot's figure as a PNG, closed after."""
+    import matplotlib.pyplot as plt
+
+    figure = axes.figure
+    figure.set_size_inches(8, 4.5)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(figure)
 
 
 def print_summary(result: TuneResult, settings: TuneSettings, complete: list) -> None:

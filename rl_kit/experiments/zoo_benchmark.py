@@ -183,7 +183,8 @@ def zoo_benchmark(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     touched: set[tuple[str, str]] = set()  # (row, side)s this invocation has replaced in results.json
-    results, failures = {}, []
+    results: dict = {}
+    failures: list = []
     for outcome in run_grid(jobs, workers=workers, ray_address=ray):
         kind, row, seed, _ = outcome.job.args
         if outcome.error is None:
@@ -291,7 +292,7 @@ def verdict(ours: dict, published: float) -> str:
 SIDE_LABELS = {"rl_kit": "ours", "tuned": "ours, own entry", "zoo": "Zoo"}
 
 
-def write_report(rows, results, failures, seeds: int, episodes: int, out: Path) -> Path:
+def write_report(rows, results, failures, seeds: int, episodes: int | None, out: Path) -> Path:
     from rl_kit.infrastructure.atomic_files import atomic_write
 
     out.mkdir(parents=True, exist_ok=True)

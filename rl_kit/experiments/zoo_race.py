@@ -183,7 +183,7 @@ def race(rows: tuple[RaceRow, ...] = ROWS, seeds: int = 1, core: int | None = 0)
         f"{EVAL_EVERY:,} steps ({EVAL_EPISODES} episodes) on both, whole processes pinned to one core\n"
     )
     for row in rows:
-        figures = {"rl_kit": [], "zoo": []}
+        figures: dict[str, list] = {"rl_kit": [], "zoo": []}
         for seed in range(seeds):
             order = ("rl_kit", "zoo") if seed % 2 == 0 else ("zoo", "rl_kit")
             for kind in order:

@@ -101,7 +101,7 @@ def _run_on_pool(jobs: list[Job], workers: int) -> Iterator[Outcome]:
     from multiprocessing.connection import wait
 
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    context: Any = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")  # a concrete one
     cwd = os.getcwd()
     waiting = list(reversed(jobs))
     running: dict[Any, tuple[Job, Any, Any]] = {}  # process sentinel -> (job, process, connection)
@@ -197,7 +197,7 @@ def _run_on_ray(jobs: list[Job], address: str) -> Iterator[Outcome]:
                 yield Outcome(job, error=_error(error))
                 continue
             for name, data in (files or {}).items():
-                path = Path(job.directory) / name
+                path = Path(job.directory or ".") / name
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
             yield Outcome(job, value=value)

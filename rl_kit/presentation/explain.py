@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -178,11 +179,12 @@ def explain_tabular(agent, spec: EnvSpec, output: Path) -> list[Path]:
     from matplotlib.colors import Normalize
 
     from rl_kit.core.optimum import TabularReference
+    from rl_kit.envs.grid_world import GridWorldEnv
     from rl_kit.envs.rendering import GridPainter, to_array
 
     env = spec.make(render_mode="rgb_array")
     grid = env.unwrapped
-    if not hasattr(grid, "set_overlay") or not hasattr(grid, "P"):
+    if not isinstance(grid, GridWorldEnv):  # its map is drawn; other tabular envs get the table
         env.close()
         return explain_states(agent, spec, output)
     gamma = agent.hyperparameters.gamma
@@ -238,7 +240,7 @@ MAX_EPISODES, MAX_STATES = 1_000, 50_000  # attributions cost grows with the sta
 def visited_states(agent, env, episodes: int, seed: int) -> np.ndarray:
     """The states of `episodes` greedy episodes (at most :data:`MAX_STATES`)."""
     check_count("explain episodes", episodes, MAX_EPISODES)
-    states = []
+    states: list[Any] = []
     for i in range(episodes):
         obs, _ = env.reset(seed=seed + i)
         done = len(states) >= MAX_STATES

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -244,7 +245,7 @@ def draw_bars(surface, beliefs: Beliefs, left: int, top: int, width: int) -> Non
     label_width, number_width = 120, 70
     length = max(width - label_width - number_width, 40)
     values = beliefs.values
-    shares = q_bar_shares(values) if beliefs.kind == "Q" else None
+    shares = q_bar_shares(values) if beliefs.kind == "Q" else np.zeros(len(values))
     for row, a in enumerate(shown_bars(beliefs)):
         y = top + row * ROW
         value = float(values[a])
@@ -360,7 +361,9 @@ def write_episodes(
 
     set_overlay(env, agent, overlay)
     hold = max(round(fps * HOLD_SECONDS), 1)
-    surface, images, repeats = None, [], []
+    surface = None
+    images: list[Any] = []
+    repeats: list[int] = []
     writer = None
     if suffix == ".mp4":
         try:
@@ -507,11 +510,11 @@ def watch(
     if episodes is not None:
         check_count("episodes", episodes, MAX_EPISODES)
     open_display()
-    agent, env = open_for_watching(path, env, max_episode_steps)
-    overlay = set_overlay(env, agent, True)
-    fps = float(fps or env.metadata.get("render_fps", 30))
-    renderer = None
-    frames = play(agent, env, episodes=episodes, seed=seed)
+    agent, game = open_for_watching(path, env, max_episode_steps)
+    overlay = set_overlay(game, agent, True)
+    fps = float(fps or game.metadata.get("render_fps", 30))
+    renderer: Renderer | None = None
+    frames = play(agent, game, episodes=episodes, seed=seed)
     frame = next(frames)
     paused, held_for, surface = False, 0.0, None
     tally = Tally()
@@ -533,8 +536,8 @@ def watch(
                     elif event.key in (pygame.K_MINUS, pygame.K_KP_MINUS):
                         fps = max(fps / 1.5, 0.5)
                     elif event.key == pygame.K_v and overlay:
-                        set_overlay(env, agent, env.unwrapped.overlay_values is None)
-                        frame.image = env.render()
+                        set_overlay(game, agent, game.unwrapped.overlay_values is None)
+                        frame.image = game.render()
                         surface = None
             if surface is None:  # drawn again only when something changed
                 surface = compose(frame, renderer.canvas if renderer else None, KEYS_HELP)
@@ -542,6 +545,7 @@ def watch(
                     renderer = Renderer(surface.get_size(), "rl-kit watch", "human", fps)
                 renderer.resize(surface.get_size())
                 renderer.canvas = surface
+            assert renderer is not None  # made with the first surface
             renderer.fps = fps
             renderer.present(pump_events=False)
             if paused and not stepped:
@@ -550,10 +554,11 @@ def watch(
                 held_for += 1.0 / fps  # the outcome banner stays a second before the next episode
                 continue
             tally.add(frame)
-            frame, held_for, surface = next(frames, None), 0.0, None
-            if frame is None:
+            following = next(frames, None)
+            if following is None:
                 return tally
+            frame, held_for, surface = following, 0.0, None
     finally:
-        env.close()
+        game.close()
         if renderer is not None:
             renderer.close()
