@@ -60,23 +60,33 @@ def read_map(map_spec: str | Sequence[str]) -> list[str]:
 
     Blank lines and surrounding whitespace are dropped; ``F`` is normalised to ``.``.
     """
-    if isinstance(map_spec, (list, tuple)):
-        lines = [str(row) for row in map_spec]
-    elif isinstance(map_spec, (str, os.PathLike)):
-        text = os.fspath(map_spec)
-        if "\n" not in text and os.path.isfile(text):
-            with open(text, encoding="utf-8") as f:
-                text = f.read()
-        elif "\n" not in text and (os.sep in text or text.endswith(".txt")):
-            raise MapError(f"no map file at {text!r}")
-        lines = text.splitlines()
-    else:
-        raise MapError(f"a map must be a string, a list of rows or a file path, not {type(map_spec).__name__}")
-    rows = [line.strip() for line in lines]
+    rows = [line.strip() for line in map_lines(map_spec)]
     while rows and not rows[0]:
         rows.pop(0)
     while rows and not rows[-1]:
         rows.pop()
+    check_rows(rows)
+    return [row.replace("F", FLOOR) for row in rows]
+
+
+def map_lines(map_spec: str | Sequence[str]) -> list[str]:
+    """The lines of a map given as text, a list of rows, or the path of a text file."""
+    if isinstance(map_spec, (list, tuple)):
+        return [str(row) for row in map_spec]
+    if not isinstance(map_spec, (str, os.PathLike)):
+        raise MapError(f"a map must be a string, a list of rows or a file path, not {type(map_spec).__name__}")
+    text = os.fspath(map_spec)
+    if "\n" not in text and os.path.isfile(text):
+        with open(text, encoding="utf-8") as f:
+            text = f.read()
+    elif "\n" not in text and (os.sep in text or text.endswith(".txt")):
+        raise MapError(f"no map file at {text!r}")
+    return text.splitlines()
+
+
+def check_rows(rows: list[str]) -> None:
+    """Raise a MapError naming the row and column of what is wrong: no rows, too many cells,
+    rows of unequal length, an unknown symbol, no start."""
     if not rows:
         raise MapError("the map is empty")
     if len(rows) * len(rows[0]) > MAX_MAP_CELLS:  # before the transition table is built: 256x256 takes 5 s
@@ -92,14 +102,14 @@ def read_map(map_spec: str | Sequence[str]) -> list[str]:
                 f"map row {r + 1} has {len(row)} columns but row 1 has {len(rows[0])}: "
                 "every row must have the same length"
             )
-        for c, symbol in enumerate(row):
-            if symbol not in SYMBOLS:
-                known = " ".join(SYMBOLS)
-                raise MapError(f"map row {r + 1}, column {c + 1}: unknown symbol {symbol!r} (known: {known})")
-    rows = [row.replace("F", FLOOR) for row in rows]
+        unknown = [c for c, symbol in enumerate(row) if symbol not in SYMBOLS]
+        if unknown:
+            known = " ".join(SYMBOLS)
+            raise MapError(
+                f"map row {r + 1}, column {unknown[0] + 1}: unknown symbol {row[unknown[0]]!r} (known: {known})"
+            )
     if not any(START in row for row in rows):
         raise MapError("the map has no start 'S'")
-    return rows
 
 
 @dataclass(frozen=True)

@@ -211,68 +211,77 @@ class GridPainter:
         """The map, the overlay (`values` as heat over `value_range`, greedy `actions` as
         arrows), the `trail` of cells left (oldest first, fading) and the agent (at `state`;
         None draws no agent)."""
-        from .grid_model import MOVES, WALL
-
-        model, tile = self.model, self.tile
         surface.fill(BACKGROUND)
-        colors = None
-        if values is not None:
-            if value_range is None:
-                open_cells = np.array([model.symbol(s) != WALL for s in range(model.n_states)])
-                value_range = (float(values[open_cells].min()), float(values[open_cells].max()))
-            colors = heat_colors(values, *value_range)
+        colors = None if values is None else self.heat(values, value_range)
         trail = list(trail)
         fading = {int(cell): (age + 1) / (len(trail) + 1) for age, cell in enumerate(reversed(trail))}
-        for s in range(model.n_states):
-            r, c = model.cell(s)
-            symbol = model.rows[r][c]
-            rect = self.cell_rect(r, c)
-            color = TILE_COLORS[symbol]
-            if colors is not None and symbol in ".S":
+        for s in range(self.model.n_states):
+            color = TILE_COLORS[self.model.symbol(s)]
+            if colors is not None and self.model.symbol(s) in ".S":
                 color = (int(colors[s][0]), int(colors[s][1]), int(colors[s][2]))
-            pygame.draw.rect(surface, color, rect)
-            if tile >= 8:
-                pygame.draw.rect(surface, BACKGROUND, rect, 1)
-            dark = np.mean(color) < 128
-            if s in fading:  # under the arrow: the newest step is the brightest and largest
-                fade = fading[s]
-                radius = max(tile * 0.2 * (1 - 0.5 * fade), 2)
-                pygame.draw.circle(surface, blend(AGENT, color, 0.85 * fade), rect.center, radius)
-            if symbol in "GHC" and tile >= 16:
-                draw_text(surface, symbol, rect.center, text_size(tile, 0.4), (250, 250, 250), center=True)
-            elif symbol == "S" and tile >= 32:
-                draw_text(surface, "S", (rect.x + 3, rect.y + 2), text_size(tile, 0.22), TEXT if dark else ARROW)
-            if actions is not None and symbol in ".S" and tile >= 8:
-                dr, dc = MOVES[int(actions[s])]
-                center = (rect.centerx, rect.centery - (tile // 10 if values is not None and tile >= 40 else 0))
-                draw_arrow(surface, center, (dc, dr), tile * 0.45, TEXT if dark else ARROW, max(tile // 16, 2))
-            if values is not None and symbol in ".S" and tile >= 40:
-                draw_text(
-                    surface,
-                    f"{values[s]:.2f}",
-                    (rect.centerx, rect.bottom - tile // 7),
-                    text_size(tile, 0.24),
-                    TEXT if dark else ARROW,
-                    center=True,
-                )
+            self.draw_cell(surface, s, color, fading.get(s), values, actions)
         if self.top:
-            for c, strength in enumerate(model.wind):
-                if strength:
-                    center = (c * tile + tile // 2, self.top // 2)
-                    draw_arrow(surface, center, (0, -np.sign(strength)), self.top * 0.8, WIND, 2)
-                    draw_text(surface, str(abs(strength)), (center[0] + tile // 5, 2), max(self.top - 4, 10), WIND)
-        if state is None:  # a map of values only (explain's panels)
-            return
-        r, c = model.cell(state)
-        rect = self.cell_rect(r, c)
-        # A ring, not a disc: the greedy arrow of the agent's own cell stays visible inside it, and
-        # its value below it.
-        labelled = values is not None and tile >= 40
+            self.draw_wind(surface)
+        if state is not None:  # None: a map of values only (explain's panels)
+            self.draw_agent(surface, state, last_action, labelled=values is not None and self.tile >= 40)
+
+    def heat(self, values, value_range: tuple[float, float] | None) -> np.ndarray:
+        """Each state's colour for `values` over `value_range` (default: the open cells' range)."""
+        from .grid_model import WALL
+
+        if value_range is None:
+            model = self.model
+            open_cells = np.array([model.symbol(s) != WALL for s in range(model.n_states)])
+            value_range = (float(values[open_cells].min()), float(values[open_cells].max()))
+        return heat_colors(values, *value_range)
+
+    def draw_cell(self, surface, s: int, color, fade: float | None, values, actions) -> None:
+        """Cell `s` in `color`: its trail mark (`fade`, 1 the newest), its letter, its greedy
+        arrow and its value, each where the tile is large enough to show it."""
+        from .grid_model import MOVES
+
+        tile, symbol = self.tile, self.model.symbol(s)
+        rect = self.cell_rect(*self.model.cell(s))
+        pygame.draw.rect(surface, color, rect)
+        if tile >= 8:
+            pygame.draw.rect(surface, BACKGROUND, rect, 1)
+        ink = TEXT if np.mean(color) < 128 else ARROW
+        if fade is not None:  # under the arrow: the newest step is the brightest and largest
+            radius = max(tile * 0.2 * (1 - 0.5 * fade), 2)
+            pygame.draw.circle(surface, blend(AGENT, color, 0.85 * fade), rect.center, radius)
+        if symbol in "GHC" and tile >= 16:
+            draw_text(surface, symbol, rect.center, text_size(tile, 0.4), (250, 250, 250), center=True)
+        elif symbol == "S" and tile >= 32:
+            draw_text(surface, "S", (rect.x + 3, rect.y + 2), text_size(tile, 0.22), ink)
+        if actions is not None and symbol in ".S" and tile >= 8:
+            dr, dc = MOVES[int(actions[s])]
+            center = (rect.centerx, rect.centery - (tile // 10 if values is not None and tile >= 40 else 0))
+            draw_arrow(surface, center, (dc, dr), tile * 0.45, ink, max(tile // 16, 2))
+        if values is not None and symbol in ".S" and tile >= 40:
+            where = (rect.centerx, rect.bottom - tile // 7)
+            draw_text(surface, f"{values[s]:.2f}", where, text_size(tile, 0.24), ink, center=True)
+
+    def draw_wind(self, surface) -> None:
+        """An arrow and a strength above each windy column."""
+        tile = self.tile
+        for c, strength in enumerate(self.model.wind or ()):
+            if strength:
+                center = (c * tile + tile // 2, self.top // 2)
+                draw_arrow(surface, center, (0, -np.sign(strength)), self.top * 0.8, WIND, 2)
+                draw_text(surface, str(abs(strength)), (center[0] + tile // 5, 2), max(self.top - 4, 10), WIND)
+
+    def draw_agent(self, surface, state: int, last_action: int | None, labelled: bool) -> None:
+        """The agent as a ring, not a disc: the greedy arrow of its own cell stays visible inside
+        it, and (`labelled`) its value below; a notch on the ring where the last move pointed."""
+        from .grid_model import MOVES
+
+        tile = self.tile
+        rect = self.cell_rect(*self.model.cell(state))
         center = (rect.centerx, rect.centery - (tile // 10 if labelled else 0))
         radius, width = tile * (0.3 if labelled else 0.38), max(tile // 10, 3)
         pygame.draw.circle(surface, BACKGROUND, center, radius + 1, width + 2)
         pygame.draw.circle(surface, AGENT, center, radius, width)
-        if last_action is not None and tile >= 16:  # a notch on the ring where the last move pointed
+        if last_action is not None and tile >= 16:
             dr, dc = MOVES[last_action]
             notch = (center[0] + dc * radius, center[1] + dr * radius)
             pygame.draw.circle(surface, BACKGROUND, notch, max(tile // 12, 3) + 1)

@@ -29,7 +29,7 @@ from rl_kit import envs  # noqa: F401  (registers the rl_kit/... env ids)
 _LAZY = {
     "AgentFileError": "rl_kit.errors",
     "RLKitError": "rl_kit.errors",
-    "EnvSpec": "rl_kit.core.spec",
+    "EnvConfig": "rl_kit.core.spec",
     "RunSpec": "rl_kit.core.spec",
     "RunOptions": "rl_kit.core.spec",
     "Run": "rl_kit.core.training",
@@ -68,7 +68,17 @@ def _version() -> str:
 __version__ = _version()
 
 
+# Old names, still answered with a DeprecationWarning: name -> (new name, why).
+_RENAMED = {"EnvSpec": ("EnvConfig", "so that it no longer shares its name with gymnasium's EnvSpec")}
+
+
 def __getattr__(name: str):
+    if name in _RENAMED:
+        import warnings
+
+        new, why = _RENAMED[name]
+        warnings.warn(f"rl_kit.{name} is now rl_kit.{new}, {why}", DeprecationWarning, stacklevel=2)
+        return __getattr__(new)
     if name not in _LAZY:
         raise AttributeError(f"module 'rl_kit' has no attribute {name!r}")
     value = getattr(import_module(_LAZY[name]), name)

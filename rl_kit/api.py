@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rl_kit.core.hyperparameter_files import starting_entry
-from rl_kit.core.spec import CheckpointSpec, EnvSpec, RunOptions
+from rl_kit.core.spec import CheckpointSpec, EnvConfig, RunOptions
 from rl_kit.core.training import Run, execute, plan, resume_run
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def train(
-    env: str | EnvSpec | None = None,
+    env: str | EnvConfig | None = None,
     agent: str | None = None,
     *,
     steps: int | None = None,
@@ -50,7 +50,7 @@ def train(
     """Train agent `agent` on env `env` for `steps` env steps and save it in a run directory.
 
     Args:
-        env: a registered env id (``"rl_kit/FrozenLake4x4-v0"``, ``"Taxi-v4"``, ...) or an :class:`EnvSpec`.
+        env: a registered env id (``"rl_kit/FrozenLake4x4-v0"``, ``"Taxi-v4"``, ...) or an :class:`EnvConfig`.
         agent: an agent name (``"q_learning"``, ``"ppo"``, ``"sb3_ppo"``; see ``rl-kit list``).
         steps: env steps in total, over all `num_envs` envs (default: the tuned entry's
             ``n_timesteps``, said on standard error; an error where it has none).
@@ -82,7 +82,7 @@ def train(
         return resume_run(resume, steps=steps, options=options)
     if env is None or agent is None:
         raise ValueError("train needs env and agent (or resume=RUN)")
-    env = EnvSpec.of(env, env_kwargs)
+    env = EnvConfig.of(env, env_kwargs)
     spec = plan(
         env,
         agent,
@@ -97,7 +97,7 @@ def train(
 
 
 def compare(
-    env: str | EnvSpec,
+    env: str | EnvConfig,
     agents: list[str],
     *,
     steps: int,
@@ -115,7 +115,7 @@ def compare(
     write the report directory (:mod:`rl_kit.experiments.compare`).
 
     Args:
-        env: env id or :class:`EnvSpec`. agents: agent names (ours and ``sb3_*``).
+        env: env id or :class:`EnvConfig`. agents: agent names (ours and ``sb3_*``).
         steps: env steps per run. seeds: seeds per agent.
         out: report directory (default ``runs/compare/<env>-<time>``).
         workers: runs at once (default: the number of cores). episodes: evaluation episodes.
@@ -129,7 +129,7 @@ def compare(
     from rl_kit.experiments.compare import CompareSettings, run_comparison
 
     settings = CompareSettings(
-        env=EnvSpec.of(env, env_kwargs),
+        env=EnvConfig.of(env, env_kwargs),
         agents=tuple(agents),
         steps=steps,
         seeds=seeds,
@@ -145,7 +145,7 @@ def compare(
 
 
 def tune(
-    env: str | EnvSpec,
+    env: str | EnvConfig,
     agent: str,
     *,
     trials: int = 20,
@@ -193,7 +193,7 @@ def tune(
     from rl_kit.experiments.tuning import TuneSettings, import_optuna, run_tuning
 
     import_optuna()  # missing Optuna is said before anything is made
-    env = EnvSpec.of(env, env_kwargs)
+    env = EnvConfig.of(env, env_kwargs)
     base = plan(env, agent, steps=steps, seed=seed, num_envs=num_envs, hyperparameters=hyperparameters)
     settings = TuneSettings(
         base.with_evaluation(episodes=eval_episodes),

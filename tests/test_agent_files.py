@@ -12,7 +12,7 @@ import rl_kit
 from rl_kit.agents import QLearning
 from rl_kit.core.agent_files import read_metadata, save_agent
 from rl_kit.core.backends import load_agent
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.errors import AgentFileError, RLKitError
 
 
@@ -22,7 +22,7 @@ def saved(tmp_path):
     agent = QLearning(env.observation_space, env.action_space, alpha="linear(0.5, 0.1, 100)", seed=0)
     agent.q[:] = np.random.default_rng(0).normal(size=agent.q.shape)
     agent.steps = 17
-    path = save_agent(agent, tmp_path / "agent.safetensors", env=EnvSpec("rl_kit/FrozenLake4x4-v0"))
+    path = save_agent(agent, tmp_path / "agent.safetensors", env=EnvConfig("rl_kit/FrozenLake4x4-v0"))
     return agent, path
 
 

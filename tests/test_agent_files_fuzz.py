@@ -12,7 +12,7 @@ from safetensors.numpy import save_file
 from rl_kit.agents import QLearning
 from rl_kit.core.agent_files import read_metadata, save_agent
 from rl_kit.core.backends import load_agent
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.errors import AgentFileError
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -22,7 +22,9 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 def valid_bytes(tmp_path_factory):
     env = gym.make("rl_kit/FrozenLake4x4-v0")
     agent = QLearning(env.observation_space, env.action_space, seed=0)
-    path = save_agent(agent, tmp_path_factory.mktemp("v") / "agent.safetensors", env=EnvSpec("rl_kit/FrozenLake4x4-v0"))
+    path = save_agent(
+        agent, tmp_path_factory.mktemp("v") / "agent.safetensors", env=EnvConfig("rl_kit/FrozenLake4x4-v0")
+    )
     return path.read_bytes()
 
 

@@ -309,7 +309,7 @@ def test_no_public_function_of_the_core_takes_more_than_eight_parameters():
 
 
 def env_makers(path: Path) -> list[str]:
-    """The calls in `path` that make an env without an :class:`EnvSpec`: Gymnasium's ``make``,
+    """The calls in `path` that make an env without an :class:`EnvConfig`: Gymnasium's ``make``,
     ``make_vec`` (as ``gym.make``, ``gymnasium.make`` or imported bare), and SB3's
     ``make_vec_env`` with anything but a spec's ``make`` as its env."""
     found = []
@@ -340,8 +340,8 @@ def test_the_env_maker_finder_finds_a_backend_that_makes_its_own_env(tmp_path):
 
 
 def test_no_backend_makes_an_env_except_through_its_env_spec():
-    """Both backends (and everything else in the run core) make envs with ``EnvSpec.make`` or
-    ``EnvSpec.make_vector``: the time limit, kwargs and wrappers cannot diverge between them."""
+    """Both backends (and everything else in the run core) make envs with ``EnvConfig.make`` or
+    ``EnvConfig.make_vector``: the time limit, kwargs and wrappers cannot diverge between them."""
     core = [p for p in (ROOT / "rl_kit" / "core").rglob("*.py") if p.name != "spec.py"]
     assert len(core) > 15
     assert [call for path in core for call in env_makers(path)] == []
@@ -356,3 +356,9 @@ def test_each_agent_name_is_written_once_and_its_class_answers_to_it():
     for name in registry.AGENTS:
         assert registry.agent_class(name).name == name
     assert len(set(registry.AGENTS)) == len(registry.AGENTS)
+
+
+def test_the_old_name_of_env_config_still_answers_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="EnvConfig"):
+        old = rl_kit.EnvSpec
+    assert old is rl_kit.EnvConfig

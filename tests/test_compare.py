@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rl_kit.api import compare
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.core.stats import bootstrap_ci, iqm
 from rl_kit.experiments.compare import RunOutcome, summarize_outcomes
 
@@ -86,7 +86,7 @@ def test_statistics_over_seeds_match_a_direct_computation(tmp_path):
         RunOutcome("x", s, str(tmp_path), returns=list(r), steps=100, wall_time=2.0, peak_mb=10.0)
         for s, r in enumerate([[1.0, 3.0], [2.0, 2.0], [10.0, 0.0]])
     ]
-    [row] = summarize_outcomes(EnvSpec("CartPole-v1"), ["x"], outcomes, 2)
+    [row] = summarize_outcomes(EnvConfig("CartPole-v1"), ["x"], outcomes, 2)
     seed_means = np.array([2.0, 2.0, 5.0])
     assert row["return_mean"] == pytest.approx(3.0)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(bootstrap_ci(seed_means))

@@ -7,13 +7,13 @@ import pytest
 import yaml
 
 import rl_kit
-from rl_kit.core.spec import EnvSpec, RunSpec
+from rl_kit.core.spec import EnvConfig, RunSpec
 from rl_kit.presentation.diagnose import diagnose
 
 
 def write_run(directory, env, episodes, train=None):
     directory.mkdir(parents=True, exist_ok=True)
-    spec = RunSpec(EnvSpec(env), "ppo", steps=100_000)
+    spec = RunSpec(EnvConfig(env), "ppo", steps=100_000)
     (directory / "config.yaml").write_text(yaml.safe_dump(spec.to_dict()))
     for name, columns in (("episodes.csv", episodes), ("train.csv", train or {})):
         if not columns:

@@ -8,7 +8,7 @@ from rl_kit.agents.bandits import EpsilonGreedyBandit
 from rl_kit.agents.ppo import PPO
 from rl_kit.agents.q_learning import QLearning
 from rl_kit.core.evaluation import EVALUATION_BATCH, evaluate, evaluation_envs, run_episodes
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 
 
 def one_at_a_time(agent, env_id: str, episodes: int, seed: int) -> tuple[list[float], list[int]]:
@@ -58,7 +58,7 @@ def test_batched_returns_equal_one_at_a_time(env_id, make):
     env = gym.make(env_id)
     agent = make(env)
     episodes = 40  # more than one batch: copies are reused for later episodes
-    envs = evaluation_envs(EnvSpec(env_id), episodes, agent)
+    envs = evaluation_envs(EnvConfig(env_id), episodes, agent)
     assert len(envs) == EVALUATION_BATCH
     counting = Counting(agent)
     returns, lengths, _ = run_episodes(counting, envs, episodes, seed=7)
@@ -71,4 +71,4 @@ def test_batched_returns_equal_one_at_a_time(env_id, make):
 def test_bandit_agents_play_one_episode_at_a_time():
     env = gym.make("rl_kit/Bandit-v0")
     agent = EpsilonGreedyBandit(env.observation_space, env.action_space, seed=0)
-    assert len(evaluation_envs(EnvSpec("rl_kit/Bandit-v0"), 10, agent)) == 1
+    assert len(evaluation_envs(EnvConfig("rl_kit/Bandit-v0"), 10, agent)) == 1

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import rl_kit
-from rl_kit.core.spec import DEFAULT_MAX_EPISODE_STEPS, EnvSpec
+from rl_kit.core.spec import DEFAULT_MAX_EPISODE_STEPS, EnvConfig
 from rl_kit.errors import RLKitError
 
 FAMILIES = {  # one agent per family, on a short budget
@@ -70,7 +70,7 @@ def test_every_agent_family_trains_and_evaluates_or_refuses_in_one_line(env_id, 
                 )
                 result = rl_kit.evaluate(tmp_path / agent, episodes=2, seed=0)
                 assert run.result.steps >= 256 and np.isfinite(result.returns).all()
-                assert (result.lengths <= EnvSpec(env_id).time_limit).all()
+                assert (result.lengths <= EnvConfig(env_id).time_limit).all()
                 outcomes[agent] = "trained"
             except RLKitError as error:
                 message = str(error)

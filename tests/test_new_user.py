@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import rl_kit
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.errors import RLKitError
 
 QUICK = {"progress": False, "tensorboard": False}
@@ -20,13 +20,13 @@ def rl_kit_command(*args, **kwargs):
 
 
 def test_an_env_spec_reads_as_its_id_and_options_in_titles():
-    """Before, compare's figure was titled "...on EnvSpec(id='CartPole-v1', kwargs={}, max_episode_steps=None)"."""
-    assert f"{EnvSpec('CartPole-v1')}" == "CartPole-v1"
+    """Before, compare's figure was titled "...on EnvConfig(id='CartPole-v1', kwargs={}, max_episode_steps=None)"."""
+    assert f"{EnvConfig('CartPole-v1')}" == "CartPole-v1"
     assert (
-        str(EnvSpec("rl_kit/FrozenLake4x4-v0", {"slip": 0.2}, 50))
+        str(EnvConfig("rl_kit/FrozenLake4x4-v0", {"slip": 0.2}, 50))
         == "rl_kit/FrozenLake4x4-v0 (slip=0.2, max_episode_steps=50)"
     )
-    assert str(EnvSpec("rl_kit/GridWorld-v0", {"map": "S..\n..G\n"})) == "rl_kit/GridWorld-v0 (map=<2x3 map>)"
+    assert str(EnvConfig("rl_kit/GridWorld-v0", {"map": "S..\n..G\n"})) == "rl_kit/GridWorld-v0 (map=<2x3 map>)"
 
 
 def test_the_version_is_said():

@@ -15,7 +15,7 @@ from rl_kit.agents.rollout import generalized_advantages
 from rl_kit.core.agent_files import save_agent
 from rl_kit.core.backends import load_agent
 from rl_kit.core.loop import run_loop
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.core.supervisor import Supervisor
 from rl_kit.errors import RLKitError
 
@@ -128,11 +128,11 @@ def test_train_reports_nan_and_keeps_the_last_good_agent(tmp_path):
 
 
 def test_save_load_and_keep_training(tmp_path):
-    envs = EnvSpec("rl_kit/Catch-v0").make_vector(4)
+    envs = EnvConfig("rl_kit/Catch-v0").make_vector(4)
     agent = PPO(envs.single_observation_space, envs.single_action_space, seed=0, n_steps=16, batch_size=32, n_epochs=2)
     run_loop(agent, envs, Supervisor(640), seed=0)
     assert agent.updates == 10
-    path = save_agent(agent, tmp_path / "ppo.safetensors", env=EnvSpec("rl_kit/Catch-v0"))
+    path = save_agent(agent, tmp_path / "ppo.safetensors", env=EnvConfig("rl_kit/Catch-v0"))
     loaded = load_agent(path)
     obs = np.random.default_rng(0).random((20, 4)).astype(np.float32)
     assert np.array_equal(loaded.act(obs, explore=False), agent.act(obs, explore=False))
@@ -156,7 +156,7 @@ def test_one_forward_pass_per_step_for_all_envs(monkeypatch):
 
 
 def test_observation_statistics_are_learned_and_saved(tmp_path):
-    envs = EnvSpec("rl_kit/PointGoal-v0").make_vector(4)
+    envs = EnvConfig("rl_kit/PointGoal-v0").make_vector(4)
     agent = PPO(envs.single_observation_space, envs.single_action_space, seed=0, n_steps=8, normalize_observations=True)
     run_loop(agent, envs, Supervisor(400), seed=0)
     assert agent.obs_stats.count > 300 and not np.allclose(agent.obs_stats.var, 1.0)

@@ -12,7 +12,6 @@ CATCH = {  # the claims rl-kit bench --suite robustness reruns on more seeds and
 }
 
 
-
 def train_and_evaluate(env_id, agent, steps, hp, tmp_path, episodes=20):
     run = rl_kit.train(
         env_id,

@@ -102,11 +102,11 @@ def register(sub) -> None:
 
 
 def compare_command(args) -> None:
-    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.spec import EnvConfig
     from rl_kit.experiments.compare import CompareSettings, run_comparison
 
     settings = CompareSettings(
-        EnvSpec.of(args.env, env_options(args)),
+        EnvConfig.of(args.env, env_options(args)),
         tuple(args.agents),
         args.steps,
         seeds=args.seeds,
@@ -121,12 +121,12 @@ def compare_command(args) -> None:
 
 
 def tune_command(args) -> None:
-    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.spec import EnvConfig
     from rl_kit.core.training import plan
     from rl_kit.experiments.tuning import TuneSettings, import_optuna, run_tuning
 
     import_optuna()  # missing Optuna is said before anything is made
-    base = plan(EnvSpec.of(args.env, env_options(args)), args.agent, steps=args.steps, seed=args.seed,
+    base = plan(EnvConfig.of(args.env, env_options(args)), args.agent, steps=args.steps, seed=args.seed,
                 num_envs=args.num_envs, hyperparameters=parse_values(args.hp, "--hp"))  # fmt: skip
     settings = TuneSettings(
         base.with_evaluation(episodes=args.eval_episodes),

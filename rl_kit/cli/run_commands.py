@@ -93,7 +93,7 @@ def train_command(args) -> None:
     from dataclasses import replace
 
     from rl_kit.core.hyperparameter_files import starting_entry
-    from rl_kit.core.spec import CheckpointSpec, EnvSpec, RunOptions
+    from rl_kit.core.spec import CheckpointSpec, EnvConfig, RunOptions
     from rl_kit.core.training import execute, plan, resume_run
 
     options = RunOptions(args.out, progress=not args.no_progress)
@@ -103,7 +103,7 @@ def train_command(args) -> None:
         missing = [flag for flag, value in (("--env", args.env), ("--agent", args.agent)) if value is None]
         if missing:
             raise UsageError(f"argument {', '.join(missing)}: required (unless --resume RUN)")
-        env = EnvSpec.of(args.env, env_options(args))
+        env = EnvConfig.of(args.env, env_options(args))
         spec = plan(
             env,
             args.agent,

@@ -1,7 +1,7 @@
 """The run core: what carries one run from its spec to a trained, saved, logged agent.
 
 A run is one value, a frozen :class:`~rl_kit.core.spec.RunSpec` (its env an
-:class:`~rl_kit.core.spec.EnvSpec`), written to ``config.yaml`` and read back to resume.
+:class:`~rl_kit.core.spec.EnvConfig`), written to ``config.yaml`` and read back to resume.
 :mod:`~rl_kit.core.training` turns it into a run directory: it asks
 :mod:`~rl_kit.core.backends` for the backend of the agent's name (our run loop in
 :mod:`~rl_kit.core.native_backend`, or stable-baselines3's own loop in

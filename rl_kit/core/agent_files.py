@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rl_kit.agents.base import describe
-from rl_kit.core.spec import EnvSpec, refuse_paths
+from rl_kit.core.spec import EnvConfig, refuse_paths
 from rl_kit.errors import AgentFileError, RLKitError
 from rl_kit.infrastructure.atomic_files import write_safetensors
 
@@ -63,44 +64,50 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
     if not isinstance(data, dict):
         raise ValueError(f"a space must be a JSON object, got {type(data).__name__}")
     kind = str(data.get("type"))
-    needed = {
-        "Discrete": ("n",),
-        "Box": ("shape", "dtype", "low", "high"),
-        "MultiDiscrete": ("nvec", "start"),
-        "MultiBinary": ("n",),
-        "Tuple": ("spaces",),
-        "Dict": ("spaces",),
-    }.get(kind)
-    if needed is None:
+    if kind not in SPACE_READERS:
         raise ValueError(f"unknown space type {kind!r}")
+    needed, read = SPACE_READERS[kind]
     missing = [key for key in needed if key not in data]
     if missing:
         raise ValueError(f"a {kind} space needs {', '.join(missing)}")
-    if kind == "Discrete":
-        n, start = int(data["n"]), int(data.get("start", 0))
-        if not 1 <= n <= MAX_SPACE_SIZE:
-            raise ValueError(f"a Discrete space of {n} values is out of bounds")
-        return spaces.Discrete(n, start=start)
-    if kind in ("Tuple", "Dict"):
-        members = data["spaces"]
-        if not isinstance(members, dict if kind == "Dict" else list) or not 1 <= len(members) <= 64:
-            raise ValueError(f"a {kind} space needs 1 to 64 member spaces, got {members!r}"[:200])
-        if isinstance(members, list):
-            return spaces.Tuple([space_from_json(member) for member in members])
-        return spaces.Dict({str(key): space_from_json(member) for key, member in members.items()})
-    if kind in ("MultiDiscrete", "MultiBinary"):
-        sizes = data["nvec"] if kind == "MultiDiscrete" else data["n"]
-        count = len(sizes) if isinstance(sizes, list) else sizes
-        if not isinstance(count, int) or not 1 <= count <= 64:
-            raise ValueError(f"a {kind} space of {sizes!r} parts is out of bounds"[:200])
-        if kind == "MultiBinary":
-            return spaces.MultiBinary(count)
-        starts = data["start"]
-        if not isinstance(starts, list) or len(starts) != count:
-            raise ValueError("a MultiDiscrete space needs one start per part")
-        if not all(isinstance(n, int) and 1 <= n <= MAX_SPACE_SIZE for n in sizes):
-            raise ValueError(f"a MultiDiscrete space of sizes {sizes!r} is out of bounds"[:200])
-        return spaces.MultiDiscrete(sizes, start=[int(x) for x in starts])
+    return read(data)
+
+
+def discrete_from_json(data: dict[str, Any]) -> spaces.Space:
+    n, start = int(data["n"]), int(data.get("start", 0))
+    if not 1 <= n <= MAX_SPACE_SIZE:
+        raise ValueError(f"a Discrete space of {n} values is out of bounds")
+    return spaces.Discrete(n, start=start)
+
+
+def composite_from_json(data: dict[str, Any]) -> spaces.Space:
+    """A Tuple (members as a list) or Dict (as an object) of 1 to 64 member spaces."""
+    kind, members = data["type"], data["spaces"]
+    if not isinstance(members, dict if kind == "Dict" else list) or not 1 <= len(members) <= 64:
+        raise ValueError(f"a {kind} space needs 1 to 64 member spaces, got {members!r}"[:200])
+    if isinstance(members, list):
+        return spaces.Tuple([space_from_json(member) for member in members])
+    return spaces.Dict({str(key): space_from_json(member) for key, member in members.items()})
+
+
+def parts_from_json(data: dict[str, Any]) -> spaces.Space:
+    """A MultiBinary of `n` parts or a MultiDiscrete of sizes `nvec` and `start`, 1 to 64 parts."""
+    kind = data["type"]
+    sizes = data["nvec"] if kind == "MultiDiscrete" else data["n"]
+    count = len(sizes) if isinstance(sizes, list) else sizes
+    if not isinstance(count, int) or not 1 <= count <= 64:
+        raise ValueError(f"a {kind} space of {sizes!r} parts is out of bounds"[:200])
+    if kind == "MultiBinary":
+        return spaces.MultiBinary(count)
+    starts = data["start"]
+    if not isinstance(starts, list) or len(starts) != count:
+        raise ValueError("a MultiDiscrete space needs one start per part")
+    if not all(isinstance(n, int) and 1 <= n <= MAX_SPACE_SIZE for n in sizes):
+        raise ValueError(f"a MultiDiscrete space of sizes {sizes!r} is out of bounds"[:200])
+    return spaces.MultiDiscrete(sizes, start=[int(x) for x in starts])
+
+
+def box_from_json(data: dict[str, Any]) -> spaces.Space:
     shape = data["shape"]
     if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape) or len(shape) > 8:
         raise ValueError(f"a Box shape must be a short list of sizes, got {shape!r}")
@@ -114,7 +121,18 @@ def space_from_json(data: dict[str, Any]) -> spaces.Space:
     )
 
 
-def save_agent(agent, path: str | os.PathLike, *, env: EnvSpec | None = None) -> Path:
+# Each space type: the keys its description needs, and what reads it.
+SPACE_READERS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any]], spaces.Space]]] = {
+    "Discrete": (("n",), discrete_from_json),
+    "Box": (("shape", "dtype", "low", "high"), box_from_json),
+    "MultiDiscrete": (("nvec", "start"), parts_from_json),
+    "MultiBinary": (("n",), parts_from_json),
+    "Tuple": (("spaces",), composite_from_json),
+    "Dict": (("spaces",), composite_from_json),
+}
+
+
+def save_agent(agent, path: str | os.PathLike, *, env: EnvConfig | None = None) -> Path:
     """Write `agent` (state and description) to `path`, a file or a run directory
     (``<run>/agent.safetensors``); `env` is recorded as the env it was trained on."""
     path = Path(path)
@@ -180,7 +198,7 @@ def read_metadata(file: Path) -> dict[str, Any]:
 PRESENTATION_OPTIONS = ("render_mode",)
 
 
-def saved_env(metadata: dict[str, Any]) -> EnvSpec | None:
+def saved_env(metadata: dict[str, Any]) -> EnvConfig | None:
     """The env a saved agent's description says it was trained on (None if it names none).
 
     The description may come from a stranger, so its options are only values: one that names a
@@ -199,7 +217,7 @@ def saved_env(metadata: dict[str, Any]) -> EnvSpec | None:
     kwargs = {k: v for k, v in kwargs.items() if k not in PRESENTATION_OPTIONS}
     check_map_fits(kwargs.get("map"), metadata.get("observation_space"))
     try:
-        return EnvSpec(metadata["env_id"], kwargs)
+        return EnvConfig(metadata["env_id"], kwargs)
     except (RLKitError, TypeError, ValueError) as error:
         raise AgentFileError(f"the saved agent names an env that cannot be used: {error}") from None
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from rl_kit.agents.search_space import SearchSpace
 from rl_kit.core import native_backend, sb3_backend
 from rl_kit.core.checkpoints import Checkpoint
-from rl_kit.core.spec import EnvSpec, RunSpec
+from rl_kit.core.spec import EnvConfig, RunSpec
 from rl_kit.core.supervisor import Supervisor, SupervisorState
 from rl_kit.errors import AgentFileError, RLKitError, unknown_name
 
@@ -36,7 +36,7 @@ class Trainer(Protocol):
 
     def restore(self, checkpoint: Checkpoint) -> SupervisorState: ...  # resume where it left off
 
-    def save(self, directory: Path, env: EnvSpec) -> Path: ...  # the saved agent's file
+    def save(self, directory: Path, env: EnvConfig) -> Path: ...  # the saved agent's file
 
     def close(self) -> None: ...
 
@@ -56,7 +56,7 @@ class TrainerBackend(Protocol):
 
     def load(self, file: Path) -> Any: ...
 
-    def saved_env(self, file: Path) -> EnvSpec | None: ...
+    def saved_env(self, file: Path) -> EnvConfig | None: ...
 
 
 TRAINER_BACKENDS: tuple[TrainerBackend, ...] = (native_backend.BACKEND, sb3_backend.BACKEND)
@@ -103,19 +103,19 @@ def load_agent(path: str | os.PathLike):
     return backend.load(file)
 
 
-def saved_env(path: str | os.PathLike) -> EnvSpec | None:
+def saved_env(path: str | os.PathLike) -> EnvConfig | None:
     """The env a saved agent was trained on (None if its file names none)."""
     backend, file = agent_file(path)
     return backend.saved_env(file)
 
 
 def load_agent_and_env(
-    path: str | os.PathLike, env: str | EnvSpec | None = None, max_episode_steps: int | None = None
-) -> tuple[Any, EnvSpec]:
+    path: str | os.PathLike, env: str | EnvConfig | None = None, max_episode_steps: int | None = None
+) -> tuple[Any, EnvConfig]:
     """A saved agent and the env to play it on: `env`, by default the one it was trained on.
 
     An env id equal to the one it was trained on means that env with its options too
-    (``--env-kwarg slip=0`` at training stays); an :class:`EnvSpec` is taken as it is.
+    (``--env-kwarg slip=0`` at training stays); an :class:`EnvConfig` is taken as it is.
     `max_episode_steps` overrides the env's time limit.
     """
     agent = load_agent(path)
@@ -124,7 +124,7 @@ def load_agent_and_env(
     if env is None:
         if trained is None:
             raise RLKitError(f"{path} does not say which env it was trained on: name one")
-        return agent, EnvSpec.of(trained, limit)
+        return agent, EnvConfig.of(trained, limit)
     if isinstance(env, str) and trained is not None and env == trained.id:
-        return agent, EnvSpec.of(trained, limit)
-    return agent, EnvSpec.of(env, limit)
+        return agent, EnvConfig.of(trained, limit)
+    return agent, EnvConfig.of(env, limit)

@@ -17,7 +17,7 @@ import gymnasium as gym
 import numpy as np
 
 from rl_kit.agents import spaces as observation_spaces
-from rl_kit.core.spec import EnvSpec, EvaluationSpec
+from rl_kit.core.spec import EnvConfig, EvaluationSpec
 from rl_kit.core.stats import summarize
 from rl_kit.infrastructure.budget import MAX_EPISODES, check_count
 
@@ -69,7 +69,7 @@ class EvaluationResult:
 EVALUATION_BATCH = 16
 
 
-def evaluation_envs(spec: EnvSpec, episodes: int, agent=None) -> list[gym.Env]:
+def evaluation_envs(spec: EnvConfig, episodes: int, agent=None) -> list[gym.Env]:
     """The copies of `spec`'s env that `episodes` greedy episodes are played on (close them after).
 
     One copy for agents whose rows are separate problems (bandits: a second row would be an
@@ -134,7 +134,7 @@ class PeriodicEvaluation:
     (episode ``i`` seeded ``spec.seed + i``) and returns their statistics. The envs are made at
     the first call, kept for the others and closed when the ``with`` block ends, all here."""
 
-    def __init__(self, env: EnvSpec, spec: EvaluationSpec, agent):
+    def __init__(self, env: EnvConfig, spec: EvaluationSpec, agent):
         self.env, self.spec, self.agent = env, spec, agent
         self.envs: list[gym.Env] = []
 
@@ -154,7 +154,7 @@ class PeriodicEvaluation:
 
 def evaluate(
     agent_or_path,
-    env: str | EnvSpec | None = None,
+    env: str | EnvConfig | None = None,
     *,
     episodes: int = 100,
     seed: int = 0,
@@ -164,7 +164,7 @@ def evaluate(
 
     Args:
         agent_or_path: an agent object, or the path of a saved agent or of a run directory.
-        env: env id or :class:`EnvSpec`; defaults to the one a saved agent was trained on
+        env: env id or :class:`EnvConfig`; defaults to the one a saved agent was trained on
             (with its options, as an id equal to it does).
         episodes: how many episodes; episode ``i`` is seeded ``seed + i``.
         seed: the first episode's seed.
@@ -181,8 +181,8 @@ def evaluate(
     elif env is None:
         raise ValueError("evaluate needs an env for an agent object")
     else:
-        agent, spec = agent_or_path, EnvSpec.of(env)
-    spec = EnvSpec.of(spec, env_kwargs)
+        agent, spec = agent_or_path, EnvConfig.of(env)
+    spec = EnvConfig.of(spec, env_kwargs)
     envs = evaluation_envs(spec, episodes, agent)
     try:
         check_spaces(agent, envs[0], spec.id)

@@ -16,7 +16,7 @@ from rl_kit.agents.search_space import SearchSpace
 from rl_kit.core import agent_files, registry
 from rl_kit.core.checkpoints import Checkpoint, save_checkpoint
 from rl_kit.core.loop import LoopState, run_loop
-from rl_kit.core.spec import EnvSpec, RunSpec
+from rl_kit.core.spec import EnvConfig, RunSpec
 from rl_kit.core.supervisor import Supervisor, SupervisorState
 from rl_kit.errors import RLKitError
 
@@ -77,7 +77,7 @@ class NativeTrainer:
             self.loop_state = LoopState.start(self.envs, self.spec.seed + state.step)
         return state
 
-    def save(self, directory: Path, env: EnvSpec) -> Path:
+    def save(self, directory: Path, env: EnvConfig) -> Path:
         return agent_files.save_agent(self.agent, directory, env=env)
 
     def close(self) -> None:
@@ -108,7 +108,7 @@ class NativeBackend:
     def load(self, file: Path):
         return agent_files.load(file)
 
-    def saved_env(self, file: Path) -> EnvSpec | None:
+    def saved_env(self, file: Path) -> EnvConfig | None:
         return agent_files.saved_env(agent_files.read_metadata(file))
 
 

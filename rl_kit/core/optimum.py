@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rl_kit.agents.dynamic_programming import TabularModel, policy_evaluation, value_iteration
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.errors import RLKitError
 
 
@@ -45,7 +45,7 @@ class TabularReference:
         return (optimal - self.policy_value(policy, gamma)) / max(abs(optimal), 1e-12)
 
 
-def compare_with_optimum(agent, env: EnvSpec) -> dict[str, float]:
+def compare_with_optimum(agent, env: EnvConfig) -> dict[str, float]:
     """The exact value of the agent's greedy policy beside the optimum, on envs that publish P.
 
     Empty for agents without a greedy policy or a discount below 1, and for envs without P.

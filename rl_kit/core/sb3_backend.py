@@ -19,7 +19,7 @@ from rl_kit.agents.search_space import Choice, FloatRange, SearchSpace
 from rl_kit.core.agent_files import saved_env
 from rl_kit.core.checkpoints import Checkpoint
 from rl_kit.core.sb3_files import MODEL_FILE, PREFIX, SB3Agent, algorithm, load, read_description
-from rl_kit.core.spec import EnvSpec, RunSpec
+from rl_kit.core.spec import EnvConfig, RunSpec
 from rl_kit.core.supervisor import Supervisor, SupervisorState
 from rl_kit.errors import RLKitError
 
@@ -133,7 +133,7 @@ class SB3Trainer:
             }
         except ValueError as error:  # a schedule that does not parse
             raise RLKitError(f"{spec.agent}: {error}") from None
-        # made by our EnvSpec, as our loop makes its envs: the same time limit, kwargs and wrappers
+        # made by our EnvConfig, as our loop makes its envs: the same time limit, kwargs and wrappers
         vec_env = make_vec_env(spec.env.make, n_envs=spec.num_envs, seed=spec.seed)
         try:
             model = cls(env=vec_env, **arguments)
@@ -157,7 +157,7 @@ class SB3Trainer:
     def restore(self, checkpoint: Checkpoint) -> SupervisorState:
         raise RLKitError("resuming stable-baselines3 agents is not supported: SB3's own loop holds their state")
 
-    def save(self, directory: Path, env: EnvSpec) -> Path:
+    def save(self, directory: Path, env: EnvConfig) -> Path:
         return self.agent.save(directory, env)
 
     def close(self) -> None:
@@ -251,7 +251,7 @@ class SB3Backend:
     def load(self, file: Path) -> SB3Agent:
         return load(file)
 
-    def saved_env(self, file: Path) -> EnvSpec | None:
+    def saved_env(self, file: Path) -> EnvConfig | None:
         return saved_env(read_description(file))
 
 

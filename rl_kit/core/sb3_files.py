@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from rl_kit.core.agent_files import check_regular_file, space_from_json, space_to_json
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.errors import AgentFileError, RLKitError, unknown_name
 from rl_kit.infrastructure.atomic_files import atomic_path, atomic_write
 
@@ -55,7 +55,7 @@ class SB3Agent:
         actions, _ = self.model.predict(np.asarray(obs), deterministic=not explore)
         return actions
 
-    def save(self, directory: Path, env: EnvSpec) -> Path:
+    def save(self, directory: Path, env: EnvConfig) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         with atomic_path(directory / MODEL_FILE) as temporary:
             self.model.save(temporary.with_suffix(".zip"))  # SB3 adds .zip to names without it

@@ -1,4 +1,4 @@
-"""What defines a run, as values: :class:`EnvSpec` (which env), :class:`RunSpec` (the whole
+"""What defines a run, as values: :class:`EnvConfig` (which env), :class:`RunSpec` (the whole
 run) and :class:`RunOptions` (how this process runs it: where it writes, what it shows).
 
 A run is one frozen value. The fronts (``rl_kit.train(...)``, ``rl-kit train``, compare, tune)
@@ -38,14 +38,16 @@ def check_env_id(env_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class EnvSpec:
+class EnvConfig:
     """An env: its registered id, the keyword arguments it is made with, and its time limit.
+
+    (Not Gymnasium's ``EnvSpec``, the registration an id names: this is how a run makes it.)
 
     ``max_episode_steps`` overrides the registered time limit (as in ``gymnasium.make``; it may
     also come in `kwargs`). An env registered without one is capped at
     :data:`DEFAULT_MAX_EPISODE_STEPS` steps, so that every episode rl-kit plays ends.
 
-    >>> EnvSpec("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}).make()
+    >>> EnvConfig("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}).make()
     """
 
     id: str
@@ -67,7 +69,7 @@ class EnvSpec:
         object.__setattr__(self, "kwargs", kwargs)
 
     @classmethod
-    def of(cls, env: str | EnvSpec | gym.Env, kwargs: Mapping[str, Any] | None = None) -> EnvSpec:
+    def of(cls, env: str | EnvConfig | gym.Env, kwargs: Mapping[str, Any] | None = None) -> EnvConfig:
         """The spec of `env` (an id, a spec, or an env made by ``gymnasium.make``, as
         stable-baselines3 accepts one), with `kwargs` added to its own."""
         if isinstance(env, gym.Env):
@@ -75,13 +77,13 @@ class EnvSpec:
             if made is None:
                 raise InvalidType(f"{env} was not made by gymnasium.make: pass its registered id instead")
             env = cls(made.id, {k: v for k, v in (made.kwargs or {}).items() if k != "render_mode"})
-        if isinstance(env, EnvSpec):
+        if isinstance(env, EnvConfig):
             if not kwargs:
                 return env
             limit = kwargs.get("max_episode_steps", env.max_episode_steps)
             return replace(env, kwargs={**env.kwargs, **kwargs}, max_episode_steps=limit)
         if not isinstance(env, str):
-            raise InvalidType(f"env must be an env id, an EnvSpec or a gymnasium env, got {type(env).__name__}")
+            raise InvalidType(f"env must be an env id, an EnvConfig or a gymnasium env, got {type(env).__name__}")
         return cls(env, kwargs or {})
 
     def __str__(self) -> str:
@@ -157,7 +159,7 @@ class EnvSpec:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str = "the run config") -> EnvSpec:
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "the run config") -> EnvConfig:
         """The spec `data` describes (a ``config.yaml``'s ``env``, a saved agent's env). Its
         options are values only: one that names a file is refused unopened (a run holds its
         map's text; a path there was put by hand, and reading it would show a stranger's file)."""
@@ -242,7 +244,7 @@ class RunSpec:
         hyperparameters_overridden: the names given explicitly, over the file's values.
     """
 
-    env: EnvSpec
+    env: EnvConfig
     agent: str
     steps: int
     seed: int = 0
@@ -300,7 +302,7 @@ class RunSpec:
         """The spec a ``config.yaml`` holds (other keys, such as ``versions``, are ignored)."""
         try:
             return cls(
-                env=EnvSpec.from_dict(data["env"]),
+                env=EnvConfig.from_dict(data["env"]),
                 agent=data["agent"],
                 steps=int(data["steps"]),
                 seed=int(data["seed"]),

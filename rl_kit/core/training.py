@@ -47,7 +47,7 @@ from rl_kit.core.run_directory import (
     read_spec,
     write_yaml,
 )
-from rl_kit.core.spec import EnvSpec, EvaluationSpec, RunOptions, RunSpec
+from rl_kit.core.spec import EnvConfig, EvaluationSpec, RunOptions, RunSpec
 from rl_kit.core.supervisor import Cadence, RunResult, Supervisor
 from rl_kit.errors import InvalidType, InvalidValue, RLKitError
 from rl_kit.infrastructure.directory_lock import refuse_links
@@ -83,7 +83,7 @@ def library_versions() -> dict[str, str]:
 
 
 def plan(
-    env: str | EnvSpec,
+    env: str | EnvConfig,
     agent: str,
     *,
     steps: int | None = None,
@@ -96,7 +96,7 @@ def plan(
     from its hyperparameter files.
 
     Args:
-        env: an env id or an :class:`EnvSpec`.
+        env: an env id or an :class:`EnvConfig`.
         agent: an agent name (``"q_learning"``, ``"ppo"``, ``"sb3_ppo"``; see ``rl-kit list``).
         steps: env steps in total (default: the entry's ``n_timesteps``, said on standard error;
             an error where it has none).
@@ -109,7 +109,7 @@ def plan(
         the :class:`RunSpec`, evaluating every tenth of the run (``replace`` its ``evaluation`` or
         ``checkpoints`` for others).
     """
-    env = EnvSpec.of(env)
+    env = EnvConfig.of(env)
     backend_for(agent)  # an unknown agent fails before anything is read or made
     seed = whole_number("seed", seed, minimum=0)
     num_envs = None if num_envs is None else whole_number("num_envs", num_envs)

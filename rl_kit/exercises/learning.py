@@ -55,10 +55,10 @@ def train(
     """Train `agent` on `num_envs` copies of `env_id` for `steps` env steps with rl-kit's run
     loop; `evaluate()` (a dict of statistics) is called every `every` steps."""
     from rl_kit.core.loop import run_loop
-    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.spec import EnvConfig
     from rl_kit.core.supervisor import Cadence, Supervisor
 
-    envs = EnvSpec(env_id).make_vector(num_envs)
+    envs = EnvConfig(env_id).make_vector(num_envs)
     logger = CurveLogger()
     supervisor = Supervisor(steps, Cadence(max(steps // 100, num_envs), every), evaluate=evaluate, logger=logger)
     try:
@@ -255,12 +255,12 @@ def network_control(agent_name: str, env_id: str = "CartPole-v1", *, seed: int =
 
         from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
         from rl_kit.core.hyperparameter_files import tuned_hyperparameters
-        from rl_kit.core.spec import EnvSpec
+        from rl_kit.core.spec import EnvConfig
 
         entry = tuned_hyperparameters(agent_name, env_id)
         env = gym.make(env_id)
         agent = module.Agent(env.observation_space, env.action_space, seed=seed, **entry.hyperparameters)
-        spec = EnvSpec(env_id)
+        spec = EnvConfig(env_id)
         envs = evaluation_envs(spec, 20, agent)
         try:
 

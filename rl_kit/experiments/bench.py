@@ -170,7 +170,7 @@ def race_worker(kind: str, seed: int) -> dict:
     import resource
 
     from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
-    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.spec import EnvConfig
 
     start = time.perf_counter()
     if kind == "rl_kit":
@@ -208,7 +208,7 @@ def race_worker(kind: str, seed: int) -> dict:
         agent = SB3Greedy()
 
     wall = time.perf_counter() - start
-    envs = evaluation_envs(EnvSpec("CartPole-v1"), 100, agent)
+    envs = evaluation_envs(EnvConfig("CartPole-v1"), 100, agent)
     returns, _, _ = run_episodes(agent, envs, 100, seed=10_000)
     close_all(envs)
     return {

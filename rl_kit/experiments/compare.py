@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from rl_kit.core.spec import EnvSpec, EvaluationSpec, RunOptions, RunSpec
+from rl_kit.core.spec import EnvConfig, EvaluationSpec, RunOptions, RunSpec
 from rl_kit.core.stats import bootstrap_ci, iqm, probability_of_improvement, probability_of_improvement_ci
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
@@ -103,7 +103,7 @@ class CompareSettings:
         progress: show a progress bar over runs.
     """
 
-    env: EnvSpec
+    env: EnvConfig
     agents: tuple[str, ...]
     steps: int
     seeds: int = 5
@@ -156,7 +156,7 @@ class CompareSettings:
 
 @dataclass
 class Comparison:
-    env: EnvSpec
+    env: EnvConfig
     directory: Path
     outcomes: list[RunOutcome]
     rows: list[dict[str, Any]]
@@ -234,7 +234,7 @@ def steps_to_threshold(directory: str, threshold: float | None) -> tuple[float, 
 
 
 def summarize_outcomes(
-    env: EnvSpec, agents: list[str], outcomes: list[RunOutcome], episodes: int
+    env: EnvConfig, agents: list[str], outcomes: list[RunOutcome], episodes: int
 ) -> list[dict[str, Any]]:
     threshold = reward_threshold(env.id)
     rows = []
@@ -268,7 +268,7 @@ def summarize_outcomes(
     return rows
 
 
-def optimal_reference(env: EnvSpec, episodes: int) -> dict[str, Any] | None:
+def optimal_reference(env: EnvConfig, episodes: int) -> dict[str, Any] | None:
     """On envs that publish P: the optimal policy (value iteration) under the same protocol."""
     from rl_kit.core.evaluation import run_episodes
     from rl_kit.core.registry import make_agent

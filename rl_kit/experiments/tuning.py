@@ -43,7 +43,7 @@ import yaml
 from rl_kit.agents.search_space import Choice, FloatRange, IntRange, SearchSpace
 from rl_kit.core import registry
 from rl_kit.core.backends import search_space
-from rl_kit.core.spec import EnvSpec, EvaluationSpec, RunOptions, RunSpec
+from rl_kit.core.spec import EnvConfig, EvaluationSpec, RunOptions, RunSpec
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
 from rl_kit.infrastructure.directory_lock import owned_directory
@@ -200,7 +200,7 @@ def suggest(trial, space: SearchSpace) -> dict[str, Any]:
     return values
 
 
-def default_directory(env: EnvSpec, agent: str) -> Path:
+def default_directory(env: EnvConfig, agent: str) -> Path:
     return Path("runs") / "tune" / f"{env.slug}-{agent}"
 
 

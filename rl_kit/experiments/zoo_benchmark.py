@@ -50,9 +50,9 @@ EVAL_STEPS, MIN_EPISODES = 150_000, 100
 
 def evaluation_episodes(row) -> int:
     """Greedy episodes a run of `row` is evaluated on: EVAL_STEPS worth at the env's time limit."""
-    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.spec import EnvConfig
 
-    return max(MIN_EPISODES, -(-EVAL_STEPS // EnvSpec(row.env).time_limit))
+    return max(MIN_EPISODES, -(-EVAL_STEPS // EnvConfig(row.env).time_limit))
 
 
 def episode_seed(seed: int) -> int:
@@ -364,9 +364,9 @@ RANDOM_EPISODES = 100
 
 def random_return(env_id: str, episodes: int = RANDOM_EPISODES) -> float:
     """The mean return of uniformly random actions on `env_id` (seeded): the 0 of a normalised score."""
-    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.spec import EnvConfig
 
-    env = EnvSpec(env_id).make()
+    env = EnvConfig(env_id).make()
     env.action_space.seed(0)
     total = 0.0
     try:

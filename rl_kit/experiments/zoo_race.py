@@ -156,7 +156,7 @@ def final_returns(kind: str, out: Path, row, episodes: int = FINAL_EPISODES, see
     """Greedy returns of the run in `out` (ours, or the Zoo's saved model) over `episodes`
     episodes seeded `seed`, `seed + 1`, ..."""
     from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
-    from rl_kit.core.spec import EnvSpec
+    from rl_kit.core.spec import EnvConfig
 
     if kind == "rl_kit":
         from rl_kit.core.backends import load_agent
@@ -164,7 +164,7 @@ def final_returns(kind: str, out: Path, row, episodes: int = FINAL_EPISODES, see
         agent = load_agent(out)
     else:
         agent = ZooPolicy(out, row)
-    envs = evaluation_envs(EnvSpec(row.env), episodes, agent)
+    envs = evaluation_envs(EnvConfig(row.env), episodes, agent)
     try:
         returns, _, _ = run_episodes(agent, envs, episodes, seed)
     finally:

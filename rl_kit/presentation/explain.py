@@ -21,7 +21,7 @@ import numpy as np
 
 from rl_kit.core import registry
 from rl_kit.core.backends import load_agent_and_env
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.envs.labels import GYMNASIUM_FEATURE_NAMES, action_names, feature_names
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
@@ -48,7 +48,7 @@ def explain(
     raise RLKitError(f"explain covers our tabular and policy-gradient agents, not {agent.name}")
 
 
-def part_names(space, spec: EnvSpec) -> list[str]:
+def part_names(space, spec: EnvConfig) -> list[str]:
     """Names of a finite space's parts: known ones (Blackjack's), a Dict's keys, else obs[0], obs[1], ..."""
     import gymnasium as gym
     from gymnasium import spaces
@@ -68,7 +68,7 @@ def agent_parts(space) -> list[tuple[int, int]]:
     return finite_parts(space) or []
 
 
-def explain_states(agent, spec: EnvSpec, output: Path) -> list[Path]:
+def explain_states(agent, spec: EnvConfig, output: Path) -> list[Path]:
     """A table agent on an env without a map (Blackjack-v1, Taxi-v4, ...): every state in its own
     terms with V and the greedy action (CSV), and heatmaps of both over the state's first two parts,
     one pair of panels per value of the others (Sutton & Barto's figure 5.2, for Blackjack)."""
@@ -167,7 +167,7 @@ def grid_panels(n_panels: int, frame_size: tuple[int, int]):
     return fig, list(axes)
 
 
-def explain_tabular(agent, spec: EnvSpec, output: Path) -> list[Path]:
+def explain_tabular(agent, spec: EnvConfig, output: Path) -> list[Path]:
     """A table agent on a grid world: learned V and greedy policy beside the optimum from ``P``
     (value iteration) on one colour scale, and V - V* on its own, each with its colour bar."""
     import matplotlib
@@ -267,7 +267,7 @@ def attributions(agent, states: np.ndarray, seed: int) -> tuple[np.ndarray, np.n
     return gradient_x_input, importance
 
 
-def explain_policy(agent, spec: EnvSpec, output: Path, *, episodes: int, seed: int) -> list[Path]:
+def explain_policy(agent, spec: EnvConfig, output: Path, *, episodes: int, seed: int) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Shown:
 
 def show(
     run,
-    env: str | EnvSpec | None = None,
+    env: str | EnvConfig | None = None,
     *,
     episodes: int = 3,
     seed: int = 0,

@@ -35,7 +35,7 @@ import numpy as np
 
 from rl_kit.core.agent_files import check_spaces
 from rl_kit.core.backends import load_agent_and_env
-from rl_kit.core.spec import EnvSpec
+from rl_kit.core.spec import EnvConfig
 from rl_kit.envs.labels import FAILURE, SUCCESS, TIME_LIMIT, Outcome, action_names, step_outcome, telemetry
 from rl_kit.errors import InvalidValue, RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_path
@@ -325,7 +325,7 @@ def compose(frame: Frame, surface=None, footer: str | None = None):
     return surface
 
 
-def open_for_watching(path: str | Path, env: str | EnvSpec | None = None, max_episode_steps: int | None = None):
+def open_for_watching(path: str | Path, env: str | EnvConfig | None = None, max_episode_steps: int | None = None):
     """The saved agent and an ``rgb_array`` env for it (default: the env it was trained on),
     with the trail of visited cells on where the env draws one."""
     agent, spec = load_agent_and_env(path, env, max_episode_steps)
@@ -417,7 +417,7 @@ def record(
     path: str | Path,
     output: str | Path,
     *,
-    env: str | EnvSpec | None = None,
+    env: str | EnvConfig | None = None,
     episodes: int = 1,
     seed: int = 0,
     fps: float | None = None,
@@ -489,10 +489,48 @@ def open_display() -> None:
         raise RLKitError(problem)
 
 
+@dataclass
+class Keys:
+    """What the viewer's keys asked for (:data:`KEYS_HELP`): quit, pause, one step, speed, overlay."""
+
+    fps: float
+    paused: bool = False
+    quit: bool = False
+    stepped: bool = False  # this frame only
+    toggle_overlay: bool = False  # this frame only
+
+    def read(self, events) -> None:
+        """Take this frame's pygame events."""
+        import pygame
+
+        self.stepped = self.toggle_overlay = False
+        for event in events:
+            if event.type == pygame.QUIT or (
+                event.type == pygame.KEYDOWN and event.key in (pygame.K_q, pygame.K_ESCAPE)
+            ):
+                self.quit = True
+            elif event.type == pygame.KEYDOWN:
+                self.press(event.key)
+
+    def press(self, key: int) -> None:
+        import pygame
+
+        if key == pygame.K_SPACE:
+            self.paused = not self.paused
+        elif key == pygame.K_RIGHT:
+            self.stepped = True
+        elif key in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
+            self.fps = min(self.fps * 1.5, 240.0)
+        elif key in (pygame.K_MINUS, pygame.K_KP_MINUS):
+            self.fps = max(self.fps / 1.5, 0.5)
+        elif key == pygame.K_v:
+            self.toggle_overlay = True
+
+
 def watch(
     path: str | Path,
     *,
-    env: str | EnvSpec | None = None,
+    env: str | EnvConfig | None = None,
     episodes: int | None = None,
     seed: int = 0,
     fps: float | None = None,
@@ -516,42 +554,30 @@ def watch(
     renderer: Renderer | None = None
     frames = play(agent, game, episodes=episodes, seed=seed)
     frame = next(frames)
-    paused, held_for, surface = False, 0.0, None
+    keys, held_for, surface = Keys(fps), 0.0, None
     tally = Tally()
     try:
         while True:
-            stepped = False
-            for event in pygame.event.get() if renderer else []:
-                if event.type == pygame.QUIT:
-                    return tally
-                if event.type == pygame.KEYDOWN:
-                    if event.key in (pygame.K_q, pygame.K_ESCAPE):
-                        return tally
-                    if event.key == pygame.K_SPACE:
-                        paused = not paused
-                    elif event.key == pygame.K_RIGHT:
-                        stepped = True
-                    elif event.key in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
-                        fps = min(fps * 1.5, 240.0)
-                    elif event.key in (pygame.K_MINUS, pygame.K_KP_MINUS):
-                        fps = max(fps / 1.5, 0.5)
-                    elif event.key == pygame.K_v and overlay:
-                        set_overlay(game, agent, game.unwrapped.overlay_values is None)
-                        frame.image = game.render()
-                        surface = None
+            keys.read(pygame.event.get() if renderer else [])
+            if keys.quit:
+                return tally
+            if keys.toggle_overlay and overlay:
+                set_overlay(game, agent, game.unwrapped.overlay_values is None)
+                frame.image = game.render()
+                surface = None
             if surface is None:  # drawn again only when something changed
                 surface = compose(frame, renderer.canvas if renderer else None, KEYS_HELP)
                 if renderer is None:
-                    renderer = Renderer(surface.get_size(), "rl-kit watch", "human", fps)
+                    renderer = Renderer(surface.get_size(), "rl-kit watch", "human", keys.fps)
                 renderer.resize(surface.get_size())
                 renderer.canvas = surface
             assert renderer is not None  # made with the first surface
-            renderer.fps = fps
+            renderer.fps = keys.fps
             renderer.present(pump_events=False)
-            if paused and not stepped:
+            if keys.paused and not keys.stepped:
                 continue
-            if frame.outcome is not None and not stepped and held_for < HOLD_SECONDS:
-                held_for += 1.0 / fps  # the outcome banner stays a second before the next episode
+            if frame.outcome is not None and not keys.stepped and held_for < HOLD_SECONDS:
+                held_for += 1.0 / keys.fps  # the outcome banner stays a second before the next episode
                 continue
             tally.add(frame)
             following = next(frames, None)
