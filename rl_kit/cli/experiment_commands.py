@@ -15,6 +15,11 @@ from rl_kit.cli.arguments import (
 
 
 def register(sub) -> None:
+    for add in (add_compare, add_tune, add_bandit, add_bench):
+        add(sub)
+
+
+def add_compare(sub) -> None:
     p = sub.add_parser("compare", help="train agents over seeds in parallel and write a comparison report")
     p.add_argument("--env", required=True, help="env id")
     p.add_argument("--agents", required=True, nargs="+", help="agent names, ours and sb3_*")
@@ -27,6 +32,8 @@ def register(sub) -> None:
     add_time_limit_flag(p)
     p.set_defaults(handler=compare_command)
 
+
+def add_tune(sub) -> None:
     p = sub.add_parser("tune", help="tune hyperparameters with Optuna (TPE sampler, median pruner)")
     p.add_argument("--env", required=True, help="env id")
     p.add_argument("--agent", required=True, help="agent name, ours or sb3_ppo / sb3_a2c / sb3_dqn")
@@ -56,6 +63,8 @@ def register(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(handler=tune_command)
 
+
+def add_bandit(sub) -> None:
     p = sub.add_parser("bandit", help="the k-armed testbed: bandit methods over many problems, as in Sutton & Barto 2")
     p.add_argument(
         "methods",
@@ -72,6 +81,8 @@ def register(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(handler=bandit_command)
 
+
+def add_bench(sub) -> None:
     p = sub.add_parser("bench", help="measure speed against reference implementations")
     p.add_argument("--quick", action="store_true", help="shorter measurements")
     p.add_argument(

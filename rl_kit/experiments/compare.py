@@ -316,46 +316,61 @@ def improvement_table(comparison: Comparison) -> list[tuple[str, str, float, flo
     return table
 
 
+SUMMARY_COLUMNS = (
+    "agent",
+    "seeds",
+    "failed",
+    "return_mean",
+    "ci_low",
+    "ci_high",
+    "iqm",
+    "success_rate",
+    "threshold_reached",
+    "steps_to_threshold",
+    "seconds_to_threshold",
+    "steps_per_second",
+    "peak_mb",
+)
+
+
 def write_report(comparison: Comparison, command: str) -> None:
+    """``summary.csv``, the figures and ``report.md``: the table, who is better, what failed."""
     from rl_kit.presentation.plots import plot_comparison
 
-    directory, rows = comparison.directory, comparison.rows
-    columns = [
-        "agent",
-        "seeds",
-        "failed",
-        "return_mean",
-        "ci_low",
-        "ci_high",
-        "iqm",
-        "success_rate",
-        "threshold_reached",
-        "steps_to_threshold",
-        "seconds_to_threshold",
-        "steps_per_second",
-        "peak_mb",
-    ]
+    directory = comparison.directory
     summary = io.StringIO()
-    writer = csv.DictWriter(summary, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(summary, fieldnames=SUMMARY_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    for row in rows:
-        writer.writerow({k: row.get(k) for k in columns})
+    for row in comparison.rows:
+        writer.writerow({k: row.get(k) for k in SUMMARY_COLUMNS})
     atomic_write(directory / "summary.csv", summary.getvalue())
     plot_comparison(comparison)
+    lines = report_table(comparison, command) + improvement_section(comparison)
+    failures = [o for o in comparison.outcomes if o.failed]
+    if failures:
+        lines += ["", "## Failed runs", ""] + [f"- {o.agent} seed {o.seed}: `{o.error}`" for o in failures]
+    lines += ["", "![learning curves](learning_curves.png)", "", "![final returns](final_returns.png)", ""]
+    atomic_write(directory / "report.md", "\n".join(lines))
+
+
+def report_table(comparison: Comparison, command: str) -> list[str]:
+    """The report's title, protocol and one row per agent."""
     threshold = reward_threshold(comparison.env.id)
+    first = comparison.outcomes[0] if comparison.outcomes else None
+    episodes = len(first.returns) if first is not None and not first.failed else "?"
     lines = [
         f"# Comparison on {comparison.env.id}",
         "",
         f"Command: `{command}`",
         "",
-        f"Final return: greedy evaluation over the same {len(comparison.outcomes[0].returns) if comparison.outcomes and not comparison.outcomes[0].failed else '?'} "
+        f"Final return: greedy evaluation over the same {episodes} "
         "episodes for every run; mean over seeds with a 95% bootstrap CI over seeds; IQM over all episodes of all seeds. "
         f"Threshold: the env's reward threshold ({_fmt(threshold, 2)}), reached by the periodic evaluations (median over the seeds that reached it).",
         "",
         "| agent | seeds | final return (95% CI) | IQM | success | reached threshold | env steps to threshold | seconds to threshold | env steps/s | peak MB |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
+    for row in comparison.rows:
         interval = (
             f" [{_fmt(row.get('ci_low'), 2)}, {_fmt(row.get('ci_high'), 2)}]" if row.get("ci_low") is not None else ""
         )
@@ -369,22 +384,23 @@ def write_report(comparison: Comparison, command: str) -> None:
             f"{row.get('threshold_reached') or '–'} | {to_steps} | {_fmt(row.get('seconds_to_threshold'), 1)} | "
             f"{_fmt(row.get('steps_per_second'), 0)} | {_fmt(row.get('peak_mb'), 0)} |"
         )
+    return lines
+
+
+def improvement_section(comparison: Comparison) -> list[str]:
+    """P(A > B) for every ordered pair of agents, where two or more finished."""
     improvements = improvement_table(comparison)
-    if improvements:
-        lines += [
-            "",
-            "## Who is better",
-            "",
-            "Probability of improvement P(A > B): the chance that a run of A ends with a higher mean return than a run "
-            "of B (ties count one half; Agarwal et al. 2021), with a 95% stratified bootstrap interval over seeds. "
-            "0.5 means no difference; an interval above 0.5 says A is better.",
-            "",
-            "| A | B | P(A > B) | 95% CI |",
-            "|---|---|---|---|",
-        ]
-        lines += [f"| {a} | {b} | {p:.2f} | [{low:.2f}, {high:.2f}] |" for a, b, p, low, high in improvements]
-    failures = [o for o in comparison.outcomes if o.failed]
-    if failures:
-        lines += ["", "## Failed runs", ""] + [f"- {o.agent} seed {o.seed}: `{o.error}`" for o in failures]
-    lines += ["", "![learning curves](learning_curves.png)", "", "![final returns](final_returns.png)", ""]
-    atomic_write(directory / "report.md", "\n".join(lines))
+    if not improvements:
+        return []
+    return [
+        "",
+        "## Who is better",
+        "",
+        "Probability of improvement P(A > B): the chance that a run of A ends with a higher mean return than a run "
+        "of B (ties count one half; Agarwal et al. 2021), with a 95% stratified bootstrap interval over seeds. "
+        "0.5 means no difference; an interval above 0.5 says A is better.",
+        "",
+        "| A | B | P(A > B) | 95% CI |",
+        "|---|---|---|---|",
+        *(f"| {a} | {b} | {p:.2f} | [{low:.2f}, {high:.2f}] |" for a, b, p, low, high in improvements),
+    ]
