@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rl_kit.core.capabilities import ResumableEnvs
 from rl_kit.core.supervisor import SupervisorState
 from rl_kit.errors import AgentFileError, RLKitError
 from rl_kit.infrastructure.atomic_files import write_safetensors
@@ -51,7 +52,7 @@ def save_checkpoint(
     that a config edited to name another is refused on resume."""
     directory = Path(run_directory) / CHECKPOINT_DIRECTORY
     agent_arrays, agent_rest = agent.training_state()
-    env_arrays, env_rest = envs.training_state() if hasattr(envs, "training_state") else ({}, None)
+    env_arrays, env_rest = envs.training_state() if isinstance(envs, ResumableEnvs) else ({}, None)
     tensors = {
         f"{prefix}.{k}": np.ascontiguousarray(v)
         for prefix, arrays in zip(PARTS, (agent_arrays, env_arrays, loop_arrays), strict=True)

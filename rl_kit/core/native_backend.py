@@ -14,6 +14,7 @@ from pathlib import Path
 from rl_kit.agents.base import SpaceError
 from rl_kit.agents.search_space import SearchSpace
 from rl_kit.core import agent_files, registry
+from rl_kit.core.capabilities import ResumableEnvs
 from rl_kit.core.checkpoints import Checkpoint, save_checkpoint
 from rl_kit.core.loop import LoopState, run_loop
 from rl_kit.core.spec import EnvConfig, RunSpec
@@ -70,7 +71,7 @@ class NativeTrainer:
         """Put the agent, envs and loop back where `checkpoint` left them; the supervisor's counters."""
         self.agent.load_training_state(checkpoint.arrays["agent"], checkpoint.header["agent"])
         state = checkpoint.supervisor
-        if checkpoint.header["envs"] is not None and hasattr(self.envs, "load_training_state"):
+        if checkpoint.header["envs"] is not None and isinstance(self.envs, ResumableEnvs):
             self.envs.load_training_state(checkpoint.arrays["envs"], checkpoint.header["envs"])
             self.loop_state = LoopState.from_arrays(checkpoint.arrays["loop"])
         else:  # Gymnasium's envs cannot save their state: their episodes start afresh

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rl_kit.agents.dynamic_programming import TabularModel, policy_evaluation, value_iteration
+from rl_kit.core.capabilities import ModelEnv, TableAgent, unwrapped
 from rl_kit.core.spec import EnvConfig
 from rl_kit.errors import RLKitError
 
@@ -24,12 +25,10 @@ class TabularReference:
 
     @classmethod
     def of(cls, env) -> TabularReference:
-        base = getattr(env, "unwrapped", env)
-        P = getattr(base, "P", None)
-        isd = getattr(base, "initial_state_distrib", None)
-        if P is None or isd is None:
+        base = unwrapped(env)
+        if not isinstance(base, ModelEnv):
             raise RLKitError(f"{env} publishes no model P and initial_state_distrib: no exact optimum")
-        return cls(TabularModel.from_P(P), np.asarray(isd, dtype=float))
+        return cls(TabularModel.from_P(base.P), np.asarray(base.initial_state_distrib, dtype=float))
 
     def optimal_value(self, gamma: float) -> float:
         """Expected optimal return from the start, sum_s d0(s) V*(s)."""
@@ -51,7 +50,7 @@ def compare_with_optimum(agent, env: EnvConfig) -> dict[str, float]:
     Empty for agents without a greedy policy or a discount below 1, and for envs without P.
     """
     gamma = getattr(agent.hyperparameters, "gamma", None)
-    if gamma is None or not hasattr(agent, "greedy_policy") or gamma >= 1:
+    if gamma is None or not isinstance(agent, TableAgent) or gamma >= 1:
         return {}
     made = env.make()
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rl_kit import agents
+from rl_kit.core.capabilities import ModelEnv, unwrapped
 from rl_kit.errors import InvalidType, InvalidValue, RLKitError, unknown_name
 
 # Agent names; the network agents' classes are imported only when one is asked for.
@@ -47,8 +48,8 @@ def make_agent(
     except TypeError as error:
         raise InvalidType(str(error)) from None
     if getattr(cls, "needs_model", False):
-        P = getattr(getattr(env, "unwrapped", env), "P", None) if env is not None else None
-        if P is None:
+        model = unwrapped(env)
+        if not isinstance(model, ModelEnv):
             raise RLKitError(f"{name} plans with the env's model P, which this env does not publish")
-        agent.plan(P)
+        agent.plan(model.P)
     return agent

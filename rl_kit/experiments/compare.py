@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from rl_kit.core.capabilities import ModelEnv
 from rl_kit.core.spec import EnvConfig, EvaluationSpec, RunOptions, RunSpec
 from rl_kit.core.stats import bootstrap_ci, iqm, probability_of_improvement, probability_of_improvement_ci
 from rl_kit.errors import RLKitError
@@ -275,7 +276,7 @@ def optimal_reference(env: EnvConfig, episodes: int) -> dict[str, Any] | None:
 
     single = env.make()
     try:
-        if getattr(single.unwrapped, "P", None) is None:
+        if not isinstance(single.unwrapped, ModelEnv):
             return None
         planner = make_agent("value_iteration", single.observation_space, single.action_space, env=single)
         returns, _, successes = run_episodes(planner, single, episodes, PROTOCOL_SEED)

@@ -23,6 +23,7 @@ import numpy as np
 
 from rl_kit.agents.base import Transitions
 from rl_kit.core import registry
+from rl_kit.core.capabilities import BanditEnvs
 from rl_kit.core.spec import check_env_id
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.atomic_files import atomic_write
@@ -114,7 +115,7 @@ def testbed(
             )
         except (TypeError, ValueError) as error:
             raise RLKitError(f"cannot make {env}: {error}") from None
-        if not hasattr(envs, "optimal_actions"):
+        if not isinstance(envs, BanditEnvs):
             raise RLKitError(f"{env} is not a bandit env: the testbed needs to know each problem's optimal arm")
         agent = registry.make_agent(
             name, envs.single_observation_space, envs.single_action_space, seed=seed, hyperparameters=values

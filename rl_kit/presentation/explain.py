@@ -21,6 +21,7 @@ import numpy as np
 
 from rl_kit.core import registry
 from rl_kit.core.backends import load_agent_and_env
+from rl_kit.core.capabilities import PolicyAgent, TableAgent
 from rl_kit.core.spec import EnvConfig
 from rl_kit.envs.labels import GYMNASIUM_FEATURE_NAMES, action_names, feature_names
 from rl_kit.errors import RLKitError
@@ -41,9 +42,9 @@ def explain(
     agent, env = load_agent_and_env(run, None, max_episode_steps)
     base = Path(run) if Path(run).is_dir() else Path(run).parent
     output = Path(output) if output else base / "explain.png"
-    if hasattr(agent, "state_values"):
+    if isinstance(agent, TableAgent):
         return explain_tabular(agent, env, output)
-    if hasattr(agent, "policy_outputs"):
+    if isinstance(agent, PolicyAgent):
         return explain_policy(agent, env, output, episodes=episodes, seed=seed)
     raise RLKitError(f"explain covers our tabular and policy-gradient agents, not {agent.name}")
 

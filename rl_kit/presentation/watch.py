@@ -35,6 +35,7 @@ import numpy as np
 
 from rl_kit.core.agent_files import check_spaces
 from rl_kit.core.backends import load_agent_and_env
+from rl_kit.core.capabilities import OverlayEnv, PolicyAgent, StateIndexedAgent, TableAgent, TrailEnv
 from rl_kit.core.spec import EnvConfig
 from rl_kit.envs.labels import FAILURE, SUCCESS, TIME_LIMIT, Outcome, action_names, step_outcome, telemetry
 from rl_kit.errors import InvalidValue, RLKitError
@@ -87,13 +88,13 @@ def describe(agent, obs, labels: list[str] | None = None) -> Beliefs | None:
     from rl_kit.agents.spaces import stack
 
     batch = stack(agent.observation_space, [obs])
-    if hasattr(agent, "state_index"):
+    if isinstance(agent, StateIndexedAgent):
         state = agent.state_index(batch)
         q = np.asarray(agent.action_values(state)[0], dtype=float)
         shown = str(agent.state_index.state(int(state[0])))
         names = labels or [f"action {a}" for a in range(len(q))]
         return Beliefs("Q", names, q, int(np.argmax(q)), float(np.max(q)), shown)
-    if not hasattr(agent, "policy_outputs"):
+    if not isinstance(agent, PolicyAgent):
         return None
     outputs = agent.policy_outputs(batch)
     value = float(outputs["value"][0])
@@ -149,7 +150,7 @@ class Frame:
 def set_overlay(env, agent, shown: bool) -> bool:
     """Show the agent's values and greedy actions on envs that draw them; True if they do."""
     base = env.unwrapped
-    if not hasattr(base, "set_overlay") or not hasattr(agent, "state_values"):
+    if not isinstance(base, OverlayEnv) or not isinstance(agent, TableAgent):
         return False
     if shown:
         base.set_overlay(agent.state_values(), agent.greedy_policy())
@@ -331,7 +332,7 @@ def open_for_watching(path: str | Path, env: str | EnvConfig | None = None, max_
     agent, spec = load_agent_and_env(path, env, max_episode_steps)
     made = spec.make(render_mode="rgb_array")
     check_spaces(agent, made, spec.id)
-    if hasattr(made.unwrapped, "show_trail"):
+    if isinstance(made.unwrapped, TrailEnv):
         made.unwrapped.show_trail(TRAIL)
     return agent, made
 
