@@ -17,12 +17,6 @@ from rl_kit.errors import RLKitError
 GRID = ("--env", "rl_kit/GridWorld-v0", "--agent", "q_learning", "--steps", "1000")
 
 
-def rl_kit_cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "rl_kit.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
-
-
 @pytest.fixture(scope="module")
 def saved_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("saved") / "RUN"

@@ -13,44 +13,42 @@ import yaml
 from rl_kit.cli import main
 
 
-def rl_kit(*args, cwd=None, check=True):
-    result = subprocess.run(
-        [sys.executable, "-m", "rl_kit.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
+    """A run trained by the command as a user runs it, in a process of its own; the tests below
+    run the command in this process (the ``cli`` fixture), which a subprocess would only slow."""
     out = tmp_path_factory.mktemp("run")
-    result = rl_kit(
-        "train",
-        "--env",
-        "rl_kit/FrozenLake4x4-v0",
-        "--agent",
-        "q_learning",
-        "--steps",
-        "20000",
-        "--seed",
-        "1",
-        "--num-envs",
-        "4",
-        "--hp",
-        "alpha=0.2",
-        "--hp",
-        "epsilon=linear(1.0, 0.1, 15000)",
-        "--out",
-        out,
-        "--no-progress",
+    result = subprocess.run(
+        [sys.executable, "-m", "rl_kit.cli"]
+        + [
+            "train",
+            "--env",
+            "rl_kit/FrozenLake4x4-v0",
+            "--agent",
+            "q_learning",
+            "--steps",
+            "20000",
+            "--seed",
+            "1",
+            "--num-envs",
+            "4",
+            "--hp",
+            "alpha=0.2",
+            "--hp",
+            "epsilon=linear(1.0, 0.1, 15000)",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
     )
-    assert f"Run directory: {out}" in result.stdout
+    assert f"Run directory: {out}" in result.stdout, result.stderr
     return out
 
 
-def test_list_names_envs_and_agents():
-    out = rl_kit("list").stdout
+def test_list_names_envs_and_agents(cli):
+    out = cli("list").stdout
     assert "rl_kit/WindyGridworld-v0" in out and "double_q_learning" in out and "alpha=" in out
 
 
@@ -60,20 +58,20 @@ def test_train_records_overrides(trained):
     assert config["hyperparameters"]["epsilon"] == "linear(1.0, 0.1, 15000)"
 
 
-def test_evaluate_json(trained):
-    data = json.loads(rl_kit("evaluate", trained, "--episodes", "20", "--seed", "0", "--json").stdout)
+def test_evaluate_json(trained, cli):
+    data = json.loads(cli("evaluate", trained, "--episodes", "20", "--seed", "0", "--json").stdout)
     assert data["episodes"] == 20 and len(data["returns"]) == 20
     assert {"mean", "std", "iqm", "ci_low", "ci_high", "success_rate", "optimal_value", "policy_value"} <= set(data)
 
 
-def test_evaluate_text_shows_the_optimum(trained):
-    out = rl_kit("evaluate", trained, "--episodes", "5").stdout
+def test_evaluate_text_shows_the_optimum(trained, cli):
+    out = cli("evaluate", trained, "--episodes", "5").stdout
     assert "IQM" in out and "optimum" in out
 
 
-def test_watch_records_a_gif(trained, tmp_path):
+def test_watch_records_a_gif(trained, tmp_path, cli):
     gif = tmp_path / "episode.gif"
-    rl_kit("watch", trained, "--record", gif)
+    assert cli("watch", trained, "--record", gif).returncode == 0
     import imageio.v3 as iio
 
     frames = iio.imread(gif)
@@ -85,9 +83,9 @@ def test_watch_window_runs_headless(trained, monkeypatch):
     assert main(["watch", str(trained), "--episodes", "1", "--fps", "1000"]) == 0
 
 
-def test_plot_writes_png(trained, tmp_path):
+def test_plot_writes_png(trained, tmp_path, cli):
     png = tmp_path / "curve.png"
-    rl_kit("plot", trained, "--out", png)
+    assert cli("plot", trained, "--out", png).returncode == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -107,20 +105,17 @@ def test_plot_writes_png(trained, tmp_path):
         (["evaluate", "nowhere.safetensors"], "no saved agent"),
     ],
 )
-def test_errors_are_one_line_with_exit_code_2(args, message, tmp_path):
-    result = (
-        rl_kit(*args, "--out", tmp_path, check=False)
-        if args[0] == "train"
-        else rl_kit(*args, check=False, cwd=tmp_path)
-    )
+def test_errors_are_one_line_with_exit_code_2(args, message, tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli(*args, "--out", tmp_path) if args[0] == "train" else cli(*args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_damaged_file_is_a_clear_error(tmp_path):
+def test_damaged_file_is_a_clear_error(tmp_path, cli):
     bad = tmp_path / "agent.safetensors"
     bad.write_bytes(b"garbage")
-    result = rl_kit("evaluate", bad, check=False)
+    result = cli("evaluate", bad)
     assert result.returncode == 2 and "damaged" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -190,8 +185,8 @@ def test_console_script_is_installed():
         (["list", "--bogus"], "--bogus"),
     ],
 )
-def test_every_subcommand_names_a_bad_flag_in_one_line(args, flag):
-    result = rl_kit(*args, check=False)
+def test_every_subcommand_names_a_bad_flag_in_one_line(args, flag, cli):
+    result = cli(*args)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and flag in lines[0] and "Traceback" not in result.stderr

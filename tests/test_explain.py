@@ -1,8 +1,6 @@
 """explain, the dashboard, diagnose and record through the command."""
 
 import csv
-import subprocess
-import sys
 
 import pytest
 
@@ -55,9 +53,9 @@ def test_dashboard_draws_every_logged_metric(policy_run, tmp_path):
     assert is_png(out)
 
 
-def test_commands(policy_run, tabular_run, tmp_path):
+def test_commands(policy_run, tabular_run, tmp_path, cli):
     def run(*args):
-        result = subprocess.run([sys.executable, "-m", "rl_kit.cli", *map(str, args)], capture_output=True, text=True)
+        result = cli(*args)
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -19,12 +19,6 @@ from rl_kit.errors import RLKitError
 QUICK = {"progress": False, "tensorboard": False}
 
 
-def rl_kit_command(*args, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "rl_kit.cli", *map(str, args)], capture_output=True, text=True, **kwargs
-    )
-
-
 def quick_run(out, steps=1000, **kwargs):
     return rl_kit.train("rl_kit/FrozenLake4x4-v0", "q_learning", steps=steps, out=out, **QUICK, **kwargs)
 
@@ -32,7 +26,7 @@ def quick_run(out, steps=1000, **kwargs):
 # --- 1, 2: no symlink is followed -------------------------------------------------------------
 
 
-def test_a_lock_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
+def test_a_lock_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path, rl_kit_process):
     """Before, rl-kit truncated the file a `.lock` link pointed at and wrote its pid there: as
     root, any file on the machine."""
     victim = tmp_path / "victim.txt"
@@ -40,7 +34,7 @@ def test_a_lock_that_is_a_symlink_is_refused_and_its_target_untouched(tmp_path):
     run = tmp_path / "v"
     run.mkdir()
     (run / ".lock").symlink_to(victim)
-    finished = rl_kit_command("train", "--env", "rl_kit/FrozenLake4x4-v0", "--agent", "q_learning",
+    finished = rl_kit_process("train", "--env", "rl_kit/FrozenLake4x4-v0", "--agent", "q_learning",
                               "--steps", 1000, "--out", run)  # fmt: skip
     assert finished.returncode == 2 and "symbolic link" in finished.stderr
     assert len(finished.stderr.strip().splitlines()) == 1
@@ -129,12 +123,12 @@ LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 )
 
 
-def test_billion_laughs_in_a_hyperparameter_file_or_config_is_refused_at_once(tmp_path):
+def test_billion_laughs_in_a_hyperparameter_file_or_config_is_refused_at_once(tmp_path, rl_kit_process):
     """Before, nine lines took 3 GB in 25 s and ended on a MemoryError traceback."""
     laughs = tmp_path / "laughs.yml"
     laughs.write_text(LAUGHS)
     started = time.monotonic()
-    finished = rl_kit_command("train", "--env", "CartPole-v1", "--agent", "ppo", "--steps", 100, "--hp-file", laughs)
+    finished = rl_kit_process("train", "--env", "CartPole-v1", "--agent", "ppo", "--steps", 100, "--hp-file", laughs)
     assert finished.returncode == 2 and "aliases" in finished.stderr and "Traceback" not in finished.stderr
     out = tmp_path / "run"
     quick_run(out, checkpoint_every=500)
@@ -150,10 +144,10 @@ def test_billion_laughs_in_a_hyperparameter_file_or_config_is_refused_at_once(tm
      (b"[" * 100_000, "nested deeper"), (None, "is a directory")],
     ids=["binary", "num_envs lots", "deep nesting", "a directory"],
 )  # fmt: skip
-def test_a_bad_hyperparameter_file_is_one_line_naming_it(tmp_path, content, said):
+def test_a_bad_hyperparameter_file_is_one_line_naming_it(tmp_path, content, said, rl_kit_process):
     path = tmp_path / "hp.yml"
     path.mkdir() if content is None else path.write_bytes(content)
-    finished = rl_kit_command("train", "--env", "CartPole-v1", "--agent", "ppo", "--steps", 100, "--hp-file", path)
+    finished = rl_kit_process("train", "--env", "CartPole-v1", "--agent", "ppo", "--steps", 100, "--hp-file", path)
     assert finished.returncode == 2 and said in finished.stderr
     assert len(finished.stderr.strip().splitlines()) == 1, finished.stderr
 
@@ -268,7 +262,7 @@ def test_a_map_path_put_in_config_yaml_is_not_opened_on_resume(tmp_path):
     assert "Zsecret" not in str(refused.value)
 
 
-def test_a_checkpoint_of_another_agent_is_one_line_not_a_traceback(tmp_path):
+def test_a_checkpoint_of_another_agent_is_one_line_not_a_traceback(tmp_path, rl_kit_process):
     out, other = tmp_path / "run", tmp_path / "other"
     quick_run(out, checkpoint_every=500)
     rl_kit.train("rl_kit/FrozenLake8x8-v0", "q_learning", steps=1000, out=other, checkpoint_every=500, **QUICK)
@@ -276,7 +270,7 @@ def test_a_checkpoint_of_another_agent_is_one_line_not_a_traceback(tmp_path):
         checkpoint.unlink()
     for checkpoint in (other / "checkpoints").iterdir():
         (out / "checkpoints" / checkpoint.name).write_bytes(checkpoint.read_bytes())
-    finished = rl_kit_command("train", "--resume", out, "--steps", 2000)
+    finished = rl_kit_process("train", "--resume", out, "--steps", 2000)
     assert finished.returncode == 2 and "Traceback" not in finished.stderr, finished.stderr
     assert "checkpoints were written by" in finished.stderr or "does not fit" in finished.stderr
 
@@ -377,12 +371,12 @@ def poison(path: Path, key: str, value: float) -> None:
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
-def test_a_saved_agent_with_nan_or_inf_values_is_refused_at_the_door(tmp_path, value):
+def test_a_saved_agent_with_nan_or_inf_values_is_refused_at_the_door(tmp_path, value, rl_kit_process):
     """Before, a NaN Q table loaded and evaluated without a word (the greedy action always 0), and
     a NaN Box policy ended evaluate, explain and watch --record on tracebacks."""
     out = quick_run(tmp_path / "tabular").directory
     poison(out / "agent.safetensors", "q", value)
-    finished = rl_kit_command("evaluate", out, "--episodes", 5)
+    finished = rl_kit_process("evaluate", out, "--episodes", 5)
     assert finished.returncode == 2 and "NaN or infinite" in finished.stderr and "Traceback" not in finished.stderr
     network = rl_kit.train("Pendulum-v1", "ppo", steps=256, out=tmp_path / "box", hyperparameters={"n_steps": 64},
                            **QUICK).directory  # fmt: skip
@@ -392,14 +386,14 @@ def test_a_saved_agent_with_nan_or_inf_values_is_refused_at_the_door(tmp_path, v
     poison(network / "agent.safetensors", key, value)
     for command in (("evaluate", network, "--episodes", 2), ("explain", network, "--out", tmp_path / "e"),
                     ("watch", network, "--record", tmp_path / "x.gif")):  # fmt: skip
-        finished = rl_kit_command(*command)
+        finished = rl_kit_process(*command)
         assert finished.returncode == 2 and "NaN or infinite" in finished.stderr, (command, finished.stderr[-500:])
 
 
 # --- 6, 7, 13: budgets ---------------------------------------------------------------------------
 
 
-def test_a_saved_agent_naming_a_huge_map_is_refused_before_the_env_is_built(tmp_path):
+def test_a_saved_agent_naming_a_huge_map_is_refused_before_the_env_is_built(tmp_path, rl_kit_process):
     """Before, a 9 MB file naming a 3000x3000 map ran 3 min 13 s and peaked at 17 GB in evaluate."""
     from safetensors import safe_open
     from safetensors.numpy import load_file, save_file
@@ -411,7 +405,7 @@ def test_a_saved_agent_naming_a_huge_map_is_refused_before_the_env_is_built(tmp_
     metadata["env_kwargs"] = {"map": "S" + "." * 2999 + "\n" + ("." * 3000 + "\n") * 2998 + "." * 2999 + "G"}
     save_file(load_file(str(path)), str(path), metadata={"rl_kit": json.dumps(metadata)})
     started = time.monotonic()
-    finished = rl_kit_command("evaluate", out, "--episodes", 5, timeout=120)
+    finished = rl_kit_process("evaluate", out, "--episodes", 5, timeout=120)
     assert finished.returncode == 2 and "9,000,000 cells" in finished.stderr, finished.stderr[-500:]
     assert "declares 25 states" in finished.stderr  # the declared space, compared from the text
     assert time.monotonic() - started < 30
@@ -428,21 +422,21 @@ def test_a_saved_agent_naming_a_huge_map_is_refused_before_the_env_is_built(tmp_
     ],
     ids=["buffer_size", "buffer_size 1e11", "hidden_sizes", "eval-episodes", "bandit runs"],
 )  # fmt: skip
-def test_numbers_that_size_an_allocation_pass_one_budget_check(tmp_path, arguments, said):
+def test_numbers_that_size_an_allocation_pass_one_budget_check(tmp_path, arguments, said, rl_kit_process):
     started = time.monotonic()
-    finished = rl_kit_command(*arguments, cwd=tmp_path, timeout=120)
+    finished = rl_kit_process(*arguments, cwd=tmp_path, timeout=120)
     assert finished.returncode == 2 and said in finished.stderr and "Traceback" not in finished.stderr
     assert len(finished.stderr.strip().splitlines()) == 1, finished.stderr[-800:]
     assert time.monotonic() - started < 30
 
 
-def test_evaluate_and_record_refuse_episodes_past_the_cap(tmp_path):
+def test_evaluate_and_record_refuse_episodes_past_the_cap(tmp_path, rl_kit_process):
     """Before, `evaluate --episodes 100000000` was accepted (hours) and `watch --record` with a
     million episodes held every frame (24 GB in 90 s)."""
     out = quick_run(tmp_path / "run").directory
     for command in (("evaluate", out, "--episodes", 10**8), ("watch", out, "--record", tmp_path / "x.gif",
                                                               "--episodes", 10**8)):  # fmt: skip
-        finished = rl_kit_command(*command, timeout=60)
+        finished = rl_kit_process(*command, timeout=60)
         assert finished.returncode == 2 and "1,000,000" in finished.stderr, finished.stderr[-500:]
 
 
@@ -490,7 +484,7 @@ def test_resume_drops_a_torn_or_text_row_of_a_log_and_goes_on(tmp_path, capfd):
 
 
 @pytest.mark.parametrize("damage", ["text", "binary", "nan"])
-def test_plot_and_diagnose_read_damaged_logs_without_a_traceback(tmp_path, damage):
+def test_plot_and_diagnose_read_damaged_logs_without_a_traceback(tmp_path, damage, rl_kit_process):
     out = quick_run(tmp_path / "run", steps=3000).directory
     for name in ("episodes.csv", "train.csv", "eval.csv"):
         path = out / name
@@ -503,7 +497,7 @@ def test_plot_and_diagnose_read_damaged_logs_without_a_traceback(tmp_path, damag
             lines[1] = ",".join(["nan"] * len(lines[1].split(",")))
             path.write_text("\n".join(lines) + "\n")
     for command in ("plot", "diagnose"):
-        finished = rl_kit_command(command, out)
+        finished = rl_kit_process(command, out)
         assert "Traceback" not in finished.stderr, finished.stderr[-1500:]
         assert finished.returncode == (2 if damage == "binary" else 0), finished.stderr[-500:]
         if damage == "binary":
@@ -530,16 +524,16 @@ def test_bench_rows_and_sides_are_listed_where_they_are_wrong(capsys):
 
 
 @pytest.mark.parametrize("fps", ["1e-300", "1e300"])
-def test_watch_refuses_an_fps_no_screen_can_show(tmp_path, fps):
+def test_watch_refuses_an_fps_no_screen_can_show(tmp_path, fps, rl_kit_process):
     out = quick_run(tmp_path / "run").directory
     for extra in ((), ("--record", tmp_path / "x.gif")):
-        finished = rl_kit_command("watch", out, "--fps", fps, *extra)
+        finished = rl_kit_process("watch", out, "--fps", fps, *extra)
         assert finished.returncode == 2 and "fps must be between" in finished.stderr, finished.stderr[-500:]
 
 
-def test_an_sdl_video_driver_that_does_not_exist_is_one_line(tmp_path):
+def test_an_sdl_video_driver_that_does_not_exist_is_one_line(tmp_path, rl_kit_process):
     out = quick_run(tmp_path / "run").directory
-    finished = rl_kit_command("watch", out, env={**os.environ, "SDL_VIDEODRIVER": "bogus"})
+    finished = rl_kit_process("watch", out, env={**os.environ, "SDL_VIDEODRIVER": "bogus"})
     assert finished.returncode == 2 and "SDL_VIDEODRIVER='bogus'" in finished.stderr, finished.stderr[-800:]
     assert len(finished.stderr.strip().splitlines()) == 1
 

@@ -1,9 +1,6 @@
 """What a new user met (issue 23's list), each shown fixed: labels, defaults, what diagnose and
 the command say."""
 
-import subprocess
-import sys
-
 import pytest
 import yaml
 
@@ -12,11 +9,6 @@ from rl_kit.core.spec import EnvConfig
 from rl_kit.errors import RLKitError
 
 QUICK = {"progress": False, "tensorboard": False}
-
-
-def rl_kit_command(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "rl_kit.cli", *map(str, args)], capture_output=True, text=True,
-                          **kwargs)  # fmt: skip
 
 
 def test_an_env_spec_reads_as_its_id_and_options_in_titles():
@@ -29,14 +21,14 @@ def test_an_env_spec_reads_as_its_id_and_options_in_titles():
     assert str(EnvConfig("rl_kit/GridWorld-v0", {"map": "S..\n..G\n"})) == "rl_kit/GridWorld-v0 (map=<2x3 map>)"
 
 
-def test_the_version_is_said():
-    finished = rl_kit_command("--version")
+def test_the_version_is_said(rl_kit_process):
+    finished = rl_kit_process("--version")
     assert finished.returncode == 0 and finished.stdout.strip() == f"rl-kit {rl_kit.__version__}"
     assert rl_kit.__version__[0].isdigit()
 
 
-def test_steps_default_to_the_tuned_entrys_budget_and_say_so(tmp_path):
-    finished = rl_kit_command("train", "--env", "rl_kit/FrozenLake4x4-v0", "--agent", "value_iteration",
+def test_steps_default_to_the_tuned_entrys_budget_and_say_so(tmp_path, rl_kit_process):
+    finished = rl_kit_process("train", "--env", "rl_kit/FrozenLake4x4-v0", "--agent", "value_iteration",
                               "--out", tmp_path / "run", "--no-progress")  # fmt: skip
     assert finished.returncode == 0, finished.stderr[-500:]
     config = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
@@ -60,16 +52,16 @@ def test_diagnose_names_a_schedule_that_outlasts_the_budget_and_a_policy_far_fro
     assert "greedy policy far from the optimum" not in {f.name for f in diagnose(healthy.directory)}
 
 
-def test_diagnose_says_a_directory_without_logs_has_nothing_to_diagnose(tmp_path):
+def test_diagnose_says_a_directory_without_logs_has_nothing_to_diagnose(tmp_path, rl_kit_process):
     run = rl_kit.train("rl_kit/FrozenLake4x4-v0", "q_learning", steps=500, out=tmp_path / "run", **QUICK)
     for name in ("episodes.csv", "train.csv", "eval.csv"):
         (run.directory / name).unlink(missing_ok=True)
-    finished = rl_kit_command("diagnose", run.directory)
+    finished = rl_kit_process("diagnose", run.directory)
     assert finished.returncode == 2 and "has no logs" in finished.stderr
 
 
-def test_the_exercise_list_files_dqn_under_its_own_chapter():
-    finished = rl_kit_command("exercise", "list")
+def test_the_exercise_list_files_dqn_under_its_own_chapter(rl_kit_process):
+    finished = rl_kit_process("exercise", "list")
     line = next(line for line in finished.stdout.splitlines() if line.startswith("dqn "))
     assert "06-dqn" in line
 
@@ -86,7 +78,9 @@ def test_q_bars_differ_as_much_as_their_values_do():
     assert apart[0] == 1.0 and 0.95 < apart[1] < 1.0 and 0.4 < apart[2] < 0.6
 
 
-def test_a_cartpole_episode_that_lasts_to_the_limit_ends_on_success_and_watch_says_how_it_went(tmp_path):
+def test_a_cartpole_episode_that_lasts_to_the_limit_ends_on_success_and_watch_says_how_it_went(
+    tmp_path, rl_kit_process
+):
     """Before, a perfect 500-step CartPole episode ended on the orange "time limit" banner, and
     watch printed nothing when it ended."""
     import gymnasium as gym
@@ -97,7 +91,7 @@ def test_a_cartpole_episode_that_lasts_to_the_limit_ends_on_success_and_watch_sa
     assert step_outcome(env, None, 1.0, False, True, {}).kind == SUCCESS
     assert step_outcome(gym.make("Pendulum-v1"), None, -1.0, False, True, {}).kind == TIME_LIMIT
     run = rl_kit.train("rl_kit/FrozenLake4x4-v0", "value_iteration", steps=2000, out=tmp_path / "run", **QUICK)
-    finished = rl_kit_command("watch", run.directory, "--episodes", 3, "--fps", 1000,
+    finished = rl_kit_process("watch", run.directory, "--episodes", 3, "--fps", 1000,
                               env={**__import__("os").environ, "SDL_VIDEODRIVER": "dummy"})  # fmt: skip
     assert finished.returncode == 0, finished.stderr[-500:]
     assert finished.stdout.strip().splitlines()[-1].startswith("Watched 3 episodes: mean return")

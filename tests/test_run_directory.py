@@ -16,12 +16,6 @@ from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.directory_lock import LOCK_FILE
 
 
-def rl_kit_cli(*args, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "rl_kit.cli", *map(str, args)], capture_output=True, text=True, timeout=300, **kwargs
-    )
-
-
 def checksums(directory):
     """Every file of the run (not the lock, which only says who writes now)."""
     return {
@@ -31,12 +25,12 @@ def checksums(directory):
     }
 
 
-def test_a_second_run_into_a_run_directory_is_refused_and_the_first_is_intact(tmp_path):
+def test_a_second_run_into_a_run_directory_is_refused_and_the_first_is_intact(tmp_path, cli):
     out = tmp_path / "R"
-    first = rl_kit_cli("train", "--env", "rl_kit/CliffWalking-v0", "--agent", "sarsa", "--steps", 3000, "--out", out)
+    first = cli("train", "--env", "rl_kit/CliffWalking-v0", "--agent", "sarsa", "--steps", 3000, "--out", out)
     assert first.returncode == 0, first.stderr
     before = checksums(out)
-    second = rl_kit_cli("train", "--env", "rl_kit/GridWorld-v0", "--agent", "q_learning", "--steps", 3000, "--out", out)
+    second = cli("train", "--env", "rl_kit/GridWorld-v0", "--agent", "q_learning", "--steps", 3000, "--out", out)
     assert second.returncode == 2
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1 and "--resume" in lines[0] and "--out" in lines[0] and "Traceback" not in second.stderr
@@ -49,7 +43,7 @@ def test_the_api_refuses_too_and_an_empty_directory_is_fine(tmp_path):
         rl_kit.train("rl_kit/GridWorld-v0", "sarsa", steps=500, out=tmp_path, progress=False, tensorboard=False)
 
 
-def test_a_concurrent_writer_is_refused_at_once_naming_the_process(tmp_path):
+def test_a_concurrent_writer_is_refused_at_once_naming_the_process(tmp_path, cli):
     out = tmp_path / "R"
     first = subprocess.Popen(
         [sys.executable, "-m", "rl_kit.cli", "train", "--env", "rl_kit/GridWorld-v0", "--agent", "q_learning"]
@@ -68,7 +62,7 @@ def test_a_concurrent_writer_is_refused_at_once_naming_the_process(tmp_path):
             ("--env", "rl_kit/GridWorld-v0", "--agent", "sarsa", "--steps", 3000, "--out", out),
             ("--resume", out),
         ):
-            second = rl_kit_cli("train", *args, "--no-progress")
+            second = cli("train", *args, "--no-progress")
             assert second.returncode == 2 and f"pid {first.pid}" in second.stderr, second.stderr
         assert time.time() - started < 60  # refused at once, not after waiting
         assert (out / "config.yaml").read_bytes() == config
@@ -107,20 +101,20 @@ def test_resume_falls_back_to_the_newest_readable_checkpoint(tmp_path, capsys):
     assert checkpoints[-1].name in err and f"resuming from {checkpoints[-2].name}" in err
 
 
-def test_a_fifo_named_like_the_newest_checkpoint_is_skipped_not_opened(tmp_path):
+def test_a_fifo_named_like_the_newest_checkpoint_is_skipped_not_opened(tmp_path, cli):
     out, checkpoints = checkpointed_run(tmp_path)
     fifo = checkpoints[-1].with_name("step_999999999999.safetensors")
     os.mkfifo(fifo)
-    result = rl_kit_cli("train", "--resume", out, "--no-progress")
+    result = cli("train", "--resume", out, "--no-progress")
     assert result.returncode == 0, result.stderr
     assert "not a regular file" in result.stderr
 
 
-def test_every_checkpoint_damaged_is_one_clear_error(tmp_path):
+def test_every_checkpoint_damaged_is_one_clear_error(tmp_path, cli):
     out, checkpoints = checkpointed_run(tmp_path)
     for path in checkpoints:
         path.write_bytes(b"garbage")
-    result = rl_kit_cli("train", "--resume", out, "--no-progress")
+    result = cli("train", "--resume", out, "--no-progress")
     assert result.returncode == 2 and "no readable checkpoint" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
