@@ -85,9 +85,9 @@ def test_the_api_raises_value_and_type_errors_with_the_same_words(kwargs, error,
     assert not (tmp_path / "run").exists()
 
 
-def test_a_gymnasium_env_object_trains_as_stable_baselines3_accepts_it(tmp_path):
+def test_a_gymnasium_env_object_trains_as_stable_baselines3_accepts_it(tmp_path, quiet_train):
     env = gym.make("rl_kit/FrozenLake4x4-v0", slip=0.0)
-    run = rl_kit.train(env, "q_learning", steps=2000, out=tmp_path / "run", progress=False, tensorboard=False)
+    run = quiet_train(env, "q_learning", steps=2000, out=tmp_path / "run")
     assert run.spec.env.id == "rl_kit/FrozenLake4x4-v0" and run.spec.env.kwargs["slip"] == 0.0
     with pytest.raises(TypeError, match="env id"):
         rl_kit.train(42, "q_learning", steps=100, progress=False)

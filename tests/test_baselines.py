@@ -63,7 +63,7 @@ def test_sb3_and_ours_write_the_same_run_directory(tmp_path):
 
 
 @pytest.mark.parametrize("agent", ["ppo", "a2c", "dqn"])
-def test_both_backends_keep_the_time_limit_and_log_every_update_at_its_step(tmp_path, agent):
+def test_both_backends_keep_the_time_limit_and_log_every_update_at_its_step(tmp_path, agent, quiet_train):
     """One protocol. Before, the SB3 trainer made its envs from the id alone (episodes of 112
     steps under --max-episode-steps 10), and read SB3's metrics before its update: rows at
     130 and 194 where ours logs 64, 128, 192 and 256, the last updates never."""
@@ -75,8 +75,8 @@ def test_both_backends_keep_the_time_limit_and_log_every_update_at_its_step(tmp_
     runs = {}
     for name in (agent, f"sb3_{agent}"):
         out = tmp_path / name
-        rl_kit.train("CartPole-v1", name, steps=256, seed=0, out=out, hyperparameters=hp, tuned=False,
-                     env_kwargs={"max_episode_steps": 10}, eval_every=0, progress=False, tensorboard=False)  # fmt: skip
+        quiet_train("CartPole-v1", name, steps=256, seed=0, out=out, hyperparameters=hp, tuned=False,
+                     env_kwargs={"max_episode_steps": 10}, eval_every=0)  # fmt: skip
         with open(out / "episodes.csv") as f:
             lengths = [int(row["length"]) for row in csv.DictReader(f)]
         with open(out / "train.csv") as f:

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import yaml
 
-import rl_kit
 from rl_kit.core.spec import EnvConfig, RunSpec
 from rl_kit.presentation.diagnose import diagnose
 
@@ -62,10 +61,8 @@ def test_healthy_synthetic_run_has_no_findings(tmp_path):
     assert diagnose(run) == []
 
 
-def test_healthy_real_run_has_no_findings(tmp_path):
-    run = rl_kit.train(
-        "rl_kit/CliffWalking-v0", "q_learning", steps=60_000, out=tmp_path, progress=False, tensorboard=False
-    )
+def test_healthy_real_run_has_no_findings(tmp_path, quiet_train):
+    run = quiet_train("rl_kit/CliffWalking-v0", "q_learning", steps=60_000, out=tmp_path)
     assert diagnose(run.directory) == []
 
 

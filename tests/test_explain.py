@@ -66,14 +66,12 @@ def test_commands(policy_run, tabular_run, tmp_path, cli):
     assert (tmp_path / "two.gif").stat().st_size > 0
 
 
-def test_a_table_agent_on_blackjack_is_explained_state_by_state(tmp_path, monkeypatch):
+def test_a_table_agent_on_blackjack_is_explained_state_by_state(tmp_path, monkeypatch, quiet_train):
     """Blackjack-v1's states are a Tuple: each is shown in its own terms, V and policy over two of
     its parts, actions by name, and the states it never learned about left blank."""
     import numpy as np
 
-    rl_kit.train(
-        "Blackjack-v1", "q_learning", steps=3_000, num_envs=4, out=tmp_path / "run", progress=False, tensorboard=False
-    )
+    quiet_train("Blackjack-v1", "q_learning", steps=3_000, num_envs=4, out=tmp_path / "run")
     figures = saved_figures(monkeypatch)
     written = explain(tmp_path / "run")
     assert [p.name for p in written] == ["explain.png", "explain.csv"]
@@ -98,15 +96,13 @@ def saved_figures(monkeypatch):
     return figures
 
 
-def test_a_wide_map_fills_the_canvas_with_colour_bars_and_named_arrows(tmp_path, monkeypatch):
+def test_a_wide_map_fills_the_canvas_with_colour_bars_and_named_arrows(tmp_path, monkeypatch, quiet_train):
     """CliffWalking (4x12): the three panels use most of the figure's width, each has a colour
     bar, and the arrows' legend names the actions."""
     import numpy as np
     from PIL import Image
 
-    run = rl_kit.train(
-        "rl_kit/CliffWalking-v0", "q_learning", steps=5_000, out=tmp_path / "run", progress=False, tensorboard=False
-    )
+    run = quiet_train("rl_kit/CliffWalking-v0", "q_learning", steps=5_000, out=tmp_path / "run")
     figures = saved_figures(monkeypatch)
     [png] = explain(run.directory)
     [fig] = figures
@@ -152,19 +148,17 @@ def test_runs_of_different_envs_are_labelled_with_their_env(policy_run, tabular_
     assert labels and not any(" on " in label for label in labels) and figures[0]._suptitle is None
 
 
-def test_policy_gradient_diagnostics_have_a_row_per_update(tmp_path):
+def test_policy_gradient_diagnostics_have_a_row_per_update(tmp_path, quiet_train):
     """A rollout (5 steps x 4 envs) shorter than the run's log interval (40 steps) still gets its row."""
     from rl_kit.presentation.plots import read_csv
 
-    run = rl_kit.train(
+    run = quiet_train(
         "CartPole-v1",
         "a2c",
         steps=4_000,
         num_envs=4,
         hyperparameters={"n_steps": 5},
         out=tmp_path / "run",
-        progress=False,
-        tensorboard=False,
     )
     rows = read_csv(run.directory / "train.csv")
     assert len(rows["step"]) == run.agent.updates == 200

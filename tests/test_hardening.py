@@ -248,12 +248,12 @@ def test_resuming_with_another_agent_in_config_yaml_is_refused(tmp_path):
         rl_kit.train(resume=out, steps=2000, progress=False)
 
 
-def test_a_map_path_put_in_config_yaml_is_not_opened_on_resume(tmp_path):
+def test_a_map_path_put_in_config_yaml_is_not_opened_on_resume(tmp_path, quiet_train):
     """Before, a `map:` path there was read on --resume, and the error showed the file's text."""
     secret = tmp_path / "secret.txt"
     secret.write_text("Zsecret\n")
     out = tmp_path / "run"
-    rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=1000, out=out, checkpoint_every=500, **QUICK)
+    quiet_train("rl_kit/GridWorld-v0", "q_learning", steps=1000, out=out, checkpoint_every=500)
     config = yaml.safe_load((out / "config.yaml").read_text())
     config["env"]["kwargs"]["map"] = str(secret)
     (out / "config.yaml").write_text(yaml.safe_dump(config))
@@ -262,10 +262,10 @@ def test_a_map_path_put_in_config_yaml_is_not_opened_on_resume(tmp_path):
     assert "Zsecret" not in str(refused.value)
 
 
-def test_a_checkpoint_of_another_agent_is_one_line_not_a_traceback(tmp_path, rl_kit_process):
+def test_a_checkpoint_of_another_agent_is_one_line_not_a_traceback(tmp_path, rl_kit_process, quiet_train):
     out, other = tmp_path / "run", tmp_path / "other"
     quick_run(out, checkpoint_every=500)
-    rl_kit.train("rl_kit/FrozenLake8x8-v0", "q_learning", steps=1000, out=other, checkpoint_every=500, **QUICK)
+    quiet_train("rl_kit/FrozenLake8x8-v0", "q_learning", steps=1000, out=other, checkpoint_every=500)
     for checkpoint in (out / "checkpoints").iterdir():
         checkpoint.unlink()
     for checkpoint in (other / "checkpoints").iterdir():
@@ -340,22 +340,22 @@ def register_broken(fault):
     return env_id
 
 
-def test_a_nan_reward_stops_a_tabular_agent_with_its_table_finite(tmp_path):
+def test_a_nan_reward_stops_a_tabular_agent_with_its_table_finite(tmp_path, quiet_train):
     """Before, the tabular agents trained to an all-NaN table and said nothing."""
     import numpy as np
 
     with pytest.raises(RLKitError, match="TD error.*is nan"):
-        rl_kit.train(register_broken("nan"), "q_learning", steps=200, out=tmp_path / "run", **QUICK)
+        quiet_train(register_broken("nan"), "q_learning", steps=200, out=tmp_path / "run")
     agent = rl_kit.load_agent(tmp_path / "run")  # the last good table was saved
     assert np.isfinite(agent.q).all()
 
 
 @pytest.mark.parametrize("fault, shown", [("minus one", "-1"), ("ninety-nine", "99")])
-def test_a_state_outside_the_observation_space_is_one_error_naming_the_env(tmp_path, fault, shown):
+def test_a_state_outside_the_observation_space_is_one_error_naming_the_env(tmp_path, fault, shown, quiet_train):
     """Before, state -1 silently read the table's last row, and 99 raised an IndexError from q_learning.py."""
     env_id = register_broken(fault)
     with pytest.raises(RLKitError, match=f"{env_id}: the env returned the observation {shown}, outside"):
-        rl_kit.train(env_id, "q_learning", steps=200, out=tmp_path / "run", **QUICK)
+        quiet_train(env_id, "q_learning", steps=200, out=tmp_path / "run")
 
 
 def poison(path: Path, key: str, value: float) -> None:
@@ -371,15 +371,14 @@ def poison(path: Path, key: str, value: float) -> None:
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
-def test_a_saved_agent_with_nan_or_inf_values_is_refused_at_the_door(tmp_path, value, rl_kit_process):
+def test_a_saved_agent_with_nan_or_inf_values_is_refused_at_the_door(tmp_path, value, rl_kit_process, quiet_train):
     """Before, a NaN Q table loaded and evaluated without a word (the greedy action always 0), and
     a NaN Box policy ended evaluate, explain and watch --record on tracebacks."""
     out = quick_run(tmp_path / "tabular").directory
     poison(out / "agent.safetensors", "q", value)
     finished = rl_kit_process("evaluate", out, "--episodes", 5)
     assert finished.returncode == 2 and "NaN or infinite" in finished.stderr and "Traceback" not in finished.stderr
-    network = rl_kit.train("Pendulum-v1", "ppo", steps=256, out=tmp_path / "box", hyperparameters={"n_steps": 64},
-                           **QUICK).directory  # fmt: skip
+    network = quiet_train("Pendulum-v1", "ppo", steps=256, out=tmp_path / "box", hyperparameters={"n_steps": 64}).directory  # fmt: skip
     from safetensors.numpy import load_file
 
     key = next(k for k, v in load_file(str(network / "agent.safetensors")).items() if v.dtype.kind == "f")
@@ -393,12 +392,12 @@ def test_a_saved_agent_with_nan_or_inf_values_is_refused_at_the_door(tmp_path, v
 # --- 6, 7, 13: budgets ---------------------------------------------------------------------------
 
 
-def test_a_saved_agent_naming_a_huge_map_is_refused_before_the_env_is_built(tmp_path, rl_kit_process):
+def test_a_saved_agent_naming_a_huge_map_is_refused_before_the_env_is_built(tmp_path, rl_kit_process, quiet_train):
     """Before, a 9 MB file naming a 3000x3000 map ran 3 min 13 s and peaked at 17 GB in evaluate."""
     from safetensors import safe_open
     from safetensors.numpy import load_file, save_file
 
-    out = rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=500, out=tmp_path / "run", **QUICK).directory
+    out = quiet_train("rl_kit/GridWorld-v0", "q_learning", steps=500, out=tmp_path / "run").directory
     path = out / "agent.safetensors"
     with safe_open(str(path), framework="numpy") as f:
         metadata = json.loads(f.metadata()["rl_kit"])
@@ -611,15 +610,15 @@ def test_a_dashboard_of_thousands_of_metrics_draws_the_first_few(tmp_path):
     assert time.monotonic() - started < 60 and MAX_PANELS < 3000
 
 
-def test_sb3_runs_leave_nothing_in_the_temp_folder_and_torch_runs_no_warning(tmp_path, monkeypatch):
+def test_sb3_runs_leave_nothing_in_the_temp_folder_and_torch_runs_no_warning(tmp_path, monkeypatch, quiet_train):
     import tempfile
     import warnings
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    rl_kit.train("CartPole-v1", "sb3_ppo", steps=256, out=tmp_path / "sb3", hyperparameters={"n_steps": 64}, **QUICK)
+    quiet_train("CartPole-v1", "sb3_ppo", steps=256, out=tmp_path / "sb3", hyperparameters={"n_steps": 64})
     assert not [p.name for p in (tmp_path / "tmp").iterdir() if p.name.startswith("SB3-")]
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        rl_kit.train("CartPole-v1", "ppo", steps=256, out=tmp_path / "torch",
-                     hyperparameters={"n_steps": 64, "backend": "torch"}, **QUICK)  # fmt: skip
+        quiet_train("CartPole-v1", "ppo", steps=256, out=tmp_path / "torch",
+                     hyperparameters={"n_steps": 64, "backend": "torch"})  # fmt: skip

@@ -77,10 +77,8 @@ def test_sarsa_with_exploration_prefers_the_safe_path(tmp_path):
     assert gap > 0.05
 
 
-def test_value_iteration_is_optimal(tmp_path):
-    run = rl_kit.train(
-        "rl_kit/FrozenLake8x8-v0", "value_iteration", steps=1000, out=tmp_path, progress=False, tensorboard=False
-    )
+def test_value_iteration_is_optimal(tmp_path, quiet_train):
+    run = quiet_train("rl_kit/FrozenLake8x8-v0", "value_iteration", steps=1000, out=tmp_path)
     assert TabularReference.of(gym.make("rl_kit/FrozenLake8x8-v0")).gap(
         run.agent.greedy_policy(), GAMMA
     ) == pytest.approx(0, abs=1e-6)

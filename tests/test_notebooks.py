@@ -31,15 +31,13 @@ def test_the_notebook_runs_and_shows_its_agents_inline(path, tmp_path):
     assert (tmp_path / "runs" / "notebook").is_dir()  # it wrote where it ran, not into the repository
 
 
-def test_show_plays_greedy_episodes_inline_with_the_learning_curve(tmp_path):
+def test_show_plays_greedy_episodes_inline_with_the_learning_curve(tmp_path, quiet_train):
     import base64
     import io
 
     from PIL import Image
 
-    run = rl_kit.train(
-        "rl_kit/FrozenLake4x4-v0", "q_learning", steps=5_000, out=tmp_path / "run", progress=False, tensorboard=False
-    )
+    run = quiet_train("rl_kit/FrozenLake4x4-v0", "q_learning", steps=5_000, out=tmp_path / "run")
     shown = rl_kit.show(run, episodes=2)
     page = shown._repr_html_()
     assert page.count("<img") == 2 and "q_learning on rl_kit/FrozenLake4x4-v0: 2 greedy episodes" in page

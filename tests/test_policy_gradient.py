@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-import rl_kit
 from rl_kit.agents import SpaceError, Transitions
 from rl_kit.agents.a2c import A2C
 from rl_kit.agents.policy_gradient import NonFiniteLossError
@@ -118,11 +117,11 @@ class NaNAfter(gym.Env):
         return np.zeros(3, np.float32), (np.nan if self.t > 300 else 1.0), False, self.t % 50 == 0, {}
 
 
-def test_train_reports_nan_and_keeps_the_last_good_agent(tmp_path):
+def test_train_reports_nan_and_keeps_the_last_good_agent(tmp_path, quiet_train):
     if "test/NaNAfter-v0" not in gym.registry:
         gym.register("test/NaNAfter-v0", entry_point=NaNAfter)
     with pytest.raises(RLKitError, match=r"_loss is nan at env step \d+.*last good agent is saved"):
-        rl_kit.train("test/NaNAfter-v0", "a2c", steps=10_000, out=tmp_path, progress=False, tensorboard=False)
+        quiet_train("test/NaNAfter-v0", "a2c", steps=10_000, out=tmp_path)
     saved = load_agent(tmp_path)
     assert all(np.isfinite(v).all() for v in saved.net.state_dict().values())
 
@@ -167,16 +166,14 @@ def test_observation_statistics_are_learned_and_saved(tmp_path):
 
 
 @pytest.mark.parametrize("agent", ["reinforce", "a2c", "ppo"])
-def test_runs_on_gymnasium_acrobot_and_one_hot_taxi(agent, tmp_path):
+def test_runs_on_gymnasium_acrobot_and_one_hot_taxi(agent, tmp_path, quiet_train):
     for env_id in ("Acrobot-v1", "Taxi-v4"):
-        run = rl_kit.train(
+        run = quiet_train(
             env_id,
             agent,
             steps=600,
             num_envs=2,
             out=tmp_path / env_id,
-            progress=False,
-            tensorboard=False,
             eval_every=0,
             hyperparameters={"n_steps": 50},
         )

@@ -118,20 +118,18 @@ def test_dqn_resume_continues_exactly_replay_buffer_included(tmp_path):
     assert_same_state(whole, saved)
 
 
-def test_resume_needs_a_checkpoint(tmp_path):
-    rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=2_000, out=tmp_path, progress=False, tensorboard=False)
+def test_resume_needs_a_checkpoint(tmp_path, quiet_train):
+    quiet_train("rl_kit/GridWorld-v0", "q_learning", steps=2_000, out=tmp_path)
     with pytest.raises(RLKitError, match="no checkpoint to resume from"):
         rl_kit.train(resume=tmp_path)
 
 
-def test_checkpoints_keep_the_last_k(tmp_path):
-    rl_kit.train(
+def test_checkpoints_keep_the_last_k(tmp_path, quiet_train):
+    quiet_train(
         "rl_kit/GridWorld-v0",
         "q_learning",
         steps=10_000,
         out=tmp_path,
-        progress=False,
-        tensorboard=False,
         checkpoint_every=1_000,
         keep_checkpoints=2,
     )

@@ -37,10 +37,10 @@ def test_a_second_run_into_a_run_directory_is_refused_and_the_first_is_intact(tm
     assert checksums(out) == before
 
 
-def test_the_api_refuses_too_and_an_empty_directory_is_fine(tmp_path):
-    rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=500, out=tmp_path, progress=False, tensorboard=False)
+def test_the_api_refuses_too_and_an_empty_directory_is_fine(tmp_path, quiet_train):
+    quiet_train("rl_kit/GridWorld-v0", "q_learning", steps=500, out=tmp_path)
     with pytest.raises(RLKitError, match="never overwrites"):
-        rl_kit.train("rl_kit/GridWorld-v0", "sarsa", steps=500, out=tmp_path, progress=False, tensorboard=False)
+        quiet_train("rl_kit/GridWorld-v0", "sarsa", steps=500, out=tmp_path)
 
 
 def test_a_concurrent_writer_is_refused_at_once_naming_the_process(tmp_path, cli):
@@ -127,7 +127,9 @@ def test_fresh_directories_are_numbered(tmp_path):
 
 
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
-def test_a_signal_during_a_checkpoint_lets_it_finish_then_stops_the_run(tmp_path, monkeypatch, signal_name):
+def test_a_signal_during_a_checkpoint_lets_it_finish_then_stops_the_run(
+    tmp_path, monkeypatch, signal_name, quiet_train
+):
     """A signal used to raise wherever it landed: inside a checkpoint being written (which was
     then lost), a log row, or a library's lock, whose release a clean-up could then wait on
     for ever (a SIGTERM'd run that did not exit in 60 s, seen once under load). Now it asks
@@ -149,14 +151,12 @@ def test_a_signal_during_a_checkpoint_lets_it_finish_then_stops_the_run(tmp_path
     previous = signal.getsignal(signal.SIGTERM)
     stop_on_sigterm()  # as the command does
     try:
-        run = rl_kit.train(
+        run = quiet_train(
             "rl_kit/GridWorld-v0",
             "q_learning",
             steps=10_000,
             checkpoint_every=1_000,
             out=tmp_path / "run",
-            progress=False,
-            tensorboard=False,
         )
         restored = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     finally:

@@ -50,17 +50,15 @@ def test_run_directory_holds_everything(tmp_path):
     assert yaml.safe_load((d / "result.yaml").read_text())["interrupted"] is False
 
 
-def test_same_seed_same_run(tmp_path):
+def test_same_seed_same_run(tmp_path, quiet_train):
     def q_table(name):
-        return rl_kit.train(
+        return quiet_train(
             "rl_kit/FrozenLake4x4-v0",
             "sarsa",
             steps=3_000,
             seed=1,
             num_envs=2,
             out=tmp_path / name,
-            progress=False,
-            tensorboard=False,
         ).agent.q
 
     assert (q_table("a") == q_table("b")).all()
@@ -84,10 +82,8 @@ def test_interrupt_saves_what_was_learned(tmp_path):
     assert (rl_kit.load_agent(tmp_path).q == run.agent.q).all()
 
 
-def test_gymnasium_env_through_sync_vector(tmp_path):
-    run = rl_kit.train(
-        "FrozenLake-v1", "expected_sarsa", steps=2_000, num_envs=3, out=tmp_path, progress=False, tensorboard=False
-    )
+def test_gymnasium_env_through_sync_vector(tmp_path, quiet_train):
+    run = quiet_train("FrozenLake-v1", "expected_sarsa", steps=2_000, num_envs=3, out=tmp_path)
     assert run.result.episodes > 0
 
 

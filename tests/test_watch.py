@@ -11,7 +11,6 @@ import pytest
 from gymnasium import spaces
 from gymnasium.wrappers import TimeLimit
 
-import rl_kit
 from rl_kit.agents.q_learning import QLearning
 from rl_kit.envs import BANDIT_ENV_IDS, CONTROL_ENV_IDS, GRID_ENV_IDS
 from rl_kit.envs.grid_model import GridModel
@@ -214,14 +213,12 @@ def test_grids_of_any_shape_fit_a_laptop_and_label_only_what_is_readable(shape, 
         assert painter.tile >= 90 and len(sizes) >= model.n_states  # CliffWalking: every value labelled
 
 
-def test_recordings_hold_each_outcome_a_second_and_carry_the_caption(tmp_path, monkeypatch):
+def test_recordings_hold_each_outcome_a_second_and_carry_the_caption(tmp_path, monkeypatch, quiet_train):
     from PIL import Image, ImageSequence
 
     import rl_kit.envs.rendering as rendering
 
-    run = rl_kit.train(
-        "rl_kit/FrozenLake4x4-v0", "q_learning", steps=20_000, out=tmp_path / "run", progress=False, tensorboard=False
-    )
+    run = quiet_train("rl_kit/FrozenLake4x4-v0", "q_learning", steps=20_000, out=tmp_path / "run")
     texts = []
     original = rendering.draw_text
     monkeypatch.setattr(
@@ -244,10 +241,8 @@ def no_display_environment(**extra):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="DISPLAY is how Linux finds a screen")
 @pytest.mark.parametrize("display", [None, ":97"])  # unset; set but no X server answers there
-def test_watch_without_a_display_says_so_and_points_to_record(tmp_path, display):
-    run = rl_kit.train(
-        "rl_kit/GridWorld-v0", "q_learning", steps=2_000, out=tmp_path / "run", progress=False, tensorboard=False
-    )
+def test_watch_without_a_display_says_so_and_points_to_record(tmp_path, display, quiet_train):
+    run = quiet_train("rl_kit/GridWorld-v0", "q_learning", steps=2_000, out=tmp_path / "run")
     extra = {} if display is None else {"DISPLAY": display}
     result = subprocess.run(
         [sys.executable, "-m", "rl_kit.cli", "watch", str(run.directory)],
