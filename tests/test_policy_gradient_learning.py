@@ -6,7 +6,7 @@ import rl_kit
 from rl_kit.experiments.robustness import claim_named, greedy_return, holds
 
 CATCH = {  # the claims rl-kit bench --suite robustness reruns on more seeds and on torch
-    "reinforce": (150_000, {"n_steps": 100, "learning_rate": 0.003, "gamma": 0.95}),
+    "reinforce": (claim_named("reinforce-catch").steps, claim_named("reinforce-catch").hyperparameters),
     "a2c": (claim_named("a2c-catch").steps, claim_named("a2c-catch").hyperparameters),
     "ppo": (claim_named("ppo-catch").steps, claim_named("ppo-catch").hyperparameters),
 }
@@ -49,9 +49,9 @@ def test_balances_gymnasium_cartpole(agent, tmp_path):
 
 @pytest.mark.slow  # 50k steps: 13 s
 def test_ppo_reaches_the_point_goal_reliably(tmp_path):
-    hp = {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}
-    result = train_and_evaluate("rl_kit/PointGoal-v0", "ppo", 50_000, hp, tmp_path, episodes=50)
-    assert result.success_rate >= 0.95
+    claim = claim_named("ppo-pointgoal")
+    returns = [greedy_return(claim, seed, "numpy", str(tmp_path / str(seed))) for seed in claim.seeds]
+    assert holds(claim, returns), returns  # a success rate of 0.95 over 50 episodes
 
 
 @pytest.mark.slow  # 8 runs of 20k steps: about 55 s

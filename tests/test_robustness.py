@@ -1,7 +1,8 @@
 """The robustness suite reruns a learning claim on more seeds and on the torch backend."""
 
+from rl_kit.core.hyperparameter_files import tuned_hyperparameters
 from rl_kit.experiments import robustness
-from rl_kit.experiments.robustness import Claim, holds
+from rl_kit.experiments.robustness import Claim, claim_named, holds
 
 
 def test_a_claim_holds_only_on_enough_of_its_seeds():
@@ -18,3 +19,15 @@ def test_the_suite_runs_each_claim_on_both_backends_and_more_seeds(monkeypatch, 
     assert all(row["on its seeds"] and row["passing seeds"] == "2 of 2" for row in rows)
     robustness.print_rows(rows)
     assert "tiny-catch" in capsys.readouterr().out
+
+
+def test_each_network_exercise_checks_the_claim_the_robustness_suite_reruns():
+    from rl_kit.exercises.catalog import EXERCISES
+
+    checks = [e.learn for e in EXERCISES.values() if e.learn is not None and e.learn.claim is not None]
+    assert len(checks) == 4  # dqn, reinforce, gae and ppo
+    for check in checks:
+        agent, seed, target = check.claim
+        claim = claim_named(f"exercise-{agent}")
+        assert seed in claim.seeds and target == claim.threshold and claim.env == "CartPole-v1"
+        assert claim.steps == tuned_hyperparameters(agent, claim.env).n_timesteps

@@ -93,7 +93,9 @@ def add_bench(sub) -> None:
         "table over seeds, written to docs/benchmarks/zoo; robustness: each learning claim of the tests on "
         "more seeds and on the torch backend; none of the three is in all)",
     )
-    p.add_argument("--rows", help="race or zoo rows, comma-separated, e.g. ppo-cartpole,dqn-cartpole (default: all)")
+    p.add_argument(
+        "--rows", help="race or zoo rows, or robustness claims, comma-separated, e.g. ppo-cartpole (default: all)"
+    )
     p.add_argument("--seeds", type=positive_int, default=None, help="race: pairs per row (1); zoo: seeds per row (5)")
     p.add_argument("--out", default="docs/benchmarks/zoo", help="zoo: where the report goes")
     p.add_argument(
@@ -178,9 +180,10 @@ def bandit_command(args) -> None:
 
 def bench_command(args) -> None:
     if args.suite == "robustness":
-        from rl_kit.experiments.robustness import print_rows, robustness
+        from rl_kit.experiments.robustness import CLAIMS, claim_named, print_rows, robustness
 
-        print_rows(robustness(workers=args.workers))
+        claims = tuple(claim_named(name) for name in args.rows.split(",")) if args.rows else CLAIMS
+        print_rows(robustness(claims, workers=args.workers))
         return
     if args.suite == "race":
         from rl_kit.experiments.zoo_race import race, select_rows

@@ -39,6 +39,9 @@ class LearningCheck:
 
     label: str
     run: Callable[[Any, Path], CheckResult]
+    # a network check's claim, which `rl-kit bench --suite robustness` reruns on more seeds
+    # (rl_kit/experiments/robustness.py, the exercise-<agent> claims): its agent, seed and bar
+    claim: tuple[str, int, float] | None = None
 
     def __call__(self, module: Any, figure: Path) -> CheckResult:
         return self.run(module, figure)
@@ -284,4 +287,4 @@ def network_control(agent_name: str, env_id: str = "CartPole-v1", *, seed: int =
                            "" if passed else "the quick checks pass but learning fails: look at the curve, and at "
                            "how the agent uses your functions", shown)  # fmt: skip
 
-    return LearningCheck(label, learn)
+    return LearningCheck(label, learn, claim=(agent_name, seed, target))

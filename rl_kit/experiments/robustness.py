@@ -43,8 +43,9 @@ MOUNTAIN_CAR_CONTINUOUS = {
 
 @dataclass(frozen=True)
 class Claim:
-    """`agent` on `env` after `steps` (over `num_envs` envs) scores a greedy mean of at least
-    `threshold` over `episodes` episodes on at least `need` of `seeds`."""
+    """`agent` on `env` after `steps` (over `num_envs` envs) scores a greedy `measure` ("mean"
+    return, or "success_rate") of at least `threshold` over `episodes` episodes (the first seeded
+    `eval_seed`) on at least `need` of `seeds`."""
 
     name: str
     env: str
@@ -57,6 +58,8 @@ class Claim:
     num_envs: int | None = 8  # None: the tuned entry's
     episodes: int = 20
     torch: bool = True  # whether the torch backend can run it (gSDE is numpy only)
+    measure: str = "mean"
+    eval_seed: int = 0
 
 
 CARTPOLE_PPO = {  # the RL Zoo's tuned PPO for CartPole-v1
@@ -71,9 +74,49 @@ CARTPOLE_PPO = {  # the RL Zoo's tuned PPO for CartPole-v1
 }
 CARTPOLE_A2C = {"n_steps": 32, "learning_rate": "linear(0.001, 0.0, 200000)", "gae_lambda": 0.95}
 
+CATCH_REINFORCE = {"n_steps": 100, "learning_rate": 0.003, "gamma": 0.95}
+POINT_GOAL_PPO = {"n_steps": 64, "batch_size": 256, "n_epochs": 10, "learning_rate": 0.001}
+EXERCISE_EVAL_SEED = 1_000_000  # the exercises' learning checks evaluate from here (rl_kit.exercises.learning)
+
 CLAIMS = (
     Claim("ppo-catch", "rl_kit/Catch-v0", "ppo", 80_000, CATCH_PPO, threshold=9.5),
     Claim("a2c-catch", "rl_kit/Catch-v0", "a2c", 80_000, CATCH_A2C, threshold=9.5),
+    Claim("reinforce-catch", "rl_kit/Catch-v0", "reinforce", 150_000, CATCH_REINFORCE, threshold=9.5),
+    Claim(
+        "ppo-pointgoal",
+        "rl_kit/PointGoal-v0",
+        "ppo",
+        50_000,
+        POINT_GOAL_PPO,
+        threshold=0.95,
+        episodes=50,
+        measure="success_rate",
+    ),  # fmt: skip
+    # The network exercises' learning checks: the learner's agent with rl-kit's tuned entry
+    # (its budget and num_envs), 20 greedy episodes from EXERCISE_EVAL_SEED
+    Claim(
+        "exercise-dqn",
+        "CartPole-v1",
+        "dqn",
+        50_000,
+        threshold=475.0,
+        seeds=(1,),
+        num_envs=None,
+        torch=False,
+        eval_seed=EXERCISE_EVAL_SEED,
+    ),  # fmt: skip
+    Claim(
+        "exercise-reinforce",
+        "CartPole-v1",
+        "reinforce",
+        200_000,
+        threshold=475.0,
+        num_envs=None,
+        eval_seed=EXERCISE_EVAL_SEED,
+    ),  # fmt: skip
+    Claim(
+        "exercise-ppo", "CartPole-v1", "ppo", 100_000, threshold=475.0, num_envs=None, eval_seed=EXERCISE_EVAL_SEED
+    ),  # fmt: skip
     Claim(
         "ppo-gsde-mountaincar",
         "MountainCarContinuous-v0",
@@ -112,11 +155,13 @@ def claim_named(name: str) -> Claim:
     for claim in CLAIMS:
         if claim.name == name:
             return claim
-    raise KeyError(f"no claim {name!r}; the claims: {', '.join(c.name for c in CLAIMS)}")
+    from rl_kit.errors import unknown_name
+
+    raise unknown_name("claim", name, [c.name for c in CLAIMS], listed=True)
 
 
 def greedy_return(claim: Claim, seed: int, backend: str, directory: str) -> float:
-    """One run of `claim` on `seed` with the `backend` networks: its greedy mean return."""
+    """One run of `claim` on `seed` with the `backend` networks: its greedy `measure`."""
     from rl_kit.core.evaluation import evaluate
     from rl_kit.core.spec import NO_EVALUATION, QUIET
     from rl_kit.core.training import execute, plan
@@ -125,7 +170,8 @@ def greedy_return(claim: Claim, seed: int, backend: str, directory: str) -> floa
     spec = plan(claim.env, claim.agent, steps=claim.steps, seed=seed, num_envs=claim.num_envs,
                 hyperparameters=hyperparameters)  # fmt: skip
     run = execute(replace(spec, evaluation=NO_EVALUATION), replace(QUIET, directory=Path(directory)))
-    return evaluate(run.agent, claim.env, episodes=claim.episodes, seed=0).mean
+    result = evaluate(run.agent, claim.env, episodes=claim.episodes, seed=claim.eval_seed)
+    return float(result.stats[claim.measure])
 
 
 def holds(claim: Claim, returns: list[float]) -> bool:
