@@ -27,7 +27,8 @@ def test_each_network_exercise_checks_the_claim_the_robustness_suite_reruns():
     checks = [e.learn for e in EXERCISES.values() if e.learn is not None and e.learn.claim is not None]
     assert len(checks) == 4  # dqn, reinforce, gae and ppo
     for check in checks:
-        agent, seed, target = check.claim
+        agent, seed, target, best = check.claim
         claim = claim_named(f"exercise-{agent}")
         assert seed in claim.seeds and target == claim.threshold and claim.env == "CartPole-v1"
+        assert (claim.measure == "best") == best
         assert claim.steps == tuned_hyperparameters(agent, claim.env).n_timesteps

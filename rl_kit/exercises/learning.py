@@ -40,8 +40,8 @@ class LearningCheck:
     label: str
     run: Callable[[Any, Path], CheckResult]
     # a network check's claim, which `rl-kit bench --suite robustness` reruns on more seeds
-    # (rl_kit/experiments/robustness.py, the exercise-<agent> claims): its agent, seed and bar
-    claim: tuple[str, int, float] | None = None
+    # (rl_kit/experiments/robustness.py, the exercise-<agent> claims): agent, seed, bar, best or final
+    claim: tuple[str, int, float, bool] | None = None
 
     def __call__(self, module: Any, figure: Path) -> CheckResult:
         return self.run(module, figure)
@@ -248,10 +248,17 @@ def value_iteration_check(module, figure: Path) -> CheckResult:
                        "" if passed else "the greedy policy of your V is not optimal: check greedy_policy", shown)  # fmt: skip
 
 
-def network_control(agent_name: str, env_id: str = "CartPole-v1", *, seed: int = 0, target: float = 475.0):
+def network_control(
+    agent_name: str, env_id: str = "CartPole-v1", *, seed: int = 0, target: float = 475.0, best: bool = False
+):
     """The learner's network agent, with the tuned entry of rl-kit's `agent_name` on `env_id`
-    (budget included), trained through the run loop: a greedy mean of `target` over 20 episodes."""
-    label = f"{agent_name} on {env_id}: a greedy mean of {target:g} over 20 episodes, with rl-kit's tuned budget"
+    (budget included), trained through the run loop: a greedy mean of `target` over the 20
+    episodes at the end, or (`best`) at the best of those and of the ten evaluations on the way
+    (10 episodes each). `best` is for the learners whose last evaluation is a draw however right
+    the code: DQN at 50k steps ends at 500 on some seeds and near 100 on others, and its
+    evaluations on the way reach 200 to 500 on every seed (rl-kit bench --suite robustness)."""
+    when = "at its best evaluation" if best else "over 20 episodes at the end"
+    label = f"{agent_name} on {env_id}: a greedy mean of {target:g} {when}, with rl-kit's tuned budget"
 
     def learn(module, figure: Path) -> CheckResult:
         import gymnasium as gym
@@ -277,14 +284,15 @@ def network_control(agent_name: str, env_id: str = "CartPole-v1", *, seed: int =
             final = evaluate(20)["mean"]
         finally:
             close_all(envs)
+        score = max([final, *(stats["mean"] for _, stats in logger.evaluations)]) if best else final
         x = [step for step, _ in logger.evaluations] + [steps]
         y = [stats["mean"] for _, stats in logger.evaluations] + [final]
         shown = save_curve(figure, x, {"greedy mean return": np.array(y)}, xlabel="env steps", ylabel="mean return",
                            title=f"your {agent_name} on {env_id} (seed {seed})", target=target)  # fmt: skip
-        passed = final >= target
-        return CheckResult("learning", label, passed, f"a greedy mean of at least {target:g}",
-                           f"{final:.1f} after {steps:,} steps",
+        passed = score >= target
+        got = f"{final:.1f} after {steps:,} steps" + (f", {score:.1f} at its best" if best else "")
+        return CheckResult("learning", label, passed, f"a greedy mean of at least {target:g}", got,
                            "" if passed else "the quick checks pass but learning fails: look at the curve, and at "
                            "how the agent uses your functions", shown)  # fmt: skip
 
-    return LearningCheck(label, learn, claim=(agent_name, seed, target))
+    return LearningCheck(label, learn, claim=(agent_name, seed, target, best))
