@@ -29,7 +29,8 @@ TABULAR_AGENT_CLASSES = (
 # The network agents by name -> (module, class): imported on demand, as the command starts
 # faster without them. The one list of their names.
 NETWORK_AGENTS = {"reinforce": ("reinforce", "Reinforce"), "a2c": ("a2c", "A2C"), "ppo": ("ppo", "PPO"),
-                  "dqn": ("dqn", "DQN")}  # fmt: skip
+                  "dqn": ("dqn", "DQN"), "ddpg": ("ddpg", "DDPG"), "td3": ("td3", "TD3"),
+                  "sac": ("sac", "SAC")}  # fmt: skip
 
 
 def network_agent_class(name: str) -> type:

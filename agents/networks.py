@@ -156,17 +156,19 @@ class MLPStack:
         return tuple(h[net, :, :n] for net, n in enumerate(self.n_outputs))
 
     def input_gradient(self, *d_outputs: np.ndarray) -> np.ndarray:
-        """dL/dx for the last ``forward(keep=True)``, leaving the parameters' gradients as they were."""
-        saved = self.parameters.grad.copy()
-        dx = self.backward(*d_outputs, input_gradient=True)
-        self.parameters.grad[...] = saved
+        """dL/dx for the last ``forward(keep=True)`` (summed over the networks), leaving the
+        parameters' gradients as they were: the chain rule's dL/dh_{k-1} = dL/dz_k W_k^T alone,
+        no weight products. An actor's gradient through a critic, dQ/da, is this."""
+        dx = self.backward(*d_outputs, input_gradient=True, parameter_gradients=False)
         assert dx is not None
         return dx
 
-    def backward(self, *d_outputs: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
-        """Write dL/dW and dL/db into the parameters' gradients, given dL/d(outputs) of each
-        network for the last ``forward(keep=True)``; return dL/dx (summed over the networks) if
-        `input_gradient`."""
+    def backward(
+        self, *d_outputs: np.ndarray, input_gradient: bool = False, parameter_gradients: bool = True
+    ) -> np.ndarray | None:
+        """Write dL/dW and dL/db into the parameters' gradients (unless not `parameter_gradients`),
+        given dL/d(outputs) of each network for the last ``forward(keep=True)``; return dL/dx
+        (summed over the networks) if `input_gradient`."""
         x, hidden = self._inputs, self._hidden
         assert x is not None, "backward needs a forward(keep=True) first"
         last = len(self.weights) - 1
@@ -175,8 +177,9 @@ class MLPStack:
             dz[net, :, :n] = d_out
         for k in range(last, -1, -1):
             below = hidden[k - 1] if k > 0 else x  # x is shared by the networks: (B, a)
-            batch_product(below, dz, out=self.weight_grads[k])
-            dz.sum(axis=1, keepdims=True, out=self.bias_grads[k])
+            if parameter_gradients:
+                batch_product(below, dz, out=self.weight_grads[k])
+                dz.sum(axis=1, keepdims=True, out=self.bias_grads[k])
             if k == 0 and not input_gradient:
                 return None
             dh = np.matmul(dz, self.weights[k].transpose(0, 2, 1))  # dL/dh_{k-1}
@@ -437,71 +440,48 @@ class ActorCritic(ActorCriticBase):
             self.optimizer.t = int(np.asarray(state["optimizer.0.step"]).reshape(-1)[0])
 
 
-class QNetwork:
-    """An action-value network Q(s, .) (one MLP, one output per action) and its Adam.
+class Network:
+    """An MLP stack on one flat parameter vector with its Adam: what DQN's Q network and the
+    off-policy actors and critics (:mod:`rl_kit.agents.off_policy_networks`) share, including the
+    target network's Polyak averaging and saving under a prefix.
 
     Args:
-        observation_space: Box vector or a finite space (one-hot encoded).
-        n_actions: outputs, one per action.
-        hidden: hidden layer widths. activation: "tanh" or "relu".
-        agent: the agent's name, for error messages. seed: seeds the initial weights.
+        prefix: the parameters' names start with it ("q.", "critic.", "actor.").
+        n_inputs: the input width. hidden: hidden layer widths. n_outputs: each network's outputs.
+        activation: "tanh" or "relu". seed: seeds the initial weights.
         dtype: np.float32 (fast) or np.float64 (gradient checks).
+        adam_eps: Adam's epsilon. orthogonal_init: orthogonal (gain 1 on the outputs) or
+            torch's default for a linear layer (SB3's for its off-policy networks).
     """
 
     def __init__(
         self,
-        observation_space: spaces.Space,
-        n_actions: int,
+        prefix: str,
+        n_inputs: int,
         hidden: tuple[int, ...],
+        n_outputs: tuple[int, ...],
         activation: str,
-        agent: str,
         seed: int,
         dtype=np.float32,
         adam_eps: float = 1e-8,
+        orthogonal_init: bool = True,
     ):
-        self.observation_space, self.dtype = observation_space, np.dtype(dtype)
-        self.n_inputs = observation_size(observation_space, agent)
-        self.parameters = FlatParameters(MLPStack.shapes("q.", self.n_inputs, hidden, (n_actions,)), dtype)
-        self.body = MLPStack(self.parameters, "q.", len(hidden) + 1, (n_actions,), activation)
-        self.body.initialise(np.random.default_rng(seed), output_gains=(1.0,))
+        self.dtype, self.n_inputs = np.dtype(dtype), n_inputs
+        self.parameters = FlatParameters(MLPStack.shapes(prefix, n_inputs, hidden, n_outputs), dtype)
+        self.body = MLPStack(self.parameters, prefix, len(hidden) + 1, n_outputs, activation)
+        self.body.initialise(np.random.default_rng(seed), (1.0,) * len(n_outputs), orthogonal_init)
         self.optimizer = Adam(self.parameters.data, eps=adam_eps)
 
-    def encode(self, obs: np.ndarray) -> np.ndarray:
-        return encode_observations(self.observation_space, obs, self.dtype)
-
-    def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
-        """Q(s, a) for every action, shape (B, n_actions), at encoded observations `x`."""
-        return self.body.forward(x, keep)[0]
-
-    def step(
-        self, x: np.ndarray, actions: np.ndarray, loss, loss_gradient, learning_rate: float, max_grad_norm: float
-    ) -> tuple[float, np.ndarray, float]:
-        """One gradient step on ``loss(np, Q(s_i, a_i))``, whose gradient with respect to each
-        Q(s_i, a_i) is ``loss_gradient(Q(s_i, a_i))``; the other actions' outputs get none.
-        Returns the loss, the Q(s_i, a_i) before the step, and the gradient norm before clipping."""
-        q = self.forward(x, keep=True)
-        rows = np.arange(len(actions))
-        taken = q[rows, actions]
-        value = float(loss(np, taken))
-        if not np.isfinite(value):
-            raise NonFiniteLossError(f"the TD loss is {value}")
-        d_q = np.zeros_like(q)
-        d_q[rows, actions] = loss_gradient(taken)
-        self.body.backward(d_q)
+    def apply_gradient(self, learning_rate: float, max_grad_norm: float = 0.0) -> float:
+        """One Adam step on the gradient in ``parameters.grad``, clipped to `max_grad_norm` (0:
+        not clipped); returns the norm before clipping, or raises :class:`NonFiniteLossError`."""
         norm = clip_global_norm(self.parameters.grad, max_grad_norm)
         if not np.isfinite(norm):
             raise NonFiniteLossError(f"the gradient norm is {norm}")
         self.optimizer.step(self.parameters.grad, learning_rate)
-        return value, taken, norm
+        return norm
 
-    def input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        """d Q(x, a) / dx for each row (explain's attributions); parameters and their gradients unchanged."""
-        q = self.forward(x, keep=True)
-        d_q = np.zeros_like(q)
-        d_q[np.arange(len(actions)), actions] = 1.0
-        return self.body.input_gradient(d_q)
-
-    def copy_from(self, other: QNetwork, tau: float = 1.0) -> None:
+    def copy_from(self, other: Network, tau: float = 1.0) -> None:
         """theta <- tau * theta_other + (1 - tau) * theta (tau 1: a copy; Polyak averaging below 1)."""
         if tau >= 1.0:
             self.parameters.data[...] = other.parameters.data
@@ -525,3 +505,62 @@ class QNetwork:
             self.optimizer.m[...] = state[f"{prefix}.adam.m"]
             self.optimizer.v[...] = state[f"{prefix}.adam.v"]
             self.optimizer.t = int(np.asarray(state[f"{prefix}.adam.t"]).reshape(-1)[0])
+
+
+class QNetwork(Network):
+    """An action-value network Q(s, .) (one MLP, one output per action) and its Adam.
+
+    Args:
+        observation_space: Box vector or a finite space (one-hot encoded).
+        n_actions: outputs, one per action.
+        hidden: hidden layer widths. activation: "tanh" or "relu".
+        agent: the agent's name, for error messages. seed: seeds the initial weights.
+        dtype: np.float32 (fast) or np.float64 (gradient checks).
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        n_actions: int,
+        hidden: tuple[int, ...],
+        activation: str,
+        agent: str,
+        seed: int,
+        dtype=np.float32,
+        adam_eps: float = 1e-8,
+    ):
+        self.observation_space = observation_space
+        n_inputs = observation_size(observation_space, agent)
+        super().__init__("q.", n_inputs, hidden, (n_actions,), activation, seed, dtype, adam_eps)
+
+    def encode(self, obs: np.ndarray) -> np.ndarray:
+        return encode_observations(self.observation_space, obs, self.dtype)
+
+    def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
+        """Q(s, a) for every action, shape (B, n_actions), at encoded observations `x`."""
+        return self.body.forward(x, keep)[0]
+
+    def step(
+        self, x: np.ndarray, actions: np.ndarray, loss, loss_gradient, learning_rate: float, max_grad_norm: float
+    ) -> tuple[float, np.ndarray, float]:
+        """One gradient step on ``loss(np, Q(s_i, a_i))``, whose gradient with respect to each
+        Q(s_i, a_i) is ``loss_gradient(Q(s_i, a_i))``; the other actions' outputs get none.
+        Returns the loss, the Q(s_i, a_i) before the step, and the gradient norm before clipping."""
+        q = self.forward(x, keep=True)
+        rows = np.arange(len(actions))
+        taken = q[rows, actions]
+        value = float(loss(np, taken))
+        if not np.isfinite(value):
+            raise NonFiniteLossError(f"the TD loss is {value}")
+        d_q = np.zeros_like(q)
+        d_q[rows, actions] = loss_gradient(taken)
+        self.body.backward(d_q)
+        norm = self.apply_gradient(learning_rate, max_grad_norm)
+        return value, taken, norm
+
+    def input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """d Q(x, a) / dx for each row (explain's attributions); parameters and their gradients unchanged."""
+        q = self.forward(x, keep=True)
+        d_q = np.zeros_like(q)
+        d_q[np.arange(len(actions)), actions] = 1.0
+        return self.body.input_gradient(d_q)

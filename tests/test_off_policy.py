@@ -1,0 +1,304 @@
+"""DDPG, TD3 and SAC: every hand-written gradient against autograd, the targets by hand, the
+tanh-Gaussian log-probability, exact resume with the replay buffer, and the torch backend."""
+
+import numpy as np
+import pytest
+import torch
+from gymnasium import spaces
+
+from rl_kit.agents.base import SpaceError, Transitions
+from rl_kit.agents.ddpg import DDPG
+from rl_kit.agents.off_policy_networks import (
+    TANH_EPS,
+    Critics,
+    DeterministicActor,
+    SquashedGaussianActor,
+    td_loss,
+)
+from rl_kit.agents.sac import SAC
+from rl_kit.agents.td3 import TD3
+from rl_kit.agents.torch_off_policy_networks import TORCH_CLASSES
+
+OBS = spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
+ACTIONS = spaces.Box(np.array([-2.0, 0.0], dtype=np.float32), np.array([2.0, 1.0], dtype=np.float32))
+SIZES = (3, 2, (16, 8))
+
+
+def pair(cls, *args, activation="relu"):
+    """The numpy network and its torch reference, in float64, with the same weights."""
+    ours = cls(*SIZES, activation, *args, dtype=np.float64)
+    reference = TORCH_CLASSES[cls](*SIZES, activation, *args, dtype=np.float64)
+    reference.parameters.data[...] = ours.parameters.data
+    return ours, reference
+
+
+def batch(rng, size=32):
+    return rng.normal(size=(size, 3)), np.tanh(rng.normal(size=(size, 2)))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_the_critics_gradients_equal_autograd(activation):
+    ours, reference = pair(Critics, 2, 7, activation=activation)
+    rng = np.random.default_rng(0)
+    x, a = batch(rng)
+    targets = rng.normal(size=32)
+    for net in (ours, reference):
+        q = net.forward(x, a, keep=True)
+        loss, d_q = td_loss(q, targets, scale=0.5)
+        net.backward(d_q)
+    np.testing.assert_allclose(ours.parameters.grad, reference.parameters.grad, rtol=1e-9, atol=1e-12)
+    assert np.abs(ours.parameters.grad).max() > 0
+    # both critics' rows of the stack are in it: each network's last layer has its own gradient
+    last = ours.parameters.grads["critic.weights.2"]
+    assert np.abs(last[0]).max() > 0 and np.abs(last[1]).max() > 0
+
+
+def test_the_td_loss_and_its_gradient_by_hand():
+    q, y = np.array([[1.0, 2.0], [0.0, 4.0]]), np.array([0.5, 3.0])
+    loss, d_q = td_loss(q, y, scale=0.5)
+    assert loss == pytest.approx(0.5 * ((0.25 + 1.0) / 2 + (0.25 + 1.0) / 2))
+    np.testing.assert_allclose(d_q, 2 * 0.5 / 2 * (q - y))
+
+
+def test_the_action_gradient_through_the_critics_equals_autograd_and_leaves_their_gradients():
+    ours, reference = pair(Critics, 2, 3)
+    rng = np.random.default_rng(1)
+    x, a = batch(rng)
+    d_q = rng.normal(size=(2, 32))
+    ours.parameters.grad[...] = 7.0
+    mine = [net.forward(x, a, keep=True) is not None and net.action_gradient(d_q) for net in (ours, reference)]
+    np.testing.assert_allclose(mine[0], mine[1], rtol=1e-9, atol=1e-12)
+    assert (ours.parameters.grad == 7.0).all(), "dQ/da must not write the critic's parameter gradients"
+    # and by finite differences of the critics' outputs in the action
+    step = 1e-6
+    for j in range(2):
+        up, down = a.copy(), a.copy()
+        up[:, j] += step
+        down[:, j] -= step
+        slope = ((ours.forward(x, up) - ours.forward(x, down)) * d_q).sum(axis=0) / (2 * step)
+        np.testing.assert_allclose(mine[0][:, j], slope, rtol=1e-5, atol=1e-8)
+
+
+def test_the_deterministic_actor_gradient_through_the_critic_equals_autograd():
+    """DDPG's actor step: d(-1/B sum Q_1(s, mu(s)))/dtheta, hand-written against one torch graph."""
+    actor = DeterministicActor(*SIZES, "relu", 4, dtype=np.float64)
+    critics = Critics(*SIZES, "relu", 2, 5, dtype=np.float64)
+    x = np.random.default_rng(2).normal(size=(32, 3))
+    a = actor.forward(x, keep=True)
+    q = critics.forward(x, a, keep=True)
+    d_q = np.zeros_like(q)
+    d_q[0] = -1.0 / 32
+    actor.backward(critics.action_gradient(d_q))
+
+    def torch_mlp(params, h, count):
+        n = len(params) // 2
+        for k in range(n):
+            h = torch.matmul(h, params[k]) + params[n + k]
+            if k < n - 1:
+                h = torch.relu(h)
+        return h
+
+    actor_params = [torch.tensor(v, requires_grad=True) for v in actor.parameters.values.values()]
+    critic_params = [torch.tensor(v) for v in critics.parameters.values.values()]
+    mu = torch.tanh(torch_mlp(actor_params, torch.tensor(x), 1)[0])
+    q1 = torch_mlp(critic_params, torch.cat([torch.tensor(x), mu], dim=1), 2)[0, :, 0]
+    (-q1.mean()).backward()
+    expected = np.concatenate([p.grad.numpy().ravel() for p in actor_params])
+    np.testing.assert_allclose(actor.parameters.grad, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_the_squashed_gaussian_log_prob_is_the_change_of_variables():
+    actor = SquashedGaussianActor(*SIZES, "relu", 6, dtype=np.float64)
+    rng = np.random.default_rng(3)
+    x, noise = rng.normal(size=(64, 3)), rng.normal(size=(64, 2))
+    actions, log_prob = actor.sample(x, noise)
+    mean, log_std, _ = actor.mean_and_log_std(x)
+    u = mean + np.exp(log_std) * noise
+    np.testing.assert_allclose(actions, np.tanh(u))
+    base = torch.distributions.Normal(torch.tensor(mean), torch.tensor(np.exp(log_std)))
+    squashed = torch.distributions.TransformedDistribution(base, [torch.distributions.TanhTransform()])
+    # torch's tanh transform has no delta: the two agree where tanh is not saturated
+    exact = squashed.log_prob(torch.tanh(torch.tensor(u))).sum(dim=1).numpy()
+    unsaturated = np.abs(u).max(axis=1) < 3
+    assert unsaturated.sum() > 40
+    np.testing.assert_allclose(log_prob[unsaturated], exact[unsaturated], atol=1e-4)
+    # the correction forgotten: the Gaussian alone is off by sum_j log(1 - a_j^2)
+    gaussian = base.log_prob(torch.tensor(u)).sum(dim=1).numpy()
+    np.testing.assert_allclose(gaussian - log_prob, np.log(1 - actions**2 + TANH_EPS).sum(axis=1), rtol=1e-9)
+
+
+@pytest.mark.parametrize("clipped", [False, True])
+def test_the_squashed_gaussian_gradient_equals_autograd(clipped):
+    ours, reference = pair(SquashedGaussianActor, 8)
+    if clipped:  # log sigma far below the clip: its gradient must be cut there as torch's clamp cuts it
+        ours.parameters.values["actor.biases.2"][0, 0, 2:] = -30.0
+        reference.parameters.data[...] = ours.parameters.data
+    rng = np.random.default_rng(4)
+    x, noise = rng.normal(size=(32, 3)), rng.normal(size=(32, 2))
+    d_actions, d_log_prob = rng.normal(size=(32, 2)), rng.normal(size=32)
+    for net in (ours, reference):
+        net.sample(x, noise, keep=True)
+        net.backward(d_actions, d_log_prob)
+    # clipped, sigma is 2e-9 and autograd's path through u adds and cancels terms eps / sigma ~ 1e9,
+    # losing about 1e-7 of the result; the hand-written gradient never forms them
+    np.testing.assert_allclose(
+        ours.parameters.grad, reference.parameters.grad, rtol=1e-9, atol=1e-6 if clipped else 1e-13
+    )
+    if clipped:
+        assert np.abs(ours.parameters.grads["actor.weights.2"][0, :, 2:]).max() == 0.0
+
+
+def test_the_greedy_input_gradients_equal_finite_differences():
+    for actor in (DeterministicActor(*SIZES, "tanh", 9, dtype=np.float64),
+                  SquashedGaussianActor(*SIZES, "tanh", 9, dtype=np.float64)):  # fmt: skip
+        greedy = actor.forward if isinstance(actor, DeterministicActor) else actor.deterministic
+        x = np.random.default_rng(5).normal(size=(6, 3))
+        gradient = actor.greedy_input_gradient(x)
+        for i in range(3):
+            up, down = x.copy(), x.copy()
+            up[:, i] += 1e-6
+            down[:, i] -= 1e-6
+            np.testing.assert_allclose(gradient[:, :, i], ((greedy(up) - greedy(down)) / 2e-6).T, rtol=1e-5, atol=1e-9)
+
+
+# --- the agents ---------------------------------------------------------------------------------
+AGENTS = {"ddpg": DDPG, "td3": TD3, "sac": SAC}
+
+
+def random_transitions(rng, n_envs=2, terminated_every=5, step=0):
+    obs = rng.uniform(-1, 1, (n_envs, 3)).astype(np.float32)
+    return Transitions(
+        obs=obs,
+        action=rng.uniform(ACTIONS.low, ACTIONS.high, (n_envs, 2)).astype(np.float32),
+        reward=rng.normal(size=n_envs).astype(np.float32),
+        next_obs=rng.uniform(-1, 1, (n_envs, 3)).astype(np.float32),
+        terminated=np.array([(step + i) % terminated_every == 0 for i in range(n_envs)]),
+        truncated=np.zeros(n_envs, dtype=bool),
+    )
+
+
+def shaken(agent):
+    """Targets that differ from the online networks, as they do after training."""
+    for k, network in enumerate(agent.networks().values()):
+        network.parameters.data += np.random.default_rng(k).normal(scale=0.3, size=network.parameters.data.shape)
+    return agent
+
+
+def target_batch(rng, size=16):
+    return {
+        "next_obs": rng.uniform(-1, 1, (size, 3)).astype(np.float32),
+        "rewards": rng.normal(size=size).astype(np.float32),
+        "terminated": (np.arange(size) % 3 == 1).astype(np.float32),
+    }
+
+
+def test_td3_target_is_clipped_double_q_with_smoothing_by_hand():
+    agent = shaken(TD3(OBS, ACTIONS, seed=0, hidden_sizes="8", target_policy_noise=0.5, target_noise_clip=0.3))
+    data = target_batch(np.random.default_rng(6))
+    twin = np.random.Generator(np.random.PCG64())
+    twin.bit_generator.state = agent.rng.bit_generator.state
+    y = agent.targets(data)
+    noise = np.clip(twin.normal(0.0, 0.5, (16, 2)), -0.3, 0.3)
+    assert (np.abs(noise) == 0.3).any(), "the noise's clip must be exercised"
+    next_a = np.clip(agent.actor_target.forward(data["next_obs"]) + noise, -1, 1)
+    q = agent.critics_target.forward(data["next_obs"], next_a)
+    assert not np.allclose(q[0], q[1])
+    expected = data["rewards"] + 0.99 * (1 - data["terminated"]) * np.minimum(q[0], q[1])
+    np.testing.assert_allclose(y, expected, rtol=1e-6)
+    terminated = data["terminated"] == 1
+    np.testing.assert_array_equal(y[terminated], data["rewards"][terminated])  # no bootstrap past termination
+
+
+def test_ddpg_target_is_the_target_actor_and_critic_by_hand():
+    agent = shaken(DDPG(OBS, ACTIONS, seed=0, hidden_sizes="8"))
+    data = target_batch(np.random.default_rng(7))
+    y = agent.targets(data)
+    next_q = agent.critics_target.forward(data["next_obs"], agent.actor_target.forward(data["next_obs"]))[0]
+    np.testing.assert_allclose(y, data["rewards"] + 0.99 * (1 - data["terminated"]) * next_q, rtol=1e-6)
+
+
+def test_sac_soft_target_by_hand():
+    agent = shaken(SAC(OBS, ACTIONS, seed=0, hidden_sizes="8"))
+    data = target_batch(np.random.default_rng(8))
+    twin = np.random.Generator(np.random.PCG64())
+    twin.bit_generator.state = agent.rng.bit_generator.state
+    y = agent.targets(data, alpha=0.3)
+    noise = twin.standard_normal((16, 2))
+    mean, log_std, _ = agent.actor.mean_and_log_std(data["next_obs"])
+    u = mean + np.exp(log_std) * noise
+    a = np.tanh(u)
+    log_pi = (-0.5 * noise**2 - log_std - 0.5 * np.log(2 * np.pi)).sum(1) - np.log(1 - a**2 + 1e-6).sum(1)
+    q = agent.critics_target.forward(data["next_obs"], a)
+    soft = np.minimum(q[0], q[1]) - 0.3 * log_pi
+    np.testing.assert_allclose(y, data["rewards"] + 0.99 * (1 - data["terminated"]) * soft, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("log_prob, direction", [([2.5, 3.0, 3.5], +1), ([0.5, -1.0, 3.0], -1)])
+def test_the_temperature_gradient_by_hand(log_prob, direction):
+    """H_target = -2: entropy -mean(log pi) = -3 is below it and alpha rises; -0.83 is above and alpha falls."""
+    agent = SAC(OBS, ACTIONS, seed=0, ent_coef="auto_0.5")
+    log_prob = np.array(log_prob, dtype=np.float32)
+    before = agent.log_alpha.copy()
+    loss = agent.temperature_step(log_prob, learning_rate=0.1)
+    assert loss == pytest.approx(-np.log(0.5) * (log_prob + -2.0).mean(), rel=1e-6)
+    # the gradient -mean(log pi + H_target); Adam's first step is the learning rate against its sign
+    assert agent.log_alpha[0] - before[0] == pytest.approx(0.1 * direction, rel=1e-4)
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_the_torch_backend_takes_the_same_steps(name):
+    """Trained side by side, numpy's hand-written gradients and autograd's give the same networks."""
+    ours = AGENTS[name](OBS, ACTIONS, seed=3, hidden_sizes="16,16", learning_starts=20, batch_size=8)
+    reference = AGENTS[name](OBS, ACTIONS, seed=3, hidden_sizes="16,16", learning_starts=20, batch_size=8,
+                             backend="torch")  # fmt: skip
+    rng_a, rng_b = np.random.default_rng(0), np.random.default_rng(0)
+    for step in range(40):
+        metrics = [agent.observe(random_transitions(r, step=step)) for agent, r in ((ours, rng_a), (reference, rng_b))]
+        assert metrics[0].keys() == metrics[1].keys()
+    assert ours.updates == reference.updates == 31  # from the 10th vector step of 2 envs on
+    for (key, mine), theirs in zip(ours.state_dict().items(), reference.state_dict().values(), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=2e-4, atol=2e-5, err_msg=key)
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_a_resumed_agent_equals_an_uninterrupted_one(name):
+    kwargs = dict(hidden_sizes="8", learning_starts=10, batch_size=4, buffer_size=25)
+    if name != "sac":
+        kwargs["action_noise"] = "ornstein-uhlenbeck"
+    straight = AGENTS[name](OBS, ACTIONS, seed=1, **kwargs)
+    rng = np.random.default_rng(2)
+    stream = [random_transitions(rng, step=k) for k in range(40)]
+    obs = np.zeros((2, 3), dtype=np.float32)
+    for t in stream[:20]:
+        straight.act(obs)
+        straight.observe(t)
+    arrays, rest = straight.training_state()
+    resumed = AGENTS[name](OBS, ACTIONS, seed=99, **kwargs)
+    resumed.load_training_state(arrays, rest)
+    for agent in (straight, resumed):
+        for t in stream[20:]:
+            agent.act(obs)
+            agent.observe(t)
+    assert straight.replay.size == 25  # the buffer wrapped around after the checkpoint
+    for (key, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=key)
+    np.testing.assert_array_equal(straight.act(obs), resumed.act(obs))
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_actions_fill_the_bounds_and_are_stored_scaled(name):
+    agent = AGENTS[name](OBS, ACTIONS, seed=0, learning_starts=1000)
+    actions = agent.act(np.zeros((500, 3), dtype=np.float32))
+    assert actions.dtype == np.float32 and ACTIONS.contains(actions[0])
+    assert actions[:, 0].min() < -1.5 and actions[:, 0].max() > 1.5 and actions[:, 1].min() < 0.2
+    agent.observe(Transitions(np.zeros((1, 3)), np.array([[2.0, 0.0]]), np.zeros(1), np.zeros((1, 3)),
+                              np.zeros(1, bool), np.zeros(1, bool)))  # fmt: skip
+    np.testing.assert_allclose(agent.replay.arrays["actions"][0], [1.0, -1.0])
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_spaces_they_cannot_take_are_refused_in_one_line(name):
+    with pytest.raises(SpaceError, match="Box vector action space"):
+        AGENTS[name](OBS, spaces.Discrete(3))
+    with pytest.raises(SpaceError, match="finite"):
+        AGENTS[name](OBS, spaces.Box(-np.inf, np.inf, shape=(2,)))
