@@ -89,6 +89,15 @@ ROWS = (  # the Zoo's benchmark.md: return at budget
     ZooRow("ppo", "LunarLander-v3", 1_000_000, 242.1),
     ZooRow("a2c", "LunarLander-v3", 200_000, 155.8),
     ZooRow("dqn", "LunarLander-v3", 100_000, 154.4),
+    ZooRow("sac", "Pendulum-v1", 20_000, -157.0),
+    ZooRow("td3", "Pendulum-v1", 20_000, -151.9),
+    ZooRow("ddpg", "Pendulum-v1", 20_000, -152.1),
+    ZooRow("sac", "MountainCarContinuous-v0", 50_000, 94.7),
+    ZooRow("td3", "MountainCarContinuous-v0", 300_000, 93.5),
+    ZooRow("ddpg", "MountainCarContinuous-v0", 300_000, 93.5),
+    ZooRow("sac", "LunarLanderContinuous-v3", 500_000, 260.4),
+    ZooRow("td3", "LunarLanderContinuous-v3", 300_000, 207.5),
+    ZooRow("ddpg", "LunarLanderContinuous-v3", 300_000, 230.2),
 )
 
 

@@ -21,8 +21,16 @@ SB3_DEFAULTS = {
     "ppo": dict(learning_rate=3e-4, n_steps=2048, batch_size=64, n_epochs=10, gamma=0.99, gae_lambda=0.95),
     "a2c": dict(learning_rate=7e-4, n_steps=5, gamma=0.99, gae_lambda=1.0),
     "dqn": dict(learning_rate=1e-4, buffer_size=1_000_000, learning_starts=100, batch_size=32, gamma=0.99),
-}
+    "sac": dict(learning_rate=3e-4, buffer_size=1_000_000, learning_starts=100, batch_size=256, gamma=0.99,
+                tau=0.005, train_freq=1, gradient_steps=1, hidden_sizes="256,256"),
+    "td3": dict(learning_rate=1e-3, buffer_size=1_000_000, learning_starts=100, batch_size=256, gamma=0.99,
+                tau=0.005, train_freq=1, gradient_steps=1, hidden_sizes="400,300"),
+}  # fmt: skip
+SB3_DEFAULTS["ddpg"] = SB3_DEFAULTS["td3"]
+OFF_POLICY = ("dqn", "sac", "td3", "ddpg")
 DQN_KEYS = ("buffer_size", "learning_starts", "tau", "train_freq", "gradient_steps", "target_update_interval")
+# the Zoo's exploration noise of TD3 and DDPG, in our names (no noise_type: SB3 adds none)
+NOISE_TYPES = {"normal": "normal", "ornstein-uhlenbeck": "ornstein-uhlenbeck"}
 SHARED_KEYS = (
     "learning_rate",
     "n_steps",
@@ -72,8 +80,14 @@ def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
     and the hidden sizes.
     """
     steps, num_envs = int(float(entry["n_timesteps"])), int(entry.get("n_envs", 1))
-    shared = SHARED_KEYS + (DQN_KEYS if agent == "dqn" else ())
+    shared = SHARED_KEYS + (DQN_KEYS if agent in OFF_POLICY else ())
     values = {**SB3_DEFAULTS[agent], **{k: v for k, v in entry.items() if k in shared}}
+    if agent == "sac":
+        values.pop("use_sde", None)  # not offered by our SAC: listed by unsupported()
+        values["ent_coef"] = str(entry.get("ent_coef", "auto"))
+    if agent in ("td3", "ddpg"):
+        values["action_noise"] = NOISE_TYPES.get(str(entry.get("noise_type")), "none")
+        values["action_noise_std"] = float(entry.get("noise_std", 0.1))
     if agent == "dqn":  # exploration over a fraction of the budget; -1 gradient steps: one per step collected
         fraction, final = entry.get("exploration_fraction", 0.1), entry.get("exploration_final_eps", 0.05)
         values["epsilon"] = f"linear(1.0, {final}, {int(fraction * steps)})"
@@ -101,14 +115,20 @@ def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
     layers = re.search(r"net_arch=\[([0-9,]+)\]", policy)
     if layers:
         values["hidden_sizes"] = layers.group(1)
+    if agent == "sac":
+        values.pop("log_std_init", None)  # SB3's SAC reads it for gSDE only
     return steps, num_envs, values
 
 
 KNOWN_POLICY_KWARGS = ("log_std_init", "ortho_init", "net_arch")
 
 
-def unsupported(entry: dict) -> list[str]:
-    """The entry's settings our agents do not have: policy keywords other than the ones we translate."""
+def unsupported(entry: dict, agent: str = "") -> list[str]:
+    """The entry's settings our agents do not have: policy keywords other than the ones we
+    translate, and gSDE for SAC (our SAC explores with its own Gaussian)."""
     policy = str(entry.get("policy_kwargs", "")).replace(" ", "")
     keywords = re.findall(r"(?:^dict\(|,)([a-z_]+)=", policy)
-    return [key for key in keywords if key not in KNOWN_POLICY_KWARGS]
+    missing = [key for key in keywords if key not in KNOWN_POLICY_KWARGS]
+    if agent == "sac" and entry.get("use_sde"):
+        missing = ["use_sde", *(key for key in missing if key != "use_expln")]
+    return missing

@@ -50,6 +50,7 @@ ROWS = (
     RaceRow("a2c", "CartPole-v1", 0.3),
     RaceRow("ppo", "Acrobot-v1", 0.25),
     RaceRow("ppo", "LunarLander-v3", 0.25),
+    RaceRow("sac", "Pendulum-v1", 0.5),
 )
 
 
