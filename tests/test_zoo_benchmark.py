@@ -35,6 +35,30 @@ def test_a_zoo_entry_in_our_names():
     assert our_arguments("a2c", {"n_timesteps": 1e5, "use_rms_prop": False})[2]["optimizer"] == "adam"
 
 
+def test_the_zoo_off_policy_continuous_entries_in_our_names_build_our_agents():
+    """The Zoo's TD3/DDPG noise and SAC's temperature in our names; gSDE, which our SAC lacks, said."""
+    from rl_kit.agents.ddpg import DDPGHyperparameters
+    from rl_kit.agents.sac import SACHyperparameters
+
+    td3 = {
+        "n_timesteps": 3e5,
+        "noise_type": "ornstein-uhlenbeck",
+        "noise_std": 0.5,
+        "policy_kwargs": "dict(net_arch=[400, 300])",
+    }
+    _, _, values = our_arguments("td3", td3)
+    assert values["action_noise"] == "ornstein-uhlenbeck" and values["action_noise_std"] == 0.5
+    assert values["hidden_sizes"] == "400,300" and values["learning_starts"] == 100  # SB3's default
+    assert our_arguments("ddpg", {"n_timesteps": 1e4})[2]["action_noise"] == "none"  # no noise_type: SB3 adds none
+    DDPGHyperparameters.from_dict(values)
+    sac = {"n_timesteps": 5e4, "ent_coef": 0.1, "use_sde": True,
+           "policy_kwargs": "dict(log_std_init=-3.67, net_arch=[64, 64], use_expln=True)"}  # fmt: skip
+    _, _, values = our_arguments("sac", sac)
+    assert values["ent_coef"] == "0.1" and "use_sde" not in values and "log_std_init" not in values
+    assert unsupported(sac, "sac") == ["use_sde"]
+    SACHyperparameters.from_dict(values)
+
+
 def test_the_report_says_who_reaches_the_published_figure(tmp_path):
     cartpole, acrobot = ROWS[0], ROWS[3]
     results = {

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rl_kit.agents.off_policy import OffPolicyHyperparameters
 from rl_kit.agents.search_space import Choice, FloatRange, SearchSpace
 from rl_kit.core.agent_files import saved_env
 from rl_kit.core.checkpoints import Checkpoint
@@ -23,7 +24,14 @@ from rl_kit.core.spec import EnvConfig, RunSpec
 from rl_kit.core.supervisor import Supervisor, SupervisorState
 from rl_kit.errors import RLKitError
 
-BASELINE_AGENTS = ("sb3_ppo", "sb3_a2c", "sb3_dqn")  # listed; any other sb3_<algorithm> works too
+BASELINE_AGENTS = (
+    "sb3_ppo",
+    "sb3_a2c",
+    "sb3_dqn",
+    "sb3_sac",
+    "sb3_td3",
+    "sb3_ddpg",
+)  # listed; any other sb3_<algorithm> works too
 # Values given as schedules in our hyperparameter files, turned into SB3's callables.
 SCHEDULED = ("learning_rate", "clip_range", "clip_range_vf")
 # SB3 metric names -> ours, so dashboards and comparisons line up.
@@ -69,6 +77,11 @@ SEARCH_SPACES: dict[str, SearchSpace] = {
         "train_freq": Choice(1, 4, 8, 16),
     },
 }
+# SB3's SAC, TD3 and DDPG vary what ours do (the keys share SB3's names), less our network text
+_OFF_POLICY_CONTINUOUS: SearchSpace = {
+    key: values for key, values in OffPolicyHyperparameters.search_space.items() if key != "hidden_sizes"
+}
+SEARCH_SPACES.update({"sac": _OFF_POLICY_CONTINUOUS, "td3": _OFF_POLICY_CONTINUOUS, "ddpg": _OFF_POLICY_CONTINUOUS})
 
 
 def _from_text(value: Any) -> Any:

@@ -77,47 +77,61 @@ def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
 
     ``lin_X`` schedules become ``linear(X, 0.0, steps)``; ``normalize`` (the Zoo's VecNormalize)
     becomes our observation and reward normalization; ``policy_kwargs`` give ``log_std_init``
-    and the hidden sizes.
+    and the hidden sizes; each algorithm's own keys are in :func:`algorithm_values`.
     """
     steps, num_envs = int(float(entry["n_timesteps"])), int(entry.get("n_envs", 1))
     shared = SHARED_KEYS + (DQN_KEYS if agent in OFF_POLICY else ())
     values = {**SB3_DEFAULTS[agent], **{k: v for k, v in entry.items() if k in shared}}
-    if agent == "sac":
-        values.pop("use_sde", None)  # not offered by our SAC: listed by unsupported()
-        values["ent_coef"] = str(entry.get("ent_coef", "auto"))
-    if agent in ("td3", "ddpg"):
-        values["action_noise"] = NOISE_TYPES.get(str(entry.get("noise_type")), "none")
-        values["action_noise_std"] = float(entry.get("noise_std", 0.1))
-    if agent == "dqn":  # exploration over a fraction of the budget; -1 gradient steps: one per step collected
-        fraction, final = entry.get("exploration_fraction", 0.1), entry.get("exploration_final_eps", 0.05)
-        values["epsilon"] = f"linear(1.0, {final}, {int(fraction * steps)})"
-        if values.get("gradient_steps") == -1:
-            values["gradient_steps"] = int(values.get("train_freq", 4)) * num_envs
-    if agent == "a2c":  # SB3's A2C optimizer, unless the entry turns it off
-        values["optimizer"] = "rmsprop" if entry.get("use_rms_prop", True) else "adam"
+    values.update(algorithm_values(agent, entry, steps, num_envs))
     for key, value in values.items():
         if isinstance(value, str) and value.startswith("lin_"):
             values[key] = f"linear({float(value[4:])}, 0.0, {steps})"
-    normalize = entry.get("normalize", False)
+    values.update(normalization_values(entry.get("normalize", False)))
+    values.update(policy_values(agent, str(entry.get("policy_kwargs", ""))))
+    values.pop("use_sde", None) if agent == "sac" else None  # not offered by our SAC: listed by unsupported()
+    return steps, num_envs, values
+
+
+def algorithm_values(agent: str, entry: dict, steps: int, num_envs: int) -> dict:
+    """What one algorithm's entry says in keys of its own."""
+    if agent == "sac":
+        return {"ent_coef": str(entry.get("ent_coef", "auto"))}
+    if agent in ("td3", "ddpg"):
+        noise = NOISE_TYPES.get(str(entry.get("noise_type")), "none")
+        return {"action_noise": noise, "action_noise_std": float(entry.get("noise_std", 0.1))}
+    if agent == "dqn":  # exploration over a fraction of the budget; -1 gradient steps: one per step collected
+        fraction, final = entry.get("exploration_fraction", 0.1), entry.get("exploration_final_eps", 0.05)
+        values: dict = {"epsilon": f"linear(1.0, {final}, {int(fraction * steps)})"}
+        if entry.get("gradient_steps") == -1:
+            values["gradient_steps"] = int(entry.get("train_freq", 4)) * num_envs
+        return values
+    if agent == "a2c":  # SB3's A2C optimizer, unless the entry turns it off
+        return {"optimizer": "rmsprop" if entry.get("use_rms_prop", True) else "adam"}
+    return {}
+
+
+def normalization_values(normalize) -> dict:
+    """The Zoo's ``normalize`` (VecNormalize) as our observation and reward normalization."""
     if isinstance(normalize, str):  # "{'norm_obs': True, 'norm_reward': False}"
         normalize = ast.literal_eval(normalize)
     if isinstance(normalize, dict):
-        values["normalize_observations"] = bool(normalize.get("norm_obs", True))
-        values["normalize_rewards"] = bool(normalize.get("norm_reward", True))
-    elif normalize:
-        values["normalize_observations"] = values["normalize_rewards"] = True
-    policy = str(entry.get("policy_kwargs", "")).replace(" ", "")  # "dict(log_std_init=-2,net_arch=[64,64])"
+        return {"normalize_observations": bool(normalize.get("norm_obs", True)),
+                "normalize_rewards": bool(normalize.get("norm_reward", True))}  # fmt: skip
+    return {"normalize_observations": True, "normalize_rewards": True} if normalize else {}
+
+
+def policy_values(agent: str, policy_kwargs: str) -> dict:
+    """``policy_kwargs`` ("dict(log_std_init=-2,net_arch=[64,64])") in our names."""
+    policy, values = policy_kwargs.replace(" ", ""), {}
     log_std = re.search(r"log_std_init=([-+.0-9e]+)", policy)
-    if log_std:
+    if log_std and agent != "sac":  # SB3's SAC reads it for gSDE only
         values["log_std_init"] = float(log_std.group(1))
-    if "ortho_init=False" in policy and agent != "dqn":
+    if "ortho_init=False" in policy and agent not in OFF_POLICY:
         values["ortho_init"] = False
     layers = re.search(r"net_arch=\[([0-9,]+)\]", policy)
     if layers:
         values["hidden_sizes"] = layers.group(1)
-    if agent == "sac":
-        values.pop("log_std_init", None)  # SB3's SAC reads it for gSDE only
-    return steps, num_envs, values
+    return values
 
 
 KNOWN_POLICY_KWARGS = ("log_std_init", "ortho_init", "net_arch")
