@@ -45,7 +45,7 @@ import numpy as np
 
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, Interval
 from .networks import Network
-from .off_policy import OffPolicyAgent, OffPolicyHyperparameters
+from .off_policy import SATURATED, OffPolicyAgent, OffPolicyHyperparameters
 from .off_policy_networks import Critics, DeterministicActor, td_loss
 from .search_space import Choice, SearchSpace
 
@@ -170,20 +170,21 @@ class DDPG(OffPolicyAgent):
         self.critics.apply_gradient(learning_rate)
         metrics = {"critic_loss": critic_loss, "q_mean": float(q[0].mean())}
         if (self.updates + 1) % hp.policy_delay == 0:
-            metrics["actor_loss"] = self.actor_step(x, learning_rate)
+            metrics["actor_loss"], metrics["saturated_actions"] = self.actor_step(x, learning_rate)
             self.critics_target.copy_from(self.critics, hp.tau)
             self.actor_target.copy_from(self.actor, hp.tau)
         return metrics
 
-    def actor_step(self, x: np.ndarray, learning_rate: float) -> float:
-        """One step on -J = -1/B sum_i Q_1(s_i, mu(s_i)): the gradient through the first critic."""
+    def actor_step(self, x: np.ndarray, learning_rate: float) -> tuple[float, float]:
+        """One step on -J = -1/B sum_i Q_1(s_i, mu(s_i)): the gradient through the first critic.
+        Returns -J and the fraction of action components at the bounds (|a| > 0.99)."""
         actions = self.actor.forward(x, keep=True)
         q = self.critics.forward(x, actions, keep=True)
         d_q = np.zeros_like(q)
         d_q[0] = -1.0 / q.shape[1]  # d(-J)/dQ_1(s_i, mu(s_i)); the other critics do not enter
         self.actor.backward(self.critics.action_gradient(d_q))
         self.actor.apply_gradient(learning_rate)
-        return -float(q[0].mean())
+        return -float(q[0].mean()), float((np.abs(actions) > SATURATED).mean())
 
     # --- saving: the exploration noise's state too, so a resumed run equals an uninterrupted one
     def extra_state(self) -> dict[str, np.ndarray]:

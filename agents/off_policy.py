@@ -9,12 +9,17 @@ vector steps, ``gradient_steps`` times, a minibatch of ``batch_size`` is sampled
 takes one update (:meth:`OffPolicyAgent.update`, the algorithm's own). A terminated step does
 not bootstrap; a truncated one does, from its true final observation.
 
-The subclass says which networks it has (:meth:`OffPolicyAgent.networks`, saved and resumed
+For diagnosis the agent also follows its critic against what it obtains: at each episode's
+first step it notes Q_1(s_0, a_0), and when the episode ends, the discounted return
+sum_t gamma^t r_t that followed; the means over the last 20 episodes are reported with every
+update (``q_start``, ``discounted_return``), and a critic that overestimates shows as the first
+above the second (Fujimoto et al. 2018, Figure 1, measure it so). The subclass says which networks it has (:meth:`OffPolicyAgent.networks`, saved and resumed
 by name), how it acts and how it learns from a batch; nothing else.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -29,6 +34,8 @@ from .policy_gradient import ARRAY_BACKENDS
 from .replay import ReplayBuffer
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
+
+SATURATED = 0.99  # |a| above this, in [-1, 1]: the actor's tanh at its bound (diagnose reads the fraction)
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,10 @@ class OffPolicyAgent:
         self.calls = 0  # vector steps observed: the clock of train_freq
         self.updates = 0  # gradient steps taken
         self.build(seed)
+        self.episode_start_q = np.zeros(0)  # per env: Q_1(s_0, a_0) of its episode, and the return so far
+        self.episode_return = np.zeros(0)
+        self.episode_discount = np.zeros(0)
+        self.finished: deque[tuple[float, float]] = deque(maxlen=20)
 
     # --- what a subclass says -----------------------------------------------------------------
     def build(self, seed: int) -> None:
@@ -189,7 +200,9 @@ class OffPolicyAgent:
             np.asarray(t.next_obs)[keep],
             terminated,
         )
-        self.episodes_ended(np.asarray(t.terminated, dtype=bool) | np.asarray(t.truncated, dtype=bool))
+        ended = np.asarray(t.terminated, dtype=bool) | np.asarray(t.truncated, dtype=bool)
+        self.episodes_ended(ended)
+        self.follow_episodes(t, ended)
         self.steps += len(terminated)
         self.calls += 1
         if self.steps < hp.learning_starts or self.calls % hp.train_freq or self.replay.size == 0:
@@ -204,7 +217,32 @@ class OffPolicyAgent:
             self.updates += 1
             for key, value in values.items():
                 metrics.setdefault(key, []).append(value)
-        return {key: float(np.mean(v)) for key, v in metrics.items()} | {"learning_rate": self.learning_rate}
+        followed = np.array(self.finished).reshape(-1, 2).mean(axis=0) if self.finished else (np.nan, np.nan)
+        return {key: float(np.mean(v)) for key, v in metrics.items()} | {
+            "learning_rate": self.learning_rate,
+            "q_start": float(followed[0]),
+            "discounted_return": float(followed[1]),
+        }
+
+    def follow_episodes(self, t: Transitions, ended: np.ndarray) -> None:
+        """Q_1(s_0, a_0) at each episode's start and the discounted return that followed (see the module)."""
+        n = len(ended)
+        if self.episode_start_q.shape[0] != n:
+            self.episode_start_q, self.episode_return = np.full(n, np.nan), np.zeros(n)
+            self.episode_discount = np.ones(n)
+        valid = np.ones(n, dtype=bool) if t.valid is None else np.asarray(t.valid, dtype=bool)
+        starting = valid & np.isnan(self.episode_start_q)
+        if starting.any():
+            x, actions = self.encode(np.asarray(t.obs)[starting]), self.from_env(np.asarray(t.action)[starting])
+            self.episode_start_q[starting] = self.critics.forward(x, actions)[0]
+        reward = np.where(valid, np.asarray(t.reward, dtype=np.float64), 0.0)
+        self.episode_return += self.episode_discount * reward
+        self.episode_discount = np.where(
+            valid, self.episode_discount * self.hyperparameters.gamma, self.episode_discount
+        )
+        for i in np.flatnonzero(ended & valid):
+            self.finished.append((float(self.episode_start_q[i]), float(self.episode_return[i])))
+            self.episode_start_q[i], self.episode_return[i], self.episode_discount[i] = np.nan, 0.0, 1.0
 
     @property
     def learning_rate(self) -> float:
@@ -247,9 +285,18 @@ class OffPolicyAgent:
     def training_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """`state_dict`, the replay buffer and the generator: a resumed run equals an uninterrupted one."""
         buffer, position = self.replay.state()
-        return {**self.state_dict(), **buffer}, {"generator": self.rng.bit_generator.state, "replay": position}
+        followed = {"start_q": [None if np.isnan(q) else float(q) for q in self.episode_start_q],
+                    "return": self.episode_return.tolist(), "discount": self.episode_discount.tolist(),
+                    "finished": [list(pair) for pair in self.finished]}  # fmt: skip
+        rest = {"generator": self.rng.bit_generator.state, "replay": position, "followed": followed}
+        return {**self.state_dict(), **buffer}, rest
 
     def load_training_state(self, arrays: dict[str, np.ndarray], rest: dict[str, Any]) -> None:
         self.load_state_dict({k: v for k, v in arrays.items() if not k.startswith("replay.")})
         self.replay.load_state(arrays, rest["replay"])
         self.rng.bit_generator.state = rest["generator"]
+        followed = rest.get("followed", {})
+        self.episode_start_q = np.array([np.nan if q is None else q for q in followed.get("start_q", [])], dtype=float)
+        self.episode_return = np.array(followed.get("return", []), dtype=float)
+        self.episode_discount = np.array(followed.get("discount", []), dtype=float)
+        self.finished = deque((tuple(pair) for pair in followed.get("finished", [])), maxlen=20)

@@ -44,7 +44,7 @@ from typing import ClassVar
 import numpy as np
 
 from .networks import Network
-from .off_policy import OffPolicyAgent, OffPolicyHyperparameters
+from .off_policy import SATURATED, OffPolicyAgent, OffPolicyHyperparameters
 from .off_policy_networks import Critics, SquashedGaussianActor, td_loss
 from .optimizers import Adam
 from .schedules import Schedule
@@ -185,6 +185,7 @@ class SAC(OffPolicyAgent):
         self.critics.backward(d_q)
         self.critics.apply_gradient(learning_rate)
         metrics["actor_loss"] = self.actor_step(x, actions, log_prob, alpha, learning_rate)
+        metrics["saturated_actions"] = float((np.abs(actions) > SATURATED).mean())
         if (self.updates + 1) % hp.target_update_interval == 0:
             self.critics_target.copy_from(self.critics, hp.tau)
         return metrics

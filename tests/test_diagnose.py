@@ -61,6 +61,15 @@ def test_healthy_synthetic_run_has_no_findings(tmp_path):
     assert diagnose(run) == []
 
 
+def test_a_healthy_off_policy_run_has_no_findings(tmp_path):
+    """SAC's entropy falls to its target by design, its Q follows the return: nothing to report."""
+    train = {"step": np.linspace(400, 20_000, 50).astype(int), "entropy": np.linspace(0.7, -1.0, 50),
+             "alpha": np.geomspace(1.0, 0.04, 50), "q_start": np.full(50, -21.0),
+             "discounted_return": np.full(50, -20.0), "saturated_actions": np.full(50, 0.1)}  # fmt: skip
+    run = write_run(tmp_path, "Pendulum-v1", episodes(np.linspace(-1200, -150, 100), np.full(100, 200)), train)
+    assert diagnose(run) == []
+
+
 def test_healthy_real_run_has_no_findings(tmp_path, quiet_train):
     run = quiet_train("rl_kit/CliffWalking-v0", "q_learning", steps=60_000, out=tmp_path)
     assert diagnose(run.directory) == []
@@ -126,11 +135,32 @@ def test_healthy_real_run_has_no_findings(tmp_path, quiet_train):
             {"epsilon": np.r_[np.linspace(1, 0.05, 5), np.full(45, 0.05)]},
             "exploration ended too early",
         ),
+        (
+            "overestimation",
+            "Pendulum-v1",
+            episodes(np.linspace(-1200, -900, 100), np.full(100, 200)),
+            {"q_start": np.full(50, -2.0), "discounted_return": np.r_[np.full(5, np.nan), np.full(45, -20.0)]},
+            "the critic overestimates",
+        ),
+        (
+            "temperature",
+            "Pendulum-v1",
+            episodes(np.full(100, -1200.0), np.full(100, 200)),
+            {"alpha": np.r_[np.linspace(1.0, 0.01, 10), np.full(40, 1e-5)]},
+            "SAC's temperature collapsed",
+        ),
+        (
+            "saturation",
+            "Pendulum-v1",
+            episodes(np.full(100, -1200.0), np.full(100, 200)),
+            {"saturated_actions": np.full(50, 0.8)},
+            "the actor saturates at the action bounds",
+        ),
     ],
 )
 def test_each_symptom_is_found(tmp_path, symptom, env, episode_log, train, expected):
     train_columns = train_log(**(train or {}))
-    if symptom == "epsilon":
+    if symptom in ("epsilon", "overestimation", "temperature", "saturation"):  # not a policy-gradient run
         train_columns = {"step": train_columns["step"], **train}
     findings = diagnose(write_run(tmp_path, env, episode_log, train_columns))
     assert expected in names(findings)

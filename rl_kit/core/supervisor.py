@@ -56,7 +56,8 @@ class SupervisorState:
     next_eval: int = 0
     next_callback: int = 0
     metric_sums: dict[str, float] = field(default_factory=dict)
-    metric_count: int = 0
+    metric_count: int = 0  # updates reported since the last row
+    metric_counts: dict[str, int] | None = None  # updates that reported each metric (None: written before it)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -170,6 +171,8 @@ class Supervisor:
         self.recent: deque[float] = deque(state.recent, maxlen=100)
         self.next_log, self.next_eval, self.next_callback = state.next_log, state.next_eval, state.next_callback
         self.metric_sums, self.metric_count = dict(state.metric_sums), state.metric_count
+        counts = state.metric_counts
+        self.metric_counts = dict(counts) if counts is not None else dict.fromkeys(self.metric_sums, self.metric_count)
         self.next_checkpoint = (self.step // checkpoint_every + 1) * checkpoint_every if checkpoint_every else None
         self.interrupted, self.wall_time = False, 0.0
         self.stopped_by: str | None = None
@@ -202,6 +205,7 @@ class Supervisor:
             self.next_callback,
             dict(self.metric_sums),
             self.metric_count,
+            dict(self.metric_counts),
         )
 
     def episode(self, step: int, episode_return: float, length: int) -> None:
@@ -212,11 +216,17 @@ class Supervisor:
             self.logger.episode(step, self.episodes, episode_return, length)
 
     def metrics(self, values: dict[str, float]) -> None:
-        """Training metrics of one update, averaged into the next row of ``train.csv``."""
+        """Training metrics of one update, averaged into the next row of ``train.csv``: each
+        over the updates that reported it (TD3's actor loss comes every other update), a NaN
+        (not measured yet) counting for none; a metric none reported in a row is NaN there."""
         self.metric_count += 1
-        sums = self.metric_sums
+        sums, counts = self.metric_sums, self.metric_counts
         for key, value in values.items():
-            sums[key] = sums.get(key, 0.0) + value
+            sums.setdefault(key, 0.0)
+            counts.setdefault(key, 0)
+            if value == value:  # not NaN
+                sums[key] += value
+                counts[key] += 1
 
     def after_step(self, step: int, agent: Any = None, checkpoint: Callable[[], None] | None = None) -> bool:
         """The env step counter is now `step`: do what is due; True asks the backend to stop.
@@ -232,9 +242,10 @@ class Supervisor:
         if step >= self.next_log:
             self.next_log += self.log_every
             if self.logger is not None and self.metric_count:
-                averaged = {k: v / self.metric_count for k, v in self.metric_sums.items()}
+                counts = self.metric_counts
+                averaged = {k: v / counts[k] if counts[k] else float("nan") for k, v in self.metric_sums.items()}
                 self.logger.metrics(step, averaged, self.recent_return)
-            self.metric_sums, self.metric_count = {}, 0
+            self.metric_sums, self.metric_count, self.metric_counts = {}, 0, {}
             self._show_progress()
         if self.eval_every and step >= self.next_eval:
             self.next_eval += self.eval_every

@@ -12,7 +12,11 @@ Each check looks at the logs a run directory already has (``episodes.csv``, ``tr
 - rewards are large in scale;
 - exploration (epsilon) ended before the return rose;
 - exploration (an epsilon schedule) outlasts the run's budget: it was still exploring at the end;
-- the greedy policy is far from the exact optimum, where the env publishes its model ``P``.
+- the greedy policy is far from the exact optimum, where the env publishes its model ``P``;
+- the critic overestimates (DDPG, TD3): its Q at episode starts above the discounted return
+  that followed;
+- SAC's temperature collapsed before the return rose;
+- the actor saturates at the action bounds.
 
 A directory without any log is an error, not a healthy run.
 """
@@ -104,6 +108,8 @@ def flat_return(logs: RunLogs) -> Finding | None:
 
 
 def entropy_collapse(logs: RunLogs) -> Finding | None:
+    if "alpha" in logs.train:  # SAC steers its entropy to a target by design: temperature_collapse
+        return None
     entropy = logs.train.get("entropy")
     returns = logs.episodes.get("return")
     if entropy is None or len(entropy) < 5 or returns is None or len(returns) < 10:
@@ -187,6 +193,10 @@ def always_truncated(logs: RunLogs) -> Finding | None:
         returns = logs.episodes.get("return")
         if logs.threshold is not None and returns is not None and _fraction(returns, 0.8, 1).mean() >= logs.threshold:
             return None  # reaching the limit is the goal (CartPole)
+        if returns is not None:
+            first, last = _fraction(returns, 0, 0.2).mean(), _fraction(returns, 0.8, 1).mean()
+            if last - first > 0.5 * abs(first) + 1e-8:
+                return None  # not stuck: the return rose, and the limit is how this env's episodes end (Pendulum)
         return Finding(
             "every episode is truncated",
             f"{100 * share:.0f}% of {len(lengths)} episodes ran into the time limit of {limit} steps",
@@ -283,6 +293,65 @@ def far_from_optimum(logs: RunLogs) -> Finding | None:
     )
 
 
+def _late(values: np.ndarray) -> np.ndarray:
+    """The finite values of the second half of a column."""
+    late = _fraction(values, 0.5, 1)
+    return late[np.isfinite(late)]
+
+
+def q_overestimation(logs: RunLogs) -> Finding | None:
+    q, obtained = logs.train.get("q_start"), logs.train.get("discounted_return")
+    if q is None or obtained is None or "alpha" in logs.train:  # SAC's soft Q counts its entropy bonus too
+        return None
+    finite = np.isfinite(q) & np.isfinite(obtained)
+    q, obtained = _late(np.where(finite, q, np.nan)), _late(np.where(finite, obtained, np.nan))
+    if q.size < 4 or q.size != obtained.size:
+        return None
+    gap, scale = float(np.mean(q - obtained)), float(np.mean(np.abs(obtained))) + 1e-8
+    if gap > 0.25 * scale and np.mean(q > obtained) > 0.75:
+        return Finding(
+            "the critic overestimates",
+            f"in the second half its Q at episode starts averaged {np.mean(q):.4g}, the discounted return that followed "
+            f"{np.mean(obtained):.4g} ({100 * gap / scale:+.0f}%)",
+            "use td3 (twin critics, target smoothing, delayed actor), or lower the learning rate or tau",
+        )
+    return None
+
+
+def temperature_collapse(logs: RunLogs) -> Finding | None:
+    alpha, returns = logs.train.get("alpha"), logs.episodes.get("return")
+    if alpha is None or len(alpha) < 5 or returns is None or len(returns) < 10:
+        return None
+    late = _late(alpha)
+    if late.size == 0 or np.median(late) > 1e-3:
+        return None
+    first, last = _fraction(returns, 0, 0.2).mean(), _fraction(returns, 0.8, 1).mean()
+    threshold = logs.threshold
+    if threshold is not None and last >= threshold:
+        return None
+    return Finding(
+        "SAC's temperature collapsed",
+        f"alpha fell to {np.median(late):.2g} in the second half (from {alpha[0]:.3g}), and the return went from "
+        f"{first:.4g} to {last:.4g}: the policy stopped exploring",
+        "raise target_entropy (e.g. -0.5 per action dimension) or fix ent_coef (e.g. 0.05)",
+    )
+
+
+def actor_saturation(logs: RunLogs) -> Finding | None:
+    saturated = logs.train.get("saturated_actions")
+    if saturated is None:
+        return None
+    late = _late(saturated)
+    if late.size < 4 or np.mean(late) < 0.5:
+        return None
+    return Finding(
+        "the actor saturates at the action bounds",
+        f"{100 * np.mean(late):.0f}% of the actor's action components were at a bound (|a| > 0.99 after tanh) in the "
+        "second half: there its gradient vanishes (1 - a^2)",
+        "lower the learning rate, scale the rewards down, or check that the action bounds suit the env",
+    )
+
+
 CHECKS = (
     flat_return,
     entropy_collapse,
@@ -294,6 +363,9 @@ CHECKS = (
     exploration_ended_early,
     exploration_outlasts_budget,
     far_from_optimum,
+    q_overestimation,
+    temperature_collapse,
+    actor_saturation,
 )
 
 
