@@ -68,6 +68,10 @@ def test_a_healthy_off_policy_run_has_no_findings(tmp_path):
              "discounted_return": np.full(50, -20.0), "saturated_actions": np.full(50, 0.1)}  # fmt: skip
     run = write_run(tmp_path, "Pendulum-v1", episodes(np.linspace(-1200, -150, 100), np.full(100, 200)), train)
     assert diagnose(run) == []
+    # a critic catching up from its start near 0: far above the return at first, the gap closing
+    train["q_start"], train["discounted_return"] = np.linspace(0, -60, 50), np.linspace(-280, -130, 50)
+    assert diagnose(write_run(tmp_path / "catching-up", "Pendulum-v1", episodes(np.linspace(-1200, -150, 100),
+                                                                                 np.full(100, 200)), train)) == []
 
 
 def test_healthy_real_run_has_no_findings(tmp_path, quiet_train):
@@ -139,7 +143,7 @@ def test_healthy_real_run_has_no_findings(tmp_path, quiet_train):
             "overestimation",
             "Pendulum-v1",
             episodes(np.linspace(-1200, -900, 100), np.full(100, 200)),
-            {"q_start": np.full(50, -2.0), "discounted_return": np.r_[np.full(5, np.nan), np.full(45, -20.0)]},
+            {"q_start": np.full(50, -2.0), "discounted_return": np.r_[np.full(5, np.nan), np.linspace(-10, -30, 45)]},
             "the critic overestimates",
         ),
         (

@@ -300,19 +300,24 @@ def _late(values: np.ndarray) -> np.ndarray:
 
 
 def q_overestimation(logs: RunLogs) -> Finding | None:
+    """Q above the return that followed, by a gap that grows (Fujimoto et al. 2018, Figure 1): a
+    gap that shrinks is a critic still catching up from its start near 0, not overestimation."""
     q, obtained = logs.train.get("q_start"), logs.train.get("discounted_return")
     if q is None or obtained is None or "alpha" in logs.train:  # SAC's soft Q counts its entropy bonus too
         return None
     finite = np.isfinite(q) & np.isfinite(obtained)
-    q, obtained = _late(np.where(finite, q, np.nan)), _late(np.where(finite, obtained, np.nan))
-    if q.size < 4 or q.size != obtained.size:
+    q, obtained = q[finite], obtained[finite]
+    if q.size < 8:
         return None
-    gap, scale = float(np.mean(q - obtained)), float(np.mean(np.abs(obtained))) + 1e-8
-    if gap > 0.25 * scale and np.mean(q > obtained) > 0.75:
+    gap = q - obtained
+    middle, late = _fraction(gap, 0.25, 0.5), _fraction(gap, 0.75, 1)
+    scale = float(np.mean(np.abs(_fraction(obtained, 0.75, 1)))) + 1e-8
+    if np.mean(late) > 0.25 * scale and np.mean(late) > np.mean(middle) and np.mean(late > 0) > 0.75:
         return Finding(
             "the critic overestimates",
-            f"in the second half its Q at episode starts averaged {np.mean(q):.4g}, the discounted return that followed "
-            f"{np.mean(obtained):.4g} ({100 * gap / scale:+.0f}%)",
+            f"in the last quarter its Q at episode starts averaged {np.mean(_fraction(q, 0.75, 1)):.4g}, the "
+            f"discounted return that followed {np.mean(_fraction(obtained, 0.75, 1)):.4g} "
+            f"({100 * np.mean(late) / scale:+.0f}%), a gap wider than in the second quarter ({np.mean(middle):.3g})",
             "use td3 (twin critics, target smoothing, delayed actor), or lower the learning rate or tau",
         )
     return None
