@@ -13,13 +13,13 @@ from rl_kit.exercises.sources import planted_source, skeleton_source, solution_s
 
 NAMES = [exercise.name for exercise in exercises()]
 MISTAKES = [(exercise.name, mistake) for exercise in exercises() for mistake in exercise.mistakes]
-NETWORK = ("dqn", "reinforce", "gae", "ppo")  # their learning checks train for 15-30 s each: `slow`
+NETWORK = ("dqn", "reinforce", "gae", "ppo", "off_policy")  # their learning checks train for 15-30 s each: `slow`
 WITH_LEARNING = [pytest.param(name, marks=pytest.mark.slow) if name in NETWORK else name for name in NAMES]
 
 
 def test_the_exercises_come_in_learning_path_order_from_the_bandit_update_to_ppo():
     assert NAMES == ["bandit", "policy_evaluation", "value_iteration", "monte_carlo", "sarsa", "q_learning",
-                     "expected_sarsa", "dqn", "reinforce", "gae", "ppo"]  # fmt: skip
+                     "expected_sarsa", "dqn", "reinforce", "gae", "ppo", "off_policy"]  # fmt: skip
     chapters = [exercise.chapter for exercise in exercises()]
     assert chapters == sorted(chapters)
 
@@ -179,7 +179,7 @@ def test_each_exercise_is_filed_under_the_chapter_the_docs_give_it():
     docs = Path(__file__).resolve().parent.parent / "docs"
     table = {}
     for names, chapter in re.findall(
-        r"^\| ((?:`\w+`(?:, )?)+) \| (\d+) \|", (docs / "12-exercises.md").read_text(), re.M
+        r"^\| ((?:`\w+`(?:, )?)+) \| (\d+) \|", (docs / "13-exercises.md").read_text(), re.M
     ):
         for name in re.findall(r"`(\w+)`", names):
             table[name] = int(chapter)

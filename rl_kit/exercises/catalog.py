@@ -276,6 +276,59 @@ DQN_MISTAKES = (
 )  # fmt: skip
 
 
+# --- off-policy continuous control (DDPG, TD3, SAC) -------------------------------------------
+def off_policy_cases() -> list[Case]:
+    a = np.array([[0.5, -0.9], [0.0, 0.99], [-0.3, 0.2]])
+    dq = np.array([[1.0, -2.0], [0.5, 3.0], [-1.5, 0.25]])
+    rewards, terminated = f64(-1.0, 0.5, -2.0, 0.0), f64(0.0, 1.0, 0.0, 0.0)
+    next_q = np.array([[-3.0, 1.0, -0.5, 2.0], [-2.0, 4.0, -1.5, 1.0]])
+    log_prob = f64(0.7, -1.2, 2.0, 0.1)
+    noise = np.array([[0.1, -0.8], [1.5, 0.05], [-0.02, -0.6]])
+    log_std = np.array([[-0.5, 0.0], [0.3, -1.0], [0.0, 0.2]])
+    squashed = np.tanh(np.array([[0.3, -1.2], [2.0, 0.1], [-0.4, 0.9]]))
+    return [
+        Case("the actor's gradient through the critic and the tanh", "deterministic_actor_gradient", (dq, a)),
+        Case("the target action: noise clipped, then the bounds", "smoothed_target_action",
+             (np.array([[0.9, -0.2], [0.0, -0.95], [0.4, 0.4]]), noise, 0.5)),
+        Case("clipped double Q: the smaller target critic, no future after termination", "clipped_double_q_target",
+             (rewards, next_q, terminated, 0.9)),
+        Case("SAC's soft target", "soft_target", (rewards, next_q, log_prob, terminated, 0.9, 0.2)),
+        Case("the tanh-Gaussian log-probability", "squashed_gaussian_log_prob", (noise, log_std, squashed)),
+    ]  # fmt: skip
+
+
+def actor_objective_args():
+    rng = np.random.default_rng(5)
+    return rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+
+
+def actor_gradient_args():
+    u, dq_da = actor_objective_args()
+    return dq_da, np.tanh(u)
+
+
+OFF_POLICY_MISTAKES = (
+    Mistake("no clip of the smoothing noise", "TD3 clips the target noise to +-noise_clip before adding it: a rare "
+            "large draw would otherwise make y the value of an arbitrary action",
+            "np.clip(noise, -noise_clip, noise_clip)", "noise"),
+    Mistake("bootstrapping through a terminated step", "a terminated s' has no future: y = r alone there "
+            "(a truncated one still bootstraps)",
+            "rewards + gamma * (1.0 - terminated) * next_q.min(axis=0)\n", "rewards + gamma * next_q.min(axis=0)\n"),
+    Mistake("the larger of the twin critics", "clipped double Q takes the smaller target critic: the larger keeps "
+            "DDPG's overestimation", "return rewards + gamma * (1.0 - terminated) * next_q.min(axis=0)\n",
+            "return rewards + gamma * (1.0 - terminated) * next_q.max(axis=0)\n"),
+    Mistake("the entropy sign flipped", "the soft value is min Q - alpha log pi: the entropy -log pi is a bonus",
+            "(next_q.min(axis=0) - alpha * next_log_prob)", "(next_q.min(axis=0) + alpha * next_log_prob)"),
+    Mistake("the tanh correction forgotten", "a = tanh(u) changes the density: subtract sum_j log(1 - a_j^2 + 1e-6)",
+            "return gaussian - np.log(1.0 - actions**2 + 1e-6).sum(axis=1)", "return gaussian"),
+    Mistake("the tanh's slope forgotten", "a = tanh(u): the chain rule multiplies dQ/da by da/du = 1 - a^2",
+            "return -dq_da * (1.0 - actions**2) / len(actions)", "return -dq_da / len(actions)"),
+    Mistake("the actor climbs the wrong way", "L = -Q: dL/du = -(1/B) dQ/da (1 - a^2); without the minus the "
+            "actor descends the critic", "return -dq_da * (1.0 - actions**2) / len(actions)",
+            "return dq_da * (1.0 - actions**2) / len(actions)"),
+)  # fmt: skip
+
+
 # --- REINFORCE ----------------------------------------------------------------------------------
 def reinforce_cases() -> list[Case]:
     return [
@@ -426,6 +479,11 @@ EXERCISE_LIST = (
              (GradientCheck("ratios on both sides of the clip, advantages of both signs", "clipped_surrogate_loss",
                             "clipped_surrogate_gradient", ppo_inputs, ppo_inputs, 0),),
              learn=learning.network_control("ppo")),
+    Exercise("off_policy", "10-off-policy-control", "DDPG's actor gradient through the critic, TD3's target, "
+             "SAC's soft target and the tanh-Gaussian log-probability", off_policy_cases, OFF_POLICY_MISTAKES,
+             (GradientCheck("a critic linear in the action", "actor_objective_of_a_linear_critic",
+                            "deterministic_actor_gradient", actor_objective_args, actor_gradient_args, 0),),
+             learn=learning.network_control("td3", "Pendulum-v1", target=-400.0, best=True)),
 )  # fmt: skip
 EXERCISES = {exercise.name: exercise for exercise in EXERCISE_LIST}
 
