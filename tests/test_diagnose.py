@@ -70,8 +70,17 @@ def test_a_healthy_off_policy_run_has_no_findings(tmp_path):
     assert diagnose(run) == []
     # a critic catching up from its start near 0: far above the return at first, the gap closing
     train["q_start"], train["discounted_return"] = np.linspace(0, -60, 50), np.linspace(-280, -130, 50)
-    assert diagnose(write_run(tmp_path / "catching-up", "Pendulum-v1", episodes(np.linspace(-1200, -150, 100),
-                                                                                 np.full(100, 200)), train)) == []
+    assert (
+        diagnose(
+            write_run(
+                tmp_path / "catching-up",
+                "Pendulum-v1",
+                episodes(np.linspace(-1200, -150, 100), np.full(100, 200)),
+                train,
+            )
+        )
+        == []
+    )
 
 
 def test_healthy_real_run_has_no_findings(tmp_path, quiet_train):

@@ -314,3 +314,20 @@ def test_each_agent_swings_pendulum_up_on_most_seeds(claim_name, tmp_path):
     claim = claim_named(claim_name)
     returns = [greedy_return(claim, seed, "numpy", str(tmp_path / str(seed))) for seed in claim.seeds]
     assert holds(claim, returns), returns
+
+
+@pytest.mark.parametrize("name", AGENTS)
+def test_a_saved_agent_loads_into_the_other_backend_and_acts_the_same(name, tmp_path):
+    from rl_kit.core.agent_files import load, save_agent
+
+    trained = AGENTS[name](OBS, ACTIONS, seed=4, hidden_sizes="16", learning_starts=5, batch_size=4)
+    rng = np.random.default_rng(0)
+    for step in range(12):
+        trained.observe(random_transitions(rng, step=step))
+    path = save_agent(trained, tmp_path / "agent")
+    loaded = load(path)
+    obs = rng.uniform(-1, 1, (6, 3)).astype(np.float32)
+    np.testing.assert_array_equal(loaded.act(obs, explore=False), trained.act(obs, explore=False))
+    on_torch = AGENTS[name](OBS, ACTIONS, seed=0, hidden_sizes="16", backend="torch")
+    on_torch.load_state_dict(loaded.state_dict())
+    np.testing.assert_allclose(on_torch.act(obs, explore=False), trained.act(obs, explore=False), rtol=1e-5, atol=1e-6)
