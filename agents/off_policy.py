@@ -125,7 +125,7 @@ class OffPolicyAgent:
         self.hyperparameters = hp = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
         self.low, self.high = box_bounds(action_space, self.name)
         self.n_inputs = observation_size(observation_space, self.name)
-        self.n_actions = int(action_space.shape[0])
+        self.n_actions = len(self.low)
         seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
         single_threaded_blas()
         self.dtype = np.dtype(np.float32)

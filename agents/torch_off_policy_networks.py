@@ -10,6 +10,8 @@ the hand-written ones to these.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -114,5 +116,5 @@ class TorchSquashedGaussianActor(SquashedGaussianActor):
         self._graph.backward((actions * d_a).sum() + (log_prob * d_l).sum())
 
 
-TORCH_CLASSES = {Critics: TorchCritics, DeterministicActor: TorchDeterministicActor,
+TORCH_CLASSES: dict[type, Any] = {Critics: TorchCritics, DeterministicActor: TorchDeterministicActor,
                  SquashedGaussianActor: TorchSquashedGaussianActor}  # fmt: skip

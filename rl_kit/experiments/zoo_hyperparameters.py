@@ -13,11 +13,12 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import Any
 
 from rl_kit.errors import RLKitError
 
 # SB3's defaults where a Zoo entry is silent, for the keys we share.
-SB3_DEFAULTS = {
+SB3_DEFAULTS: dict[str, dict[str, Any]] = {
     "ppo": dict(learning_rate=3e-4, n_steps=2048, batch_size=64, n_epochs=10, gamma=0.99, gae_lambda=0.95),
     "a2c": dict(learning_rate=7e-4, n_steps=5, gamma=0.99, gae_lambda=1.0),
     "dqn": dict(learning_rate=1e-4, buffer_size=1_000_000, learning_starts=100, batch_size=32, gamma=0.99),
@@ -122,7 +123,7 @@ def normalization_values(normalize) -> dict:
 
 def policy_values(agent: str, policy_kwargs: str) -> dict:
     """``policy_kwargs`` ("dict(log_std_init=-2,net_arch=[64,64])") in our names."""
-    policy, values = policy_kwargs.replace(" ", ""), {}
+    policy, values = policy_kwargs.replace(" ", ""), dict[str, Any]()
     log_std = re.search(r"log_std_init=([-+.0-9e]+)", policy)
     if log_std and agent != "sac":  # SB3's SAC reads it for gSDE only
         values["log_std_init"] = float(log_std.group(1))
