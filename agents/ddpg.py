@@ -109,11 +109,7 @@ class DDPG(OffPolicyAgent):
 
     def build(self, seed: int) -> None:
         hp = self.hyperparameters
-        critic_class, actor_class = Critics, DeterministicActor
-        if hp.backend == "torch":
-            from .torch_off_policy_networks import TORCH_CLASSES
-
-            critic_class, actor_class = TORCH_CLASSES[Critics], TORCH_CLASSES[DeterministicActor]
+        critic_class, actor_class = self.network_class(Critics), self.network_class(DeterministicActor)
         sizes = (self.n_inputs, self.n_actions, hp.hidden(), hp.activation)
         seeds = np.random.SeedSequence(seed).generate_state(2)
         self.actor = actor_class(*sizes, int(seeds[0]))

@@ -35,9 +35,9 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import Transitions, discrete_size
-from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, NetworkHyperparameters
+from .hyperparameters import AT_LEAST_ONE, POSITIVE, UNIT, Interval, NetworkHyperparameters
 from .networks import NonFiniteLossError, QNetwork, single_threaded_blas
-from .replay import ReplayBuffer
+from .replay import REPLAY_LIMITS, ReplayBuffer
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
 
@@ -87,14 +87,7 @@ class DQNHyperparameters(NetworkHyperparameters):
         "double_q": Choice(False, True),
     }
     limits: ClassVar[dict[str, Interval]] = {
-        "learning_rate": NON_NEGATIVE,
-        "buffer_size": AT_LEAST_ONE,
-        "learning_starts": NON_NEGATIVE,
-        "batch_size": AT_LEAST_ONE,
-        "tau": Interval(0.0, 1.0, low_open=True),
-        "gamma": UNIT,
-        "train_freq": AT_LEAST_ONE,
-        "gradient_steps": AT_LEAST_ONE,
+        **REPLAY_LIMITS,
         "target_update_interval": AT_LEAST_ONE,
         "epsilon": UNIT,
         "max_grad_norm": POSITIVE,

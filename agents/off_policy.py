@@ -27,11 +27,11 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import SpaceError, Transitions, describe
-from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, UNIT, Interval, NetworkHyperparameters
+from .hyperparameters import Interval, NetworkHyperparameters
 from .networks import Network, NonFiniteLossError, encode_observations, observation_size, single_threaded_blas
 from .off_policy_networks import Critics, DeterministicActor, SquashedGaussianActor
 from .policy_gradient import ARRAY_BACKENDS
-from .replay import ReplayBuffer
+from .replay import REPLAY_LIMITS, ReplayBuffer
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
 
@@ -75,16 +75,7 @@ class OffPolicyHyperparameters(NetworkHyperparameters):
         "train_freq": Choice(1, 4, 16, 64),
         "hidden_sizes": Choice("64,64", "256,256", "400,300"),
     }
-    limits: ClassVar[dict[str, Interval]] = {
-        "learning_rate": NON_NEGATIVE,
-        "buffer_size": AT_LEAST_ONE,
-        "learning_starts": NON_NEGATIVE,
-        "batch_size": AT_LEAST_ONE,
-        "tau": Interval(0.0, 1.0, low_open=True),
-        "gamma": UNIT,
-        "train_freq": AT_LEAST_ONE,
-        "gradient_steps": AT_LEAST_ONE,
-    }
+    limits: ClassVar[dict[str, Interval]] = REPLAY_LIMITS
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -139,6 +130,14 @@ class OffPolicyAgent:
         self.episode_return = np.zeros(0)
         self.episode_discount = np.zeros(0)
         self.finished: deque[tuple[float, float]] = deque(maxlen=20)
+
+    def network_class(self, cls: type) -> Any:
+        """`cls` (a class of :mod:`rl_kit.agents.off_policy_networks`), or its autograd twin with ``backend: torch``."""
+        if self.hyperparameters.backend != "torch":
+            return cls
+        from .torch_off_policy_networks import TORCH_CLASSES
+
+        return TORCH_CLASSES[cls]
 
     # --- what a subclass says -----------------------------------------------------------------
     def build(self, seed: int) -> None:

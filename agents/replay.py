@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, UNIT, Interval
+
 FIELDS = ("obs", "actions", "rewards", "next_obs", "terminated")
 
 
@@ -64,3 +66,16 @@ class ReplayBuffer:
             for name in FIELDS:
                 self.arrays[name][:size] = stored[name]
         self.position, self.size = int(rest["position"]), size
+
+
+# The ranges of the hyperparameters every replay agent (DQN, DDPG, TD3, SAC) shares.
+REPLAY_LIMITS: dict[str, Interval] = {
+    "learning_rate": NON_NEGATIVE,
+    "buffer_size": AT_LEAST_ONE,
+    "learning_starts": NON_NEGATIVE,
+    "batch_size": AT_LEAST_ONE,
+    "tau": Interval(0.0, 1.0, low_open=True),
+    "gamma": UNIT,
+    "train_freq": AT_LEAST_ONE,
+    "gradient_steps": AT_LEAST_ONE,
+}
