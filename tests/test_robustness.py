@@ -25,10 +25,10 @@ def test_each_network_exercise_checks_the_claim_the_robustness_suite_reruns():
     from rl_kit.exercises.catalog import EXERCISES
 
     checks = [e.learn for e in EXERCISES.values() if e.learn is not None and e.learn.claim is not None]
-    assert len(checks) == 4  # dqn, reinforce, gae and ppo
+    assert len(checks) == 5  # dqn, reinforce, gae, ppo and off_policy (its TD3)
     for check in checks:
         agent, seed, target, best = check.claim
         claim = claim_named(f"exercise-{agent}")
-        assert seed in claim.seeds and target == claim.threshold and claim.env == "CartPole-v1"
+        assert seed in claim.seeds and target == claim.threshold and f" on {claim.env}:" in check.label
         assert (claim.measure == "best") == best
         assert claim.steps == tuned_hyperparameters(agent, claim.env).n_timesteps

@@ -157,6 +157,9 @@ CLAIMS = (
     # Off-policy continuous control on Pendulum-v1, small networks so the tests can afford three
     # seeds: every seed of SAC and TD3 reached about -155 here; DDPG, the unstable one, -155,
     # -153 and -671. A random policy scores about -1,200; the threshold leaves room for the rest.
+    # the off_policy exercise's check: TD3 with the tuned (the Zoo's) entry, at its best evaluation
+    Claim("exercise-td3", "Pendulum-v1", "td3", 20_000, threshold=-400.0, num_envs=None, measure="best",
+          eval_seed=EXERCISE_EVAL_SEED),
     Claim("sac-pendulum", "Pendulum-v1", "sac", 6_000, PENDULUM_SMALL, threshold=-400.0, seeds=(0, 1, 2),
           need=2, num_envs=1),
     Claim("td3-pendulum", "Pendulum-v1", "td3", 10_000, {**PENDULUM_SMALL, "learning_starts": 1000},
