@@ -46,7 +46,7 @@ import numpy as np
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, Interval
 from .networks import Network
 from .off_policy import SATURATED, OffPolicyAgent, OffPolicyHyperparameters
-from .off_policy_networks import Critics, DeterministicActor, td_loss
+from .off_policy_networks import DeterministicActor, td_loss
 from .search_space import Choice, SearchSpace
 
 ACTION_NOISES = ("normal", "ornstein-uhlenbeck", "none")
@@ -108,14 +108,10 @@ class DDPG(OffPolicyAgent):
     hyperparameters: DDPGHyperparameters
 
     def build(self, seed: int) -> None:
-        hp = self.hyperparameters
-        critic_class, actor_class = self.network_class(Critics), self.network_class(DeterministicActor)
-        sizes = (self.n_inputs, self.n_actions, hp.hidden(), hp.activation)
-        seeds = np.random.SeedSequence(seed).generate_state(2)
-        self.actor = actor_class(*sizes, int(seeds[0]))
-        self.actor_target = actor_class(*sizes, int(seeds[0]))
-        self.critics = critic_class(*sizes, hp.n_critics, int(seeds[1]))
-        self.critics_target = critic_class(*sizes, hp.n_critics, int(seeds[1]))
+        n_critics = self.hyperparameters.n_critics
+        new_actor, new_critics = self.network_factories(DeterministicActor, seed)
+        self.actor, self.actor_target = new_actor(), new_actor()
+        self.critics, self.critics_target = new_critics(n_critics), new_critics(n_critics)
         self.noise_state = np.zeros((0, self.n_actions), dtype=np.float64)  # Ornstein-Uhlenbeck's x, one row per env
 
     def networks(self) -> dict[str, Network]:

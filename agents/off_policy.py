@@ -20,6 +20,7 @@ by name), how it acts and how it learns from a batch; nothing else.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -131,13 +132,19 @@ class OffPolicyAgent:
         self.episode_discount = np.zeros(0)
         self.finished: deque[tuple[float, float]] = deque(maxlen=20)
 
-    def network_class(self, cls: type) -> Any:
-        """`cls` (a class of :mod:`rl_kit.agents.off_policy_networks`), or its autograd twin with ``backend: torch``."""
-        if self.hyperparameters.backend != "torch":
-            return cls
-        from .torch_off_policy_networks import TORCH_CLASSES
+    def network_factories(self, actor: type, seed: int) -> tuple[Callable[[], Any], Callable[[int], Any]]:
+        """Makers of the actor (class `actor`) and of K critics, on the chosen backend (with
+        ``backend: torch`` the autograd twins of :mod:`rl_kit.agents.torch_off_policy_networks`),
+        seeded from `seed`: a network and its target, made by two calls, start equal."""
+        hp = self.hyperparameters
+        sizes = (self.n_inputs, self.n_actions, hp.hidden(), hp.activation)
+        actor_seed, critic_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(2))
+        actor_class, critic_class = actor, Critics
+        if hp.backend == "torch":
+            from .torch_off_policy_networks import TORCH_CLASSES
 
-        return TORCH_CLASSES[cls]
+            actor_class, critic_class = TORCH_CLASSES[actor], TORCH_CLASSES[Critics]
+        return (lambda: actor_class(*sizes, actor_seed)), (lambda count: critic_class(*sizes, count, critic_seed))
 
     # --- what a subclass says -----------------------------------------------------------------
     def build(self, seed: int) -> None:

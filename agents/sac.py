@@ -45,7 +45,7 @@ import numpy as np
 
 from .networks import Network
 from .off_policy import SATURATED, OffPolicyAgent, OffPolicyHyperparameters
-from .off_policy_networks import Critics, SquashedGaussianActor, td_loss
+from .off_policy_networks import SquashedGaussianActor, td_loss
 from .optimizers import Adam
 from .schedules import Schedule
 from .search_space import Choice, SearchSpace
@@ -119,12 +119,9 @@ class SAC(OffPolicyAgent):
 
     def build(self, seed: int) -> None:
         hp = self.hyperparameters
-        critic_class, actor_class = self.network_class(Critics), self.network_class(SquashedGaussianActor)
-        sizes = (self.n_inputs, self.n_actions, hp.hidden(), hp.activation)
-        seeds = np.random.SeedSequence(seed).generate_state(2)
-        self.actor = actor_class(*sizes, int(seeds[0]))
-        self.critics = critic_class(*sizes, 2, int(seeds[1]))
-        self.critics_target = critic_class(*sizes, 2, int(seeds[1]))
+        new_actor, new_critics = self.network_factories(SquashedGaussianActor, seed)
+        self.actor = new_actor()
+        self.critics, self.critics_target = new_critics(2), new_critics(2)
         self.learn_alpha, alpha = parse_ent_coef(hp.ent_coef)
         self.log_alpha = np.array([np.log(alpha)], dtype=np.float32)
         self.alpha_optimizer = Adam(self.log_alpha, eps=1e-8)
