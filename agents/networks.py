@@ -164,11 +164,17 @@ class MLPStack:
         return dx
 
     def backward(
-        self, *d_outputs: np.ndarray, input_gradient: bool = False, parameter_gradients: bool = True
+        self,
+        *d_outputs: np.ndarray,
+        input_gradient: bool = False,
+        parameter_gradients: bool = True,
+        d_last_hidden: np.ndarray | None = None,
     ) -> np.ndarray | None:
         """Write dL/dW and dL/db into the parameters' gradients (unless not `parameter_gradients`),
         given dL/d(outputs) of each network for the last ``forward(keep=True)``; return dL/dx
-        (summed over the networks) if `input_gradient`."""
+        (summed over the networks) if `input_gradient`. `d_last_hidden` (networks, B, width) is
+        a gradient the loss has on the last hidden layer's output directly, besides through the
+        output layer (SAC's gSDE noise reads those features)."""
         x, hidden = self._inputs, self._hidden
         assert x is not None, "backward needs a forward(keep=True) first"
         last = len(self.weights) - 1
@@ -183,6 +189,8 @@ class MLPStack:
             if k == 0 and not input_gradient:
                 return None
             dh = np.matmul(dz, self.weights[k].transpose(0, 2, 1))  # dL/dh_{k-1}
+            if k == last and d_last_hidden is not None:
+                dh += d_last_hidden
             if k == 0:
                 return dh.sum(axis=0)
             if self.activation == "tanh":
@@ -452,6 +460,8 @@ class Network:
         dtype: np.float32 (fast) or np.float64 (gradient checks).
         adam_eps: Adam's epsilon. orthogonal_init: orthogonal (gain 1 on the outputs) or
             torch's default for a linear layer (SB3's for its off-policy networks).
+        extra_shapes: parameters besides the MLP's, name -> shape, after it in the flat vector
+            (gSDE's log sigma matrix), initialised to zero; Adam and Polyak averaging cover them.
     """
 
     def __init__(
@@ -465,9 +475,11 @@ class Network:
         dtype=np.float32,
         adam_eps: float = 1e-8,
         orthogonal_init: bool = True,
+        extra_shapes: dict[str, tuple[int, ...]] | None = None,
     ):
         self.dtype, self.n_inputs = np.dtype(dtype), n_inputs
-        self.parameters = FlatParameters(MLPStack.shapes(prefix, n_inputs, hidden, n_outputs), dtype)
+        shapes = {**MLPStack.shapes(prefix, n_inputs, hidden, n_outputs), **(extra_shapes or {})}
+        self.parameters = FlatParameters(shapes, dtype)
         self.body = MLPStack(self.parameters, prefix, len(hidden) + 1, n_outputs, activation)
         self.body.initialise(np.random.default_rng(seed), (1.0,) * len(n_outputs), orthogonal_init)
         self.optimizer = Adam(self.parameters.data, eps=adam_eps)

@@ -30,7 +30,7 @@ from gymnasium import spaces
 from .base import SpaceError, Transitions, describe
 from .hyperparameters import Interval, NetworkHyperparameters
 from .networks import Network, NonFiniteLossError, encode_observations, observation_size, single_threaded_blas
-from .off_policy_networks import Critics, DeterministicActor, SquashedGaussianActor
+from .off_policy_networks import Critics, DeterministicActor, SquashedGaussianActor, StateDependentSquashedActor
 from .policy_gradient import ARRAY_BACKENDS
 from .replay import REPLAY_LIMITS, ReplayBuffer
 from .schedules import Schedule
@@ -107,7 +107,7 @@ class OffPolicyAgent:
     name: ClassVar[str]
     Hyperparameters: ClassVar[type[OffPolicyHyperparameters]]
     discrete = False  # actions
-    actor: DeterministicActor | SquashedGaussianActor
+    actor: DeterministicActor | SquashedGaussianActor | StateDependentSquashedActor
     critics: Critics
 
     def __init__(
@@ -132,10 +132,13 @@ class OffPolicyAgent:
         self.episode_discount = np.zeros(0)
         self.finished: deque[tuple[float, float]] = deque(maxlen=20)
 
-    def network_factories(self, actor: type, seed: int) -> tuple[Callable[[], Any], Callable[[int], Any]]:
-        """Makers of the actor (class `actor`) and of K critics, on the chosen backend (with
-        ``backend: torch`` the autograd twins of :mod:`rl_kit.agents.torch_off_policy_networks`),
-        seeded from `seed`: a network and its target, made by two calls, start equal."""
+    def network_factories(
+        self, actor: type, seed: int, **actor_options: Any
+    ) -> tuple[Callable[[], Any], Callable[[int], Any]]:
+        """Makers of the actor (class `actor`, with `actor_options`) and of K critics, on the
+        chosen backend (with ``backend: torch`` the autograd twins of
+        :mod:`rl_kit.agents.torch_off_policy_networks`), seeded from `seed`: a network and its
+        target, made by two calls, start equal."""
         hp = self.hyperparameters
         sizes = (self.n_inputs, self.n_actions, hp.hidden(), hp.activation)
         actor_seed, critic_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(2))
@@ -144,7 +147,9 @@ class OffPolicyAgent:
             from .torch_off_policy_networks import TORCH_CLASSES
 
             actor_class, critic_class = TORCH_CLASSES[actor], TORCH_CLASSES[Critics]
-        return (lambda: actor_class(*sizes, actor_seed)), (lambda count: critic_class(*sizes, count, critic_seed))
+        return (lambda: actor_class(*sizes, actor_seed, **actor_options)), (
+            lambda count: critic_class(*sizes, count, critic_seed)
+        )
 
     # --- what a subclass says -----------------------------------------------------------------
     def build(self, seed: int) -> None:

@@ -33,7 +33,14 @@ alpha log pi(a'|s')].
 whose gradient has two paths, both written by hand: through the action (dJ/da_i = -1/B
 dQ_k*/da with k* the critic that gave the minimum for sample i, times da/dtheta through the
 reparameterised sample) and through log pi (dJ/dlog pi_i = alpha / B). Hyperparameters as
-stable-baselines3's SAC (gSDE is not offered here).
+stable-baselines3's SAC.
+
+**gSDE** (``use_sde``; the RL Zoo's MountainCarContinuous entry): the policy's noise becomes
+z(s) theta, a linear function of its last hidden features, with theta drawn once per env at the
+start of each collection of ``train_freq`` steps (and every ``sde_sample_freq`` steps if that is
+positive) and held in between: exploration that persists long enough to climb a hill
+(:class:`rl_kit.agents.off_policy_networks.StateDependentSquashedActor` has its log-probability
+and gradient). Each gradient step draws one theta for its batch.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ import numpy as np
 
 from .networks import Network
 from .off_policy import SATURATED, OffPolicyAgent, OffPolicyHyperparameters
-from .off_policy_networks import SquashedGaussianActor, td_loss
+from .off_policy_networks import SquashedGaussianActor, StateDependentSquashedActor, td_loss
 from .optimizers import Adam
 from .schedules import Schedule
 from .search_space import Choice, SearchSpace
@@ -77,6 +84,11 @@ class SACHyperparameters(OffPolicyHyperparameters):
             0.1) or a fixed number.
         target_entropy: H_target for the learned alpha; "auto" is -(action width).
         target_update_interval: gradient steps between Polyak updates of the critics' targets.
+        use_sde: explore by gSDE (see the module's docstring) instead of independent noise.
+        sde_sample_freq: with gSDE, draw theta every this many steps as well (-1: only at the
+            start of each collection).
+        log_std_init: with gSDE, the initial entries of the log sigma matrix.
+        use_expln: with gSDE, sigma grows as log(1 + L) + 1 above L = 0 instead of exp(L).
     """
 
     learning_rate: Schedule = Schedule("constant", 3e-4)
@@ -84,6 +96,10 @@ class SACHyperparameters(OffPolicyHyperparameters):
     ent_coef: str = "auto"
     target_entropy: str = "auto"
     target_update_interval: int = 1
+    use_sde: bool = False
+    sde_sample_freq: int = -1
+    log_std_init: float = -3.0
+    use_expln: bool = False
 
     search_space: ClassVar[SearchSpace] = {
         **OffPolicyHyperparameters.search_space,
@@ -100,6 +116,10 @@ class SACHyperparameters(OffPolicyHyperparameters):
                 raise ValueError(f"target_entropy must be 'auto' or a number, got {self.target_entropy!r}") from None
         if self.target_update_interval < 1:
             raise ValueError(f"target_update_interval must be at least 1, got {self.target_update_interval}")
+        if self.sde_sample_freq == 0 or self.sde_sample_freq < -1:
+            raise ValueError(
+                f"sde_sample_freq must be -1 (once per collection) or positive, got {self.sde_sample_freq}"
+            )
 
 
 class SAC(OffPolicyAgent):
@@ -114,12 +134,18 @@ class SAC(OffPolicyAgent):
 
     name = "sac"
     Hyperparameters = SACHyperparameters
-    actor: SquashedGaussianActor
+    actor: SquashedGaussianActor | StateDependentSquashedActor
     hyperparameters: SACHyperparameters
 
     def build(self, seed: int) -> None:
         hp = self.hyperparameters
-        new_actor, new_critics = self.network_factories(SquashedGaussianActor, seed)
+        if hp.use_sde:
+            new_actor, new_critics = self.network_factories(
+                StateDependentSquashedActor, seed, log_std_init=hp.log_std_init
+            )
+        else:
+            new_actor, new_critics = self.network_factories(SquashedGaussianActor, seed)
+        self.exploration: np.ndarray | None = None  # gSDE's theta's E per env, held between draws
         self.actor = new_actor()
         self.critics, self.critics_target = new_critics(2), new_critics(2)
         self.learn_alpha, alpha = parse_ent_coef(hp.ent_coef)
@@ -139,7 +165,21 @@ class SAC(OffPolicyAgent):
     def policy(self, x: np.ndarray, explore: bool) -> np.ndarray:
         if not explore:
             return self.actor.deterministic(x)
-        return self.actor.sample(x, self.rng.standard_normal((len(x), self.n_actions)))[0]
+        if not self.hyperparameters.use_sde:
+            return self.actor.sample(x, self.actor.draw_noise(self.rng, len(x)))[0]
+        if self.exploration is None or len(self.exploration) != len(x):
+            self.exploration = np.stack([self.actor.draw_noise(self.rng, 1) for _ in range(len(x))])
+        return self.actor.sample(x, self.exploration)[0]
+
+    def observe(self, transitions) -> dict[str, float]:
+        """As :meth:`OffPolicyAgent.observe`; with gSDE, a new theta at each collection's start."""
+        metrics = super().observe(transitions)
+        hp = self.hyperparameters
+        if hp.use_sde and (
+            self.calls % hp.train_freq == 0 or (hp.sde_sample_freq > 0 and self.calls % hp.sde_sample_freq == 0)
+        ):
+            self.exploration = None
+        return metrics
 
     def policy_outputs(self, obs) -> dict[str, np.ndarray]:
         """The greedy action and its Q, and the temperature alpha."""
@@ -158,15 +198,14 @@ class SAC(OffPolicyAgent):
     def targets(self, batch: dict[str, np.ndarray], alpha: float) -> np.ndarray:
         """y = r + gamma (1 - terminated) [min_k Q_k'(s', a') - alpha log pi(a'|s')], a' ~ pi(.|s')."""
         next_x = self.encode(batch["next_obs"])
-        noise = self.rng.standard_normal((len(next_x), self.n_actions))
-        next_actions, next_log_prob = self.actor.sample(next_x, noise)
+        next_actions, next_log_prob = self.actor.sample(next_x, self.actor.draw_noise(self.rng, len(next_x)))
         soft_value = self.critics_target.forward(next_x, next_actions).min(axis=0) - alpha * next_log_prob
         return self.bootstrap(batch, soft_value)
 
     def update(self, batch: dict[str, np.ndarray]) -> dict[str, float]:
         hp, learning_rate = self.hyperparameters, self.learning_rate
         x = self.encode(batch["obs"])
-        actions, log_prob = self.actor.sample(x, self.rng.standard_normal((len(x), self.n_actions)), keep=True)
+        actions, log_prob = self.actor.sample(x, self.actor.draw_noise(self.rng, len(x)), keep=True)
         alpha = self.alpha  # this step's temperature, before its own update (as SB3)
         metrics = {"alpha": alpha, "entropy": -float(log_prob.mean())}
         if self.learn_alpha:
@@ -197,12 +236,19 @@ class SAC(OffPolicyAgent):
         self.actor.apply_gradient(learning_rate)
         return float((alpha * log_prob - q.min(axis=0)).mean())
 
-    # --- saving: the temperature and its optimizer ---------------------------------------------
+    # --- saving: the temperature and its optimizer, gSDE's held exploration -------------------
     def extra_state(self) -> dict[str, np.ndarray]:
         opt = self.alpha_optimizer
-        return {"log_alpha": self.log_alpha.copy(), "log_alpha.adam": np.array([opt.m[0], opt.v[0], opt.t], np.float64)}
+        state = {
+            "log_alpha": self.log_alpha.copy(),
+            "log_alpha.adam": np.array([opt.m[0], opt.v[0], opt.t], np.float64),
+        }
+        if self.exploration is not None:
+            state["sde.exploration"] = self.exploration.copy()
+        return state
 
     def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
         self.log_alpha[...] = np.asarray(state["log_alpha"]).reshape(-1)[:1]
         m, v, t = np.asarray(state["log_alpha.adam"], dtype=np.float64).reshape(-1)[:3]
         self.alpha_optimizer.m[0], self.alpha_optimizer.v[0], self.alpha_optimizer.t = m, v, int(t)
+        self.exploration = np.array(state["sde.exploration"]) if "sde.exploration" in state else None

@@ -15,8 +15,18 @@ from typing import Any
 import numpy as np
 import torch
 
+from .distributions import SDE_EPSILON
 from .networks import MLPStack, Network
-from .off_policy_networks import LOG_STD_MAX, LOG_STD_MIN, TANH_EPS, Critics, DeterministicActor, SquashedGaussianActor
+from .off_policy_networks import (
+    LOG_STD_MAX,
+    LOG_STD_MIN,
+    MEAN_CLIP,
+    TANH_EPS,
+    Critics,
+    DeterministicActor,
+    SquashedGaussianActor,
+    StateDependentSquashedActor,
+)
 
 
 class TorchGraph:
@@ -32,17 +42,21 @@ class TorchGraph:
         self.network = network
         self.leaf = torch.from_numpy(network.parameters.data).requires_grad_(True)
         self.x = torch.from_numpy(np.ascontiguousarray(x)).requires_grad_(input_grad)
-        views, offset = {}, 0
+        views: dict[str, torch.Tensor] = {}
+        offset = 0
         for name, shape in network.parameters.shapes.items():
             size = int(np.prod(shape))
             views[name] = self.leaf[offset : offset + size].view(shape)
             offset += size
+        self.views = views
         prefix = next(iter(network.parameters.shapes)).split("weights.")[0]
         h, last = self.x, len(body.weights) - 1
+        self.last_hidden = self.x  # the last hidden layer's output, (count, B, width), after the loop
         for k in range(last + 1):
             z = torch.matmul(h, views[f"{prefix}weights.{k}"]) + views[f"{prefix}biases.{k}"]
-            h = (torch.tanh(z) if body.activation == "tanh" else torch.relu(z)) if k < last else z
-        self.outputs = h  # (count, B, width)
+            if k < last:
+                h = self.last_hidden = torch.tanh(z) if body.activation == "tanh" else torch.relu(z)
+        self.outputs = z  # (count, B, width)
 
     def backward(self, loss: torch.Tensor) -> None:
         """dloss/d(parameters) into the network's ``parameters.grad``."""
@@ -91,7 +105,21 @@ class TorchDeterministicActor(DeterministicActor):
         self._graph.backward((self._torch_actions * d).sum())
 
 
-class TorchSquashedGaussianActor(SquashedGaussianActor):
+class AutogradSampleBackward:
+    """backward from dL/da and dL/dlog pi through the graph of the last ``sample(keep=True)``."""
+
+    dtype: np.dtype
+    _graph: TorchGraph
+    _torch: tuple[torch.Tensor, torch.Tensor]
+
+    def backward(self, d_actions: np.ndarray, d_log_prob: np.ndarray) -> None:
+        actions, log_prob = self._torch
+        d_a = torch.from_numpy(np.asarray(d_actions, dtype=self.dtype))
+        d_l = torch.from_numpy(np.asarray(d_log_prob, dtype=self.dtype))
+        self._graph.backward((actions * d_a).sum() + (log_prob * d_l).sum())
+
+
+class TorchSquashedGaussianActor(AutogradSampleBackward, SquashedGaussianActor):
     """:class:`SquashedGaussianActor` with autograd's gradients."""
 
     def sample(self, x: np.ndarray, noise: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -109,12 +137,31 @@ class TorchSquashedGaussianActor(SquashedGaussianActor):
             self._graph, self._torch = graph, (actions, log_prob)
         return actions.detach().numpy().copy(), log_prob.detach().numpy().copy()
 
-    def backward(self, d_actions: np.ndarray, d_log_prob: np.ndarray) -> None:
-        actions, log_prob = self._torch
-        d_a = torch.from_numpy(np.asarray(d_actions, dtype=self.dtype))
-        d_l = torch.from_numpy(np.asarray(d_log_prob, dtype=self.dtype))
-        self._graph.backward((actions * d_a).sum() + (log_prob * d_l).sum())
+
+class TorchStateDependentSquashedActor(AutogradSampleBackward, StateDependentSquashedActor):
+    """:class:`StateDependentSquashedActor` with autograd's gradients (through the features too)."""
+
+    def sample(self, x: np.ndarray, noise: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        with torch.set_grad_enabled(keep):
+            graph = TorchGraph(self, x)
+            z, mean = graph.last_hidden[0], torch.nn.functional.hardtanh(graph.outputs[0], -MEAN_CLIP, MEAN_CLIP)
+            log_std = graph.views["actor.log_std"]
+            sigma = log_std.exp()
+            if self.use_expln:  # written as stable-baselines3 writes it
+                above = (log_std > 0).to(log_std.dtype)
+                sigma = sigma * (1 - above) + (torch.log1p(log_std * above + SDE_EPSILON) + 1.0) * above
+            theta = sigma * torch.from_numpy(np.asarray(noise, dtype=self.dtype))
+            nu = torch.matmul(z[:, None, :], theta)[:, 0]
+            scale = torch.sqrt((z * z) @ sigma**2 + SDE_EPSILON)
+            u = mean + nu
+            actions = torch.tanh(u)
+            normal = torch.distributions.Normal(mean, scale, validate_args=False)
+            log_prob = normal.log_prob(u).sum(dim=1) - torch.log(1 - actions**2 + TANH_EPS).sum(dim=1)
+        if keep:
+            self._graph, self._torch = graph, (actions, log_prob)
+        return actions.detach().numpy().copy(), log_prob.detach().numpy().copy()
 
 
 TORCH_CLASSES: dict[type, Any] = {Critics: TorchCritics, DeterministicActor: TorchDeterministicActor,
-                 SquashedGaussianActor: TorchSquashedGaussianActor}  # fmt: skip
+                 SquashedGaussianActor: TorchSquashedGaussianActor,
+                 StateDependentSquashedActor: TorchStateDependentSquashedActor}  # fmt: skip

@@ -13,6 +13,7 @@ from rl_kit.agents.off_policy_networks import (
     Critics,
     DeterministicActor,
     SquashedGaussianActor,
+    StateDependentSquashedActor,
     td_loss,
 )
 from rl_kit.agents.sac import SAC
@@ -24,10 +25,10 @@ ACTIONS = spaces.Box(np.array([-2.0, 0.0], dtype=np.float32), np.array([2.0, 1.0
 SIZES = (3, 2, (16, 8))
 
 
-def pair(cls, *args, activation="relu"):
+def pair(cls, *args, activation="relu", **options):
     """The numpy network and its torch reference, in float64, with the same weights."""
-    ours = cls(*SIZES, activation, *args, dtype=np.float64)
-    reference = TORCH_CLASSES[cls](*SIZES, activation, *args, dtype=np.float64)
+    ours = cls(*SIZES, activation, *args, dtype=np.float64, **options)
+    reference = TORCH_CLASSES[cls](*SIZES, activation, *args, dtype=np.float64, **options)
     reference.parameters.data[...] = ours.parameters.data
     return ours, reference
 
@@ -161,8 +162,50 @@ def test_the_greedy_input_gradients_equal_finite_differences():
             np.testing.assert_allclose(gradient[:, :, i], ((greedy(up) - greedy(down)) / 2e-6).T, rtol=1e-5, atol=1e-9)
 
 
+@pytest.mark.parametrize("use_expln, mean_clipped", [(False, False), (True, False), (True, True)])
+def test_the_gsde_actor_gradient_equals_autograd(use_expln, mean_clipped):
+    """Through the mean, the noise z theta, the variance z^2 sigma^2, the features and log sigma."""
+    ours, reference = pair(StateDependentSquashedActor, 8, log_std_init=-0.3, use_expln=use_expln)
+    rng = np.random.default_rng(10)
+    ours.log_std[...] += rng.normal(scale=0.6, size=ours.log_std.shape)  # entries on both sides of 0
+    assert (ours.log_std > 0).any() and (ours.log_std < 0).any()
+    if mean_clipped:  # the mean of action 0 beyond the clip at 2: no gradient through it
+        ours.parameters.values["actor.biases.2"][0, 0, 0] = 5.0
+    reference.parameters.data[...] = ours.parameters.data
+    x, exploration = rng.normal(size=(32, 3)), rng.normal(size=(8, 2))
+    d_actions, d_log_prob = rng.normal(size=(32, 2)), rng.normal(size=32)
+    for net in (ours, reference):
+        net.sample(x, exploration, keep=True)
+        net.backward(d_actions, d_log_prob)
+    np.testing.assert_allclose(ours.parameters.grad, reference.parameters.grad, rtol=1e-9, atol=1e-12)
+    assert (ours.parameters.grads["actor.log_std"] != 0).mean() > 0.5  # rows of dead ReLU features stay 0
+    assert np.abs(ours.parameters.grads["actor.weights.0"]).max() > 0
+    if mean_clipped:
+        assert np.abs(ours.parameters.grads["actor.weights.2"][0, :, 0]).max() == 0.0
+
+
+def test_the_gsde_log_prob_is_the_gaussian_of_the_held_noise():
+    actor = StateDependentSquashedActor(*SIZES, "relu", 11, dtype=np.float64, log_std_init=-0.5)
+    rng = np.random.default_rng(12)
+    x, exploration = rng.normal(size=(64, 3)), rng.normal(size=(8, 2))
+    actions, log_prob = actor.sample(x, exploration)
+    z, mean, _ = actor.features_and_mean(x)
+    sigma = np.exp(-0.5)
+    u = mean + z @ (sigma * exploration)
+    np.testing.assert_allclose(actions, np.tanh(u))
+    variance = (z * z).sum(axis=1, keepdims=True) * sigma**2 + 1e-6  # every entry of log sigma is -0.5
+    gaussian = -0.5 * ((u - mean) ** 2 / variance + np.log(2 * np.pi * variance))
+    np.testing.assert_allclose(log_prob, gaussian.sum(1) - np.log(1 - actions**2 + TANH_EPS).sum(1), rtol=1e-9)
+    # acting in several envs: each row its own exploration matrix
+    per_env = rng.normal(size=(64, 8, 2))
+    rowwise = np.array([actor.sample(x[i : i + 1], per_env[i])[0][0] for i in range(64)])
+    np.testing.assert_allclose(actor.sample(x, per_env)[0], rowwise, rtol=1e-12)
+
+
 # --- the agents ---------------------------------------------------------------------------------
 AGENTS = {"ddpg": DDPG, "td3": TD3, "sac": SAC}
+GSDE = {"use_sde": True, "use_expln": True, "log_std_init": -1.0, "train_freq": 3}
+VARIANTS = {**{name: (cls, {}) for name, cls in AGENTS.items()}, "sac-gsde": (SAC, GSDE)}
 
 
 def random_transitions(rng, n_envs=2, terminated_every=5, step=0):
@@ -245,27 +288,31 @@ def test_the_temperature_gradient_by_hand(log_prob, direction):
     assert agent.log_alpha[0] - before[0] == pytest.approx(0.1 * direction, rel=1e-4)
 
 
-@pytest.mark.parametrize("name", AGENTS)
+@pytest.mark.parametrize("name", VARIANTS)
 def test_the_torch_backend_takes_the_same_steps(name):
     """Trained side by side, numpy's hand-written gradients and autograd's give the same networks."""
-    ours = AGENTS[name](OBS, ACTIONS, seed=3, hidden_sizes="16,16", learning_starts=20, batch_size=8)
-    reference = AGENTS[name](OBS, ACTIONS, seed=3, hidden_sizes="16,16", learning_starts=20, batch_size=8,
-                             backend="torch")  # fmt: skip
+    cls, options = VARIANTS[name]
+    ours = cls(OBS, ACTIONS, seed=3, hidden_sizes="16,16", learning_starts=20, batch_size=8, **options)
+    reference = cls(OBS, ACTIONS, seed=3, hidden_sizes="16,16", learning_starts=20, batch_size=8, backend="torch",
+                    **options)  # fmt: skip
     rng_a, rng_b = np.random.default_rng(0), np.random.default_rng(0)
+    obs = np.zeros((2, 3), dtype=np.float32)
     for step in range(40):
+        np.testing.assert_allclose(ours.act(obs), reference.act(obs), rtol=2e-4, atol=2e-5)
         metrics = [agent.observe(random_transitions(r, step=step)) for agent, r in ((ours, rng_a), (reference, rng_b))]
         assert metrics[0].keys() == metrics[1].keys()
-    assert ours.updates == reference.updates == 31  # from the 10th vector step of 2 envs on
+    assert ours.updates == reference.updates == (31 if "train_freq" not in options else 10)  # from vector step 10
     for (key, mine), theirs in zip(ours.state_dict().items(), reference.state_dict().values(), strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=2e-4, atol=2e-5, err_msg=key)
 
 
-@pytest.mark.parametrize("name", AGENTS)
+@pytest.mark.parametrize("name", VARIANTS)
 def test_a_resumed_agent_equals_an_uninterrupted_one(name):
-    kwargs = dict(hidden_sizes="8", learning_starts=10, batch_size=4, buffer_size=25)
-    if name != "sac":
+    cls, options = VARIANTS[name]
+    kwargs = dict(hidden_sizes="8", learning_starts=10, batch_size=4, buffer_size=25, **options)
+    if cls is not SAC:
         kwargs["action_noise"] = "ornstein-uhlenbeck"
-    straight = AGENTS[name](OBS, ACTIONS, seed=1, **kwargs)
+    straight = cls(OBS, ACTIONS, seed=1, **kwargs)
     rng = np.random.default_rng(2)
     stream = [random_transitions(rng, step=k) for k in range(40)]
     obs = np.zeros((2, 3), dtype=np.float32)
@@ -273,7 +320,9 @@ def test_a_resumed_agent_equals_an_uninterrupted_one(name):
         straight.act(obs)
         straight.observe(t)
     arrays, rest = straight.training_state()
-    resumed = AGENTS[name](OBS, ACTIONS, seed=99, **kwargs)
+    if options:  # the checkpoint falls inside a collection, where gSDE holds its exploration
+        assert straight.calls % 3 and straight.exploration is not None
+    resumed = cls(OBS, ACTIONS, seed=99, **kwargs)
     resumed.load_training_state(arrays, rest)
     for agent in (straight, resumed):
         for t in stream[20:]:
@@ -283,6 +332,28 @@ def test_a_resumed_agent_equals_an_uninterrupted_one(name):
     for (key, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
         np.testing.assert_array_equal(a, b, err_msg=key)
     np.testing.assert_array_equal(straight.act(obs), resumed.act(obs))
+
+
+@pytest.mark.parametrize("sde_sample_freq, hold", [(-1, 4), (2, 2)])
+def test_gsde_holds_its_exploration_for_a_collection(sde_sample_freq, hold):
+    """theta is drawn at each collection's start (every train_freq = 4 steps), or every
+    sde_sample_freq steps, one per env, and held in between: the same state, the same action."""
+    agent = SAC(OBS, ACTIONS, seed=0, hidden_sizes="16", learning_starts=0, batch_size=4, **{**GSDE, "train_freq": 4},
+                sde_sample_freq=sde_sample_freq)  # fmt: skip
+    obs, rng = np.zeros((2, 3), dtype=np.float32), np.random.default_rng(0)
+    actions, explorations = [], []
+    for step in range(8):
+        actions.append(agent.act(obs))
+        explorations.append(agent.exploration.copy())
+        agent.observe(random_transitions(rng, step=step))
+    assert explorations[0].shape == (2, 16, 2)  # (envs, h, n), one per env
+    assert not np.allclose(explorations[0][0], explorations[0][1])
+    for start in range(0, 8, hold):
+        for k in range(start + 1, start + hold):
+            np.testing.assert_array_equal(explorations[k], explorations[start])
+        assert start == 0 or not np.allclose(explorations[start], explorations[start - 1])
+    np.testing.assert_array_equal(actions[1], actions[0])  # before any update, the same theta acts the same
+    assert np.abs(actions[0] - agent.to_env(agent.actor.deterministic(obs))).max() > 1e-3  # and it explores
 
 
 @pytest.mark.parametrize("name", AGENTS)

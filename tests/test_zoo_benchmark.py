@@ -54,9 +54,14 @@ def test_the_zoo_off_policy_continuous_entries_in_our_names_build_our_agents():
     sac = {"n_timesteps": 5e4, "ent_coef": 0.1, "use_sde": True,
            "policy_kwargs": "dict(log_std_init=-3.67, net_arch=[64, 64], use_expln=True)"}  # fmt: skip
     _, _, values = our_arguments("sac", sac)
-    assert values["ent_coef"] == "0.1" and "use_sde" not in values and "log_std_init" not in values
-    assert unsupported(sac, "sac") == ["use_sde"]
+    assert values["ent_coef"] == "0.1" and values["use_sde"] is True
+    assert values["log_std_init"] == -3.67 and values["use_expln"] is True
+    assert unsupported(sac, "sac") == [] and unsupported({**sac, "use_sde_at_warmup": True}, "sac") == [
+        "use_sde_at_warmup"
+    ]
     SACHyperparameters.from_dict(values)
+    no_sde = our_arguments("sac", {**sac, "use_sde": False})[2]  # SB3's SAC reads log_std_init for gSDE only
+    assert "log_std_init" not in no_sde and "use_expln" not in no_sde
 
 
 def test_the_report_says_who_reaches_the_published_figure(tmp_path):

@@ -2,8 +2,8 @@
 
 Used by the race against ``rl_zoo3.train`` and the Zoo benchmark, and to write our own tuned
 entries (``rl_kit/hyperparams``). The Zoo's files are read from the installed ``rl_zoo3``
-package (the ``bench`` extra). State-dependent exploration (``use_sde``, ``sde_sample_freq``),
-``ortho_init=False`` and SB3's RMSprop for A2C (unless an entry says ``use_rms_prop: False``)
+package (the ``bench`` extra). State-dependent exploration (``use_sde``, ``sde_sample_freq``,
+and for SAC ``use_expln``), ``ortho_init=False`` and SB3's RMSprop for A2C (unless an entry says ``use_rms_prop: False``)
 have their counterparts in our agents; what has none is listed by :func:`unsupported`, not
 dropped in silence.
 """
@@ -88,8 +88,7 @@ def our_arguments(agent: str, entry: dict) -> tuple[int, int, dict]:
         if isinstance(value, str) and value.startswith("lin_"):
             values[key] = f"linear({float(value[4:])}, 0.0, {steps})"
     values.update(normalization_values(entry.get("normalize", False)))
-    values.update(policy_values(agent, str(entry.get("policy_kwargs", ""))))
-    values.pop("use_sde", None) if agent == "sac" else None  # not offered by our SAC: listed by unsupported()
+    values.update(policy_values(agent, str(entry.get("policy_kwargs", "")), bool(entry.get("use_sde"))))
     return steps, num_envs, values
 
 
@@ -121,12 +120,14 @@ def normalization_values(normalize) -> dict:
     return {"normalize_observations": True, "normalize_rewards": True} if normalize else {}
 
 
-def policy_values(agent: str, policy_kwargs: str) -> dict:
+def policy_values(agent: str, policy_kwargs: str, use_sde: bool = False) -> dict:
     """``policy_kwargs`` ("dict(log_std_init=-2,net_arch=[64,64])") in our names."""
     policy, values = policy_kwargs.replace(" ", ""), dict[str, Any]()
     log_std = re.search(r"log_std_init=([-+.0-9e]+)", policy)
-    if log_std and agent != "sac":  # SB3's SAC reads it for gSDE only
+    if log_std and (agent != "sac" or use_sde):  # SB3's SAC reads it for gSDE only
         values["log_std_init"] = float(log_std.group(1))
+    if agent == "sac" and use_sde and "use_expln=True" in policy:
+        values["use_expln"] = True
     if "ortho_init=False" in policy and agent not in OFF_POLICY:
         values["ortho_init"] = False
     layers = re.search(r"net_arch=\[([0-9,]+)\]", policy)
@@ -140,10 +141,11 @@ KNOWN_POLICY_KWARGS = ("log_std_init", "ortho_init", "net_arch")
 
 def unsupported(entry: dict, agent: str = "") -> list[str]:
     """The entry's settings our agents do not have: policy keywords other than the ones we
-    translate, and gSDE for SAC (our SAC explores with its own Gaussian)."""
+    translate (SAC's gSDE takes ``use_expln`` too), and gSDE at warm-up."""
     policy = str(entry.get("policy_kwargs", "")).replace(" ", "")
     keywords = re.findall(r"(?:^dict\(|,)([a-z_]+)=", policy)
-    missing = [key for key in keywords if key not in KNOWN_POLICY_KWARGS]
-    if agent == "sac" and entry.get("use_sde"):
-        missing = ["use_sde", *(key for key in missing if key != "use_expln")]
+    known = (*KNOWN_POLICY_KWARGS, "use_expln") if agent == "sac" and entry.get("use_sde") else KNOWN_POLICY_KWARGS
+    missing = [key for key in keywords if key not in known]
+    if entry.get("use_sde_at_warmup"):
+        missing.append("use_sde_at_warmup")
     return missing
