@@ -272,6 +272,13 @@ class OffPolicyAgent:
         q = self.critics.forward(x, scaled).min(axis=0)
         return {"mean": self.to_env(scaled), "value": q}
 
+    def action_value_grid(self, obs, actions: np.ndarray) -> np.ndarray:
+        """min_k Q_k(s_i, a_ig), (B, G), for observations (B, ...) and G actions each (B, G, n) in
+        the env's bounds: the critic's landscape along the actions (explain draws it)."""
+        x, (count, grid) = self.encode(obs), actions.shape[:2]
+        scaled = self.from_env(actions.reshape(count * grid, -1))
+        return self.critics.forward(np.repeat(x, grid, axis=0), scaled).min(axis=0).reshape(count, grid)
+
     def choice_gradient(self, obs) -> tuple[np.ndarray, np.ndarray]:
         """(x, ||d a / dx||): the encoded observations, and how far the greedy action moves with
         each input (the components' gradients summed in quadrature)."""

@@ -57,6 +57,8 @@ from .optimizers import Adam
 from .schedules import Schedule
 from .search_space import Choice, SearchSpace
 
+ENTROPY_SAMPLES = 32  # samples per state of the entropy shown by watch
+
 
 def parse_ent_coef(text: str) -> tuple[bool, float]:
     """(learned, initial alpha): "auto" (learned from 1.0), "auto_0.1" (learned from 0.1) or a fixed number."""
@@ -166,10 +168,17 @@ class SAC(OffPolicyAgent):
         if not explore:
             return self.actor.deterministic(x)
         if not self.hyperparameters.use_sde:
-            return self.actor.sample(x, self.actor.draw_noise(self.rng, len(x)))[0]
+            return self.actor.sample(x, self.acting_noise(self.rng, len(x)))[0]
         if self.exploration is None or len(self.exploration) != len(x):
-            self.exploration = np.stack([self.actor.draw_noise(self.rng, 1) for _ in range(len(x))])
+            self.exploration = self.acting_noise(self.rng, len(x))
         return self.actor.sample(x, self.exploration)[0]
+
+    def acting_noise(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """Noise for `count` rows acting independently: eps (count, n), or with gSDE one
+        exploration matrix per row (count, h, n)."""
+        if not self.hyperparameters.use_sde:
+            return self.actor.draw_noise(rng, count)
+        return np.stack([self.actor.draw_noise(rng, 1) for _ in range(count)])
 
     def observe(self, transitions) -> dict[str, float]:
         """As :meth:`OffPolicyAgent.observe`; with gSDE, a new theta at each collection's start."""
@@ -182,9 +191,15 @@ class SAC(OffPolicyAgent):
         return metrics
 
     def policy_outputs(self, obs) -> dict[str, np.ndarray]:
-        """The greedy action and its Q, and the temperature alpha."""
+        """The greedy action and its Q, the temperature alpha, and the policy's entropy at each
+        state, -E[log pi(a|s)] estimated from :data:`ENTROPY_SAMPLES` samples (a generator of
+        its own, so that showing it changes nothing)."""
         outputs = super().policy_outputs(obs)
         outputs["alpha"] = np.full(len(outputs["value"]), self.alpha)
+        x = self.encode(obs)
+        repeated = np.repeat(x, ENTROPY_SAMPLES, axis=0)
+        _, log_prob = self.actor.sample(repeated, self.acting_noise(np.random.default_rng(0), len(repeated)))
+        outputs["entropy"] = -log_prob.reshape(len(x), ENTROPY_SAMPLES).mean(axis=1)
         return outputs
 
     # --- learning -----------------------------------------------------------------------------

@@ -163,3 +163,21 @@ def test_policy_gradient_diagnostics_have_a_row_per_update(tmp_path, quiet_train
     rows = read_csv(run.directory / "train.csv")
     assert len(rows["step"]) == run.agent.updates == 200
     assert (rows["step"] % 20 == 0).all()
+
+
+def test_an_off_policy_agent_shows_its_critic_along_the_action(tmp_path, monkeypatch, quiet_train):
+    """Pendulum's one torque: Q(s, a) - Q(s, mu(s)) over the range, 0 at the actor's action (dot)."""
+    figures = saved_figures(monkeypatch)
+    run = quiet_train("Pendulum-v1", "td3", steps=600, hyperparameters={"hidden_sizes": "16", "learning_starts": 200})
+    explain(run.directory, episodes=1)
+    panel = figures[0].axes[0]
+    assert "Q(s, a) - Q(s, mu(s))" in panel.get_title() and panel.get_xlabel() == "torque"
+    curves = [line for line in panel.get_lines() if len(line.get_xdata()) == 101]
+    dots = [line for line in panel.get_lines() if line.get_marker() == "o"]
+    crosses = [line for line in panel.get_lines() if line.get_marker() == "x"]
+    assert len(curves) == len(dots) == len(crosses) == 6
+    for curve, dot, cross in zip(curves, dots, crosses, strict=True):
+        x, y = curve.get_xdata(), curve.get_ydata()
+        assert x[0] == -2.0 and x[-1] == 2.0
+        assert dot.get_ydata()[0] == 0.0 and cross.get_ydata()[0] == pytest.approx(y.max())
+        assert y.max() >= -1e-5  # the curve's best is at least the actor's own action, up to the grid

@@ -356,6 +356,19 @@ def test_gsde_holds_its_exploration_for_a_collection(sde_sample_freq, hold):
     assert np.abs(actions[0] - agent.to_env(agent.actor.deterministic(obs))).max() > 1e-3  # and it explores
 
 
+def test_the_critic_along_the_actions_is_the_smaller_critic_at_each():
+    agent = shaken(TD3(OBS, ACTIONS, seed=0, hidden_sizes="8"))
+    rng = np.random.default_rng(13)
+    obs = rng.uniform(-1, 1, (3, 3)).astype(np.float32)
+    actions = rng.uniform(ACTIONS.low, ACTIONS.high, (3, 5, 2)).astype(np.float32)
+    grid = agent.action_value_grid(obs, actions)
+    for i in range(3):
+        for g in range(5):
+            q = agent.critics.forward(obs[i : i + 1], agent.from_env(actions[i, g : g + 1]))[:, 0]
+            assert grid[i, g] == pytest.approx(min(q), rel=1e-5)
+    assert not np.allclose(grid[:, 0], grid[:, 1])
+
+
 @pytest.mark.parametrize("name", AGENTS)
 def test_actions_fill_the_bounds_and_are_stored_scaled(name):
     agent = AGENTS[name](OBS, ACTIONS, seed=0, learning_starts=1000)

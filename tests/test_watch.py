@@ -269,3 +269,26 @@ def test_a_side_engine_fires_from_its_own_side(action, side):
     hull = np.argwhere(np.abs(frame - np.array([255, 143, 0])).sum(axis=2) < 30)
     assert len(jet) and len(hull)
     assert (jet[:, 1].mean() < hull[:, 1].mean()) == (side == "left")
+
+
+@pytest.mark.parametrize("use_sde", [False, True])
+def test_sac_shows_its_critic_temperature_and_entropy_and_draws_nothing_from_its_generator(use_sde):
+    from rl_kit.agents.sac import SAC
+
+    action_space = spaces.Box(-2.0, 2.0, shape=(1,), dtype=np.float32)
+    agent = SAC(spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32), action_space, seed=0, hidden_sizes="16",
+                ent_coef="auto_0.3", use_sde=use_sde)  # fmt: skip
+    obs = np.array([0.5, -0.2, 0.1], dtype=np.float32)
+    before = agent.rng.bit_generator.state
+    beliefs = watching.describe(agent, obs, ["torque"])
+    assert agent.rng.bit_generator.state == before
+    assert beliefs.value_name == "Q(s, mu)" and beliefs.mean_scale == 2.0
+    extras = dict(beliefs.extras)
+    assert extras["alpha"] == pytest.approx(0.3) and "entropy" in extras
+    assert "Q(s, mu)" in beliefs.text and "alpha 0.3" in beliefs.text
+    # a narrower policy shows a smaller entropy
+    if use_sde:
+        agent.actor.log_std[...] -= 2.0
+    else:
+        agent.actor.parameters.values["actor.biases.1"][0, 0, 1] -= 2.0
+    assert dict(watching.describe(agent, obs, ["torque"]).extras)["entropy"] < extras["entropy"] - 1.0

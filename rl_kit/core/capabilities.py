@@ -43,6 +43,16 @@ class PolicyAgent(Protocol):
 
 
 @runtime_checkable
+class CriticAgent(Protocol):
+    """An agent with a critic Q(s, a) over continuous actions (DDPG, TD3, SAC): ``explain`` draws
+    it along the actions, for env states (B, ...) and actions (B, G, n) in the env's bounds."""
+
+    action_space: Any
+
+    def action_value_grid(self, obs: Any, actions: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
 class ModelEnv(Protocol):
     """An env that publishes its model, as Gymnasium's toy-text envs do: ``P[s][a] = [(prob,
     next_state, reward, terminated), ...]`` and the start distribution (planners, exact optima)."""

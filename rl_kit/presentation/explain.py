@@ -10,6 +10,9 @@
   permutation importance (how often the greedy action changes, or how far the mean moves,
   when feature j is shuffled across the states). Features are named where the env names
   them (``feature_names``). A PNG of charts and a CSV table.
+- Off-policy continuous control (DDPG, TD3, SAC) with one action: the critic's Q(s, a) along the
+  whole action range for a few of those states, the actor's greedy action marked on each curve
+  beside the critic's best, so an actor that lags its critic, or a critic with many peaks, shows.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 
 from rl_kit.core import registry
 from rl_kit.core.backends import load_agent_and_env
-from rl_kit.core.capabilities import PolicyAgent, TableAgent
+from rl_kit.core.capabilities import CriticAgent, PolicyAgent, TableAgent
 from rl_kit.core.spec import EnvConfig
 from rl_kit.envs.labels import GYMNASIUM_FEATURE_NAMES, action_names, feature_names
 from rl_kit.errors import RLKitError
@@ -284,6 +287,7 @@ def explain_policy(agent, spec: EnvConfig, output: Path, *, episodes: int, seed:
     states = visited_states(agent, env, episodes, seed)
     names = feature_names(env, states.shape[1])
     actions_named = action_names(env)
+    action_space = env.action_space
     env.close()
     outputs = agent.policy_outputs(states)
     gradient_x_input, importance = attributions(agent, states, seed)
@@ -308,19 +312,30 @@ def explain_policy(agent, spec: EnvConfig, output: Path, *, episodes: int, seed:
             title=f"the policy over {len(states)} visited states", xlabel="action", ylabel="probability, share"
         )
         axes[0, 0].legend(fontsize=8)
+    elif isinstance(agent, CriticAgent) and isinstance(action_space, spaces.Box) and action_space.shape == (1,):
+        draw_q_along_the_action(axes[0, 0], agent, states, action_space, actions_named[0])
     else:
         for i, column in enumerate(outputs["mean"].T):
             axes[0, 0].hist(column, bins=30, alpha=0.6, label=actions_named[i])
         axes[0, 0].set(title=f"action means over {len(states)} visited states", xlabel="mean", ylabel="states")
         axes[0, 0].legend(fontsize=8)
     axes[0, 1].hist(outputs["value"], bins=30, color="C1")
-    axes[0, 1].set(
-        title="value estimates V(s)" + (" = max Q(s, a)" if "q" in outputs else ""), xlabel="V(s)", ylabel="states"
-    )
+    if isinstance(agent, CriticAgent):
+        axes[0, 1].set(title="the critic's Q(s, greedy action)", xlabel="Q", ylabel="states")
+    else:
+        axes[0, 1].set(
+            title="value estimates V(s)" + (" = max Q(s, a)" if "q" in outputs else ""), xlabel="V(s)", ylabel="states"
+        )
     order = np.argsort(gradient_x_input)
     axes[1, 0].barh([names[i] for i in order], gradient_x_input[order], color="C2")
     score = (
-        "Q(s, greedy action)" if "q" in outputs else ("log pi(greedy action)" if agent.discrete else "the action mean")
+        "Q(s, greedy action)"
+        if "q" in outputs
+        else (
+            "log pi(greedy action)"
+            if agent.discrete
+            else ("the greedy action" if isinstance(agent, CriticAgent) else "the action mean")
+        )
     )
     axes[1, 0].set(title=f"gradient x input of {score}")
     order = np.argsort(importance)
@@ -339,3 +354,31 @@ def explain_policy(agent, spec: EnvConfig, output: Path, *, episodes: int, seed:
     ]
     table.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return [output, table]
+
+
+Q_CURVES, Q_GRID = 6, 101  # states drawn, and actions along each curve
+
+
+def draw_q_along_the_action(ax, agent, states: np.ndarray, space, action_name: str) -> None:
+    """Q(s, a) - Q(s, mu(s)) over the action's range (mu the actor's greedy action) for
+    :data:`Q_CURVES` states at spread quantiles of Q(s, mu(s)), each curve with mu(s) at 0 (dot)
+    and its maximum (cross): a cross above 0 is an action the critic prefers to the actor's."""
+    greedy_all = agent.act(states, explore=False)
+    value = agent.action_value_grid(states, greedy_all[:, None, :])[:, 0]
+    order = np.argsort(value)
+    picked_index = order[np.linspace(0, len(states) - 1, min(Q_CURVES, len(states))).astype(int)]
+    picked, greedy, base = states[picked_index], greedy_all[picked_index, 0], value[picked_index]
+    grid = np.linspace(float(space.low[0]), float(space.high[0]), Q_GRID, dtype=np.float32)
+    q = agent.action_value_grid(picked, np.broadcast_to(grid[None, :, None], (len(picked), Q_GRID, 1))) - base[:, None]
+    for i, curve in enumerate(q):
+        color = f"C{i}"
+        ax.plot(grid, curve, color=color, lw=1.5, label=f"Q(s, mu(s)) = {base[i]:.3g}")
+        ax.plot(greedy[i], 0.0, "o", color=color, ms=7)
+        ax.plot(grid[curve.argmax()], curve.max(), "x", color=color, ms=8, mew=2)
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set(
+        title=f"the critic along the action: Q(s, a) - Q(s, mu(s)), {len(picked)} visited states\n"
+        "(dot: the actor's greedy action mu(s); cross: the critic's best)",
+        xlabel=action_name, ylabel="Q(s, a) - Q(s, mu(s))",
+    )  # fmt: skip
+    ax.legend(fontsize=7, ncol=2)

@@ -35,7 +35,7 @@ import numpy as np
 
 from rl_kit.core.agent_files import check_spaces
 from rl_kit.core.backends import load_agent_and_env
-from rl_kit.core.capabilities import OverlayEnv, PolicyAgent, StateIndexedAgent, TableAgent, TrailEnv
+from rl_kit.core.capabilities import CriticAgent, OverlayEnv, PolicyAgent, StateIndexedAgent, TableAgent, TrailEnv
 from rl_kit.core.spec import EnvConfig
 from rl_kit.envs.labels import FAILURE, SUCCESS, TIME_LIMIT, Outcome, action_names, step_outcome, telemetry
 from rl_kit.errors import InvalidValue, RLKitError
@@ -57,7 +57,9 @@ BAR, CHOSEN_BAR, DIM_TEXT, VALUE_TEXT = (92, 107, 140), (255, 143, 0), (170, 170
 class Beliefs:
     """What the agent thinks of one state: one value per action (`kind` is ``"probability"``,
     ``"mean"`` or ``"Q"``) under the actions' `labels`, the greedy action (discrete), V(s), and
-    a table agent's state in its own terms."""
+    a table agent's state in its own terms. An off-policy agent's value is its critic's
+    Q(s, mu(s)) (`value_name`), its means fill bars of half-width `mean_scale` (the action
+    bound), and SAC adds its temperature and entropy (`extras`)."""
 
     kind: str
     labels: list[str]
@@ -65,6 +67,9 @@ class Beliefs:
     greedy: int | None = None
     value: float | None = None
     state: str | None = None
+    value_name: str = "V"
+    mean_scale: float = 1.0
+    extras: tuple[tuple[str, float], ...] = ()
 
     @property
     def text(self) -> str:
@@ -73,7 +78,8 @@ class Beliefs:
         shown = " ".join(f"{label} {v:+.2f}" if self.kind == "mean" else f"{label} {v:.2f}" for label, v in self.pairs)
         parts.append(f"{'pi' if self.kind == 'probability' else self.kind} {shown}")
         if self.value is not None:
-            parts.append(f"V {self.value:.2f}")
+            parts.append(f"{self.value_name} {self.value:.2f}")
+        parts += [f"{name} {value:.3g}" for name, value in self.extras]
         return "   ".join(parts)
 
     @property
@@ -104,7 +110,12 @@ def describe(agent, obs, labels: list[str] | None = None) -> Beliefs | None:
             names = labels or [f"action {a}" for a in range(len(values))]
             return Beliefs(kind, names, values, int(np.argmax(values)), value)
     means = np.asarray(outputs["mean"][0], dtype=float)
-    return Beliefs("mean", labels or [f"action[{i}]" for i in range(len(means))], means, None, value)
+    names = labels or [f"action[{i}]" for i in range(len(means))]
+    if not isinstance(agent, CriticAgent):
+        return Beliefs("mean", names, means, None, value)
+    bound = float(np.max(np.abs([agent.action_space.low, agent.action_space.high])))
+    extras = tuple((key, float(outputs[key][0])) for key in ("alpha", "entropy") if key in outputs)
+    return Beliefs("mean", names, means, None, value, value_name="Q(s, mu)", mean_scale=bound, extras=extras)
 
 
 class Tally:
@@ -208,9 +219,12 @@ def panel_rows(frame: Frame) -> list[tuple[str, tuple[int, int, int]]]:
     rows = []
     beliefs = frame.beliefs
     if beliefs is not None and beliefs.value is not None:
-        rows.append((f"V(s) {beliefs.value:.2f}" + (" = max Q" if beliefs.kind == "Q" else ""), VALUE_TEXT))
+        name = "V(s)" if beliefs.value_name == "V" else beliefs.value_name
+        rows.append((f"{name} {beliefs.value:.2f}" + (" = max Q" if beliefs.kind == "Q" else ""), VALUE_TEXT))
     if beliefs is not None and beliefs.state is not None:
         rows.append((f"state {beliefs.state}", VALUE_TEXT))
+    if beliefs is not None:
+        rows += [(f"{name} {value:.3g}", VALUE_TEXT) for name, value in beliefs.extras]
     rows += [(gauge, (200, 200, 200)) for gauge in frame.gauges]
     if frame.event is not None:
         rows.append((frame.event.text, BANNER_COLORS.get(frame.event.kind, (220, 220, 220))))
@@ -238,7 +252,7 @@ def q_bar_shares(values: np.ndarray) -> np.ndarray:
 def draw_bars(surface, beliefs: Beliefs, left: int, top: int, width: int) -> None:
     """One labelled bar per action: probabilities on [0, 1]; Q on a scale whose floor lies below
     the row's lowest by its spread or a quarter of its size, so that the bars' lengths differ as
-    much as the values do; means on [-1, 1] from the centre. The greedy action's bar is highlighted."""
+    much as the values do; means on [-mean_scale, mean_scale] from the centre. The greedy action's bar is highlighted."""
     import pygame
 
     from rl_kit.envs.rendering import TEXT, draw_text
@@ -261,7 +275,7 @@ def draw_bars(surface, beliefs: Beliefs, left: int, top: int, width: int) -> Non
             share = shares[a]
             pygame.draw.rect(surface, color, pygame.Rect(x0, y + 3, round(length * share), ROW - 6))
         else:
-            middle, half = x0 + length // 2, np.clip(value, -1, 1) * length / 2
+            middle, half = x0 + length // 2, np.clip(value / beliefs.mean_scale, -1, 1) * length / 2
             pygame.draw.rect(surface, color, pygame.Rect(min(middle, middle + half), y + 3, abs(round(half)), ROW - 6))
             pygame.draw.line(surface, TEXT, (middle, y + 1), (middle, y + ROW - 2))
         number = f"{value:+.2f}" if beliefs.kind == "mean" else f"{value:.2f}"
