@@ -171,9 +171,8 @@ class DDPG(OffPolicyAgent):
         """One step on -J = -1/B sum_i Q_1(s_i, mu(s_i)): the gradient through the first critic.
         Returns -J and the fraction of action components at the bounds (|a| > 0.99)."""
         actions = self.actor.forward(x, keep=True)
-        q = self.critics.forward(x, actions, keep=True)
-        d_q = np.zeros_like(q)
-        d_q[0] = -1.0 / q.shape[1]  # d(-J)/dQ_1(s_i, mu(s_i)); the other critics do not enter
+        q = self.critics.forward(x, actions, keep=True, critics=1)  # the others do not enter: not computed
+        d_q = np.full_like(q, -1.0 / q.shape[1])  # d(-J)/dQ_1(s_i, mu(s_i))
         self.actor.backward(self.critics.action_gradient(d_q))
         self.actor.apply_gradient(learning_rate)
         return -float(q[0].mean()), float((np.abs(actions) > SATURATED).mean())

@@ -107,6 +107,7 @@ class MLPStack:
         self.bias_grads = [parameters.grads[f"{prefix}biases.{k}"] for k in range(n_layers)]
         self._inputs: np.ndarray | None = None
         self._hidden: list[np.ndarray] = []
+        self._count = len(self.n_outputs)  # networks in the last forward(keep=True)
         self.last_hidden: np.ndarray | None = None  # (networks, B, width) of the last forward: gSDE's features
 
     @staticmethod
@@ -138,22 +139,24 @@ class MLPStack:
                     weight[net, :, :width] = rng.uniform(-bound, bound, (weight.shape[1], width))
                     self.biases[k][net, :, :width] = rng.uniform(-bound, bound, (1, width))
 
-    def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, ...]:
-        """Every network's outputs for the batch `x` (B, inputs); `keep` stores what backward needs."""
+    def forward(self, x: np.ndarray, keep: bool = False, networks: int | None = None) -> tuple[np.ndarray, ...]:
+        """Every network's outputs for the batch `x` (B, inputs), or the first `networks` ones'
+        alone (TD3's actor reads only the first critic); `keep` stores what backward needs."""
+        count = len(self.n_outputs) if networks is None else networks
         h = x
         hidden = []
         last = len(self.weights) - 1
         for k, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = np.matmul(h, weight)  # (B, a) @ (count, a, b) broadcasts to (count, B, b)
-            z += bias
+            z = np.matmul(h, weight[:count])  # (B, a) @ (count, a, b) broadcasts to (count, B, b)
+            z += bias[:count]
             if k < last:
                 np.tanh(z, out=z) if self.activation == "tanh" else np.maximum(z, 0, out=z)
                 hidden.append(z)
             h = z
         if keep:
-            self._inputs, self._hidden = x, hidden
+            self._inputs, self._hidden, self._count = x, hidden, count
         self.last_hidden = hidden[-1]
-        return tuple(h[net, :, :n] for net, n in enumerate(self.n_outputs))
+        return tuple(h[net, :, :n] for net, n in enumerate(self.n_outputs[:count]))
 
     def input_gradient(self, *d_outputs: np.ndarray) -> np.ndarray:
         """dL/dx for the last ``forward(keep=True)`` (summed over the networks), leaving the
@@ -175,20 +178,22 @@ class MLPStack:
         (summed over the networks) if `input_gradient`. `d_last_hidden` (networks, B, width) is
         a gradient the loss has on the last hidden layer's output directly, besides through the
         output layer (SAC's gSDE noise reads those features)."""
-        x, hidden = self._inputs, self._hidden
+        x, hidden, count = self._inputs, self._hidden, self._count
         assert x is not None, "backward needs a forward(keep=True) first"
         last = len(self.weights) - 1
-        dz = np.zeros((len(self.n_outputs), x.shape[0], self.weights[last].shape[2]), dtype=self.weights[last].dtype)
-        for net, (d_out, n) in enumerate(zip(d_outputs, self.n_outputs, strict=True)):
+        dz = np.zeros((count, x.shape[0], self.weights[last].shape[2]), dtype=self.weights[last].dtype)
+        for net, (d_out, n) in enumerate(zip(d_outputs, self.n_outputs[:count], strict=True)):
             dz[net, :, :n] = d_out
         for k in range(last, -1, -1):
             below = hidden[k - 1] if k > 0 else x  # x is shared by the networks: (B, a)
             if parameter_gradients:
-                batch_product(below, dz, out=self.weight_grads[k])
-                dz.sum(axis=1, keepdims=True, out=self.bias_grads[k])
+                batch_product(below, dz, out=self.weight_grads[k][:count])
+                dz.sum(axis=1, keepdims=True, out=self.bias_grads[k][:count])
+                self.weight_grads[k][count:] = 0.0  # networks left out of the forward pass
+                self.bias_grads[k][count:] = 0.0
             if k == 0 and not input_gradient:
                 return None
-            dh = np.matmul(dz, self.weights[k].transpose(0, 2, 1))  # dL/dh_{k-1}
+            dh = np.matmul(dz, self.weights[k][:count].transpose(0, 2, 1))  # dL/dh_{k-1}
             if k == last and d_last_hidden is not None:
                 dh += d_last_hidden
             if k == 0:

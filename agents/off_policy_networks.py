@@ -122,10 +122,11 @@ class Critics(Network):
                          orthogonal_init=False)  # fmt: skip
         self.n_critics, self.n_observation = n_critics, n_inputs
 
-    def forward(self, x: np.ndarray, actions: np.ndarray, keep: bool = False) -> np.ndarray:
-        """Q_k(s_i, a_i), shape (K, B), for encoded observations x (B, n_inputs) and actions (B, n)."""
-        outputs = self.body.forward(np.concatenate([x, actions.astype(self.dtype, copy=False)], axis=1), keep)
-        return np.stack([q[:, 0] for q in outputs])
+    def forward(self, x: np.ndarray, actions: np.ndarray, keep: bool = False, critics: int | None = None) -> np.ndarray:
+        """Q_k(s_i, a_i), shape (K, B), for encoded observations x (B, n_inputs) and actions (B,
+        n); with `critics`, the first that many alone (the rest are not computed)."""
+        z = np.concatenate([x, actions.astype(self.dtype, copy=False)], axis=1)
+        return np.stack([q[:, 0] for q in self.body.forward(z, keep, critics)])
 
     def backward(self, d_q: np.ndarray) -> None:
         """dL/d(parameters) into ``parameters.grad``, given dL/dQ (K, B) for the last ``forward(keep=True)``."""

@@ -71,16 +71,18 @@ class TorchGraph:
 class TorchCritics(Critics):
     """:class:`Critics` with autograd's gradients."""
 
-    def forward(self, x: np.ndarray, actions: np.ndarray, keep: bool = False) -> np.ndarray:
+    def forward(self, x: np.ndarray, actions: np.ndarray, keep: bool = False, critics: int | None = None) -> np.ndarray:
         z = np.concatenate([x, actions.astype(self.dtype, copy=False)], axis=1)
         with torch.set_grad_enabled(keep):
             graph = TorchGraph(self, z, input_grad=keep)
+        count = self.n_critics if critics is None else critics
         if keep:
-            self._graph = graph
-        return graph.outputs[:, :, 0].detach().numpy().copy()
+            self._graph, self._count = graph, count
+        return graph.outputs[:count, :, 0].detach().numpy().copy()
 
     def _loss(self, d_q: np.ndarray) -> torch.Tensor:
-        return (self._graph.outputs[:, :, 0] * torch.from_numpy(np.asarray(d_q, dtype=self.dtype))).sum()
+        q = self._graph.outputs[: self._count, :, 0]
+        return (q * torch.from_numpy(np.asarray(d_q, dtype=self.dtype))).sum()
 
     def backward(self, d_q: np.ndarray) -> None:
         self._graph.backward(self._loss(d_q))

@@ -80,6 +80,25 @@ def test_the_action_gradient_through_the_critics_equals_autograd_and_leaves_thei
         np.testing.assert_allclose(mine[0][:, j], slope, rtol=1e-5, atol=1e-8)
 
 
+@pytest.mark.parametrize("cls", [Critics, TORCH_CLASSES[Critics]])
+def test_the_first_critic_alone_is_the_stacks_first_row(cls):
+    """TD3's actor reads Q_1 only: computed alone, its value and dQ_1/da are those of the full stack."""
+    critics = cls(*SIZES, "relu", 2, 14, dtype=np.float64)
+    x, a = batch(np.random.default_rng(15))
+    d_q = np.random.default_rng(16).normal(size=(1, 32))
+    full = critics.forward(x, a, keep=True)
+    expected = critics.action_gradient(np.concatenate([d_q, np.zeros_like(d_q)]))
+    alone = critics.forward(x, a, keep=True, critics=1)
+    assert alone.shape == (1, 32)
+    np.testing.assert_allclose(alone[0], full[0], rtol=1e-12)
+    np.testing.assert_allclose(critics.action_gradient(d_q), expected, rtol=1e-10, atol=1e-14)
+    if cls is Critics:  # the weight gradients of the one computed, and zeros for the other
+        critics.parameters.grad[...] = 7.0
+        critics.backward(d_q)
+        last = critics.parameters.grads["critic.weights.2"]
+        assert np.abs(last[0]).max() > 0 and not last[1].any()
+
+
 def test_the_deterministic_actor_gradient_through_the_critic_equals_autograd():
     """DDPG's actor step: d(-1/B sum Q_1(s, mu(s)))/dtheta, hand-written against one torch graph."""
     actor = DeterministicActor(*SIZES, "relu", 4, dtype=np.float64)

@@ -17,6 +17,10 @@ Policy-gradient suite:
    off on both: training wall time, final greedy return over 100 episodes, peak memory.
 6. Our PPO on Lander: env steps and wall time until the 100-episode mean return reaches 200.
 
+Off-policy suite (:mod:`rl_kit.experiments.off_policy_bench`):
+7. One SAC update (256x256) and one TD3 update (400x300), batch 256: numpy against our torch
+   backend and against stable-baselines3's own ``train``.
+
 The race against ``python -m rl_zoo3.train`` end to end is :mod:`rl_kit.experiments.zoo_race`
 (``rl-kit bench --suite race``).
 """
@@ -294,7 +298,7 @@ def line(name: str, ours: float, reference: float, unit: str, target: str) -> st
 def run_benchmarks(
     quick: bool = False, suite: str = "all", workers: int = 1, ray: str | None = None
 ) -> dict[str, float]:
-    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient" or "all");
+    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient", "off-policy" or "all");
     `workers` and `ray` say where the PPO race's grid of runs goes (:func:`ppo_race`)."""
     print("rl-kit benchmarks (ours vs reference, measured together in this session)\n")
     results = {}
@@ -305,6 +309,11 @@ def run_benchmarks(
         results.update(minibatch_updates(rounds=2 if quick else 5))
         results.update(ppo_race(seeds=2 if quick else 5, workers=workers, ray=ray))
         results.update(lander_to_200())
+    if suite in ("off-policy", "all"):
+        from rl_kit.experiments.off_policy_bench import off_policy_updates
+
+        print()
+        results.update(off_policy_updates(rounds=2 if quick else 5, repeats=30 if quick else 100))
     return results
 
 
