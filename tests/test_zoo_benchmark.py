@@ -78,6 +78,9 @@ def test_the_report_says_who_reaches_the_published_figure(tmp_path):
     assert text.count("| yes |") == 1  # CartPole; Acrobot: -87.5 against the published -73.5, own entry -71
     assert "| -71.0 | -71.0 [-72.0, -70.0] (2 seeds) | – | – | -73.5 | no; own entry: yes |" in text
     assert "## Failed runs" in text and (tmp_path / "report.png").is_file()
+    not_run = text.split("## Rows not run")[1].split("##")[0]  # every row of the Zoo's table without a run is named
+    assert "ppo-cartpole" not in not_run and "ppo-acrobot" not in not_run
+    assert "td3-lunarlandercontinuous (300,000 steps)" in not_run and "a2c-cartpole (500,000 steps)" in not_run
 
 
 def test_rows_run_before_stay_in_the_report(tmp_path):

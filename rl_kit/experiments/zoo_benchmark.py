@@ -360,12 +360,25 @@ def write_report(rows, results, failures, seeds: int, episodes: int | None, out:
             f"{'; '.join(verdicts) or '–'} |"
         )
     lines += aggregate_lines(rows, results, seeds)
+    lines += not_run_lines(rows, results)
     if failures:
         lines += ["", "## Failed runs", ""] + [f"- {f}" for f in failures]
     if figure_rows:
         write_figure(figure_rows, out / "report.png")
         lines += ["", "![ours and the Zoo per row](report.png)", ""]
     return atomic_write(out / "report.md", "\n".join(lines) + "\n")
+
+
+def not_run_lines(rows, results) -> list[str]:
+    """The rows of the Zoo's table with no run on any side: said, not silently left out."""
+    missing = [row for row in ROWS if not any(results.get((row.name, kind)) for kind in ("rl_kit", "tuned", "zoo"))]
+    if not missing:
+        return []
+    listed = ", ".join(f"{row.name} ({row.steps:,} steps)" for row in missing)
+    return ["", "## Rows not run", "",
+            f"No run on any side yet: {listed}. `rl-kit bench --suite zoo --rows NAME` adds one; on a CPU the "
+            "off-policy rows of hundreds of thousands of steps take hours per seed (one gradient step per env "
+            "step)."]  # fmt: skip
 
 
 RANDOM_EPISODES = 100
