@@ -360,13 +360,15 @@ Q_CURVES, Q_GRID = 6, 101  # states drawn, and actions along each curve
 
 
 def draw_q_along_the_action(ax, agent, states: np.ndarray, space, action_name: str) -> None:
-    """Q(s, a) - Q(s, mu(s)) over the action's range (mu the actor's greedy action) for
-    :data:`Q_CURVES` states at spread quantiles of Q(s, mu(s)), each curve with mu(s) at 0 (dot)
-    and its maximum (cross): a cross above 0 is an action the critic prefers to the actor's."""
+    """Q(s, a) - Q(s, mu(s)) over the action's range (mu the actor's greedy action) for up to
+    :data:`Q_CURVES` states whose Q(s, mu(s)) spread evenly over its range (a balanced pendulum's
+    thousand near-identical states count once), each curve with mu(s) at 0 (dot) and its
+    maximum (cross): a cross above 0 is an action the critic prefers to the actor's."""
     greedy_all = agent.act(states, explore=False)
     value = agent.action_value_grid(states, greedy_all[:, None, :])[:, 0]
-    order = np.argsort(value)
-    picked_index = order[np.linspace(0, len(states) - 1, min(Q_CURVES, len(states))).astype(int)]
+    targets = np.linspace(value.min(), value.max(), Q_CURVES)
+    picked_index = np.unique([int(np.argmin(np.abs(value - target))) for target in targets])
+    picked_index = picked_index[np.argsort(value[picked_index])]
     picked, greedy, base = states[picked_index], greedy_all[picked_index, 0], value[picked_index]
     grid = np.linspace(float(space.low[0]), float(space.high[0]), Q_GRID, dtype=np.float32)
     q = agent.action_value_grid(picked, np.broadcast_to(grid[None, :, None], (len(picked), Q_GRID, 1))) - base[:, None]
