@@ -27,9 +27,9 @@ sub-env's state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-import gymnasium as gym
 import numpy as np
 from gymnasium.envs.classic_control import acrobot, continuous_mountain_car, mountain_car, pendulum
 from gymnasium.utils import seeding
@@ -54,7 +54,7 @@ class ClassicVectorEnv(VectorEnv):
         **env_options: the Gymnasium env's own keyword arguments (Pendulum's ``g``, ...).
     """
 
-    env_class: ClassVar[type[gym.Env]]
+    env_class: ClassVar[Callable[..., Any]]  # the Gymnasium env class
     state_size: ClassVar[int]
 
     def __init__(
@@ -73,7 +73,7 @@ class ClassicVectorEnv(VectorEnv):
             raise ValueError(f"autoreset_mode must be NEXT_STEP or SAME_STEP, got {mode}")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode {render_mode!r} is not supported by the vector env (use 'rgb_array')")
-        self.template = self.env_class(render_mode=render_mode, **env_options)  # constants, spaces, drawing
+        self.template: Any = self.env_class(render_mode=render_mode, **env_options)  # constants, spaces, drawing
         self.num_envs, self.autoreset_mode, self.max_episode_steps = int(num_envs), mode, max_episode_steps
         self.render_mode = render_mode
         self.metadata = {**self.template.metadata, "render_modes": ["rgb_array"], "autoreset_mode": mode}
@@ -104,7 +104,7 @@ class ClassicVectorEnv(VectorEnv):
 
     def set_template_state(self, i: int) -> None:
         """Put sub-env i's state into the Gymnasium env, for drawing."""
-        self.template.unwrapped.state = self.states[i].copy()  # type: ignore[attr-defined]
+        self.template.unwrapped.state = self.states[i].copy()
 
     # --- resetting ----------------------------------------------------------------------------
     def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None):
@@ -238,7 +238,7 @@ class PendulumVectorEnv(ClassicVectorEnv):
         super().set_template_state(i)
         last_u = getattr(self, "last_u", None)
         applied = None if last_u is None or self.fresh[i] or np.isnan(last_u[i]) else last_u[i]
-        self.template.unwrapped.last_u = applied  # type: ignore[attr-defined]
+        self.template.unwrapped.last_u = applied
 
 
 class MountainCarVectorEnv(ClassicVectorEnv):
@@ -264,7 +264,7 @@ class MountainCarVectorEnv(ClassicVectorEnv):
         return states.astype(np.float32)
 
     def set_template_state(self, i: int) -> None:
-        self.template.unwrapped.state = (self.states[i, 0], self.states[i, 1])  # type: ignore[attr-defined]
+        self.template.unwrapped.state = (self.states[i, 0], self.states[i, 1])
 
 
 class MountainCarContinuousVectorEnv(ClassicVectorEnv):
@@ -315,7 +315,7 @@ class MountainCarContinuousVectorEnv(ClassicVectorEnv):
 
     def set_template_state(self, i: int) -> None:
         dtype = np.float64 if self.fresh[i] else np.float32
-        self.template.unwrapped.state = self.states[i].astype(dtype)  # type: ignore[attr-defined]
+        self.template.unwrapped.state = self.states[i].astype(dtype)
 
 
 class AcrobotVectorEnv(ClassicVectorEnv):
@@ -379,7 +379,7 @@ class AcrobotVectorEnv(ClassicVectorEnv):
 
     def set_template_state(self, i: int) -> None:
         state = self.states[i]
-        self.template.unwrapped.state = state.astype(np.float32) if self.fresh[i] else state.copy()  # type: ignore[attr-defined]
+        self.template.unwrapped.state = state.astype(np.float32) if self.fresh[i] else state.copy()
 
 
 def square(x: np.ndarray) -> np.ndarray:

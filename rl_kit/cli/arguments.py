@@ -99,9 +99,23 @@ def add_time_limit_flag(parser) -> None:
     )
 
 
+def add_vector_env_flag(parser) -> None:
+    parser.add_argument(
+        "--vector-env",
+        choices=["native", "sync"],
+        default=None,
+        help="how the env's copies run: native (default: a native vector version where the env has one, such as "
+        "rl-kit's bit-for-bit twins of Acrobot, MountainCar, MountainCarContinuous and Pendulum) or sync "
+        "(Gymnasium's SyncVectorEnv)",
+    )
+
+
 def env_options(args) -> dict:
-    """``--env-kwarg`` values, with ``--max-episode-steps`` among them (as ``gymnasium.make`` takes it)."""
+    """``--env-kwarg`` values, with ``--max-episode-steps`` (as ``gymnasium.make`` takes it) and
+    ``--vector-env`` among them."""
     options = parse_values(getattr(args, "env_kwarg", None) or [], "--env-kwarg")
     if args.max_episode_steps is not None:
         options["max_episode_steps"] = args.max_episode_steps
+    if getattr(args, "vector_env", None) is not None:
+        options["vector_env"] = args.vector_env
     return options

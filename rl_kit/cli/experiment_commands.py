@@ -7,6 +7,7 @@ from rl_kit.cli.arguments import (
     Interrupted,
     add_time_limit_flag,
     add_values_flag,
+    add_vector_env_flag,
     env_options,
     non_negative_int,
     parse_values,
@@ -30,6 +31,7 @@ def add_compare(sub) -> None:
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
     p.add_argument("--out", help="report directory")
     add_time_limit_flag(p)
+    add_vector_env_flag(p)
     p.set_defaults(handler=compare_command)
 
 
@@ -59,6 +61,7 @@ def add_tune(sub) -> None:
     add_values_flag(p, "--hp", "fix a hyperparameter for every trial, value as YAML (repeatable)")
     add_values_flag(p, "--env-kwarg", "env keyword argument, value as YAML (repeatable)")
     add_time_limit_flag(p)
+    add_vector_env_flag(p)
     p.add_argument("--out", help="tuning directory (default runs/tune/<env>-<agent>)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(handler=tune_command)

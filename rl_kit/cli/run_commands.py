@@ -7,6 +7,7 @@ from rl_kit.cli.arguments import (
     UsageError,
     add_time_limit_flag,
     add_values_flag,
+    add_vector_env_flag,
     env_options,
     non_negative_int,
     parse_values,
@@ -42,6 +43,7 @@ def register(sub) -> None:
     add_values_flag(p, "--hp", "override a hyperparameter, value as YAML (repeatable)")
     add_values_flag(p, "--env-kwarg", "env keyword argument, value as YAML (repeatable)")
     add_time_limit_flag(p)
+    add_vector_env_flag(p)
     p.add_argument(
         "--eval-every",
         type=non_negative_int,

@@ -37,6 +37,9 @@ def check_env_id(env_id: str) -> str:
     return env_id
 
 
+VECTOR_ENVS = ("native", "sync")  # how an EnvConfig's copies run (its vector_env)
+
+
 @dataclass(frozen=True)
 class EnvConfig:
     """An env: its registered id, the keyword arguments it is made with, and its time limit.
@@ -47,16 +50,27 @@ class EnvConfig:
     also come in `kwargs`). An env registered without one is capped at
     :data:`DEFAULT_MAX_EPISODE_STEPS` steps, so that every episode rl-kit plays ends.
 
+    ``vector_env`` says how its copies run (it may also come in `kwargs`): "native" (the default)
+    takes the env's native vector version where it has one (ours, Gymnasium's CartPole's, and
+    :mod:`rl_kit.envs.classic_control`'s for Acrobot, MountainCar, MountainCarContinuous and
+    Pendulum, which equal Gymnasium's bit for bit); "sync" always takes Gymnasium's
+    ``SyncVectorEnv``.
+
     >>> EnvConfig("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}).make()
     """
 
     id: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     max_episode_steps: int | None = None
+    vector_env: str = "native"
 
     def __post_init__(self):
         check_env_id(self.id)
         kwargs = dict(self.kwargs or {})  # a copy: the caller's dict may change
+        vector_env = kwargs.pop("vector_env", self.vector_env)
+        if vector_env not in VECTOR_ENVS:
+            raise RLKitError(f"vector_env must be one of {list(VECTOR_ENVS)}, got {vector_env!r}")
+        object.__setattr__(self, "vector_env", vector_env)
         limit = kwargs.pop("max_episode_steps", self.max_episode_steps)
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
             raise RLKitError(f"max_episode_steps must be a whole number of at least 1, got {limit!r}")
@@ -81,7 +95,8 @@ class EnvConfig:
             if not kwargs:
                 return env
             limit = kwargs.get("max_episode_steps", env.max_episode_steps)
-            return replace(env, kwargs={**env.kwargs, **kwargs}, max_episode_steps=limit)
+            vector_env = kwargs.get("vector_env", env.vector_env)
+            return replace(env, kwargs={**env.kwargs, **kwargs}, max_episode_steps=limit, vector_env=vector_env)
         if not isinstance(env, str):
             raise InvalidType(f"env must be an env id, an EnvConfig or a gymnasium env, got {type(env).__name__}")
         return cls(env, kwargs or {})
@@ -91,6 +106,8 @@ class EnvConfig:
         options = [f"{k}={short_value(v)}" for k, v in self.kwargs.items()]
         if self.max_episode_steps is not None:
             options.append(f"max_episode_steps={self.max_episode_steps}")
+        if self.vector_env != "native":
+            options.append(f"vector_env={self.vector_env}")
         return f"{self.id} ({', '.join(options)})" if options else self.id
 
     @property
@@ -128,14 +145,23 @@ class EnvConfig:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
 
     def make_vector(self, num_envs: int) -> gym.vector.VectorEnv:
-        """`num_envs` copies: the env's native vector version where it has one (ours,
-        Gymnasium's CartPole), else Gymnasium's ``SyncVectorEnv`` with ``SAME_STEP`` autoreset."""
+        """`num_envs` copies: with ``vector_env`` "native", the env's native vector version where
+        it has one (ours, Gymnasium's CartPole, the classic-control twins of
+        :mod:`rl_kit.envs.classic_control`, ``SAME_STEP``), else Gymnasium's ``SyncVectorEnv``
+        with ``SAME_STEP`` autoreset."""
+        from rl_kit.envs.classic_control import NATIVE_VECTOR_ENVS
+
         if num_envs < 1:
             raise RLKitError(f"num_envs must be at least 1, got {num_envs}")
         registered = gym.spec(self.id)
         limit = self._limit_to_set()
+        native = self.vector_env == "native"
         try:
-            if registered.vector_entry_point is not None and not limit:
+            if native and self.id in NATIVE_VECTOR_ENVS:
+                twin = NATIVE_VECTOR_ENVS[self.id]
+                return twin(num_envs, max_episode_steps=self.time_limit, autoreset_mode=AutoresetMode.SAME_STEP,
+                            **self.kwargs)  # fmt: skip
+            if native and registered.vector_entry_point is not None and not limit:
                 vec = gym.make_vec(self.id, num_envs=num_envs, vectorization_mode="vector_entry_point", **self.kwargs)
                 if vec.metadata.get("autoreset_mode") in (AutoresetMode.SAME_STEP, AutoresetMode.NEXT_STEP):
                     return vec
@@ -156,6 +182,7 @@ class EnvConfig:
         data: dict[str, Any] = {"id": self.id, "kwargs": dict(self.kwargs)}
         if self.max_episode_steps is not None:
             data["max_episode_steps"] = self.max_episode_steps
+        data["vector_env"] = self.vector_env
         return data
 
     @classmethod
@@ -167,7 +194,7 @@ class EnvConfig:
         if not isinstance(kwargs, Mapping):
             raise RLKitError(f"{source}'s env options are not a mapping")
         refuse_paths(kwargs, source)
-        return cls(data["id"], kwargs, data.get("max_episode_steps"))
+        return cls(data["id"], kwargs, data.get("max_episode_steps"), data.get("vector_env", "native"))
 
 
 def short_value(value: Any) -> str:
