@@ -152,7 +152,7 @@ class ClassicVectorEnv(VectorEnv):
             raise ValueError(f"actions of shape {actions.shape} are not in the action space {self.action_space}")
         stepping = ~self.needs_reset
         states, rewards, terminated = self.transition(self.states, self.fresh, actions)
-        self.states = np.where(stepping[:, None], states, self.states)
+        self.states = states if stepping.all() else np.where(stepping[:, None], states, self.states)
         self.fresh &= ~stepping
         self.elapsed += stepping
         rewards = np.where(stepping, rewards, 0.0)
@@ -228,11 +228,15 @@ class PendulumVectorEnv(ClassicVectorEnv):
         g, m, length, dt = env.g, env.m, env.l, env.dt
         newthdot = thdot + (3 * g / (2 * length) * np.sin(th) + 3.0 / (m * length**2) * u) * dt
         newthdot = np.clip(newthdot, -env.max_speed, env.max_speed)
-        newth = th + newthdot * dt
-        return np.stack([newth, newthdot], axis=1), -costs, np.zeros(len(states), dtype=bool)
+        new = np.empty_like(states)
+        new[:, 1] = newthdot
+        np.add(th, newthdot * dt, out=new[:, 0])
+        return new, -costs, np.zeros(len(states), dtype=bool)
 
     def observations(self, states, fresh):
-        return np.stack([np.cos(states[:, 0]), np.sin(states[:, 0]), states[:, 1]], axis=1).astype(np.float32)
+        obs = np.empty((len(states), 3), dtype=np.float32)
+        obs[:, 0], obs[:, 1], obs[:, 2] = np.cos(states[:, 0]), np.sin(states[:, 0]), states[:, 1]
+        return obs
 
     def set_template_state(self, i: int) -> None:
         super().set_template_state(i)
@@ -329,57 +333,70 @@ class AcrobotVectorEnv(ClassicVectorEnv):
 
     def transition(self, states, fresh, actions):
         env = self.template.unwrapped
-        torque = np.asarray(env.AVAIL_TORQUE, dtype=np.float64)[actions]
-        y = np.concatenate([states, torque[:, None]], axis=1)
+        y = np.empty((5, len(states)))  # one row per variable: each a contiguous array
+        y[:4] = states.T
+        y[4] = np.asarray(env.AVAIL_TORQUE, dtype=np.float64)[actions]
         dt = env.dt  # rk4 over [0, dt]: one step of dt
         dt2 = dt / 2.0
         k1 = self.derivatives(y)
         k2 = self.derivatives(y + dt2 * k1)
         k3 = self.derivatives(y + dt2 * k2)
         k4 = self.derivatives(y + dt * k3)
-        ns = (y + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4))[:, :4]
-        ns[:, 0], ns[:, 1] = wrap(ns[:, 0], -np.pi, np.pi), wrap(ns[:, 1], -np.pi, np.pi)
-        ns[:, 2] = np.minimum(np.maximum(ns[:, 2], -env.MAX_VEL_1), env.MAX_VEL_1)
-        ns[:, 3] = np.minimum(np.maximum(ns[:, 3], -env.MAX_VEL_2), env.MAX_VEL_2)
-        terminated = -np.cos(ns[:, 0]) - np.cos(ns[:, 1] + ns[:, 0]) > 1.0
-        return ns, np.where(terminated, 0.0, -1.0), terminated
+        ns = (y + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4))[:4]
+        ns[0], ns[1] = wrap(ns[0], -np.pi, np.pi), wrap(ns[1], -np.pi, np.pi)
+        ns[2] = np.minimum(np.maximum(ns[2], -env.MAX_VEL_1), env.MAX_VEL_1)
+        ns[3] = np.minimum(np.maximum(ns[3], -env.MAX_VEL_2), env.MAX_VEL_2)
+        terminated = -np.cos(ns[0]) - np.cos(ns[1] + ns[0]) > 1.0
+        return ns.T.copy(), np.where(terminated, 0.0, -1.0), terminated
 
     def derivatives(self, y: np.ndarray) -> np.ndarray:
-        """Gymnasium's ``_dsdt`` ("book" dynamics) for every row of [theta1, theta2, dtheta1, dtheta2, torque]."""
+        """Gymnasium's ``_dsdt`` ("book" dynamics) for every column of the rows [theta1, theta2,
+        dtheta1, dtheta2, torque]."""
         env = self.template.unwrapped
         m1, m2, l1 = env.LINK_MASS_1, env.LINK_MASS_2, env.LINK_LENGTH_1
         lc1, lc2, i1, i2, g = env.LINK_COM_POS_1, env.LINK_COM_POS_2, env.LINK_MOI, env.LINK_MOI, 9.8
-        a, theta1, theta2, dtheta1, dtheta2 = y[:, 4], y[:, 0], y[:, 1], y[:, 2], y[:, 3]
-        cos, sin, pi = np.cos, np.sin, np.pi
-        d1 = m1 * lc1**2 + m2 * (l1**2 + lc2**2 + 2 * l1 * lc2 * cos(theta2)) + i1 + i2
-        d2 = m2 * (lc2**2 + l1 * lc2 * cos(theta2)) + i2
-        phi2 = m2 * lc2 * g * cos(theta1 + theta2 - pi / 2.0)
+        theta1, theta2, dtheta1, dtheta2, a = y
+        pi = np.pi
+        cos2, sin2 = np.cos(theta2), np.sin(theta2)  # Gymnasium computes each two or three times: the same values
+        d1 = m1 * lc1**2 + m2 * (l1**2 + lc2**2 + 2 * l1 * lc2 * cos2) + i1 + i2
+        d2 = m2 * (lc2**2 + l1 * lc2 * cos2) + i2
+        phi2 = m2 * lc2 * g * np.cos(theta1 + theta2 - pi / 2.0)
         phi1 = (
-            -m2 * l1 * lc2 * square(dtheta2) * sin(theta2)
-            - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2)
-            + (m1 * lc1 + m2 * l1) * g * cos(theta1 - pi / 2)
+            -m2 * l1 * lc2 * square(dtheta2) * sin2
+            - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin2
+            + (m1 * lc1 + m2 * l1) * g * np.cos(theta1 - pi / 2)
             + phi2
         )
         if env.book_or_nips == "nips":
             ddtheta2 = (a + d2 / d1 * phi1 - phi2) / (m2 * lc2**2 + i2 - square(d2) / d1)
         else:
-            ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * square(dtheta1) * sin(theta2) - phi2) / (
+            ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * square(dtheta1) * sin2 - phi2) / (
                 m2 * lc2**2 + i2 - square(d2) / d1
             )
         ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
-        return np.stack([dtheta1, dtheta2, ddtheta1, ddtheta2, np.zeros_like(a)], axis=1)
+        k = np.empty_like(y)
+        k[0], k[1], k[2], k[3], k[4] = dtheta1, dtheta2, ddtheta1, ddtheta2, 0.0  # the torque does not move
+        return k
 
     def observations(self, states, fresh):
-        narrow = states.astype(np.float32)  # just reset: Gymnasium's state is float32, and so its cosines
-        s = states
-        wide = np.stack([np.cos(s[:, 0]), np.sin(s[:, 0]), np.cos(s[:, 1]), np.sin(s[:, 1]), s[:, 2], s[:, 3]], axis=1)
-        first = np.stack([np.cos(narrow[:, 0]), np.sin(narrow[:, 0]), np.cos(narrow[:, 1]), np.sin(narrow[:, 1]),
-                          narrow[:, 2], narrow[:, 3]], axis=1)  # fmt: skip
-        return np.where(fresh[:, None], first, wide.astype(np.float32))
+        obs = angle_features(states)
+        if fresh.any():  # just reset: Gymnasium's state is float32, and so are its cosines
+            obs[fresh] = angle_features(states[fresh].astype(np.float32))
+        return obs
 
     def set_template_state(self, i: int) -> None:
         state = self.states[i]
         self.template.unwrapped.state = state.astype(np.float32) if self.fresh[i] else state.copy()
+
+
+def angle_features(states: np.ndarray) -> np.ndarray:
+    """Acrobot's observation [cos th1, sin th1, cos th2, sin th2, dth1, dth2] in float32, the
+    trigonometry in the states' own dtype."""
+    obs = np.empty((len(states), 6), dtype=np.float32)
+    obs[:, 0], obs[:, 1] = np.cos(states[:, 0]), np.sin(states[:, 0])
+    obs[:, 2], obs[:, 3] = np.cos(states[:, 1]), np.sin(states[:, 1])
+    obs[:, 4:] = states[:, 2:]
+    return obs
 
 
 def square(x: np.ndarray) -> np.ndarray:

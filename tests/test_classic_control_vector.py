@@ -157,3 +157,12 @@ def test_rl_kit_takes_the_twin_by_default_and_gymnasiums_when_asked():
     assert EnvConfig.from_dict(config.to_dict()) == config and "vector_env=sync" in str(config)
     with pytest.raises(Exception, match="vector_env must be one of"):
         EnvConfig("Acrobot-v1", {"vector_env": "fast"})
+
+
+def test_the_throughput_benchmark_measures_every_twin_beside_gymnasiums(capsys):
+    from rl_kit.experiments.env_bench import env_throughput
+
+    results = env_throughput(rounds=1, seconds=0.001)
+    for env_id in IDS:
+        assert results[f"{env_id} rl-kit"] > 0 and results[f"{env_id} gymnasium sync"] > 0
+    assert "rl-kit vs gymnasium sync" in capsys.readouterr().out

@@ -9,7 +9,7 @@
     rl-kit tune --env ID --agent NAME --trials N [--steps N] [--storage URL] [--study NAME] [--workers K]
     rl-kit bandit [METHOD ...] [--env ID] [--runs 2000] [--steps N] [--out FILE.png]
     rl-kit diagnose RUN | rl-kit explain RUN
-    rl-kit bench [--quick] [--suite tabular|policy-gradient|off-policy|all] [--workers K] [--ray ADDRESS]
+    rl-kit bench [--quick] [--suite tabular|policy-gradient|envs|off-policy|all] [--workers K] [--ray ADDRESS]
     rl-kit quickstart [--out DIR]
     rl-kit exercise list | rl-kit exercise start NAME [DIR] [--solution]
     rl-kit check FILE [--json] [--no-learning] [--out FILE.png]

@@ -21,6 +21,10 @@ Off-policy suite (:mod:`rl_kit.experiments.off_policy_bench`):
 7. One SAC update (256x256) and one TD3 update (400x300), batch 256: numpy against our torch
    backend and against stable-baselines3's own ``train``.
 
+Envs suite (:mod:`rl_kit.experiments.env_bench`):
+8. Acrobot, MountainCar, MountainCarContinuous and Pendulum at 64 envs, random actions, one
+   thread: our native twins against Gymnasium's sync vector env and EnvPool.
+
 The race against ``python -m rl_zoo3.train`` end to end is :mod:`rl_kit.experiments.zoo_race`
 (``rl-kit bench --suite race``).
 """
@@ -298,7 +302,7 @@ def line(name: str, ours: float, reference: float, unit: str, target: str) -> st
 def run_benchmarks(
     quick: bool = False, suite: str = "all", workers: int = 1, ray: str | None = None
 ) -> dict[str, float]:
-    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient", "off-policy" or "all");
+    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient", "envs", "off-policy" or "all");
     `workers` and `ray` say where the PPO race's grid of runs goes (:func:`ppo_race`)."""
     print("rl-kit benchmarks (ours vs reference, measured together in this session)\n")
     results = {}
@@ -309,6 +313,11 @@ def run_benchmarks(
         results.update(minibatch_updates(rounds=2 if quick else 5))
         results.update(ppo_race(seeds=2 if quick else 5, workers=workers, ray=ray))
         results.update(lander_to_200())
+    if suite in ("envs", "all"):
+        from rl_kit.experiments.env_bench import env_throughput
+
+        print()
+        results.update(env_throughput(rounds=2 if quick else 3, seconds=0.5 if quick else 1.0))
     if suite in ("off-policy", "all"):
         from rl_kit.experiments.off_policy_bench import off_policy_updates
 
