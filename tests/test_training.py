@@ -34,7 +34,7 @@ def test_run_directory_holds_everything(tmp_path):
         assert (d / name).is_file(), name
     assert any((d / "tensorboard").iterdir())
     config = yaml.safe_load((d / "config.yaml").read_text())
-    assert config["env"] == {"id": "rl_kit/GridWorld-v0", "kwargs": {}}
+    assert config["env"] == {"id": "rl_kit/GridWorld-v0", "kwargs": {}, "vector_env": "native"}
     assert config["agent"] == "q_learning" and config["seed"] == 3
     assert RunSpec.from_dict(config) == run.spec  # config.yaml is the run's spec as it is
     assert config["hyperparameters"]["epsilon"] == "linear(1.0, 0.1, 4000)"
