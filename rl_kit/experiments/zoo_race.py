@@ -48,9 +48,17 @@ class RaceRow:
 ROWS = (
     RaceRow("ppo", "CartPole-v1", 0.2),
     RaceRow("a2c", "CartPole-v1", 0.3),
-    RaceRow("ppo", "Acrobot-v1", 0.25),
+    RaceRow("ppo", "Acrobot-v1", 0.1),  # 0.25 before Acrobot's native twin; 0.1 since (issue 27)
     RaceRow("ppo", "LunarLander-v3", 0.25),
     RaceRow("sac", "Pendulum-v1", 0.5),
+    # the rows of the envs with native twins (issue 27): PPO and A2C at 0.1x, DQN at 0.5x
+    RaceRow("a2c", "Acrobot-v1", 0.1),
+    RaceRow("ppo", "MountainCar-v0", 0.1),
+    RaceRow("a2c", "MountainCar-v0", 0.1),
+    RaceRow("ppo", "Pendulum-v1", 0.1),
+    RaceRow("a2c", "Pendulum-v1", 0.1),
+    RaceRow("dqn", "CartPole-v1", 0.5),
+    RaceRow("dqn", "Acrobot-v1", 0.5),
 )
 
 
