@@ -226,3 +226,29 @@ def test_the_aggregate_row_is_the_normalised_iqm_over_rows_and_seeds(tmp_path):
     text = write_report((cartpole, acrobot), results, [], 2, 1, tmp_path).read_text()
     assert "| ours | 2 | 1.000 [1.000, 1.000] |" in text
     assert "| Zoo |" not in text
+
+
+def test_resuming_keeps_a_rows_runs_and_runs_only_the_seeds_it_lacks(tmp_path):
+    """A row of hours a seed is filled over several sessions: a resumed invocation adds seeds."""
+    import json
+
+    from rl_kit.experiments.zoo_benchmark import merge_run, read_results, runs_to_do, stored_seeds
+
+    path, td3 = tmp_path / "results.json", next(row for row in ROWS if row.name == "td3-mountaincarcontinuous")
+    merge_run(path, 5, None, (td3.name, "rl_kit"), [90.0], None, set(), seed=0)
+    merge_run(path, 5, None, (td3.name, "rl_kit"), [92.0], None, {(td3.name, "rl_kit")}, seed=2)
+    done = stored_seeds(read_results(path, 5, None))
+    assert done == {(td3.name, "rl_kit"): {0, 2}}
+    todo = runs_to_do((td3,), 5, ("rl_kit", "zoo"), done)
+    assert [(kind, seed) for kind, _, seed in todo if kind == "rl_kit"] == [("rl_kit", 1), ("rl_kit", 3), ("rl_kit", 4)]
+    assert len([1 for kind, _, _ in todo if kind == "zoo"]) == 5
+    merge_run(path, 5, None, (td3.name, "rl_kit"), [94.0], None, set(), seed=1, resume=True)  # a new invocation
+    stored = json.loads(path.read_text())
+    assert stored["runs"][td3.name]["rl_kit"] == [[90.0], [92.0], [94.0]]
+    assert stored["run_seeds"][td3.name]["rl_kit"] == [0, 2, 1]
+    merge_run(path, 5, None, (td3.name, "rl_kit"), [50.0], None, set(), seed=0)  # not resuming: replaced
+    assert json.loads(path.read_text())["runs"][td3.name]["rl_kit"] == [[50.0]]
+    # a file from before seeds were kept: its runs count as seeds 0, 1, ...
+    old = {"protocol": 2, "seeds": 5, "episodes": None, "runs": {td3.name: {"zoo": [[1.0], [2.0]]}}, "failures": []}
+    path.write_text(json.dumps(old))
+    assert stored_seeds(read_results(path, 5, None)) == {(td3.name, "zoo"): {0, 1}}

@@ -114,6 +114,11 @@ def add_bench(sub) -> None:
         help="runs at once for the PPO-vs-SB3 race and the zoo suite (default 1: timed runs share no core)",
     )
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="zoo: keep the stored runs of the rows and sides named, and run only the seeds they lack",
+    )
     p.set_defaults(handler=bench_command)
 
 
@@ -199,8 +204,9 @@ def bench_command(args) -> None:
         rows = zoo_benchmark.select_rows(args.rows)
         sides = tuple({"ours": "rl_kit"}.get(side, side) for side in args.sides.split(","))
         report = zoo_benchmark.zoo_benchmark(
-            rows, seeds=args.seeds or 5, sides=sides, workers=args.workers, ray=args.ray, out=args.out
-        )
+            rows, seeds=args.seeds or 5, sides=sides, workers=args.workers, ray=args.ray, out=args.out,
+            resume=args.resume,
+        )  # fmt: skip
         print(f"Report: {report}")
         return
     from rl_kit.experiments.bench import run_benchmarks

@@ -34,6 +34,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -166,14 +167,17 @@ def zoo_benchmark(
     workers: int | None = None,
     ray: str | None = None,
     out: str | Path = "docs/benchmarks/zoo",
+    resume: bool = False,
 ) -> Path:
     """Run every row's seeds for each of `sides`, then write the report; returns its path.
 
     The returns of every run are kept in ``results.json`` beside the report, and what was run
     before (with the same seeds and episodes) stays in it: the table of 14 rows, hours of
     compute, can be filled a few rows, or one side of a row, at a time, on several machines.
-    A row's side run again is replaced. Invocations that share `out` may run at once (on other
-    cores): each merges its runs into the file as it is when it finishes, under a lock.
+    A row's side run again is replaced; with `resume`, its stored runs stay and only the seeds
+    it lacks are run (a row of hours a seed, filled over several sessions). Invocations that
+    share `out` may run at once (on other cores): each merges its runs into the file as it is
+    when it finishes, under a lock.
     """
     from rl_kit.infrastructure.job_pool import Job, run_grid
 
@@ -182,15 +186,16 @@ def zoo_benchmark(
         raise RLKitError(f"unknown side {unknown[0]!r}: the sides are ours, zoo and tuned (--sides ours,zoo)")
     if rows:
         require_zoo()  # every side reads the Zoo's entry: say so once, not in every run's failure
-    jobs = [
-        Job(benchmark_run, (kind, row, seed, episodes))
-        for row in rows
-        for seed in range(seeds)
-        for kind in sides
-        if kind != "tuned" or tuned_entry(row) is not None
-    ]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    done_before: dict[tuple[str, str], set[int]] = {}
+    if resume:
+        with results_lock(out):
+            done_before = stored_seeds(read_results(out / "results.json", seeds, episodes))
+    jobs = [
+        Job(benchmark_run, (kind, row, seed, episodes))
+        for kind, row, seed in runs_to_do(rows, seeds, sides, done_before)
+    ]
     touched: set[tuple[str, str]] = set()  # (row, side)s this invocation has replaced in results.json
     results: dict = {}
     failures: list = []
@@ -203,7 +208,7 @@ def zoo_benchmark(
             run, failure = None, f"{kind} {row.name} seed {seed}: {outcome.error.strip().splitlines()[-1]}"
         with results_lock(out):  # each run is kept as it finishes: a kill loses only the runs in flight
             results, failures = merge_run(
-                out / "results.json", seeds, episodes, (row.name, kind), run, failure, touched
+                out / "results.json", seeds, episodes, (row.name, kind), run, failure, touched, seed, resume
             )
     if jobs and len(failures) >= len(jobs) and not any(key in results for key in touched):
         raise RLKitError(f"every run of this invocation failed ({len(failures)}); the first: {failures[0]}"[:600])
@@ -211,6 +216,18 @@ def zoo_benchmark(
         results, failures = merge_run(out / "results.json", seeds, episodes, None, None, None, touched)
         done = {name for name, _ in results} | {f.split()[1] for f in failures}
         return write_report(tuple(row for row in ROWS if row.name in done), results, failures, seeds, episodes, out)
+
+
+def runs_to_do(rows, seeds: int, sides, done_before: dict[tuple[str, str], set[int]]) -> list[tuple[str, ZooRow, int]]:
+    """(side, row, seed) of every run this invocation makes: each seed of each side of each row,
+    less the own-entry side where our entry is the Zoo's, less the seeds `done_before`."""
+    return [
+        (kind, row, seed)
+        for row in rows
+        for seed in range(seeds)
+        for kind in sides
+        if (kind != "tuned" or tuned_entry(row) is not None) and seed not in done_before.get((row.name, kind), set())
+    ]
 
 
 @contextmanager
@@ -226,37 +243,63 @@ def results_lock(directory: Path):
         os.close(fd)
 
 
-def merge_run(path: Path, seeds, episodes, key, run, failure, touched: set) -> tuple[dict, list[str]]:
-    """results.json with one more run (or failure) of `key` = (row, side), written back; the
-    stored runs of a (row, side) are replaced when this invocation's first run of it arrives."""
+def merge_run(
+    path: Path, seeds, episodes, key, run, failure, touched: set, seed: int | None = None, resume: bool = False
+) -> tuple[dict, list[str]]:
+    """results.json with one more run (or failure) of `key` = (row, side) on `seed`, written
+    back; the stored runs of a (row, side) are replaced when this invocation's first run of it
+    arrives, unless `resume`. Each run's seed is kept beside it (``run_seeds``)."""
     from rl_kit.infrastructure.atomic_files import atomic_write
 
     stored = read_results(path, seeds, episodes)
     results = {
         (name, kind): list(returns) for name, by_side in stored["runs"].items() for kind, returns in by_side.items()
     }
+    run_seeds = {key_: list(ordered_seeds(stored, key_)) for key_ in results}
     failures = list(stored["failures"])
     if key is not None:
         if key not in touched:
             touched.add(key)
-            results.pop(key, None)
-            failures = [f for f in failures if (f.split()[1], f.split()[0]) != key]
+            if not resume:
+                results.pop(key, None)
+                run_seeds.pop(key, None)
+                failures = [f for f in failures if (f.split()[1], f.split()[0]) != key]
         if run is not None:
             results.setdefault(key, []).append(run)
+            seed_list = run_seeds.setdefault(key, [])
+            seed_list.append(len(seed_list) if seed is None else seed)
         if failure is not None:
             failures.append(failure)
     runs: dict[str, dict[str, list]] = {}
+    seeds_of: dict[str, dict[str, list]] = {}
     for (name, kind), returns in sorted(results.items()):
         runs.setdefault(name, {})[kind] = returns
-    stored = {"protocol": PROTOCOL, "seeds": seeds, "episodes": episodes, "runs": runs, "failures": failures}
+        seeds_of.setdefault(name, {})[kind] = run_seeds.get((name, kind), list(range(len(returns))))
+    stored = {"protocol": PROTOCOL, "seeds": seeds, "episodes": episodes, "runs": runs, "run_seeds": seeds_of,
+              "failures": failures}  # fmt: skip
     atomic_write(path, json.dumps(stored, indent=1))
     return results, failures
 
 
-def read_results(path: Path, seeds: int, episodes: int) -> dict:
+def ordered_seeds(stored: dict, key: tuple[str, str]) -> list[int]:
+    """The seeds of the stored runs of `key`, in their order; files from before seeds were
+    kept (whose rows were run whole) count 0, 1, 2, ..."""
+    name, kind = key
+    count = len(stored["runs"].get(name, {}).get(kind, []))
+    kept = stored.get("run_seeds", {}).get(name, {}).get(kind)
+    return list(kept) if isinstance(kept, list) and len(kept) == count else list(range(count))
+
+
+def stored_seeds(stored: dict) -> dict[tuple[str, str], set[int]]:
+    """Per (row, side), the seeds that have a stored run."""
+    return {(name, kind): set(ordered_seeds(stored, (name, kind))) for name, by_side in stored["runs"].items()
+            for kind in by_side}  # fmt: skip
+
+
+def read_results(path: Path, seeds: int, episodes: int | None) -> dict:
     """The runs of earlier invocations, if made with the same seeds and episodes; else none. A
     damaged file is kept aside (renamed ``results.json.damaged-<time>``, said in one line)."""
-    empty = {"protocol": PROTOCOL, "seeds": seeds, "episodes": episodes, "runs": {}, "failures": []}
+    empty: dict[str, Any] = {"protocol": PROTOCOL, "seeds": seeds, "episodes": episodes, "runs": {}, "failures": []}
     if not path.exists():
         return empty
     try:
