@@ -252,7 +252,7 @@ class MountainCarVectorEnv(ClassicVectorEnv):
     state_size = 2
 
     def initial_state(self, rng: np.random.Generator) -> np.ndarray:
-        return np.array([rng.uniform(low=-0.6, high=-0.4), 0])
+        return mountain_car_start(rng)
 
     def transition(self, states, fresh, actions):
         env = self.template.unwrapped
@@ -281,7 +281,7 @@ class MountainCarContinuousVectorEnv(ClassicVectorEnv):
     state_size = 2
 
     def initial_state(self, rng: np.random.Generator) -> np.ndarray:
-        return np.array([rng.uniform(low=-0.6, high=-0.4), 0])
+        return mountain_car_start(rng)
 
     def transition(self, states, fresh, actions):
         env = self.template.unwrapped
@@ -387,6 +387,11 @@ class AcrobotVectorEnv(ClassicVectorEnv):
     def set_template_state(self, i: int) -> None:
         state = self.states[i]
         self.template.unwrapped.state = state.astype(np.float32) if self.fresh[i] else state.copy()
+
+
+def mountain_car_start(rng: np.random.Generator) -> np.ndarray:
+    """Both mountain cars' reset: at rest, somewhere in [-0.6, -0.4]."""
+    return np.array([rng.uniform(low=-0.6, high=-0.4), 0])
 
 
 def angle_features(states: np.ndarray) -> np.ndarray:
