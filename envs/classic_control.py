@@ -245,14 +245,23 @@ class PendulumVectorEnv(ClassicVectorEnv):
         self.template.unwrapped.last_u = applied
 
 
-class MountainCarVectorEnv(ClassicVectorEnv):
-    """MountainCar-v0: three pushes, v += (a - 1) force - cos(3 x) gravity, -1 a step."""
+class MountainCarTwin(ClassicVectorEnv):
+    """What both mountain cars share: (position, velocity), at rest in [-0.6, -0.4] after a
+    reset, observed as float32."""
 
-    env_class = mountain_car.MountainCarEnv
     state_size = 2
 
     def initial_state(self, rng: np.random.Generator) -> np.ndarray:
-        return mountain_car_start(rng)
+        return np.array([rng.uniform(low=-0.6, high=-0.4), 0])
+
+    def observations(self, states, fresh):
+        return states.astype(np.float32)
+
+
+class MountainCarVectorEnv(MountainCarTwin):
+    """MountainCar-v0: three pushes, v += (a - 1) force - cos(3 x) gravity, -1 a step."""
+
+    env_class = mountain_car.MountainCarEnv
 
     def transition(self, states, fresh, actions):
         env = self.template.unwrapped
@@ -264,24 +273,17 @@ class MountainCarVectorEnv(ClassicVectorEnv):
         terminated = (position >= env.goal_position) & (velocity >= env.goal_velocity)
         return np.stack([position, velocity], axis=1), np.full(len(states), -1.0), terminated
 
-    def observations(self, states, fresh):
-        return states.astype(np.float32)
-
     def set_template_state(self, i: int) -> None:
         self.template.unwrapped.state = (self.states[i, 0], self.states[i, 1])
 
 
-class MountainCarContinuousVectorEnv(ClassicVectorEnv):
+class MountainCarContinuousVectorEnv(MountainCarTwin):
     """MountainCarContinuous-v0: v += power clip(a, -1, 1) - 0.0025 cos(3 x), 100 at the flag
     less 0.1 a^2 a step. Its state is float64 after a reset and float32 after a step, and
     Gymnasium computes each step in the state's precision; both are computed here, and each
     sub-env takes the one it is in (see the module's docstring)."""
 
     env_class = continuous_mountain_car.Continuous_MountainCarEnv
-    state_size = 2
-
-    def initial_state(self, rng: np.random.Generator) -> np.ndarray:
-        return mountain_car_start(rng)
 
     def transition(self, states, fresh, actions):
         env = self.template.unwrapped
@@ -313,9 +315,6 @@ class MountainCarContinuousVectorEnv(ClassicVectorEnv):
         velocity = np.where((position == dtype(env.min_position)) & (velocity < 0), dtype(0), velocity)
         terminated = (position >= dtype(env.goal_position)) & (velocity >= dtype(env.goal_velocity))
         return position.astype(dtype), velocity.astype(dtype), terminated
-
-    def observations(self, states, fresh):
-        return states.astype(np.float32)
 
     def set_template_state(self, i: int) -> None:
         dtype = np.float64 if self.fresh[i] else np.float32
@@ -387,11 +386,6 @@ class AcrobotVectorEnv(ClassicVectorEnv):
     def set_template_state(self, i: int) -> None:
         state = self.states[i]
         self.template.unwrapped.state = state.astype(np.float32) if self.fresh[i] else state.copy()
-
-
-def mountain_car_start(rng: np.random.Generator) -> np.ndarray:
-    """Both mountain cars' reset: at rest, somewhere in [-0.6, -0.4]."""
-    return np.array([rng.uniform(low=-0.6, high=-0.4), 0])
 
 
 def angle_features(states: np.ndarray) -> np.ndarray:
