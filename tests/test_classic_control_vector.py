@@ -166,3 +166,24 @@ def test_the_throughput_benchmark_measures_every_twin_beside_gymnasiums(capsys):
     for env_id in IDS:
         assert results[f"{env_id} rl-kit"] > 0 and results[f"{env_id} gymnasium sync"] > 0
     assert "rl-kit vs gymnasium sync" in capsys.readouterr().out
+
+
+def test_a_run_on_the_twin_is_the_run_on_gymnasiums_sync_env(quiet_train):
+    """The same seeds, the same episodes and the same trained agent, either way."""
+    import csv
+
+    from rl_kit.core.agent_files import load
+
+    runs = {}
+    for vector_env in ("native", "sync"):
+        env = EnvConfig("MountainCarContinuous-v0", {"vector_env": vector_env}, max_episode_steps=100)
+        runs[vector_env] = quiet_train(env, "ppo",
+                                       steps=3_000, num_envs=4, hyperparameters={"n_steps": 64})  # fmt: skip
+    episodes = {}
+    for name, run in runs.items():
+        with open(run.directory / "episodes.csv", newline="") as f:
+            episodes[name] = [(row["step"], row["return"], row["length"]) for row in csv.DictReader(f)]
+    assert len(episodes["native"]) >= 4 and episodes["native"] == episodes["sync"]
+    native, sync = (load(run.directory / "agent.safetensors") for run in runs.values())
+    for (key, a), b in zip(native.state_dict().items(), sync.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=key)
