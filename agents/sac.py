@@ -143,7 +143,7 @@ class SAC(OffPolicyAgent):
         hp = self.hyperparameters
         if hp.use_sde:
             new_actor, new_critics = self.network_factories(
-                StateDependentSquashedActor, seed, log_std_init=hp.log_std_init
+                StateDependentSquashedActor, seed, log_std_init=hp.log_std_init, use_expln=hp.use_expln
             )
         else:
             new_actor, new_critics = self.network_factories(SquashedGaussianActor, seed)

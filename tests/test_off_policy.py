@@ -388,6 +388,16 @@ def test_the_critic_along_the_actions_is_the_smaller_critic_at_each():
     assert not np.allclose(grid[:, 0], grid[:, 1])
 
 
+@pytest.mark.parametrize("use_expln", [False, True])
+def test_sacs_gsde_options_reach_its_actor(use_expln):
+    agent = SAC(OBS, ACTIONS, seed=0, hidden_sizes="8", use_sde=True, log_std_init=-1.5, use_expln=use_expln)
+    assert isinstance(agent.actor, StateDependentSquashedActor) and (agent.actor.log_std == -1.5).all()
+    agent.actor.log_std[...] = 1.0
+    sigma, _ = agent.actor.sigma()
+    expected = np.log1p(1.0 + 1e-6) + 1.0 if use_expln else np.e  # expln grows as log(1 + L) + 1 above 0
+    np.testing.assert_allclose(sigma, expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("name", AGENTS)
 def test_actions_fill_the_bounds_and_are_stored_scaled(name):
     agent = AGENTS[name](OBS, ACTIONS, seed=0, learning_starts=1000)
