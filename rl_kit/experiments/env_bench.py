@@ -71,10 +71,10 @@ def env_throughput(rounds: int = 3, seconds: float = 1.0) -> dict[str, float]:
         for name, value in best.items():
             if name == "rl-kit":
                 continue
-            label = f"{env_id} x{NUM_ENVS}, random actions: rl-kit vs {name}"
+            label = f"{env_id}, {NUM_ENVS} envs: rl-kit vs {name}"
             print(
-                f"{label:58} {best['rl-kit']:>12,.0f} vs {value:>12,.0f} steps/s ratio {best['rl-kit'] / value:6.2f}x"
+                f"{label:62} {best['rl-kit']:>12,.0f} vs {value:>12,.0f} steps/s ratio {best['rl-kit'] / value:6.2f}x"
             )
         if "envpool" not in best:
-            print(f"{'':58} (EnvPool not installed: pip install envpool to measure it beside)")
+            print(f"{'':62} (EnvPool not installed: pip install envpool to measure it beside)")
     return results
