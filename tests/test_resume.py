@@ -137,3 +137,20 @@ def test_checkpoints_keep_the_last_k(tmp_path, quiet_train):
         "step_000000009000.safetensors",
         "step_000000010000.safetensors",
     ]
+
+
+@pytest.mark.parametrize("vector_env", ["native", "sync"])
+def test_sac_with_gsde_resumes_exactly_on_a_classic_control_twin(tmp_path, vector_env):
+    """MountainCarContinuous's twin checkpoints its sub-envs (states, step counts, generators):
+    stopped mid-episode, the resumed run is the whole one. Gymnasium's sync env cannot, and
+    its resumed episodes start afresh, so the run differs: the twin is what makes it exact."""
+    from rl_kit.core.spec import EnvConfig
+
+    env = EnvConfig("MountainCarContinuous-v0", {"vector_env": vector_env}, max_episode_steps=300)
+    hyperparameters = {"hidden_sizes": "16", "learning_starts": 100, "batch_size": 32, "use_sde": True,
+                       "train_freq": 8, "gradient_steps": 8}  # fmt: skip
+    whole, _, saved = whole_and_resumed(
+        tmp_path, "sac", 1_400, env=env, steps=2_000, seed=2, num_envs=2, hyperparameters=hyperparameters
+    )
+    same = all(np.array_equal(value, saved[key]) for key, value in whole.agent.state_dict().items())
+    assert same == (vector_env == "native")
