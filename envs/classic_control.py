@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
+from gymnasium import spaces
 from gymnasium.envs.classic_control import acrobot, continuous_mountain_car, mountain_car, pendulum
 from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
@@ -147,9 +148,14 @@ class ClassicVectorEnv(VectorEnv):
 
     # --- stepping -----------------------------------------------------------------------------
     def step(self, actions):
-        actions = np.asarray(actions, dtype=self.single_action_space.dtype)
+        given = np.asarray(actions)
+        actions = given.astype(self.single_action_space.dtype, copy=False)
         if actions.shape != self.action_space.shape:
             raise ValueError(f"actions of shape {actions.shape} are not in the action space {self.action_space}")
+        if isinstance(self.single_action_space, spaces.Discrete) and (
+            given.dtype.kind not in "iu" or actions.min() < 0 or actions.max() >= self.single_action_space.n
+        ):
+            raise ValueError(f"actions {given!r} are not in the action space {self.action_space}")
         stepping = ~self.needs_reset
         states, rewards, terminated = self.transition(self.states, self.fresh, actions)
         self.states = states if stepping.all() else np.where(stepping[:, None], states, self.states)

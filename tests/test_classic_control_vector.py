@@ -143,6 +143,11 @@ def test_wrong_actions_and_options_are_refused_in_one_line():
         envs.step(np.zeros((3, 1), np.float32))
     with pytest.raises(ValueError, match="only 'reset_mask'"):
         envs.reset(options={"x_init": 1.0})
+    acrobot = NATIVE_VECTOR_ENVS["Acrobot-v1"](2)
+    acrobot.reset(seed=0)
+    for wrong in (np.array([0, 3]), np.array([-1, 0]), np.array([0.5, 1.0])):  # Gymnasium's env asserts these
+        with pytest.raises(ValueError, match="not in the action space"):
+            acrobot.step(wrong)
     with pytest.raises(ValueError, match="autoreset_mode"):
         NATIVE_VECTOR_ENVS["Pendulum-v1"](2, autoreset_mode=AutoresetMode.DISABLED)
 
