@@ -23,7 +23,7 @@ from typing import ClassVar
 import numpy as np
 
 from .objective import Objective
-from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
+from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters, normalized_advantages
 from .rollout import Batch
 from .schedules import Schedule
 from .search_space import Choice, SearchSpace
@@ -48,12 +48,12 @@ class A2CHyperparameters(PolicyGradientHyperparameters):
 
 def policy_gradient_loss(xp, log_prob, advantages):
     """L_pi = - mean( log pi(a|s) A ), in array module `xp`."""
-    return -(log_prob * xp.asarray(advantages)).mean()
+    return -(log_prob * xp.asarray(advantages)).mean(-1)
 
 
 def policy_gradient_loss_gradient(log_prob, advantages) -> np.ndarray:
     """dL_pi / dlog pi(a_i|s_i) = - A_i / B."""
-    return -np.asarray(advantages) / len(log_prob)
+    return -np.asarray(advantages) / log_prob.shape[-1]
 
 
 class A2C(PolicyGradientAgent):
@@ -67,9 +67,7 @@ class A2C(PolicyGradientAgent):
 
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
-        advantages = batch.advantages
-        if hp.normalize_advantage and len(advantages) > 1:
-            advantages = (advantages - advantages.mean()) / (advantages.std(ddof=1) + 1e-8)
+        advantages = normalized_advantages(batch.advantages) if hp.normalize_advantage else batch.advantages
         objective = Objective(
             policy_loss=lambda xp, log_prob: self.policy_loss(xp, log_prob, advantages),
             policy_loss_gradient=lambda log_prob: self.policy_loss_gradient(log_prob, advantages),

@@ -39,6 +39,10 @@ flows into the features through the noise, as in stable-baselines3). With u_j = 
     d v_j / d log sigma_ij     = 2 z_i^2 sigma_ij^2
     H = sum_j 1/2 [ log v_j + log(2 pi e) ]
 
+A population (K members, see :class:`rl_kit.agents.networks.FlatParameters`) adds a leading
+member axis to every array: logits (K, B, n), log sigma (K, 1, d); the formulas are per sample
+and do not change.
+
 Sampled Gaussian actions are unbounded; the agent clips them to the space's bounds only when
 handing them to the env and learns from the unclipped sample, whose log-probability is exact.
 """
@@ -52,8 +56,24 @@ import numpy as np
 LOG_2PI = math.log(2 * math.pi)
 
 
+def taken(values: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """values[..., b, actions[..., b]]: each sample's entry for its action."""
+    if actions.ndim == 1:
+        return values[np.arange(len(actions)), actions]
+    return np.take_along_axis(values, actions[..., None], axis=-1)[..., 0]
+
+
+def add_taken(values: np.ndarray, actions: np.ndarray, amounts: np.ndarray) -> None:
+    """values[..., b, actions[..., b]] += amounts[..., b], in place."""
+    if actions.ndim == 1:
+        values[np.arange(len(actions)), actions] += amounts
+    else:
+        index = actions[..., None]
+        np.put_along_axis(values, index, np.take_along_axis(values, index, axis=-1) + amounts[..., None], axis=-1)
+
+
 class Categorical:
-    """pi(.|s) = softmax(logits), for a batch of logits of shape (B, n)."""
+    """pi(.|s) = softmax(logits), for a batch of logits of shape (B, n) (or (K, B, n))."""
 
     def __init__(self, logits: np.ndarray):
         shifted = logits - logits.max(axis=-1, keepdims=True)  # exp cannot overflow
@@ -63,7 +83,7 @@ class Categorical:
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         """One action per row by inverting the cumulative distribution at a uniform draw."""
-        u = rng.random((self.probs.shape[0], 1), dtype=self.probs.dtype)
+        u = rng.random((*self.probs.shape[:-1], 1), dtype=self.probs.dtype)
         actions = (np.cumsum(self.probs, axis=-1) < u).sum(axis=-1)
         return np.minimum(actions, self.probs.shape[-1] - 1)  # a rounding of the last sum below u
 
@@ -71,7 +91,7 @@ class Categorical:
         return self.probs.argmax(axis=-1)
 
     def log_prob(self, actions: np.ndarray) -> np.ndarray:
-        return self.log_probs_all[np.arange(len(actions)), actions]
+        return taken(self.log_probs_all, actions)
 
     def entropy(self) -> np.ndarray:
         if self._entropy is None:
@@ -82,15 +102,16 @@ class Categorical:
         self, actions: np.ndarray, d_log_prob: np.ndarray, d_entropy: np.ndarray | float
     ) -> tuple[np.ndarray, None]:
         """dL/dlogits from dL/dlog pi(a) and dL/dH, each of shape (B,)."""
-        d_logits = -self.probs * d_log_prob[:, None]
-        d_logits[np.arange(len(actions)), actions] += d_log_prob
+        d_logits = -self.probs * d_log_prob[..., None]
+        add_taken(d_logits, actions, d_log_prob)
         d_entropy = np.broadcast_to(d_entropy, d_log_prob.shape)
-        d_logits -= self.probs * (self.log_probs_all + self.entropy()[:, None]) * d_entropy[:, None]
+        d_logits -= self.probs * (self.log_probs_all + self.entropy()[..., None]) * d_entropy[..., None]
         return d_logits, None
 
 
 class DiagonalGaussian:
-    """N(mean, diag(exp(log_std))^2) for a batch of means (B, d) and one log_std (d,)."""
+    """N(mean, diag(exp(log_std))^2) for a batch of means (B, d) and one log_std (d,)
+    (or means (K, B, d) and log_std (K, 1, d))."""
 
     def __init__(self, mean: np.ndarray, log_std: np.ndarray):
         self.mean, self.log_std = mean, log_std
@@ -107,17 +128,20 @@ class DiagonalGaussian:
         return -0.5 * (z**2 + 2 * self.log_std + LOG_2PI).sum(axis=-1)
 
     def entropy(self) -> np.ndarray:
-        per_sample = (self.log_std + 0.5 * (LOG_2PI + 1.0)).sum()
-        return np.full(self.mean.shape[0], per_sample, dtype=self.mean.dtype)
+        per_sample = (self.log_std + 0.5 * (LOG_2PI + 1.0)).sum(axis=-1)
+        if np.ndim(per_sample) == 0:
+            return np.full(self.mean.shape[0], per_sample, dtype=self.mean.dtype)
+        return np.broadcast_to(per_sample, self.mean.shape[:-1]).astype(self.mean.dtype)
 
     def gradient(
         self, actions: np.ndarray, d_log_prob: np.ndarray, d_entropy: np.ndarray | float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(dL/dmean of shape (B, d), dL/dlog_std of shape (d,)) from dL/dlog pi and dL/dH (B,)."""
+        """(dL/dmean of shape (B, d), dL/dlog_std of shape (d,)) from dL/dlog pi and dL/dH (B,)
+        (in a population (K, B, d) and (K, d))."""
         z = (actions - self.mean) / self.std
-        d_mean = d_log_prob[:, None] * z / self.std
-        d_entropy_total = np.sum(np.broadcast_to(d_entropy, d_log_prob.shape))
-        d_log_std = (d_log_prob[:, None] * (z**2 - 1)).sum(axis=0) + d_entropy_total
+        d_mean = d_log_prob[..., None] * z / self.std
+        d_entropy_total = np.broadcast_to(d_entropy, d_log_prob.shape).sum(axis=-1)
+        d_log_std = (d_log_prob[..., None] * (z**2 - 1)).sum(axis=-2) + np.asarray(d_entropy_total)[..., None]
         return d_mean, d_log_std.astype(self.mean.dtype)
 
 

@@ -52,19 +52,25 @@ class FlatParameters:
     Args:
         shapes: name -> shape, in order.
         dtype: float32 for speed, float64 for gradient checks.
+        members: for a population of this many networks of the same shapes: the flat vector is
+            then (members, size), one row per member, and each named array has the member axis
+            first, ``(members, *shape)``, so a member's parameters are its row (its gradient
+            norm is a row's norm) and a layer of all members is one batched array.
     """
 
-    def __init__(self, shapes: dict[str, tuple[int, ...]], dtype=np.float32):
+    def __init__(self, shapes: dict[str, tuple[int, ...]], dtype=np.float32, members: int | None = None):
         sizes = [int(np.prod(shape)) for shape in shapes.values()]
-        self.data = np.zeros(sum(sizes), dtype=dtype)
-        self.grad = np.zeros(sum(sizes), dtype=dtype)
+        rows = () if members is None else (members,)
+        self.members = members
+        self.data = np.zeros((*rows, sum(sizes)), dtype=dtype)
+        self.grad = np.zeros((*rows, sum(sizes)), dtype=dtype)
         self.shapes = dict(shapes)
         self.values: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         offset = 0
         for (name, shape), size in zip(shapes.items(), sizes, strict=True):
-            self.values[name] = self.data[offset : offset + size].reshape(shape)
-            self.grads[name] = self.grad[offset : offset + size].reshape(shape)
+            self.values[name] = self.data[..., offset : offset + size].reshape(*rows, *shape)
+            self.grads[name] = self.grad[..., offset : offset + size].reshape(*rows, *shape)
             offset += size
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -89,7 +95,10 @@ class MLPStack:
 
     Args:
         parameters: holds ``{prefix}weights.k`` of shape (count, inputs, outputs) and
-            ``{prefix}biases.k`` of shape (count, 1, outputs), see :meth:`shapes`.
+            ``{prefix}biases.k`` of shape (count, 1, outputs), see :meth:`shapes`; for a
+            population (``parameters.members`` K), (K, count, inputs, outputs) and so on, and
+            every array below then has the member axis first: inputs (K, B, inputs), outputs
+            (K, B, outputs). The batched products are the same, one more axis broadcast.
         n_outputs: each network's outputs; a narrower one's last layer is padded with columns
             that stay zero.
         activation: "tanh" or "relu".
@@ -108,6 +117,7 @@ class MLPStack:
         self._inputs: np.ndarray | None = None
         self._hidden: list[np.ndarray] = []
         self._count = len(self.n_outputs)  # networks in the last forward(keep=True)
+        self.population = parameters.members is not None
         self.last_hidden: np.ndarray | None = None  # (networks, B, width) of the last forward: gSDE's features
 
     @staticmethod
@@ -120,15 +130,22 @@ class MLPStack:
         return shapes
 
     def initialise(
-        self, rng: np.random.Generator, output_gains: tuple[float, ...], orthogonal_init: bool = True
+        self,
+        rng: np.random.Generator,
+        output_gains: tuple[float, ...],
+        orthogonal_init: bool = True,
+        member: int | None = None,
     ) -> None:
         """Orthogonal weights (gain sqrt 2, and `output_gains` on the last layer) and zero biases;
         or, with `orthogonal_init` False, torch's default for a linear layer (weights and biases
-        uniform in +-1/sqrt(fan_in)), which the RL Zoo's ``ortho_init=False`` entries use."""
+        uniform in +-1/sqrt(fan_in)), which the RL Zoo's ``ortho_init=False`` entries use. In a
+        population, `member`'s networks alone, from its own `rng` (as if it ran alone)."""
         last = len(self.weights) - 1
-        for k, weight in enumerate(self.weights):
+        for k, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            if member is not None:
+                weight, bias = weight[member], bias[member]
             weight[...] = 0.0
-            self.biases[k][...] = 0.0
+            bias[...] = 0.0
             for net in range(len(self.n_outputs)):
                 width = self.n_outputs[net] if k == last else weight.shape[2]
                 if orthogonal_init:
@@ -137,18 +154,19 @@ class MLPStack:
                 else:
                     bound = 1 / np.sqrt(weight.shape[1])
                     weight[net, :, :width] = rng.uniform(-bound, bound, (weight.shape[1], width))
-                    self.biases[k][net, :, :width] = rng.uniform(-bound, bound, (1, width))
+                    bias[net, :, :width] = rng.uniform(-bound, bound, (1, width))
 
     def forward(self, x: np.ndarray, keep: bool = False, networks: int | None = None) -> tuple[np.ndarray, ...]:
         """Every network's outputs for the batch `x` (B, inputs), or the first `networks` ones'
         alone (TD3's actor reads only the first critic); `keep` stores what backward needs."""
         count = len(self.n_outputs) if networks is None else networks
-        h = x
+        networks_used = np.s_[..., :count, :, :]
+        h = x[:, None] if self.population else x  # a member's inputs feed each of its networks
         hidden = []
         last = len(self.weights) - 1
         for k, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
-            z = np.matmul(h, weight[:count])  # (B, a) @ (count, a, b) broadcasts to (count, B, b)
-            z += bias[:count]
+            z = np.matmul(h, weight[networks_used])  # (B, a) @ (count, a, b) broadcasts to (count, B, b)
+            z += bias[networks_used]
             if k < last:
                 np.tanh(z, out=z) if self.activation == "tanh" else np.maximum(z, 0, out=z)
                 hidden.append(z)
@@ -156,7 +174,7 @@ class MLPStack:
         if keep:
             self._inputs, self._hidden, self._count = x, hidden, count
         self.last_hidden = hidden[-1]
-        return tuple(h[net, :, :n] for net, n in enumerate(self.n_outputs[:count]))
+        return tuple(h[..., net, :, :n] for net, n in enumerate(self.n_outputs[:count]))
 
     def input_gradient(self, *d_outputs: np.ndarray) -> np.ndarray:
         """dL/dx for the last ``forward(keep=True)`` (summed over the networks), leaving the
@@ -181,23 +199,25 @@ class MLPStack:
         x, hidden, count = self._inputs, self._hidden, self._count
         assert x is not None, "backward needs a forward(keep=True) first"
         last = len(self.weights) - 1
-        dz = np.zeros((count, x.shape[0], self.weights[last].shape[2]), dtype=self.weights[last].dtype)
+        used, left_out = np.s_[..., :count, :, :], np.s_[..., count:, :, :]
+        dz = np.zeros((*x.shape[:-2], count, x.shape[-2], self.weights[last].shape[-1]), dtype=self.weights[last].dtype)
         for net, (d_out, n) in enumerate(zip(d_outputs, self.n_outputs[:count], strict=True)):
-            dz[net, :, :n] = d_out
+            dz[..., net, :, :n] = d_out
         for k in range(last, -1, -1):
-            below = hidden[k - 1] if k > 0 else x  # x is shared by the networks: (B, a)
+            # x is shared by a member's networks: (B, a), or (K, 1, B, a) in a population
+            below = hidden[k - 1] if k > 0 else (x[:, None] if self.population else x)
             if parameter_gradients:
-                batch_product(below, dz, out=self.weight_grads[k][:count])
-                dz.sum(axis=1, keepdims=True, out=self.bias_grads[k][:count])
-                self.weight_grads[k][count:] = 0.0  # networks left out of the forward pass
-                self.bias_grads[k][count:] = 0.0
+                batch_product(below, dz, out=self.weight_grads[k][used])
+                dz.sum(axis=-2, keepdims=True, out=self.bias_grads[k][used])
+                self.weight_grads[k][left_out] = 0.0  # networks left out of the forward pass
+                self.bias_grads[k][left_out] = 0.0
             if k == 0 and not input_gradient:
                 return None
-            dh = np.matmul(dz, self.weights[k][:count].transpose(0, 2, 1))  # dL/dh_{k-1}
+            dh = np.matmul(dz, np.swapaxes(self.weights[k][used], -1, -2))  # dL/dh_{k-1}
             if k == last and d_last_hidden is not None:
                 dh += d_last_hidden
             if k == 0:
-                return dh.sum(axis=0)
+                return dh.sum(axis=-3)
             if self.activation == "tanh":
                 dh *= 1 - below * below
             else:
@@ -269,10 +289,15 @@ def encode_observations(space: spaces.Space, obs: np.ndarray, dtype=np.float32) 
     return encode_one_hot(space, obs, dtype)
 
 
+def numbers(value) -> float | np.ndarray:
+    """A loss as a float, or one float per member (a population's losses)."""
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+
+
 class StepResult:
     """What one gradient step reports: the loss terms, log pi(a|s) before the step, the norm."""
 
-    def __init__(self, losses: dict[str, float], log_prob: np.ndarray, grad_norm: float):
+    def __init__(self, losses: dict[str, float | np.ndarray], log_prob: np.ndarray, grad_norm: float | np.ndarray):
         self.losses, self.log_prob, self.grad_norm = losses, log_prob, grad_norm
 
 
@@ -321,7 +346,9 @@ class ActorCritic(ActorCriticBase):
         hidden: hidden layer widths.
         activation: "tanh" or "relu".
         agent: the agent's name, for error messages.
-        seed: seeds the initial weights.
+        seed: seeds the initial weights; a tuple of K seeds makes a population of K members
+            (each initialised from its own seed as it would be alone; see :class:`FlatParameters`):
+            inputs are then (K, B, inputs), outputs (K, B, ...), losses and norms one per member.
         dtype: np.float32 (fast) or np.float64 (gradient checks).
         log_std_init: the Gaussian's initial log standard deviation.
         optimizer: "adam" or "rmsprop" (:mod:`rl_kit.agents.optimizers`).
@@ -337,7 +364,7 @@ class ActorCritic(ActorCriticBase):
         hidden: tuple[int, ...],
         activation: str,
         agent: str,
-        seed: int,
+        seed: int | tuple[int, ...],
         dtype=np.float32,
         log_std_init: float = 0.0,
         optimizer: str = "adam",
@@ -347,13 +374,18 @@ class ActorCritic(ActorCriticBase):
         super().__init__(observation_space, action_space, agent, dtype)
         n_actions = self.n_actions
         self.use_sde = use_sde and not self.discrete
+        self.members = len(seed) if isinstance(seed, tuple) else None
+        if self.members is not None and self.use_sde:
+            raise ValueError(f"{agent}: a population does not run gSDE (use_sde); its members run apart")
         shapes: dict[str, tuple[int, ...]] = {}
         if not self.discrete:
             shapes["head.log_std"] = (hidden[-1], n_actions) if self.use_sde else (n_actions,)
         shapes.update(MLPStack.shapes("body.", self.n_inputs, hidden, (n_actions, 1)))
-        self.parameters = FlatParameters(shapes, dtype)
+        self.parameters = FlatParameters(shapes, dtype, self.members)
         self.body = MLPStack(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
-        self.body.initialise(np.random.default_rng(seed), output_gains=(0.01, 1.0), orthogonal_init=orthogonal_init)
+        for member, member_seed in enumerate(seed if isinstance(seed, tuple) else (seed,)):
+            self.body.initialise(np.random.default_rng(member_seed), (0.01, 1.0), orthogonal_init,
+                                 None if self.members is None else member)  # fmt: skip
         if not self.discrete:
             self.parameters["head.log_std"][...] = log_std_init
         self.optimizer = OPTIMIZERS[optimizer](self.parameters.data)
@@ -364,10 +396,12 @@ class ActorCritic(ActorCriticBase):
         outputs, values = self.body.forward(x, keep)
         if self.use_sde and self.body.last_hidden is not None:
             self.latent = self.body.last_hidden[0]
-        return outputs, values[:, 0]
+        return outputs, values[..., 0]
 
     def log_std(self) -> np.ndarray:
-        return self.parameters["head.log_std"]
+        """log sigma: (actions,), or (K, 1, actions) in a population (one row per member, broadcast over its batch)."""
+        log_std = self.parameters["head.log_std"]
+        return log_std if self.members is None else log_std[:, None, :]
 
     def log_prob_input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """d log pi(a|x) / dx for each row of `x` (explain's attributions); parameters unchanged."""
@@ -411,31 +445,38 @@ class ActorCritic(ActorCriticBase):
         check_finite(agent, at_step, policy_loss=losses["policy_loss"], value_loss=losses["value_loss"])
         d_log_prob, d_entropy, d_values = objective.gradients(log_prob, entropy, values)
         d_outputs, d_log_std = distribution.gradient(actions, d_log_prob, d_entropy)
-        self.body.backward(d_outputs, d_values[:, None])
+        self.body.backward(d_outputs, d_values[..., None])
         if d_log_std is not None:
             self.parameters.grads["head.log_std"][...] = d_log_std
         norm = clip_global_norm(self.parameters.grad, max_grad_norm)
         check_finite(agent, at_step, **{"gradient norm": norm})
         self.optimizer.step(self.parameters.grad, learning_rate)
-        return StepResult({k: float(v) for k, v in losses.items()}, log_prob, norm)
+        return StepResult({k: numbers(v) for k, v in losses.items()}, log_prob, norm)
 
     # --- saving: the names and layout of the torch reference -----------------------------------
-    def state_dict(self) -> dict[str, np.ndarray]:
-        state = {f"net.{name}": value.copy() for name, value in self.parameters.values.items()}
+    def state_dict(self, member: int | None = None) -> dict[str, np.ndarray]:
+        """Parameters and optimizer state by the torch reference's names; in a population,
+        `member`'s alone, as if it had run alone."""
+        values = self.parameters.values
+        if member is not None:
+            values = {name: value[member] for name, value in values.items()}
+        state = {f"net.{name}": value.copy() for name, value in values.items()}
         if self.optimizer.t:
             offset = 0
-            for i, value in enumerate(self.parameters.values.values()):
+            for i, value in enumerate(values.values()):
                 size = value.size
                 state[f"optimizer.{i}.step"] = np.array([self.optimizer.t], dtype=np.float32)
                 for key, moment in self.optimizer.moments().items():
-                    state[f"optimizer.{i}.{key}"] = moment[offset : offset + size].reshape(value.shape).copy()
+                    rows = moment if member is None else moment[member]
+                    state[f"optimizer.{i}.{key}"] = rows[offset : offset + size].reshape(value.shape).copy()
                 offset += size
         return state
 
-    def load_state_dict(self, state: dict[str, np.ndarray], agent: str = "agent") -> None:
+    def load_state_dict(self, state: dict[str, np.ndarray], agent: str = "agent", member: int | None = None) -> None:
+        """The inverse of :meth:`state_dict`: in a population, into `member`'s row."""
         check_state_shapes(state, self.parameters.shapes, "net", agent)
         for name, value in self.parameters.values.items():
-            value[...] = state[f"net.{name}"]
+            (value if member is None else value[member])[...] = state[f"net.{name}"]
         if "optimizer.0.step" in state:
             moments = self.optimizer.moments()
             missing = sorted({key for key in moments if f"optimizer.0.{key}" not in state})
@@ -445,10 +486,11 @@ class ActorCritic(ActorCriticBase):
                     "optimizer (the hyperparameter 'optimizer')"
                 )
             offset = 0
-            for i, value in enumerate(self.parameters.values.values()):
-                size = value.size
+            for i, shape in enumerate(self.parameters.shapes.values()):
+                size = int(np.prod(shape))
                 for key, moment in moments.items():
-                    moment[offset : offset + size] = np.asarray(state[f"optimizer.{i}.{key}"]).reshape(-1)
+                    rows = moment if member is None else moment[member]
+                    rows[offset : offset + size] = np.asarray(state[f"optimizer.{i}.{key}"]).reshape(-1)
                 offset += size
             self.optimizer.t = int(np.asarray(state["optimizer.0.step"]).reshape(-1)[0])
 
@@ -492,7 +534,7 @@ class Network:
     def apply_gradient(self, learning_rate: float, max_grad_norm: float = 0.0) -> float:
         """One Adam step on the gradient in ``parameters.grad``, clipped to `max_grad_norm` (0:
         not clipped); returns the norm before clipping, or raises :class:`NonFiniteLossError`."""
-        norm = clip_global_norm(self.parameters.grad, max_grad_norm)
+        norm = float(clip_global_norm(self.parameters.grad, max_grad_norm))  # one network: one norm
         if not np.isfinite(norm):
             raise NonFiniteLossError(f"the gradient norm is {norm}")
         self.optimizer.step(self.parameters.grad, learning_rate)

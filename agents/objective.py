@@ -45,15 +45,15 @@ class Objective:
     def losses(self, xp, log_prob, entropy, values) -> dict:
         """The loss and its terms, as arrays of `xp` (numpy or torch, differentiable in torch)."""
         policy_loss = self.policy_loss(xp, log_prob)
-        value_loss = ((values - xp.asarray(self.returns)) ** 2).mean()
-        mean_entropy = entropy.mean()
+        value_loss = ((values - xp.asarray(self.returns)) ** 2).mean(-1)  # per member in a population
+        mean_entropy = entropy.mean(-1)
         loss = policy_loss + self.vf_coef * value_loss - self.ent_coef * mean_entropy
         return {"loss": loss, "policy_loss": policy_loss, "value_loss": value_loss, "entropy": mean_entropy}
 
     def gradients(self, log_prob: np.ndarray, entropy: np.ndarray, values: np.ndarray):
-        """(dL/dlog pi, dL/dH, dL/dV), each per sample, shape (B,)."""
-        n = len(log_prob)
+        """(dL/dlog pi, dL/dH, dL/dV), each per sample, shape (B,) (or (K, B) in a population)."""
+        n = log_prob.shape[-1]  # samples (of each member, in a population)
         d_log_prob = self.policy_loss_gradient(log_prob).astype(log_prob.dtype, copy=False)
-        d_entropy = np.full(n, -self.ent_coef / n, dtype=log_prob.dtype)
+        d_entropy = np.full(log_prob.shape, -self.ent_coef / n, dtype=log_prob.dtype)
         d_values = (2 * self.vf_coef / n) * (values - self.returns)
         return d_log_prob, d_entropy, d_values.astype(values.dtype, copy=False)

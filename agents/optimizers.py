@@ -35,8 +35,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def clip_global_norm(gradient: np.ndarray, max_norm: float) -> float:
-    """Scale `gradient` in place so its 2-norm is at most `max_norm`; returns the norm before."""
+def clip_global_norm(gradient: np.ndarray, max_norm: float) -> float | np.ndarray:
+    """Scale `gradient` in place so its 2-norm is at most `max_norm`; returns the norm before.
+    A population's gradient (members, size) is clipped row by row: one norm per member."""
+    if gradient.ndim == 2:
+        norms = np.sqrt(np.einsum("kp,kp->k", gradient, gradient, dtype=np.float64))
+        if max_norm > 0:
+            gradient *= np.minimum(max_norm / (norms + 1e-6), 1.0).astype(gradient.dtype)[:, None]
+        return norms
     norm = float(np.sqrt(np.dot(gradient, gradient)))
     if max_norm > 0:
         scale = max_norm / (norm + 1e-6)
@@ -51,6 +57,14 @@ def decay_towards_square(average: np.ndarray, gradient: np.ndarray, decay: float
     np.multiply(gradient, gradient, out=scratch)
     scratch *= 1 - decay
     average += scratch
+
+
+def per_row(factor: float | np.ndarray, rows: np.ndarray) -> float | np.ndarray:
+    """A step's factor as `rows` takes it: a number as it is, one per member as a column in their dtype
+    (rounded as a number would be: numpy rounds a Python float to the array's dtype first)."""
+    if np.ndim(factor) == 0:
+        return float(factor)
+    return np.asarray(factor, dtype=rows.dtype).reshape(-1, 1)
 
 
 class Adam:
@@ -75,7 +89,8 @@ class Adam:
         """The per-parameter state by torch's names (flat, changed in place when loaded into)."""
         return {"exp_avg": self.m, "exp_avg_sq": self.v}
 
-    def step(self, gradient: np.ndarray, learning_rate: float) -> None:
+    def step(self, gradient: np.ndarray, learning_rate: float | np.ndarray) -> None:
+        """One step; a population's `learning_rate` may be one per member (its row of the vector)."""
         self.t += 1
         m, v, d = self.m, self.v, self._scratch
         m *= self.beta1
@@ -86,7 +101,7 @@ class Adam:
         d *= 1 / np.sqrt(bias2)
         d += self.eps
         np.divide(m, d, out=d)
-        d *= learning_rate / bias1
+        d *= per_row(learning_rate / bias1, d)
         self.parameters -= d
 
 
@@ -109,14 +124,14 @@ class RMSprop:
     def moments(self) -> dict[str, np.ndarray]:
         return {"square_avg": self.v}
 
-    def step(self, gradient: np.ndarray, learning_rate: float) -> None:
+    def step(self, gradient: np.ndarray, learning_rate: float | np.ndarray) -> None:
         self.t += 1
         v, d = self.v, self._scratch
         decay_towards_square(v, gradient, self.alpha, d)
         np.sqrt(v, out=d)
         d += self.eps
         np.divide(gradient, d, out=d)
-        d *= learning_rate
+        d *= per_row(learning_rate, d)
         self.parameters -= d
 
 

@@ -7,6 +7,15 @@ advantages (:mod:`rl_kit.agents.rollout`) and calls the algorithm's ``update``, 
 an algorithm's own module defines. ``update`` builds the algorithm's
 :class:`rl_kit.agents.objective.Objective` and hands it to the network's ``step``.
 
+**A population** (``seed`` a tuple of K seeds) is K runs of the agent that differ in seed,
+learning as one computation: a leading member axis through the networks, the optimizer, the
+rollout and the updates, and K x N envs, where env j belongs to member j // N. ``act`` and
+``observe`` take the K x N envs' batch as the agent alone takes its N; the algorithms' updates
+are written once, for both (every per-sample array has the member axis first, every reduction
+is over the last axis). Each member starts from the weights its run alone would start from;
+one generator samples for all. :meth:`PolicyGradientAgent.member` gives a member's state as
+an agent of its own, to save or evaluate.
+
 The network is written from scratch in numpy (:mod:`rl_kit.agents.networks`) unless the
 ``backend`` hyperparameter says ``torch`` (:mod:`rl_kit.agents.torch_networks`, autograd, the
 reference). Both run on one thread, so a seed's result does not depend on the machine's cores.
@@ -116,7 +125,8 @@ class PolicyGradientAgent:
     Args:
         observation_space: a Box vector or Discrete space (one-hot encoded).
         action_space: Discrete (categorical policy) or a Box vector (diagonal Gaussian).
-        seed: seeds network initialisation and the agent's sampling generator.
+        seed: seeds network initialisation and the agent's sampling generator; a tuple of K
+            seeds makes a population of K members (numpy backend, no gSDE, no target_kl).
         **hyperparameters: fields of the agent's hyperparameter dataclass.
     """
 
@@ -130,7 +140,12 @@ class PolicyGradientAgent:
     ):
         self.observation_space, self.action_space = observation_space, action_space
         self.hyperparameters = hp = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
-        seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
+        self.members: int | None = None
+        if isinstance(seed, tuple):
+            self.members, seed = len(seed), tuple(int(s) for s in seed)
+            self.check_population(hp)
+        else:
+            seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
         Network: Any  # numpy's ActorCritic or torch's TorchActorCritic: the same methods
         if hp.backend == "torch":
             from .torch_networks import TorchActorCritic as Network
@@ -149,30 +164,41 @@ class PolicyGradientAgent:
             use_sde=hp.use_sde,
             orthogonal_init=hp.ortho_init,
         )
-        self.rng = np.random.default_rng(seed)
+        self.seed: int | tuple[int, ...] = seed
+        self.rng = np.random.default_rng(list(seed) if isinstance(seed, tuple) else seed)
         self.obs_stats = (
-            RunningMeanStd(observation_space.shape)
+            RunningMeanStd(observation_space.shape, members=self.members)
             if hp.normalize_observations and isinstance(observation_space, spaces.Box)
             else None
         )
         # Reward scaling as the RL Zoo's VecNormalize does it: each env's discounted return so
         # far, R <- gamma R + r, and rewards divided by the running standard deviation of R.
-        self.return_stats = RunningMeanStd(()) if hp.normalize_rewards else None
+        self.return_stats = RunningMeanStd((), members=self.members) if hp.normalize_rewards else None
         self.running_returns: np.ndarray | None = None
         self.discrete = isinstance(action_space, spaces.Discrete)
         self.rollout: Rollout | None = None
         self.exploration: np.ndarray | None = None  # gSDE's theta per env, (num_envs, h, d)
-        self.steps = 0
+        self.steps: Any = 0 if self.members is None else np.zeros(self.members, dtype=np.int64)  # each member's
         self.updates = 0
         # what act() computed for the observations it was given: (obs, x, actions, log_probs, values)
         self._pending: tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     # --- acting -----------------------------------------------------------------------------
     def encode(self, obs: np.ndarray) -> np.ndarray:
+        """The network's inputs (B, inputs); a population's K x N observations as (K, N, inputs)."""
         obs = np.asarray(obs)
+        if self.members is not None:
+            return self.by_member(self.net.encode(self.by_member(obs, self.normalized).reshape(obs.shape)))
         if self.obs_stats is not None:
             obs = self.obs_stats.normalize(obs)
         return self.net.encode(obs)
+
+    def normalized(self, obs: np.ndarray) -> np.ndarray:
+        """A population's observations (K, N, ...) by each member's statistics."""
+        if self.obs_stats is None:
+            return obs
+        stats = self.obs_stats
+        return np.clip((obs - stats.mean[:, None]) / np.sqrt(stats.var[:, None] + 1e-8), -10.0, 10.0)
 
     def env_actions(self, actions: np.ndarray) -> np.ndarray:
         """Actions as the env takes them: Gaussian samples are clipped to the Box bounds."""
@@ -187,13 +213,14 @@ class PolicyGradientAgent:
         outputs, values = self.net.forward(x)
         distribution = self.net.distribution(outputs)
         if not explore:
-            return self.env_actions(distribution.mode())
+            return self.env_actions(self.flat(distribution.mode()))
         if isinstance(distribution, StateDependentGaussian):
             actions = distribution.sample(self.exploration_matrices(distribution, len(x)))
         else:
             actions = distribution.sample(self.rng)
-        self._pending = (obs, x, actions, distribution.log_prob(actions), values)
-        return self.env_actions(actions)
+        log_probs = distribution.log_prob(actions)
+        self._pending = (obs, self.flat(x), self.flat(actions), self.flat(log_probs), self.flat(values))
+        return self.env_actions(self.flat(actions))
 
     def exploration_matrices(self, distribution, num_envs: int) -> np.ndarray:
         """gSDE's theta per env: drawn at each rollout's start (and every ``sde_sample_freq`` steps), then held."""
@@ -235,21 +262,31 @@ class PolicyGradientAgent:
         rewards = self.scaled_rewards(t)
         truncated = np.asarray(t.truncated) & ~np.asarray(t.terminated)
         if truncated.any():  # a time limit is not the end of the MDP: bootstrap from the final state
-            rewards[truncated] += hp.gamma * self.net.values(self.encode(np.asarray(t.next_obs)[truncated]))
+            if self.members is None:
+                rewards[truncated] += hp.gamma * self.net.values(self.encode(np.asarray(t.next_obs)[truncated]))
+            else:  # every member's network sees its own envs' rows
+                rewards[truncated] += hp.gamma * self.flat(self.net.values(self.encode(t.next_obs)))[truncated]
         dones = np.asarray(t.terminated) | np.asarray(t.truncated)
         valid = None if t.valid is None else np.asarray(t.valid)
         self.rollout.add(x, actions, log_probs, values, rewards, dones, valid)
-        if self.obs_stats is not None:
-            self.obs_stats.update(np.asarray(t.obs) if t.valid is None else np.asarray(t.obs)[t.valid])
-        self.steps += num_envs if t.valid is None else int(np.count_nonzero(t.valid))
+        if self.members is not None:
+            self.count_member_steps(np.asarray(t.obs), valid)
+        else:
+            if self.obs_stats is not None:
+                self.obs_stats.update(np.asarray(t.obs) if t.valid is None else np.asarray(t.obs)[t.valid])
+            self.steps += num_envs if t.valid is None else int(np.count_nonzero(t.valid))
         if not self.rollout.full:
             return {}
         batch = self.rollout.batch(
-            self.net.values(self.encode(t.next_obs)), hp.gamma, hp.gae_lambda, self.advantage_estimator
+            self.flat(self.net.values(self.encode(t.next_obs))),
+            hp.gamma,
+            hp.gae_lambda,
+            self.advantage_estimator,
+            self.members,
         )
-        metrics = self.update(batch)
+        metrics: dict[str, Any] = self.update(batch)
         self.updates += 1
-        metrics["learning_rate"] = hp.learning_rate(self.steps)
+        metrics["learning_rate"] = self.scheduled(hp.learning_rate)
         metrics["explained_variance"] = explained_variance(batch.values, batch.returns)
         return metrics
 
@@ -262,10 +299,17 @@ class PolicyGradientAgent:
             self.running_returns = np.zeros(len(rewards))
         valid = np.ones(len(rewards), bool) if t.valid is None else np.asarray(t.valid, bool)
         self.running_returns[valid] = self.running_returns[valid] * self.hyperparameters.gamma + rewards[valid]
-        if valid.any():
+        if self.members is not None:
+            self.return_stats.update_members(self.by_member(self.running_returns), self.by_member(valid))
+        elif valid.any():
             self.return_stats.update(self.running_returns[valid])
         self.running_returns[np.asarray(t.terminated) | np.asarray(t.truncated)] = 0.0
-        return np.clip(rewards / np.sqrt(self.return_stats.var + 1e-8), -10.0, 10.0)
+        variance = (
+            self.return_stats.var
+            if self.members is None
+            else np.repeat(self.return_stats.var, len(rewards) // self.members)
+        )
+        return np.clip(rewards / np.sqrt(variance + 1e-8), -10.0, 10.0)
 
     def update(self, batch: Batch) -> dict[str, float]:
         """One update from a finished rollout: the algorithm itself."""
@@ -274,9 +318,125 @@ class PolicyGradientAgent:
     def gradient_step(self, objective, batch: Batch):
         """One step of the network on `objective` over `batch`, at the scheduled learning rate."""
         hp = self.hyperparameters
+        at_step = int(np.max(self.steps))
         return self.net.step(
-            objective, batch.obs, batch.actions, hp.learning_rate(self.steps), hp.max_grad_norm, self.name, self.steps
+            objective, batch.obs, batch.actions, self.scheduled(hp.learning_rate), hp.max_grad_norm, self.name, at_step
         )
+
+    def scheduled(self, schedule: Schedule) -> Any:
+        """`schedule` at the agent's step: a number; in a population, each member's at its own
+        step, as a column (K, 1) that broadcasts over the member's samples."""
+        if self.members is None:
+            return schedule(self.steps)
+        return np.array([schedule(int(step)) for step in self.steps])[:, None]
+
+    def minibatch_order(self, samples: int) -> np.ndarray:
+        """A random order of the rollout's samples (one row per member in a population)."""
+        if self.members is None:
+            return self.rng.permutation(samples)
+        return np.argsort(self.rng.random((self.members, samples)), axis=1)
+
+    # --- a population -------------------------------------------------------------------------
+    @classmethod
+    def check_population(cls, hp: PolicyGradientHyperparameters) -> None:
+        """A population's members step together: what would make one of them step alone is refused."""
+        reasons = []
+        if hp.backend != "numpy":
+            reasons.append("backend torch")
+        if hp.use_sde:
+            reasons.append("use_sde (each env holds its own noise)")
+        if getattr(hp, "target_kl", 0.0):
+            reasons.append("target_kl (each member would stop its epochs at another minibatch)")
+        if reasons:
+            raise ValueError(f"{cls.name}: a population cannot run with {', '.join(reasons)}; run its members apart")
+
+    def flat(self, x: np.ndarray) -> np.ndarray:
+        """A population's (K, N, ...) array as the K x N envs' rows (K * N, ...); else `x` itself."""
+        return x if self.members is None else x.reshape(-1, *x.shape[2:])
+
+    def by_member(self, x: np.ndarray, then=None) -> np.ndarray:
+        """The K x N envs' rows (K * N, ...) as (K, N, ...), passed through `then` if given."""
+        assert self.members is not None
+        rows = np.asarray(x).reshape(self.members, -1, *np.shape(x)[1:])
+        return rows if then is None else then(rows)
+
+    def count_member_steps(self, obs: np.ndarray, valid: np.ndarray | None) -> None:
+        """Each member's env steps (its schedules' clock) and observation statistics."""
+        assert self.members is not None
+        if self.obs_stats is not None:
+            self.obs_stats.update_members(self.by_member(obs), None if valid is None else self.by_member(valid))
+        per_member = len(obs) // self.members
+        self.steps += per_member if valid is None else self.by_member(valid).sum(axis=1)
+
+    def member(self, k: int) -> PolicyGradientAgent:
+        """Member `k` as an agent of its own (a copy: what it has learned, its counters), to save
+        or evaluate; its rollout in progress and generator are :meth:`training_state`'s."""
+        assert self.members is not None, "member() is a population's"
+        assert isinstance(self.seed, tuple)
+        cached = getattr(self, "_member_agents", {})
+        self._member_agents = cached
+        if k not in cached:
+            hp = self.hyperparameters.to_dict()
+            cached[k] = type(self)(self.observation_space, self.action_space, seed=self.seed[k], **hp)
+        agent = cached[k]
+        agent.load_state_dict(self.member_state(k))
+        return agent
+
+    def member_state(self, k: int) -> dict[str, np.ndarray]:
+        """Member `k`'s :meth:`state_dict`, as its run alone would save it."""
+        state = self.net.state_dict(member=k)
+        if self.obs_stats is not None:
+            state.update({f"obs_stats.{key}": v for key, v in self.obs_stats.member(k).items()})
+        if self.return_stats is not None:
+            state.update({f"return_stats.{key}": v for key, v in self.return_stats.member(k).items()})
+        state["counters"] = np.array([self.steps[k], self.updates], dtype=np.int64)
+        return state
+
+    def member_rows(self, k: int) -> slice:
+        """Member `k`'s envs among the K x N."""
+        assert self.members is not None and self.rollout is not None
+        per_member = self.rollout.num_envs // self.members
+        return slice(k * per_member, (k + 1) * per_member)
+
+    def member_training_state(self, k: int) -> tuple[dict[str, np.ndarray], dict]:
+        """Member `k`'s :meth:`training_state`: its state, its envs' columns of the rollout so far
+        and reward scaling, and the population's generator (one for all)."""
+        arrays = self.member_state(k)
+        rest: dict[str, Any] = {"generator": self.rng.bit_generator.state, "rollout_t": None}
+        if self.rollout is not None:
+            rows = self.member_rows(k)
+            arrays.update({f"rollout.{f}": getattr(self.rollout, f)[:, rows].copy() for f in Rollout.FIELDS})
+            rest["rollout_t"] = self.rollout.t
+            if self.running_returns is not None:
+                arrays["running_returns"] = self.running_returns[rows].copy()
+        return arrays, rest
+
+    def load_member_training_states(self, states: list[tuple[dict[str, np.ndarray], dict]]) -> None:
+        """The inverse of :meth:`member_training_state` for every member at once (a resumed population)."""
+        assert self.members is not None and len(states) == self.members
+        for k, (arrays, _) in enumerate(states):
+            self.net.load_state_dict(arrays, self.name, member=k)
+            if self.obs_stats is not None:
+                self.obs_stats.load_member(k, {key: arrays[f"obs_stats.{key}"] for key in ("mean", "var", "count")})
+            if self.return_stats is not None:
+                self.return_stats.load_member(
+                    k, {key: arrays[f"return_stats.{key}"] for key in ("mean", "var", "count")}
+                )
+            self.steps[k], self.updates = (int(x) for x in np.asarray(arrays["counters"]).reshape(-1)[:2])
+        first, rest = states[0]
+        self.rng.bit_generator.state = rest["generator"]
+        if "running_returns" in first:
+            self.running_returns = np.concatenate([np.asarray(a["running_returns"], np.float64) for a, _ in states])
+        if rest.get("rollout_t") is not None:
+            columns = {
+                f: np.concatenate([np.asarray(a[f"rollout.{f}"]) for a, _ in states], axis=1) for f in Rollout.FIELDS
+            }
+            n_steps, num_envs = columns["rewards"].shape
+            actions = columns["actions"]
+            self.rollout = Rollout(n_steps, num_envs, columns["obs"].shape[2], actions.shape[2:], actions.dtype)
+            for f in Rollout.FIELDS:
+                getattr(self.rollout, f)[...] = columns[f]
+            self.rollout.t = rest["rollout_t"]
 
     # --- checkpoints (resuming training) ----------------------------------------------------
     def training_state(self) -> tuple[dict[str, np.ndarray], dict]:
@@ -331,7 +491,20 @@ class PolicyGradientAgent:
         self.steps, self.updates = (int(x) for x in np.asarray(state["counters"]).reshape(-1)[:2])
 
 
-def explained_variance(predicted: np.ndarray, target: np.ndarray) -> float:
-    """1 - Var[target - predicted] / Var[target]: 1 is perfect, 0 no better than a constant."""
-    variance = np.var(target)
-    return float("nan") if variance == 0 else float(1 - np.var(target - predicted) / variance)
+def normalized_advantages(advantages: np.ndarray) -> np.ndarray:
+    """(A - mean A) / (std A + 1e-8) over the last axis (a member's samples); one sample is left as it is."""
+    if advantages.shape[-1] < 2:
+        return advantages
+    mean = advantages.mean(axis=-1, keepdims=True)
+    return (advantages - mean) / (advantages.std(axis=-1, ddof=1, keepdims=True) + 1e-8)
+
+
+def explained_variance(predicted: np.ndarray, target: np.ndarray) -> float | np.ndarray:
+    """1 - Var[target - predicted] / Var[target]: 1 is perfect, 0 no better than a constant
+    (over the last axis: one per member in a population)."""
+    if target.ndim == 1:
+        variance = np.var(target)
+        return float("nan") if variance == 0 else float(1 - np.var(target - predicted) / variance)
+    variance = np.var(target, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(variance == 0, np.nan, 1 - np.var(target - predicted, axis=-1) / variance)

@@ -26,13 +26,14 @@ The value and entropy terms' gradients are in :mod:`rl_kit.agents.objective`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, Interval
+from .networks import numbers
 from .objective import Objective
-from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters
+from .policy_gradient import PolicyGradientAgent, PolicyGradientHyperparameters, normalized_advantages
 from .rollout import Batch
 from .schedules import Schedule
 from .search_space import Choice, SearchSpace
@@ -80,7 +81,7 @@ def clipped_surrogate_loss(xp, log_prob, old_log_prob, advantages, clip: float):
     """L_pi = - mean( min(rho A, clip(rho, 1 - eps, 1 + eps) A) ), in array module `xp`."""
     old_log_prob, advantages = xp.asarray(old_log_prob), xp.asarray(advantages)
     ratio = xp.exp(log_prob - old_log_prob)
-    return -xp.minimum(ratio * advantages, xp.clip(ratio, 1 - clip, 1 + clip) * advantages).mean()
+    return -xp.minimum(ratio * advantages, xp.clip(ratio, 1 - clip, 1 + clip) * advantages).mean(-1)
 
 
 def clipped_surrogate_gradient(log_prob, old_log_prob, advantages, clip: float) -> np.ndarray:
@@ -88,7 +89,7 @@ def clipped_surrogate_gradient(log_prob, old_log_prob, advantages, clip: float) 
     ratio = np.exp(log_prob - old_log_prob)
     unclipped, clipped = ratio * advantages, np.clip(ratio, 1 - clip, 1 + clip) * advantages
     flows = (unclipped < clipped) | ((ratio >= 1 - clip) & (ratio <= 1 + clip))
-    return -np.where(flows, unclipped, 0.0) / len(log_prob)
+    return -np.where(flows, unclipped, 0.0) / log_prob.shape[-1]
 
 
 def clipped_objective(
@@ -122,27 +123,27 @@ class PPO(PolicyGradientAgent):
 
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
-        clip = hp.clip_range(self.steps)
-        totals: dict[str, float] = {}
+        clip = self.scheduled(hp.clip_range)
+        totals: dict[str, Any] = {}
         count = 0
         for _ in range(hp.n_epochs):
-            order = self.rng.permutation(len(batch))
+            order = self.minibatch_order(len(batch))
             for start in range(0, len(batch), hp.batch_size):
-                mb = batch.subset(order[start : start + hp.batch_size])
-                advantages = mb.advantages
-                if hp.normalize_advantage and len(advantages) > 1:
-                    advantages = (advantages - advantages.mean()) / (advantages.std(ddof=1) + 1e-8)
+                mb = batch.subset(order[..., start : start + hp.batch_size])
+                advantages = normalized_advantages(mb.advantages) if hp.normalize_advantage else mb.advantages
                 objective = clipped_objective(
                     mb, advantages, clip, hp.vf_coef, hp.ent_coef, self.policy_loss, self.policy_loss_gradient
                 )
                 result = self.gradient_step(objective, mb)
                 log_ratio = result.log_prob - mb.log_probs
                 ratio = np.exp(log_ratio)
-                approx_kl = float(((ratio - 1) - log_ratio).mean())
+                approx_kl = numbers(((ratio - 1) - log_ratio).mean(-1))
                 for key in ("policy_loss", "value_loss", "entropy"):
                     totals[key] = totals.get(key, 0.0) + result.losses[key]
                 totals["approx_kl"] = totals.get("approx_kl", 0.0) + approx_kl
-                totals["clip_fraction"] = totals.get("clip_fraction", 0.0) + float((np.abs(ratio - 1) > clip).mean())
+                totals["clip_fraction"] = totals.get("clip_fraction", 0.0) + numbers(
+                    (np.abs(ratio - 1) > clip).mean(-1)
+                )
                 totals["grad_norm"] = totals.get("grad_norm", 0.0) + result.grad_norm
                 count += 1
                 if hp.target_kl and approx_kl > hp.target_kl:
@@ -150,7 +151,7 @@ class PPO(PolicyGradientAgent):
         return self.averaged(totals, count, clip)
 
     @staticmethod
-    def averaged(totals: dict[str, float], count: int, clip: float) -> dict[str, float]:
+    def averaged(totals: dict[str, Any], count: int, clip: Any) -> dict[str, Any]:
         metrics = {key: value / count for key, value in totals.items()}
         metrics["clip_range"] = clip
         return metrics

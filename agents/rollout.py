@@ -15,6 +15,7 @@ is stored; a *terminated* one has no future value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,8 @@ def generalized_advantages(
 
 @dataclass
 class Batch:
-    """A finished rollout flattened to (T * N, ...), ready for the loss."""
+    """A finished rollout flattened to (T * N, ...), ready for the loss (a population's to
+    (K, T * N, ...): each member's own samples in the order its run alone would have them)."""
 
     obs: np.ndarray
     actions: np.ndarray
@@ -51,11 +53,14 @@ class Batch:
     returns: np.ndarray
 
     def __len__(self) -> int:
-        return self.obs.shape[0]
+        """Samples (of each member, in a population)."""
+        return self.log_probs.shape[-1]
 
     def subset(self, index: np.ndarray) -> Batch:
+        """The samples at `index` (B,); in a population `index` is (K, B), a row per member."""
+        where: Any = (np.arange(len(index))[:, None], index) if index.ndim == 2 else index
         return Batch(
-            *(getattr(self, f)[index] for f in ("obs", "actions", "log_probs", "values", "advantages", "returns"))
+            *(getattr(self, f)[where] for f in ("obs", "actions", "log_probs", "values", "advantages", "returns"))
         )
 
 
@@ -91,11 +96,28 @@ class Rollout:
             self.dones[t] = np.maximum(self.dones[t], ~valid)
         self.t += 1
 
-    def batch(self, next_values: np.ndarray, gamma: float, lam: float, estimator=generalized_advantages) -> Batch:
-        """The rollout flattened, with advantages and returns by `estimator` (GAE)."""
+    def batch(
+        self,
+        next_values: np.ndarray,
+        gamma: float,
+        lam: float,
+        estimator=generalized_advantages,
+        members: int | None = None,
+    ) -> Batch:
+        """The rollout flattened, with advantages and returns by `estimator` (GAE). With
+        `members` K, its envs are K members' blocks of N = num_envs / K, and each member's
+        samples come out in a row of their own, (K, T * N, ...)."""
         advantages, returns = estimator(self.rewards, self.values, self.dones, next_values, gamma, lam)
         self.t = 0
-        flat = lambda x: x.reshape(self.n_steps * self.num_envs, *x.shape[2:])  # noqa: E731
+        if members is None:
+            flat = lambda x: x.reshape(self.n_steps * self.num_envs, *x.shape[2:])  # noqa: E731
+        else:
+            per_member = self.num_envs // members
+
+            def flat(x):  # (T, K * N, ...) -> (K, T * N, ...)
+                x = x.reshape(self.n_steps, members, per_member, *x.shape[2:])
+                return np.swapaxes(x, 0, 1).reshape(members, self.n_steps * per_member, *x.shape[3:])
+
         return Batch(
             flat(self.obs), flat(self.actions), flat(self.log_probs), flat(self.values), flat(advantages), flat(returns)
         )
