@@ -176,6 +176,13 @@ class MLPStack:
         self.last_hidden = hidden[-1]
         return tuple(h[..., net, :, :n] for net, n in enumerate(self.n_outputs[:count]))
 
+    def _ones(self, rows: int, dtype) -> np.ndarray:
+        """A (1, rows) row of ones, kept."""
+        ones = getattr(self, "_ones_row", None)
+        if ones is None or ones.shape[1] != rows or ones.dtype != dtype:
+            ones = self._ones_row = np.ones((1, rows), dtype=dtype)
+        return ones
+
     def input_gradient(self, *d_outputs: np.ndarray) -> np.ndarray:
         """dL/dx for the last ``forward(keep=True)`` (summed over the networks), leaving the
         parameters' gradients as they were: the chain rule's dL/dh_{k-1} = dL/dz_k W_k^T alone,
@@ -208,7 +215,10 @@ class MLPStack:
             below = hidden[k - 1] if k > 0 else (x[:, None] if self.population else x)
             if parameter_gradients:
                 batch_product(below, dz, out=self.weight_grads[k][used])
-                dz.sum(axis=-2, keepdims=True, out=self.bias_grads[k][used])
+                if self.population:  # the sum over rows as a product with ones: 5x faster at (K, 2, B, b)
+                    np.matmul(self._ones(dz.shape[-2], dz.dtype), dz, out=self.bias_grads[k][used])
+                else:
+                    dz.sum(axis=-2, keepdims=True, out=self.bias_grads[k][used])
                 self.weight_grads[k][left_out] = 0.0  # networks left out of the forward pass
                 self.bias_grads[k][left_out] = 0.0
             if k == 0 and not input_gradient:
@@ -232,6 +242,30 @@ def single_threaded_blas() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc's allocator to keep freed memory for reuse (Linux; elsewhere nothing happens).
+
+    A population's layers make temporaries of about a megabyte (K members x 2 networks x 256
+    rows x 64 floats). By default glibc serves such sizes with fresh pages and returns them to
+    the system when freed, so every temporary is paid again in page faults: 40% of a
+    population update's time on the development machine. Raising the thresholds keeps them in
+    the heap. It changes where memory comes from, never a number that is computed."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # another C library (musl): its allocator has no such setting
+        return
+    mallopt = getattr(libc, "mallopt", None)
+    if mallopt is not None:
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+        mallopt(M_MMAP_THRESHOLD, 64 << 20)
+        mallopt(M_TRIM_THRESHOLD, 256 << 20)
 
 
 def batch_product(h: np.ndarray, dz: np.ndarray, out: np.ndarray) -> None:
@@ -377,6 +411,8 @@ class ActorCritic(ActorCriticBase):
         self.members = len(seed) if isinstance(seed, tuple) else None
         if self.members is not None and self.use_sde:
             raise ValueError(f"{agent}: a population does not run gSDE (use_sde); its members run apart")
+        if self.members is not None:
+            keep_freed_memory()
         shapes: dict[str, tuple[int, ...]] = {}
         if not self.discrete:
             shapes["head.log_std"] = (hidden[-1], n_actions) if self.use_sde else (n_actions,)

@@ -110,6 +110,7 @@ def compare(
     env_kwargs: dict | None = None,
     progress: bool = True,
     ray: str | None = None,
+    population: bool = True,
 ) -> Comparison:
     """Train every agent with seeds 0..seeds-1 on `env`, evaluate them by one protocol, and
     write the report directory (:mod:`rl_kit.experiments.compare`).
@@ -125,6 +126,8 @@ def compare(
         progress: show a progress bar over runs.
         ray: run the grid on Ray at this address (``"auto"``: this machine's cluster, started if
             none runs) instead of the local process pool. Same seeds, same numbers.
+        population: train an agent's seeds as one population where it can (PPO, A2C, REINFORCE;
+            :mod:`rl_kit.core.population`); False runs each seed in a process of its own.
     """
     from rl_kit.experiments.compare import CompareSettings, run_comparison
 
@@ -140,6 +143,7 @@ def compare(
         workers=workers,
         ray=ray,
         progress=progress,
+        population=population,
     )
     return run_comparison(settings)
 

@@ -110,6 +110,16 @@ def add_vector_env_flag(parser) -> None:
     )
 
 
+def add_population_flag(parser) -> None:
+    parser.add_argument(
+        "--population",
+        choices=["on", "off"],
+        default="on",
+        help="on (default): an agent's seeds train as one population, in one process, where the agent can "
+        "(ppo, a2c, reinforce); off: each seed in a process of its own",
+    )
+
+
 def env_options(args) -> dict:
     """``--env-kwarg`` values, with ``--max-episode-steps`` (as ``gymnasium.make`` takes it) and
     ``--vector-env`` among them."""

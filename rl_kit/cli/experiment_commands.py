@@ -7,6 +7,7 @@ from rl_kit.cli.arguments import (
     Interrupted,
     add_time_limit_flag,
     add_values_flag,
+    add_population_flag,
     add_vector_env_flag,
     env_options,
     non_negative_int,
@@ -32,6 +33,7 @@ def add_compare(sub) -> None:
     p.add_argument("--out", help="report directory")
     add_time_limit_flag(p)
     add_vector_env_flag(p)
+    add_population_flag(p)
     p.set_defaults(handler=compare_command)
 
 
@@ -135,6 +137,7 @@ def compare_command(args) -> None:
         directory=args.out,
         workers=args.workers,
         ray=args.ray,
+        population=args.population == "on",
     )
     comparison = run_comparison(settings)
     print(comparison.report.read_text(encoding="utf-8").split("![")[0].rstrip())

@@ -25,7 +25,7 @@ import numpy as np
 
 from rl_kit.agents import spaces as observation_spaces
 from rl_kit.agents.base import Transitions
-from rl_kit.core.supervisor import RunResult, Supervisor
+from rl_kit.core.supervisor import LoopSupervisor, RunResult
 
 
 @dataclass
@@ -45,8 +45,8 @@ class LoopState:
         return cls(**{name: np.array(arrays[name]) for name in cls.__dataclass_fields__})
 
     @classmethod
-    def start(cls, envs, seed: int) -> LoopState:
-        """Fresh episodes in every sub-env, the first reset seeded `seed`."""
+    def start(cls, envs, seed: int | list[int]) -> LoopState:
+        """Fresh episodes in every sub-env, the first reset seeded `seed` (or one seed per sub-env)."""
         obs, _ = envs.reset(seed=seed)
         obs = observation_spaces.from_vector(envs.single_observation_space, obs)
         n = envs.num_envs
@@ -63,9 +63,9 @@ def final_observations(next_obs: np.ndarray, done: np.ndarray, infos: dict, spac
 def run_loop(
     agent,
     envs,
-    supervisor: Supervisor,
+    supervisor: LoopSupervisor,
     *,
-    seed: int = 0,
+    seed: int | list[int] = 0,
     state: LoopState | None = None,
     checkpoint: Callable[[LoopState], None] | None = None,
 ) -> RunResult:
@@ -76,7 +76,7 @@ def run_loop(
         agent: has ``act(obs, explore=True)`` and ``observe(transitions)``.
         envs: a Gymnasium vector env with ``SAME_STEP`` or ``NEXT_STEP`` autoreset.
         supervisor: told of every episode, metric and step; its counters say where the run is.
-        seed: seed of the first reset (when not resuming).
+        seed: seed of the first reset (when not resuming), or one per sub-env.
         state: a :class:`LoopState` to resume from (the envs and agent restored to match).
         checkpoint: writes a checkpoint of the loop's state, when the supervisor says one is due.
     """
@@ -116,7 +116,7 @@ def run_loop(
             supervisor.metrics(metrics)
         if any_done:
             for i in np.flatnonzero(done):
-                supervisor.episode(step, float(episode_return[i]), int(episode_length[i]))
+                supervisor.episode(step, float(episode_return[i]), int(episode_length[i]), sub_env=int(i))
             episode_return[done] = 0.0
             episode_length[done] = 0
         if supervisor.after_step(step, agent, save):

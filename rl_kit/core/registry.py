@@ -35,11 +35,12 @@ def make_agent(
     observation_space,
     action_space,
     *,
-    seed: int | None = None,
+    seed: int | tuple[int, ...] | None = None,
     hyperparameters: dict | None = None,
     env=None,
 ):
-    """Build agent `name` for these spaces; a model-based planner gets ``env``'s model P."""
+    """Build agent `name` for these spaces; a model-based planner gets ``env``'s model P.
+    A tuple of seeds builds a population (:mod:`rl_kit.core.population`)."""
     cls = agent_class(name)
     try:
         agent = cls(observation_space, action_space, seed=seed, **(hyperparameters or {}))

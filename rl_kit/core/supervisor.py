@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -135,6 +135,22 @@ def stop_requests(supervisor: Supervisor) -> Iterator[None]:
             signal.signal(number, previous[number])
 
 
+class LoopSupervisor(Protocol):
+    """What a run loop tells as it runs: a :class:`Supervisor`, or a population's
+    (:class:`~rl_kit.core.population.PopulationSupervisor`), which hands it on to its members'."""
+
+    step: int
+    budget: int
+
+    def episode(self, step: int, episode_return: float, length: int, sub_env: int = 0) -> None: ...
+
+    def metrics(self, values: dict[str, Any]) -> None: ...
+
+    def after_step(self, step: int, agent: Any = None, checkpoint: Callable[[], None] | None = None) -> bool: ...
+
+    def result(self) -> RunResult: ...
+
+
 class Supervisor:
     """Episode statistics, progress bar, evaluation, logs, checkpoints, callbacks and Ctrl-C of one run.
 
@@ -208,8 +224,9 @@ class Supervisor:
             dict(self.metric_counts),
         )
 
-    def episode(self, step: int, episode_return: float, length: int) -> None:
-        """An episode ended at env step `step`."""
+    def episode(self, step: int, episode_return: float, length: int, sub_env: int = 0) -> None:
+        """An episode ended at env step `step` (in sub-env `sub_env`: a population's
+        :class:`~rl_kit.core.population.PopulationSupervisor` hands it to that env's member)."""
         self.episodes += 1
         self.recent.append(episode_return)
         if self.logger is not None:

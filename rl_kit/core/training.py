@@ -37,6 +37,7 @@ from rl_kit.core.checkpoints import Checkpoint, load_checkpoint
 from rl_kit.core.evaluation import PeriodicEvaluation
 from rl_kit.core.hyperparameter_files import TunedEntry, tuned_hyperparameters
 from rl_kit.core.logs import RunLogger
+from rl_kit.core.population import is_population_member, resume_population
 from rl_kit.core.run_budget import check_budget
 from rl_kit.core.run_directory import (
     CONFIG_FILE,
@@ -145,6 +146,7 @@ def whole_number(name: str, value: Any, minimum: int = 1) -> int:
 def resume_run(run: str | Path, *, steps: int | None = None, options: RunOptions | None = None) -> Run:
     """Continue a run from its latest checkpoint, with the spec it recorded, to `steps` (default: its own).
 
+    A run that trained as a member of a population resumes with all its members (returned: this one's run).
     For our agents on our envs (their native vector versions), the resumed run equals an
     uninterrupted one exactly: the agent (and its optimizer and rollout so far), every random
     generator, the envs' states, the counters, the schedules' clock and the logs are restored
@@ -155,6 +157,9 @@ def resume_run(run: str | Path, *, steps: int | None = None, options: RunOptions
     """
     directory = Path(run)
     refuse_links(directory)  # before anything in it is read: a linked checkpoints/ is another run's
+    if is_population_member(directory):  # its members resume together, as they trained
+        runs = resume_population(directory, steps=steps, options=options)
+        return next(r for r in runs if r.directory == directory)
     spec = read_spec(directory)
     if steps is not None:
         spec = replace(spec, steps=whole_number("steps", steps))
@@ -208,8 +213,7 @@ def log_interval(spec: RunSpec) -> int:
 def _learn(trainer, spec: RunSpec, directory: Path, options: RunOptions, checkpoint: Checkpoint | None) -> Run:
     """The run in its claimed directory: config, supervisor, learning, the saved agent and result."""
     spec = replace(spec, hyperparameters=trainer.hyperparameters())  # every value, defaults included
-    config = {**spec.to_dict(), "agent_class": trainer.agent_class}
-    config.update(command=" ".join(sys.argv), versions=library_versions())
+    config = run_config(spec, trainer.agent_class)
     if checkpoint is None:
         state = None
         write_yaml(directory / CONFIG_FILE, config)
@@ -246,6 +250,19 @@ def _learn(trainer, spec: RunSpec, directory: Path, options: RunOptions, checkpo
         logger.close()
     trainer.save(directory, spec.env)
     result = supervisor.result()
+    write_result(directory, result)
+    return Run(directory, trainer.agent, spec, result, config)
+
+
+def run_config(spec: RunSpec, agent_class: str) -> dict[str, Any]:
+    """What ``config.yaml`` holds: the spec (every hyperparameter), the agent's class, the command, versions."""
+    config = {**spec.to_dict(), "agent_class": agent_class}
+    config.update(command=" ".join(sys.argv), versions=library_versions())
+    return config
+
+
+def write_result(directory: Path, result: RunResult) -> None:
+    """``result.yaml``: steps done, episodes, wall time, interrupted or not, the recent return."""
     write_yaml(
         directory / RESULT_FILE,
         {
@@ -257,4 +274,3 @@ def _learn(trainer, spec: RunSpec, directory: Path, options: RunOptions, checkpo
             "recent_return": result.recent_return,
         },
     )
-    return Run(directory, trainer.agent, spec, result, config)

@@ -3,7 +3,9 @@
 Every (agent, seed) pair trains in its own process (at most ``workers`` at once, by default
 one per core; or on a Ray cluster, see :mod:`rl_kit.infrastructure.job_pool`), with the same env, step budget and tuned-or-given hyperparameters, then is
 evaluated by one protocol: the same ``episodes`` greedy episodes, seeded alike for everyone.
-A run that fails is reported with its error; the others finish. The report directory holds:
+A run that fails is reported with its error; the others finish. An agent whose seeds can train
+as one population (:mod:`rl_kit.core.population`: PPO, A2C, REINFORCE) trains them so, in one
+process, unless ``population`` is off; the report says which did. The report directory holds:
 
 - ``report.md``: per agent, the final return (mean over seeds with a 95% bootstrap CI over
   seeds), the IQM over all evaluation episodes, success rate, env steps and wall seconds to
@@ -58,6 +60,31 @@ class RunOutcome:
         return self.error is not None
 
 
+def run_population(specs: list[RunSpec], directories: list[str], episodes: int) -> list[RunOutcome]:
+    """Train one agent's seeds as one population and evaluate each member as :func:`run_one`
+    evaluates a run; an error fails every member, reported for each."""
+    import resource
+
+    try:
+        from rl_kit.core.evaluation import close_all, evaluation_envs, run_episodes
+        from rl_kit.core.population import train_population
+
+        runs = train_population(specs, [Path(d) for d in directories], RunOptions(progress=False))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the population's one process
+        outcomes = []
+        for run, directory in zip(runs, directories, strict=True):
+            envs = evaluation_envs(run.spec.env, episodes, run.agent)
+            returns, _, successes = run_episodes(run.agent, envs, episodes, PROTOCOL_SEED)
+            close_all(envs)
+            outcomes.append(RunOutcome(run.spec.agent, run.spec.seed, directory, returns.tolist(),
+                                       None if successes is None else successes.tolist(),
+                                       run.result.steps, run.result.wall_time, peak))  # fmt: skip
+        return outcomes
+    except Exception as error:
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return [RunOutcome(s.agent, s.seed, d, error=detail) for s, d in zip(specs, directories, strict=True)]
+
+
 def run_one(spec: RunSpec, directory: str, episodes: int) -> RunOutcome:
     """Train and evaluate one (agent, seed) run, in a grid job's process; errors are returned."""
     import resource
@@ -102,6 +129,8 @@ class CompareSettings:
         ray: run the grid on Ray at this address (``"auto"``: this machine's cluster, started if
             none runs) instead of the local process pool; see :mod:`rl_kit.infrastructure.job_pool`.
         progress: show a progress bar over runs.
+        population: train each agent's seeds as one population where the agent can
+            (:func:`rl_kit.core.population.population_reason`); False runs every seed apart.
     """
 
     env: EnvConfig
@@ -115,6 +144,7 @@ class CompareSettings:
     workers: int | None = None
     ray: str | None = None
     progress: bool = True
+    population: bool = True
 
     def __post_init__(self):
         from rl_kit.core.backends import backend_for
@@ -151,8 +181,18 @@ class CompareSettings:
         """The command that runs this comparison."""
         return (
             f"rl-kit compare --env {self.env.id} --agents {' '.join(self.agents)} --seeds {self.seeds} "
-            f"--steps {self.steps} --episodes {self.episodes}"
+            f"--steps {self.steps} --episodes {self.episodes}" + ("" if self.population else " --population off")
         )
+
+    def populations(self, specs: list[RunSpec]) -> dict[str, str | None]:
+        """Per agent, None where its seeds train as one population, else why they do not."""
+        from rl_kit.core.population import population_reason
+
+        reasons: dict[str, str | None] = {}
+        for agent in self.agents:
+            own = [spec for spec in specs if spec.agent == agent]
+            reasons[agent] = population_reason(own) if self.population else "--population off"
+        return reasons
 
 
 @dataclass
@@ -161,6 +201,7 @@ class Comparison:
     directory: Path
     outcomes: list[RunOutcome]
     rows: list[dict[str, Any]]
+    populations: dict[str, str | None] = field(default_factory=dict)  # per agent: None if one population
 
     @property
     def report(self) -> Path:
@@ -181,30 +222,52 @@ def run_comparison(settings: CompareSettings) -> Comparison:
     directory = Path(settings.directory) if settings.directory else fresh_directory(default)
     specs = settings.run_specs()
     with owned_directory(directory, what="a comparison", empty=True):  # one comparison per directory
-        jobs = [
-            Job(run_one, (spec, str(run), settings.episodes), directory=str(run))
-            for spec in specs
-            for run in [directory / "runs" / spec.agent / f"seed{spec.seed}"]
-        ]
+        populations = settings.populations(specs)
+        jobs = comparison_jobs(specs, directory, settings.episodes, populations)
         outcomes: list[RunOutcome] = []
         tqdm = tqdm_class()
-        bar = tqdm(total=len(jobs), unit="run", desc=f"compare on {env.id}", disable=not settings.progress,
+        bar = tqdm(total=len(specs), unit="run", desc=f"compare on {env.id}", disable=not settings.progress,
                    dynamic_ncols=True)  # fmt: skip
         for done in run_grid(jobs, workers=settings.workers, ray_address=settings.ray):
-            spec, run_directory = done.job.args[0], done.job.args[1]
-            failure = RunOutcome(spec.agent, spec.seed, run_directory, error=done.error)
-            outcome = done.value if done.error is None else failure
-            outcomes.append(outcome)
+            finished = job_outcomes(done)
+            outcomes.extend(finished)
             failed = sum(o.failed for o in outcomes)
             bar.set_postfix_str(f"done {len(outcomes) - failed}, failed {failed}", refresh=False)
-            bar.update(1)
-            if outcome.failed:
-                tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
+            bar.update(len(finished))
+            for outcome in finished:
+                if outcome.failed:
+                    tqdm.write(f"run {outcome.agent} seed {outcome.seed} failed: {outcome.error}")
         bar.close()
         outcomes.sort(key=lambda o: (agents.index(o.agent), o.seed))
-        comparison = Comparison(env, directory, outcomes, summarize_outcomes(env, agents, outcomes, settings.episodes))
+        rows = summarize_outcomes(env, agents, outcomes, settings.episodes)
+        comparison = Comparison(env, directory, outcomes, rows, populations)
         write_report(comparison, command=settings.command)
         return comparison
+
+
+def comparison_jobs(
+    specs: list[RunSpec], directory: Path, episodes: int, populations: dict[str, str | None]
+) -> list[Job]:
+    """One job per run, or one per agent whose seeds train as one population."""
+    run_directory = lambda spec: str(directory / "runs" / spec.agent / f"seed{spec.seed}")  # noqa: E731
+    jobs = []
+    for agent, reason in populations.items():
+        own = [spec for spec in specs if spec.agent == agent]
+        if reason is None:
+            folders = [run_directory(spec) for spec in own]
+            jobs.append(Job(run_population, (own, folders, episodes), directory=str(directory / "runs" / agent)))
+        else:
+            jobs += [Job(run_one, (spec, run_directory(spec), episodes), directory=run_directory(spec)) for spec in own]
+    return jobs
+
+
+def job_outcomes(done) -> list[RunOutcome]:
+    """The outcomes of a finished job (a run's, or a population's members'), its error given to each."""
+    if done.error is None:
+        return done.value if isinstance(done.value, list) else [done.value]
+    first, second = done.job.args[0], done.job.args[1]
+    pairs = zip(first, second, strict=True) if isinstance(first, list) else [(first, second)]
+    return [RunOutcome(spec.agent, spec.seed, folder, error=done.error) for spec, folder in pairs]
 
 
 def success_rate(outcomes: list[RunOutcome]) -> float | None:
@@ -368,14 +431,25 @@ def report_table(comparison: Comparison, command: str) -> list[str]:
         "episodes for every run; mean over seeds with a 95% bootstrap CI over seeds; IQM over all episodes of all seeds. "
         f"Threshold: the env's reward threshold ({_fmt(threshold, 2)}), reached by the periodic evaluations (median over the seeds that reached it).",
         "",
+    ]
+    together = [agent for agent, reason in comparison.populations.items() if reason is None]
+    if together:
+        lines += [
+            f"Trained as one population (all seeds in one process, one computation): {', '.join(together)}; "
+            "their env steps/s and peak MB are each member's share of that process (`--population off` runs them apart).",
+            "",
+        ]
+    lines += [
         "| agent | seeds | final return (95% CI) | IQM | success | reached threshold | env steps to threshold | seconds to threshold | env steps/s | peak MB |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in comparison.rows:
+        together = comparison.populations.get(row["agent"], "") is None
         interval = (
             f" [{_fmt(row.get('ci_low'), 2)}, {_fmt(row.get('ci_high'), 2)}]" if row.get("ci_low") is not None else ""
         )
         seeds = f"{row['seeds']}" + (f" ({row['failed']} failed)" if row.get("failed") else "")
+        seeds += " (one population)" if together else ""
         success = _fmt(100 * row["success_rate"], 0) + "%" if row.get("success_rate") is not None else "–"
         to_steps = _fmt(row.get("steps_to_threshold"), 0) if row.get("threshold_reached") else "–"
         if (row.get("threshold_reached") or "").startswith("0/"):

@@ -1,0 +1,173 @@
+"""A population of seeds in one process: each member a run of its own, statistically the same as
+its run alone, resumable as a whole."""
+
+import csv
+from dataclasses import replace
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import rl_kit
+from rl_kit.agents.a2c import A2C
+from rl_kit.agents.ppo import PPO, clipped_objective
+from rl_kit.agents.rollout import Batch
+from rl_kit.core.backends import load_agent
+from rl_kit.core.population import population_reason, train_population
+from rl_kit.core.spec import CheckpointSpec, EvaluationSpec, RunOptions
+from rl_kit.core.training import execute, plan
+from rl_kit.errors import RLKitError
+from rl_kit.infrastructure.yaml_text import read_yaml_file
+
+QUIET = RunOptions(progress=False, tensorboard=False)
+
+
+def rows(path, columns):
+    with open(path, newline="") as f:
+        return [tuple(row[c] for c in columns) for row in csv.DictReader(f)]
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
+def test_a_members_start_and_gradient_step_are_its_run_alones(env_id):
+    """Member k starts from the weights seed k gives alone, and one step on the same minibatch
+    moves it where the agent alone moves (to float32 rounding: the norms are summed otherwise)."""
+    env = gym.make(env_id)
+    seeds = (3, 5, 9)
+    hp = dict(batch_size=16, n_steps=8)
+    population = PPO(env.observation_space, env.action_space, seed=seeds, **hp)
+    alone = [PPO(env.observation_space, env.action_space, seed=s, **hp) for s in seeds]
+    for k, agent in enumerate(alone):
+        for name, value in agent.net.parameters.values.items():
+            assert np.array_equal(population.net.parameters.values[name][k], value), name
+    rng = np.random.default_rng(0)
+    size = env.observation_space.shape[0]
+    obs = rng.normal(size=(3, 16, size)).astype(np.float32)
+    if isinstance(env.action_space, gym.spaces.Discrete):
+        actions = rng.integers(0, 2, size=(3, 16))
+    else:
+        actions = rng.normal(size=(3, 16, 1)).astype(np.float32)
+    log_probs, values, advantages, returns = (rng.normal(size=(3, 16)).astype(np.float32) for _ in range(4))
+    batch = Batch(obs, actions, log_probs, values, advantages, returns)
+    result = population.net.step(clipped_objective(batch, advantages, 0.2, 0.5, 0.01), obs, actions, 1e-3, 0.5)
+    for k, agent in enumerate(alone):
+        own = Batch(obs[k], actions[k], log_probs[k], values[k], advantages[k], returns[k])
+        step = agent.net.step(clipped_objective(own, advantages[k], 0.2, 0.5, 0.01), obs[k], actions[k], 1e-3, 0.5)
+        assert result.losses["policy_loss"][k] == pytest.approx(step.losses["policy_loss"], rel=1e-6)
+        assert result.grad_norm[k] == pytest.approx(step.grad_norm, rel=1e-5)
+        np.testing.assert_allclose(population.net.parameters.data[k], agent.net.parameters.data, atol=1e-6)
+        assert not np.array_equal(agent.net.parameters.data, alone[(k + 1) % 3].net.parameters.data)
+
+
+def test_a_population_refuses_what_would_make_a_member_step_alone():
+    env = gym.make("CartPole-v1")
+    for hp in ({"target_kl": 0.02}, {"backend": "torch"}):
+        with pytest.raises(ValueError, match="population cannot run with"):
+            PPO(env.observation_space, env.action_space, seed=(0, 1), **hp)
+    specs = [plan("CartPole-v1", "ppo", steps=1000, seed=s) for s in (0, 1)]
+    assert population_reason(specs) is None
+    assert "single run" in population_reason(specs[:1])
+    assert "same seed" in population_reason([specs[0], specs[0]])
+    assert "more than their seeds" in population_reason([specs[0], replace(specs[1], steps=2000)])
+    assert "does not train as a population" in population_reason(
+        [plan("CartPole-v1", "dqn", steps=1000, seed=s) for s in (0, 1)]
+    )
+
+
+def population_specs(env: str, agent: str, seeds, steps: int, **hyperparameters):
+    spec = plan(env, agent, steps=steps, seed=0, num_envs=4, hyperparameters=hyperparameters)
+    spec = replace(spec, evaluation=EvaluationSpec(every=steps // 4, episodes=3))
+    return [replace(spec, seed=s) for s in seeds]
+
+
+def test_each_member_writes_a_run_directory_as_if_it_had_run_alone(tmp_path):
+    specs = population_specs("Acrobot-v1", "a2c", (4, 7), 2_000, normalize_observations=True)
+    runs = train_population(specs, [tmp_path / "seed4", tmp_path / "seed7"], QUIET)
+    alone = rl_kit.train("Acrobot-v1", "a2c", steps=2_000, seed=4, num_envs=4, eval_every=500, eval_episodes=3,
+                         hyperparameters={"normalize_observations": True}, out=tmp_path / "alone",
+                         progress=False, tensorboard=False)  # fmt: skip
+    own = {p.name for p in (tmp_path / "alone").iterdir() if not p.name.startswith(".")}
+    for k, run in enumerate(runs):
+        assert {p.name for p in run.directory.iterdir() if not p.name.startswith(".")} == own
+        assert run.result.steps == alone.result.steps == 2_000
+        config = read_yaml_file(run.directory / "config.yaml", "run config")
+        assert config["population"] == {"members": ["seed4", "seed7"], "member": k, "seeds": [4, 7]}
+        assert config["seed"] == run.spec.seed
+        saved = load_agent(run.directory)
+        assert saved.hyperparameters == alone.agent.hyperparameters
+        assert int(saved.state_dict()["counters"][0]) == int(alone.agent.state_dict()["counters"][0])
+        assert [r[0] for r in rows(run.directory / "eval.csv", ("step",))] == ["500", "1000", "1500", "2000"]
+        episodes = rows(run.directory / "episodes.csv", ("step", "length"))
+        assert episodes and all(int(step) <= 2_000 for step, _ in episodes)
+    first, second = (load_agent(run.directory).state_dict() for run in runs)
+    assert not np.array_equal(first["net.body.weights.0"], second["net.body.weights.0"])
+
+
+def killed_and_resumed(tmp_path, env: str):
+    """A population trained whole, and the same killed at step 2,500 and resumed from a member's directory."""
+    specs = population_specs(env, "ppo", (1, 2, 3), 4_096, n_steps=64, batch_size=64)
+    specs = [replace(s, checkpoints=CheckpointSpec(every=1_024)) for s in specs]
+    whole = train_population(specs, [tmp_path / "whole" / f"seed{s.seed}" for s in specs], QUIET)
+
+    def stop(step, agent):
+        if step >= 2_500:
+            raise KeyboardInterrupt  # as Ctrl-C would, between two steps
+        return False
+
+    broken_dirs = [tmp_path / "broken" / f"seed{s.seed}" for s in specs]
+    broken = train_population(specs, broken_dirs, replace(QUIET, callback=stop, callback_every=256))
+    assert all(run.result.interrupted and run.result.steps < 4_096 for run in broken)
+    resumed = rl_kit.train(resume=broken_dirs[1], progress=False, tensorboard=False)
+    assert resumed.directory == broken_dirs[1] and resumed.result.steps == 4_096
+    return [run.directory for run in whole], broken_dirs
+
+
+LOGS = (("episodes.csv", ("step", "return", "length")), ("eval.csv", ("step", "mean")),
+        ("train.csv", ("step", "policy_loss", "value_loss")))  # fmt: skip
+
+
+def test_a_killed_population_resumes_to_the_files_of_an_uninterrupted_one(tmp_path):
+    """On a classic-control twin, whose sub-envs' states the checkpoints keep, as a run alone does."""
+    whole, broken = killed_and_resumed(tmp_path, "Pendulum-v1")
+    for a, b in zip(whole, broken, strict=True):
+        saved, learned = load_agent(b).state_dict(), load_agent(a).state_dict()
+        assert saved.keys() == learned.keys()
+        assert all(np.array_equal(saved[key], learned[key]) for key in learned), a.name
+        for name, columns in LOGS:
+            assert rows(b / name, columns) == rows(a / name, columns), name
+
+
+def test_a_population_on_gymnasiums_cartpole_resumes_with_its_episodes_afresh(tmp_path):
+    """Gymnasium's vector CartPole cannot save its state: as for a run alone, the resumed
+    population starts new episodes, its rows up to the checkpoint kept and the rest its own."""
+    whole, broken = killed_and_resumed(tmp_path, "CartPole-v1")
+    for a, b in zip(whole, broken, strict=True):
+        before = [row for row in rows(a / "train.csv", LOGS[2][1]) if int(row[0]) <= 2_048]
+        assert rows(b / "train.csv", LOGS[2][1])[: len(before)] == before
+        assert [r[0] for r in rows(b / "eval.csv", ("step",))] == ["1024", "2048", "3072", "4096"]
+        assert read_yaml_file(b / "result.yaml", "result")["steps_done"] == 4_096
+
+
+def test_a_member_alone_cannot_be_trained_into_a_population_directory(tmp_path):
+    specs = population_specs("CartPole-v1", "ppo", (0, 1), 512, n_steps=32, batch_size=64)
+    train_population(specs, [tmp_path / "a", tmp_path / "b"], QUIET)
+    with pytest.raises(RLKitError, match="already holds a run"):
+        train_population(specs, [tmp_path / "a", tmp_path / "c"], QUIET)
+    with pytest.raises(RLKitError, match="side by side"):
+        train_population(specs, [tmp_path / "x" / "a", tmp_path / "y" / "b"], QUIET)
+
+
+@pytest.mark.parametrize("agent_class", [PPO, A2C])
+def test_members_learn_as_their_runs_alone_do(tmp_path, agent_class):
+    """The learning outcome over seeds: 6 members and the same 6 seeds alone, on CartPole; the
+    members' mean greedy return is within a margin of the runs' alone and every member learns."""
+    name = agent_class.name
+    steps, seeds = (30_000, range(6)) if name == "ppo" else (60_000, range(6))
+    specs = [
+        replace(s, evaluation=EvaluationSpec(every=0)) for s in population_specs("CartPole-v1", name, seeds, steps)
+    ]
+    members = train_population(specs, [tmp_path / "population" / f"seed{s.seed}" for s in specs], QUIET)
+    alone = [execute(spec, replace(QUIET, directory=tmp_path / "alone" / f"seed{spec.seed}")) for spec in specs]
+    together = [rl_kit.evaluate(run.agent, "CartPole-v1", episodes=10, seed=100).mean for run in members]
+    apart = [rl_kit.evaluate(run.agent, "CartPole-v1", episodes=10, seed=100).mean for run in alone]
+    assert min(together) > 100, together  # every member learns (random play: about 22)
+    assert np.mean(together) > np.mean(apart) - 120, (together, apart)
