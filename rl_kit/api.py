@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rl_kit.core.hyperparameter_files import starting_entry
+from rl_kit.core.population import resume as resume_from_checkpoint
 from rl_kit.core.spec import CheckpointSpec, EnvConfig, RunOptions
-from rl_kit.core.training import Run, execute, plan, resume_run
+from rl_kit.core.training import Run, execute, plan
 
 if TYPE_CHECKING:
     from rl_kit.agents.search_space import SearchSpace
@@ -69,9 +70,9 @@ def train(
         tuned: start from ``rl_kit/hyperparams/<agent>.yml``'s entry for `env` (where it has one).
         hyperparameters_file: start from this YAML file's entry for `env` instead (RL Zoo format, as
             ``rl-kit tune`` writes in ``best.yml``); it must have one.
-        checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`resume_run`.
+        checkpoint_every: env steps between checkpoints in ``checkpoints/`` (0: none); see :func:`rl_kit.core.population.resume`.
         keep_checkpoints: how many of the latest checkpoints to keep.
-        resume: a run directory to continue from its latest checkpoint instead (see :func:`resume_run`);
+        resume: a run directory to continue from its latest checkpoint instead (see :func:`rl_kit.core.population.resume`);
             `steps` may then raise its budget, and the other arguments come from its config.
     Returns:
         the :class:`~rl_kit.core.training.Run`, with its directory, spec and trained agent.
@@ -79,7 +80,7 @@ def train(
     """
     options = RunOptions(out, progress, tensorboard, callback, callback_every, on_evaluation)
     if resume is not None:
-        return resume_run(resume, steps=steps, options=options)
+        return resume_from_checkpoint(resume, steps=steps, options=options)
     if env is None or agent is None:
         raise ValueError("train needs env and agent (or resume=RUN)")
     env = EnvConfig.of(env, env_kwargs)

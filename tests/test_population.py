@@ -171,3 +171,38 @@ def test_members_learn_as_their_runs_alone_do(tmp_path, agent_class):
     apart = [rl_kit.evaluate(run.agent, "CartPole-v1", episodes=10, seed=100).mean for run in alone]
     assert min(together) > 100, together  # every member learns (random play: about 22)
     assert np.mean(together) > np.mean(apart) - 120, (together, apart)
+
+
+def test_train_seeds_runs_a_population_and_resumes_it_from_a_member(tmp_path, capsys):
+    from rl_kit.cli import main
+
+    command = ["train", "--env", "Pendulum-v1", "--agent", "ppo", "--steps", "1024", "--num-envs", "2",
+               "--hp", "n_steps=64", "--checkpoint-every", "512", "--seeds", "3", "--seed", "5", "--no-progress"]  # fmt: skip
+    assert main([*command, "--out", str(tmp_path / "together")]) == 0
+    assert "3 seeds of ppo on Pendulum-v1 as one population" in capsys.readouterr().err
+    members = sorted(p.name for p in (tmp_path / "together").iterdir())
+    assert members == ["seed5", "seed6", "seed7"]
+    assert main(["train", "--resume", str(tmp_path / "together" / "seed6"), "--steps", "2048", "--no-progress"]) == 0
+    for name in members:
+        assert read_yaml_file(tmp_path / "together" / name / "result.yaml", "result")["steps_done"] == 2048
+    assert main([*command, "--population", "off", "--out", str(tmp_path / "apart")]) == 0
+    assert "one after another (--population off)" in capsys.readouterr().err
+    assert "population" not in read_yaml_file(tmp_path / "apart" / "seed6" / "config.yaml", "run config")
+    with pytest.raises(RLKitError, match="member of a population"):
+        rl_kit.core.training.resume_run(tmp_path / "together" / "seed5")
+
+
+def test_compare_trains_an_agents_seeds_as_one_population_and_says_so(tmp_path):
+    comparison = rl_kit.compare("CartPole-v1", ["ppo", "dqn"], steps=1_024, seeds=2, episodes=3,
+                                out=tmp_path / "c", workers=1, progress=False)  # fmt: skip
+    assert comparison.populations == {"ppo": None, "dqn": "dqn does not train as a population"}
+    report = comparison.report.read_text(encoding="utf-8")
+    assert "Trained as one population (all seeds in one process, one computation): ppo;" in report
+    assert "| ppo | 2 (one population) |" in report and "| dqn | 2 |" in report
+    assert len(comparison.outcomes) == 4 and not any(o.failed for o in comparison.outcomes)
+    config = read_yaml_file(tmp_path / "c" / "runs" / "ppo" / "seed1" / "config.yaml", "run config")
+    assert config["population"]["members"] == ["seed0", "seed1"]
+    apart = rl_kit.compare("CartPole-v1", ["ppo"], steps=1_024, seeds=2, episodes=3, out=tmp_path / "d",
+                           workers=1, progress=False, population=False)  # fmt: skip
+    assert apart.populations == {"ppo": "--population off"}
+    assert "one population" not in apart.report.read_text(encoding="utf-8")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rl_kit.cli.arguments import (
     RAY_HELP,
     Interrupted,
+    add_population_flag,
     add_time_limit_flag,
     add_values_flag,
-    add_population_flag,
     add_vector_env_flag,
     env_options,
     non_negative_int,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rl_kit.cli.arguments import (
     Interrupted,
     UsageError,
+    add_population_flag,
     add_time_limit_flag,
     add_values_flag,
     add_vector_env_flag,
@@ -33,6 +34,14 @@ def register(sub) -> None:
         "--keep-checkpoints", type=positive_int, default=3, help="how many of the latest checkpoints to keep"
     )
     p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument(
+        "--seeds",
+        type=positive_int,
+        default=1,
+        help="train this many runs, seeds --seed, --seed + 1, ..., into OUT/seed<S> (default "
+        "runs/<env>/<agent>/seeds<S>-<time>/seed<S>): as one population in one process where the agent can",
+    )
+    add_population_flag(p)
     p.add_argument(
         "--num-envs", type=positive_int, default=None, help="envs stepped together (default: the tuned entry's, else 1)"
     )
@@ -95,12 +104,13 @@ def train_command(args) -> None:
     from dataclasses import replace
 
     from rl_kit.core.hyperparameter_files import starting_entry
+    from rl_kit.core.population import resume
     from rl_kit.core.spec import CheckpointSpec, EnvConfig, RunOptions
-    from rl_kit.core.training import execute, plan, resume_run
+    from rl_kit.core.training import execute, plan
 
     options = RunOptions(args.out, progress=not args.no_progress)
     if args.resume:
-        run = resume_run(args.resume, steps=args.steps, options=options)
+        run = resume(args.resume, steps=args.steps, options=options)
     else:
         missing = [flag for flag, value in (("--env", args.env), ("--agent", args.agent)) if value is None]
         if missing:
@@ -115,7 +125,26 @@ def train_command(args) -> None:
             hyperparameters=parse_values(args.hp, "--hp"),
             entry=starting_entry(args.agent, env.id, tuned=not args.no_tuned, file=args.hp_file),
         ).with_evaluation(args.eval_every, args.eval_episodes)
-        run = execute(replace(spec, checkpoints=CheckpointSpec(args.checkpoint_every, args.keep_checkpoints)), options)
+        spec = replace(spec, checkpoints=CheckpointSpec(args.checkpoint_every, args.keep_checkpoints))
+        if args.seeds > 1:
+            return train_seeds_command(spec, args, options)
+        run = execute(spec, options)
+    report_run(run)
+
+
+def train_seeds_command(spec, args, options) -> None:
+    """``train --seeds K``: K runs, as one population where they can be (said on standard error)."""
+    from rl_kit.core.population import train_seeds
+
+    runs = train_seeds(spec, args.seeds, options, together=args.population == "on")
+    for run in runs:
+        report_run(run, interrupted_raises=False)
+    stopped = next((run.result for run in runs if run.result.interrupted), None)
+    if stopped is not None:
+        raise Interrupted(stopped.stopped_by)
+
+
+def report_run(run, interrupted_raises: bool = True) -> None:
     result = run.result
     if result.interrupted:
         print(f"Interrupted at step {result.steps:,}: saved what was learned so far.")
@@ -125,7 +154,7 @@ def train_command(args) -> None:
         f"{result.wall_time:.1f} s{recent}"
     )
     print(f"Run directory: {run.directory}")
-    if result.interrupted:
+    if result.interrupted and interrupted_raises:
         raise Interrupted(result.stopped_by)
 
 

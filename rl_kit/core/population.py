@@ -37,12 +37,18 @@ from rl_kit.core.evaluation import PeriodicEvaluation
 from rl_kit.core.logs import RunLogger
 from rl_kit.core.loop import LoopState, run_loop
 from rl_kit.core.run_budget import check_budget
-from rl_kit.core.run_directory import CONFIG_FILE, RESULT_FILE, claimed, read_spec, write_yaml
+from rl_kit.core.run_directory import (
+    CONFIG_FILE,
+    POPULATION_KEY,
+    RESULT_FILE,
+    claimed,
+    is_population_member,
+    read_spec,
+    write_yaml,
+)
 from rl_kit.core.spec import RunOptions, RunSpec
 from rl_kit.core.supervisor import Cadence, RunResult, Supervisor, SupervisorState
 from rl_kit.errors import RLKitError
-
-POPULATION_KEY = "population"  # config.yaml's entry naming a member's population
 
 
 def population_reason(specs: Sequence[RunSpec]) -> str | None:
@@ -157,16 +163,6 @@ def member_directories(directory: Path) -> list[Path]:
     return [directory.parent / name for name in names]
 
 
-def is_population_member(directory: Path) -> bool:
-    from rl_kit.infrastructure.yaml_text import read_yaml_file
-
-    path = directory / CONFIG_FILE
-    if not path.is_file():
-        return False
-    config = read_yaml_file(path, "run config")
-    return isinstance(config, dict) and POPULATION_KEY in config
-
-
 def train_population(specs: Sequence[RunSpec], directories: Sequence[Path], options: RunOptions = RunOptions()) -> list:
     """Train `specs` (see :func:`population_reason`) as one population, member k into `directories[k]`.
 
@@ -174,6 +170,44 @@ def train_population(specs: Sequence[RunSpec], directories: Sequence[Path], opti
     every member (its directory is ignored; the progress bar is the first member's).
     """
     return _train(list(specs), [Path(d) for d in directories], options, None)
+
+
+def train_seeds(spec: RunSpec, count: int, options: RunOptions = RunOptions(), together: bool = True) -> list:
+    """`count` runs of `spec`, seeds ``spec.seed`` onwards, into ``<options.directory>/seed<S>``
+    (default ``runs/<env>/<agent>/seeds<S>-<time>/seed<S>``): as one population where they can
+    be, else (or with `together` False) one after another, the reason said on standard error."""
+    import sys
+    import time
+
+    from rl_kit.core.run_directory import fresh_directory
+    from rl_kit.core.training import execute
+
+    specs = [replace(spec, seed=spec.seed + i) for i in range(count)]
+    root = options.directory
+    if root is None:
+        root = fresh_directory(
+            Path("runs") / spec.env.slug / spec.agent / f"seeds{spec.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+        )
+    directories = [Path(root) / f"seed{s.seed}" for s in specs]
+    reason = population_reason(specs) if together else "--population off"
+    if reason is None:
+        print(f"{count} seeds of {spec.agent} on {spec.env.id} as one population, into {root}", file=sys.stderr)
+        return train_population(specs, directories, options)
+    print(f"{count} seeds of {spec.agent} one after another ({reason}), into {root}", file=sys.stderr)
+    return [execute(s, replace(options, directory=d)) for s, d in zip(specs, directories, strict=True)]
+
+
+def resume(run: str | Path, *, steps: int | None = None, options: RunOptions | None = None):
+    """Continue the run in `run` from its latest checkpoint: with all its fellow members where
+    it trained in a population (returned: its own run), else as
+    :func:`rl_kit.core.training.resume_run` does."""
+    from rl_kit.core.training import resume_run
+
+    directory = Path(run)
+    if not is_population_member(directory):
+        return resume_run(directory, steps=steps, options=options)
+    runs = resume_population(directory, steps=steps, options=options)
+    return next(member for member in runs if member.directory == directory)
 
 
 def resume_population(directory: str | Path, *, steps: int | None = None, options: RunOptions | None = None) -> list:

@@ -89,6 +89,18 @@ def claimed(directory: Path, resuming: bool) -> Iterator[Path]:
         yield directory
 
 
+POPULATION_KEY = "population"  # config.yaml's entry naming a member's population (rl_kit.core.population)
+
+
+def is_population_member(directory: Path) -> bool:
+    """True if `directory`'s run trained as a member of a population."""
+    path = Path(directory) / CONFIG_FILE
+    if not path.is_file():
+        return False
+    config = read_yaml_file(path, "run config")
+    return isinstance(config, dict) and POPULATION_KEY in config
+
+
 def write_yaml(path: Path, data: dict[str, Any]) -> None:
     atomic_write(path, yaml.safe_dump(data, sort_keys=False))
 

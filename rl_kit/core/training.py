@@ -37,7 +37,6 @@ from rl_kit.core.checkpoints import Checkpoint, load_checkpoint
 from rl_kit.core.evaluation import PeriodicEvaluation
 from rl_kit.core.hyperparameter_files import TunedEntry, tuned_hyperparameters
 from rl_kit.core.logs import RunLogger
-from rl_kit.core.population import is_population_member, resume_population
 from rl_kit.core.run_budget import check_budget
 from rl_kit.core.run_directory import (
     CONFIG_FILE,
@@ -45,6 +44,7 @@ from rl_kit.core.run_directory import (
     abandoned,
     claimed,
     default_run_directory,
+    is_population_member,
     read_spec,
     write_yaml,
 )
@@ -146,7 +146,7 @@ def whole_number(name: str, value: Any, minimum: int = 1) -> int:
 def resume_run(run: str | Path, *, steps: int | None = None, options: RunOptions | None = None) -> Run:
     """Continue a run from its latest checkpoint, with the spec it recorded, to `steps` (default: its own).
 
-    A run that trained as a member of a population resumes with all its members (returned: this one's run).
+    A member of a population resumes with its members: :func:`rl_kit.core.population.resume`.
     For our agents on our envs (their native vector versions), the resumed run equals an
     uninterrupted one exactly: the agent (and its optimizer and rollout so far), every random
     generator, the envs' states, the counters, the schedules' clock and the logs are restored
@@ -157,9 +157,11 @@ def resume_run(run: str | Path, *, steps: int | None = None, options: RunOptions
     """
     directory = Path(run)
     refuse_links(directory)  # before anything in it is read: a linked checkpoints/ is another run's
-    if is_population_member(directory):  # its members resume together, as they trained
-        runs = resume_population(directory, steps=steps, options=options)
-        return next(r for r in runs if r.directory == directory)
+    if is_population_member(directory):
+        raise RLKitError(
+            f"{directory} is a member of a population, whose members resume together: "
+            f"rl-kit train --resume {directory} (rl_kit.train(resume=...) in Python)"
+        )
     spec = read_spec(directory)
     if steps is not None:
         spec = replace(spec, steps=whole_number("steps", steps))

@@ -444,12 +444,12 @@ def report_table(comparison: Comparison, command: str) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in comparison.rows:
-        together = comparison.populations.get(row["agent"], "") is None
+        one_population = comparison.populations.get(row["agent"], "") is None
         interval = (
             f" [{_fmt(row.get('ci_low'), 2)}, {_fmt(row.get('ci_high'), 2)}]" if row.get("ci_low") is not None else ""
         )
         seeds = f"{row['seeds']}" + (f" ({row['failed']} failed)" if row.get("failed") else "")
-        seeds += " (one population)" if together else ""
+        seeds += " (one population)" if one_population else ""
         success = _fmt(100 * row["success_rate"], 0) + "%" if row.get("success_rate") is not None else "–"
         to_steps = _fmt(row.get("steps_to_threshold"), 0) if row.get("threshold_reached") else "–"
         if (row.get("threshold_reached") or "").startswith("0/"):
