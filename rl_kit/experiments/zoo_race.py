@@ -34,15 +34,19 @@ FINAL_EPISODES, FINAL_SEED = 100, 10_000
 
 @dataclass(frozen=True)
 class RaceRow:
-    """One race: `agent` on `env` at the Zoo's budget, with the issue's target wall-time ratio."""
+    """One race: `agent` on `env` at the Zoo's budget, with the issue's target wall-time ratio.
+    With `population` K: K seeds, ours as one population in one process (``--seeds K``), the
+    Zoo's as K processes one after another, their wall times and returns summed and averaged."""
 
     agent: str
     env: str
     target: float
+    population: int = 1
 
     @property
     def name(self) -> str:
-        return f"{self.agent}-{self.env.split('-')[0].lower()}"
+        base = f"{self.agent}-{self.env.split('-')[0].lower()}"
+        return base if self.population == 1 else f"{base}-x{self.population}"
 
 
 ROWS = (
@@ -59,6 +63,7 @@ ROWS = (
     RaceRow("a2c", "Pendulum-v1", 0.1),
     RaceRow("dqn", "CartPole-v1", 0.5),
     RaceRow("dqn", "Acrobot-v1", 0.5),
+    RaceRow("ppo", "CartPole-v1", 0.1, population=8),  # 8 seeds in one process against 8 Zoo runs
 )
 
 
@@ -70,6 +75,8 @@ def our_command(row, seed: int, out: Path) -> list[str]:
     for key, value in values.items():
         command += ["--hp", f"{key}={value}"]
     command += ["--eval-every", str(EVAL_EVERY), "--eval-episodes", str(EVAL_EPISODES)]
+    if row.population > 1:
+        command += ["--seeds", str(row.population)]
     return [*command, "--out", str(out), "--no-progress"]
 
 
@@ -158,7 +165,25 @@ class ZooPolicy:
 
 
 def final_return(kind: str, out: Path, row) -> float:
+    """The mean greedy return of the run in `out` (of every member, for ours in a population row)."""
+    if kind == "rl_kit" and row.population > 1:
+        return float(np.mean([final_returns(kind, member, row).mean() for member in sorted(out.iterdir())]))
     return float(final_returns(kind, out, row).mean())
+
+
+def timed_side(kind: str, row, seed: int, out: Path, core: int | None) -> tuple[float, float, float]:
+    """(wall s, peak MB, final return) of one side of a pair: for a population row, our one
+    process, or the Zoo's K processes (seeds seed K .. seed K + K - 1) one after another."""
+    if kind == "rl_kit":
+        wall, peak = timed_process(our_command(row, seed * row.population, out), core)
+        return wall, peak, final_return(kind, out, row)
+    figures = []
+    for member in range(row.population):
+        folder = out / f"seed{member}"
+        wall, peak = timed_process(zoo_command(row, seed * row.population + member, folder), core)
+        figures.append((wall, peak, final_return(kind, folder, row)))
+    walls, peaks, finals = zip(*figures, strict=True)
+    return float(sum(walls)), float(max(peaks)), float(np.mean(finals))
 
 
 def final_returns(kind: str, out: Path, row, episodes: int = FINAL_EPISODES, seed: int = FINAL_SEED) -> np.ndarray:
@@ -197,10 +222,7 @@ def race(rows: tuple[RaceRow, ...] = ROWS, seeds: int = 1, core: int | None = 0)
             order = ("rl_kit", "zoo") if seed % 2 == 0 else ("zoo", "rl_kit")
             for kind in order:
                 with tempfile.TemporaryDirectory() as directory:
-                    out = Path(directory) / "run"
-                    command = our_command(row, seed, out) if kind == "rl_kit" else zoo_command(row, seed, out)
-                    wall, peak = timed_process(command, core)
-                    final = final_return(kind, out, row)
+                    wall, peak, final = timed_side(kind, row, seed, Path(directory) / "run", core)
                 figures[kind].append((wall, peak, final))
                 print(
                     f"  {row.name} seed {seed} {kind:7} wall {wall:7.1f} s  peak {peak:6.0f} MB  "
