@@ -38,8 +38,8 @@ import numpy as np
 def clip_global_norm(gradient: np.ndarray, max_norm: float) -> float | np.ndarray:
     """Scale `gradient` in place so its 2-norm is at most `max_norm`; returns the norm before.
     A population's gradient (members, size) is clipped row by row: one norm per member."""
-    if gradient.ndim == 2:
-        norms = np.sqrt(np.einsum("kp,kp->k", gradient, gradient, dtype=np.float64))
+    if gradient.ndim == 2:  # each row's dot product with itself, as np.dot computes one alone
+        norms = np.sqrt(np.matmul(gradient[:, None, :], gradient[:, :, None]).reshape(-1).astype(np.float64))
         if max_norm > 0:
             gradient *= np.minimum(max_norm / (norms + 1e-6), 1.0).astype(gradient.dtype)[:, None]
         return norms

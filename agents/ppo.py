@@ -127,9 +127,9 @@ class PPO(PolicyGradientAgent):
         totals: dict[str, Any] = {}
         count = 0
         for _ in range(hp.n_epochs):
-            order = self.minibatch_order(len(batch))
+            shuffled = batch.subset(self.minibatch_order(len(batch)))  # one gather per epoch
             for start in range(0, len(batch), hp.batch_size):
-                mb = batch.subset(order[..., start : start + hp.batch_size])
+                mb = shuffled.slice(start, start + hp.batch_size)
                 advantages = normalized_advantages(mb.advantages) if hp.normalize_advantage else mb.advantages
                 objective = clipped_objective(
                     mb, advantages, clip, hp.vf_coef, hp.ent_coef, self.policy_loss, self.policy_loss_gradient

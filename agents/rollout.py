@@ -56,6 +56,13 @@ class Batch:
         """Samples (of each member, in a population)."""
         return self.log_probs.shape[-1]
 
+    def slice(self, start: int, stop: int) -> Batch:
+        """Samples `start` to `stop` (of each member, in a population): views, no copy."""
+        samples = (slice(None),) * (self.log_probs.ndim - 1) + (slice(start, stop),)  # the sample axis
+        return Batch(
+            *(getattr(self, f)[samples] for f in ("obs", "actions", "log_probs", "values", "advantages", "returns"))
+        )
+
     def subset(self, index: np.ndarray) -> Batch:
         """The samples at `index` (B,); in a population `index` is (K, B), a row per member."""
         where: Any = (np.arange(len(index))[:, None], index) if index.ndim == 2 else index
