@@ -252,3 +252,31 @@ def test_resuming_keeps_a_rows_runs_and_runs_only_the_seeds_it_lacks(tmp_path):
     old = {"protocol": 2, "seeds": 5, "episodes": None, "runs": {td3.name: {"zoo": [[1.0], [2.0]]}}, "failures": []}
     path.write_text(json.dumps(old))
     assert stored_seeds(read_results(path, 5, None)) == {(td3.name, "zoo"): {0, 1}}
+
+
+def test_our_side_of_a_ppo_row_trains_its_consecutive_seeds_as_one_population():
+    from rl_kit.experiments.zoo_benchmark import benchmark_jobs, benchmark_population, benchmark_run, job_runs
+    from rl_kit.infrastructure.job_pool import Outcome
+
+    ppo = next(row for row in ROWS if row.agent == "ppo")
+    dqn = next(row for row in ROWS if row.agent == "dqn")
+    runs = [("rl_kit", ppo, 0), ("rl_kit", ppo, 1), ("rl_kit", ppo, 3), ("zoo", ppo, 0), ("rl_kit", dqn, 0)]
+    jobs = benchmark_jobs(runs, 7)
+    described = sorted((job.function.__name__, job.args[0], job.args[1].name, job.args[2]) for job in jobs)
+    assert described == sorted([
+        ("benchmark_population", "rl_kit", ppo.name, (0, 1)),
+        ("benchmark_run", "rl_kit", ppo.name, 3),
+        ("benchmark_run", "zoo", ppo.name, 0),
+        ("benchmark_run", "rl_kit", dqn.name, 0),
+    ])  # fmt: skip
+    population = next(job for job in jobs if job.function is benchmark_population)
+    assert job_runs(Outcome(population, {0: [1.0], 1: [2.0]})) == [
+        ("rl_kit", ppo, 0, [1.0], None), ("rl_kit", ppo, 1, [2.0], None)
+    ]  # fmt: skip
+    failed = job_runs(Outcome(population, error="Traceback\nRuntimeError: boom"))
+    assert [f[4] for f in failed] == [
+        f"rl_kit {ppo.name} seed 0: RuntimeError: boom",
+        f"rl_kit {ppo.name} seed 1: RuntimeError: boom",
+    ]
+    single = next(job for job in jobs if job.function is benchmark_run and job.args[2] == 3)
+    assert job_runs(Outcome(single, [5.0])) == [("rl_kit", ppo, 3, [5.0], None)]

@@ -4,7 +4,9 @@ For each row (agent, env, the Zoo's budget), every seed trains, each in a proces
 on the local pool or on Ray:
 
 - ``rl_kit``: ours, ``rl-kit train`` with the Zoo's hyperparameters in our names
-  (:mod:`rl_kit.experiments.zoo_hyperparameters`);
+  (:mod:`rl_kit.experiments.zoo_hyperparameters`); a PPO or A2C row's seeds (consecutive
+  ones) train as one population, ``rl-kit train --seeds K``, in one process
+  (:mod:`rl_kit.core.population`; it runs them one after another where the values do not allow one);
 - ``zoo``: the Zoo, ``python -m rl_zoo3.train``, its own code and defaults (VecNormalize,
   gSDE, RMSprop);
 - ``tuned``: ours with our own entry (``rl_kit/hyperparams/<agent>.yml``, what ``rl-kit
@@ -147,6 +149,59 @@ def benchmark_run(kind: str, row: ZooRow, seed: int, episodes: int | None) -> li
         return final_returns("zoo" if kind == "zoo" else "rl_kit", out, row, count, episode_seed(seed)).tolist()
 
 
+POPULATION_AGENTS = ("ppo", "a2c")  # agents whose seeds our side trains as one population
+
+
+def benchmark_population(
+    kind: str, row: ZooRow, seeds: tuple[int, ...], episodes: int | None
+) -> dict[int, list[float]]:
+    """Our side of `row` on consecutive `seeds` as one population (``rl-kit train --seeds``); each member's returns."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as directory:
+        out = Path(directory) / "runs"
+        command = [*our_command(row, seeds[0], out), "--seeds", str(len(seeds))]
+        finished = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if finished.returncode != 0:
+            raise RuntimeError(f"{kind} {row.name} seeds {seeds[0]}-{seeds[-1]} failed: {finished.stderr[-1500:]}")
+        count = evaluation_episodes(row) if episodes is None else episodes
+        return {
+            seed: final_returns("rl_kit", out / f"seed{seed}", row, count, episode_seed(seed)).tolist()
+            for seed in seeds
+        }
+
+
+def benchmark_jobs(runs: list[tuple[str, ZooRow, int]], episodes: int | None) -> list:
+    """One job per run; our side's consecutive seeds of a PPO or A2C row as one population job."""
+    from rl_kit.infrastructure.job_pool import Job
+
+    jobs: list = []
+    grouped: dict[str, tuple[ZooRow, list[int]]] = {}
+    for kind, row, seed in runs:
+        if kind == "rl_kit" and row.agent in POPULATION_AGENTS:
+            grouped.setdefault(row.name, (row, []))[1].append(seed)
+        else:
+            jobs.append(Job(benchmark_run, (kind, row, seed, episodes)))
+    for row, seeds in grouped.values():
+        for block in consecutive_blocks(sorted(seeds)):
+            if len(block) == 1:
+                jobs.append(Job(benchmark_run, ("rl_kit", row, block[0], episodes)))
+            else:
+                jobs.append(Job(benchmark_population, ("rl_kit", row, tuple(block), episodes)))
+    return jobs
+
+
+def consecutive_blocks(seeds: list[int]) -> list[list[int]]:
+    """[0, 1, 2, 5, 6] -> [[0, 1, 2], [5, 6]]."""
+    blocks: list[list[int]] = []
+    for seed in seeds:
+        if blocks and seed == blocks[-1][-1] + 1:
+            blocks[-1].append(seed)
+        else:
+            blocks.append([seed])
+    return blocks
+
+
 def summary(returns: list[list[float]]) -> dict[str, float]:
     """IQM over all episodes, mean over seeds (each run's mean) with a 95% two-level bootstrap CI
     (seeds, then episodes within each run)."""
@@ -179,7 +234,7 @@ def zoo_benchmark(
     share `out` may run at once (on other cores): each merges its runs into the file as it is
     when it finishes, under a lock.
     """
-    from rl_kit.infrastructure.job_pool import Job, run_grid
+    from rl_kit.infrastructure.job_pool import run_grid
 
     unknown = [side for side in sides if side not in SIDES]
     if unknown:
@@ -192,30 +247,35 @@ def zoo_benchmark(
     if resume:
         with results_lock(out):
             done_before = stored_seeds(read_results(out / "results.json", seeds, episodes))
-    jobs = [
-        Job(benchmark_run, (kind, row, seed, episodes))
-        for kind, row, seed in runs_to_do(rows, seeds, sides, done_before)
-    ]
+    jobs = benchmark_jobs(runs_to_do(rows, seeds, sides, done_before), episodes)
     touched: set[tuple[str, str]] = set()  # (row, side)s this invocation has replaced in results.json
     results: dict = {}
     failures: list = []
     for outcome in run_grid(jobs, workers=workers, ray_address=ray):
-        kind, row, seed, _ = outcome.job.args
-        if outcome.error is None:
-            print(f"  {row.name:16} {kind:7} seed {seed}: return {np.mean(outcome.value):9.2f}", flush=True)
-            run, failure = outcome.value, None
-        else:
-            run, failure = None, f"{kind} {row.name} seed {seed}: {outcome.error.strip().splitlines()[-1]}"
-        with results_lock(out):  # each run is kept as it finishes: a kill loses only the runs in flight
-            results, failures = merge_run(
-                out / "results.json", seeds, episodes, (row.name, kind), run, failure, touched, seed, resume
-            )
+        for kind, row, seed, run, failure in job_runs(outcome):
+            if run is not None:
+                print(f"  {row.name:16} {kind:7} seed {seed}: return {np.mean(run):9.2f}", flush=True)
+            with results_lock(out):  # each run is kept as it finishes: a kill loses only the runs in flight
+                results, failures = merge_run(
+                    out / "results.json", seeds, episodes, (row.name, kind), run, failure, touched, seed, resume
+                )
     if jobs and len(failures) >= len(jobs) and not any(key in results for key in touched):
         raise RLKitError(f"every run of this invocation failed ({len(failures)}); the first: {failures[0]}"[:600])
     with results_lock(out):  # the report of the file as it is now, every invocation's runs in it
         results, failures = merge_run(out / "results.json", seeds, episodes, None, None, None, touched)
         done = {name for name, _ in results} | {f.split()[1] for f in failures}
         return write_report(tuple(row for row in ROWS if row.name in done), results, failures, seeds, episodes, out)
+
+
+def job_runs(outcome) -> list[tuple[str, ZooRow, int, list[float] | None, str | None]]:
+    """(side, row, seed, returns or None, failure or None) of each run a finished job made."""
+    kind, row, seeds, _ = outcome.job.args
+    seeds = seeds if isinstance(seeds, tuple) else (seeds,)
+    if outcome.error is not None:
+        reason = outcome.error.strip().splitlines()[-1]
+        return [(kind, row, seed, None, f"{kind} {row.name} seed {seed}: {reason}") for seed in seeds]
+    values = outcome.value if isinstance(outcome.value, dict) else {seeds[0]: outcome.value}
+    return [(kind, row, seed, values[seed], None) for seed in seeds]
 
 
 def runs_to_do(rows, seeds: int, sides, done_before: dict[tuple[str, str], set[int]]) -> list[tuple[str, ZooRow, int]]:
