@@ -25,6 +25,10 @@ Envs suite (:mod:`rl_kit.experiments.env_bench`):
 8. Acrobot, MountainCar, MountainCarContinuous and Pendulum at 64 envs, random actions, one
    thread: our native twins against Gymnasium's sync vector env and EnvPool.
 
+Calls suite (:mod:`rl_kit.experiments.call_count`):
+9. The numpy operations of one PPO minibatch update and of one env step, alone and per member
+   of a population of 8: counted, not timed.
+
 The race against ``python -m rl_zoo3.train`` end to end is :mod:`rl_kit.experiments.zoo_race`
 (``rl-kit bench --suite race``).
 """
@@ -302,7 +306,8 @@ def line(name: str, ours: float, reference: float, unit: str, target: str) -> st
 def run_benchmarks(
     quick: bool = False, suite: str = "all", workers: int = 1, ray: str | None = None
 ) -> dict[str, float]:
-    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient", "envs", "off-policy" or "all");
+    """Print and return the benchmark figures of `suite` ("tabular", "policy-gradient", "envs", "off-policy",
+    "calls" or "all");
     `workers` and `ray` say where the PPO race's grid of runs goes (:func:`ppo_race`)."""
     print("rl-kit benchmarks (ours vs reference, measured together in this session)\n")
     results = {}
@@ -323,6 +328,11 @@ def run_benchmarks(
 
         print()
         results.update(off_policy_updates(rounds=2 if quick else 5, repeats=30 if quick else 100))
+    if suite in ("calls", "all"):
+        from rl_kit.experiments.call_count import operation_counts
+
+        print()
+        results.update(operation_counts())
     return results
 
 
