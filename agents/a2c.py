@@ -72,8 +72,8 @@ class A2C(PolicyGradientAgent):
             policy_loss=lambda xp, log_prob: self.policy_loss(xp, log_prob, advantages),
             policy_loss_gradient=lambda log_prob: self.policy_loss_gradient(log_prob, advantages),
             returns=batch.returns,
-            vf_coef=hp.vf_coef,
-            ent_coef=hp.ent_coef,
+            vf_coef=self.value("vf_coef"),
+            ent_coef=self.value("ent_coef"),
         )
         result = self.gradient_step(objective, batch)
         metrics = {key: result.losses[key] for key in ("policy_loss", "value_loss", "entropy")}

@@ -462,8 +462,8 @@ class ActorCritic(ActorCriticBase):
         objective,
         obs: np.ndarray,
         actions: np.ndarray,
-        learning_rate: float,
-        max_grad_norm: float,
+        learning_rate: float | np.ndarray,
+        max_grad_norm: float | np.ndarray,
         agent: str = "agent",
         at_step: int = 0,
     ) -> StepResult:

@@ -24,6 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def per_sample(coefficient):
+    """A coefficient as the per-sample gradients take it: a number, or a population's one per member as a column."""
+    return coefficient if np.ndim(coefficient) == 0 else np.asarray(coefficient)[:, None]
+
+
 @dataclass
 class Objective:
     """One batch's loss.
@@ -32,15 +37,15 @@ class Objective:
         policy_loss: ``(xp, log_prob) -> L_pi``, an expression in the array module ``xp``.
         policy_loss_gradient: ``log_prob -> dL_pi/dlog_prob`` (numpy, shape (B,)).
         returns: the value targets G_i (B,).
-        vf_coef: weight of the value loss.
-        ent_coef: weight of the entropy bonus.
+        vf_coef: weight of the value loss (in a population, a number or one per member, (K,)).
+        ent_coef: weight of the entropy bonus (the same).
     """
 
     policy_loss: Callable
     policy_loss_gradient: Callable[[np.ndarray], np.ndarray]
     returns: np.ndarray
-    vf_coef: float
-    ent_coef: float
+    vf_coef: float | np.ndarray
+    ent_coef: float | np.ndarray
 
     def losses(self, xp, log_prob, entropy, values) -> dict:
         """The loss and its terms, as arrays of `xp` (numpy or torch, differentiable in torch)."""
@@ -54,6 +59,7 @@ class Objective:
         """(dL/dlog pi, dL/dH, dL/dV), each per sample, shape (B,) (or (K, B) in a population)."""
         n = log_prob.shape[-1]  # samples (of each member, in a population)
         d_log_prob = self.policy_loss_gradient(log_prob).astype(log_prob.dtype, copy=False)
-        d_entropy = np.full(log_prob.shape, -self.ent_coef / n, dtype=log_prob.dtype)
-        d_values = (2 * self.vf_coef / n) * (values - self.returns)
+        ent_coef, vf_coef = per_sample(self.ent_coef), per_sample(self.vf_coef)
+        d_entropy = np.full(log_prob.shape, -ent_coef / n, dtype=log_prob.dtype)
+        d_values = (2 * vf_coef / n) * (values - self.returns)
         return d_log_prob, d_entropy, d_values.astype(values.dtype, copy=False)

@@ -35,13 +35,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def clip_global_norm(gradient: np.ndarray, max_norm: float) -> float | np.ndarray:
+def clip_global_norm(gradient: np.ndarray, max_norm: float | np.ndarray) -> float | np.ndarray:
     """Scale `gradient` in place so its 2-norm is at most `max_norm`; returns the norm before.
-    A population's gradient (members, size) is clipped row by row: one norm per member."""
+    A population's gradient (members, size) is clipped row by row: one norm per member (and
+    `max_norm` may be one per member)."""
     if gradient.ndim == 2:  # each row's dot product with itself, as np.dot computes one alone
         norms = np.sqrt(np.matmul(gradient[:, None, :], gradient[:, :, None]).reshape(-1).astype(np.float64))
-        if max_norm > 0:
-            gradient *= np.minimum(max_norm / (norms + 1e-6), 1.0).astype(gradient.dtype)[:, None]
+        limits = np.broadcast_to(np.asarray(max_norm, dtype=np.float64), norms.shape)  # one per member, or one for all
+        with np.errstate(divide="ignore"):
+            scales = np.where(limits > 0, np.minimum(limits / (norms + 1e-6), 1.0), 1.0)
+        gradient *= scales.astype(gradient.dtype)[:, None]
         return norms
     norm = float(np.sqrt(np.dot(gradient, gradient)))
     if max_norm > 0:

@@ -14,7 +14,10 @@ rollout and the updates, and K x N envs, where env j belongs to member j // N. `
 are written once, for both (every per-sample array has the member axis first, every reduction
 is over the last axis). Each member starts from the weights its run alone would start from;
 one generator samples for all. :meth:`PolicyGradientAgent.member` gives a member's state as
-an agent of its own, to save or evaluate.
+an agent of its own, to save or evaluate. Members may also differ in the values that change
+no shape and no control flow (:data:`MEMBER_VALUES`: learning rate, clip range, coefficients,
+discount, GAE's lambda, the clipping norm), given as ``member_values``: each is then a column
+of the member's values, per env where the rollout takes it (gamma, lambda).
 
 The network is written from scratch in numpy (:mod:`rl_kit.agents.networks`) unless the
 ``backend`` hyperparameter says ``torch`` (:mod:`rl_kit.agents.torch_networks`, autograd, the
@@ -23,6 +26,7 @@ reference). Both run on one thread, so a seed's result does not depend on the ma
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -42,6 +46,8 @@ from .search_space import Choice, FloatRange, SearchSpace
 __all__ = ["NonFiniteLossError", "PolicyGradientAgent", "PolicyGradientHyperparameters"]
 
 ARRAY_BACKENDS = ("numpy", "torch")
+# What a population's members may differ in besides the seed: values no shape or branch depends on.
+MEMBER_VALUES = ("learning_rate", "clip_range", "ent_coef", "vf_coef", "gamma", "gae_lambda", "max_grad_norm")
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,8 @@ class PolicyGradientAgent:
         action_space: Discrete (categorical policy) or a Box vector (diagonal Gaussian).
         seed: seeds network initialisation and the agent's sampling generator; a tuple of K
             seeds makes a population of K members (numpy backend, no gSDE, no target_kl).
+        member_values: for a population, one mapping per member of its own values of
+            :data:`MEMBER_VALUES`, over `hyperparameters`.
         **hyperparameters: fields of the agent's hyperparameter dataclass.
     """
 
@@ -136,14 +144,25 @@ class PolicyGradientAgent:
     advantage_estimator = staticmethod(generalized_advantages)
 
     def __init__(
-        self, observation_space: spaces.Space, action_space: spaces.Space, *, seed: int | None = None, **hyperparameters
+        self,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        *,
+        seed: int | tuple[int, ...] | None = None,
+        member_values: Sequence[Mapping[str, Any]] | None = None,
+        **hyperparameters,
     ):
         self.observation_space, self.action_space = observation_space, action_space
         self.hyperparameters = hp = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
         self.members: int | None = None
+        self.member_hyperparameters: list[PolicyGradientHyperparameters] | None = None
         if isinstance(seed, tuple):
             self.members, seed = len(seed), tuple(int(s) for s in seed)
             self.check_population(hp)
+            if member_values is not None:
+                self.member_hyperparameters = self.members_own(hyperparameters, member_values)
+        elif member_values is not None:
+            raise ValueError(f"{self.name}: member_values are a population's (seed: a tuple of seeds)")
         else:
             seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
         Network: Any  # numpy's ActorCritic or torch's TorchActorCritic: the same methods
@@ -265,7 +284,9 @@ class PolicyGradientAgent:
             if self.members is None:
                 rewards[truncated] += hp.gamma * self.net.values(self.encode(np.asarray(t.next_obs)[truncated]))
             else:  # every member's network sees its own envs' rows
-                rewards[truncated] += hp.gamma * self.flat(self.net.values(self.encode(t.next_obs)))[truncated]
+                gamma = self.per_env(self.value("gamma"), num_envs)
+                bootstrap = gamma * self.flat(self.net.values(self.encode(t.next_obs)))
+                rewards[truncated] += bootstrap[truncated]
         dones = np.asarray(t.terminated) | np.asarray(t.truncated)
         valid = None if t.valid is None else np.asarray(t.valid)
         self.rollout.add(x, actions, log_probs, values, rewards, dones, valid)
@@ -279,14 +300,14 @@ class PolicyGradientAgent:
             return {}
         batch = self.rollout.batch(
             self.flat(self.net.values(self.encode(t.next_obs))),
-            hp.gamma,
-            hp.gae_lambda,
+            self.per_env(self.value("gamma"), num_envs),
+            self.per_env(self.value("gae_lambda"), num_envs),
             self.advantage_estimator,
             self.members,
         )
         metrics: dict[str, Any] = self.update(batch)
         self.updates += 1
-        metrics["learning_rate"] = self.scheduled(hp.learning_rate)
+        metrics["learning_rate"] = self.scheduled("learning_rate")
         metrics["explained_variance"] = explained_variance(batch.values, batch.returns)
         return metrics
 
@@ -298,7 +319,10 @@ class PolicyGradientAgent:
         if self.running_returns is None or len(self.running_returns) != len(rewards):
             self.running_returns = np.zeros(len(rewards))
         valid = np.ones(len(rewards), bool) if t.valid is None else np.asarray(t.valid, bool)
-        self.running_returns[valid] = self.running_returns[valid] * self.hyperparameters.gamma + rewards[valid]
+        gamma = self.per_env(self.value("gamma"), len(rewards))
+        self.running_returns[valid] = (
+            self.running_returns[valid] * (gamma if np.ndim(gamma) == 0 else gamma[valid]) + rewards[valid]
+        )
         if self.members is not None:
             self.return_stats.update_members(self.by_member(self.running_returns), self.by_member(valid))
         elif valid.any():
@@ -317,18 +341,28 @@ class PolicyGradientAgent:
 
     def gradient_step(self, objective, batch: Batch):
         """One step of the network on `objective` over `batch`, at the scheduled learning rate."""
-        hp = self.hyperparameters
         at_step = int(np.max(self.steps))
-        return self.net.step(
-            objective, batch.obs, batch.actions, self.scheduled(hp.learning_rate), hp.max_grad_norm, self.name, at_step
-        )
+        learning_rate, max_grad_norm = self.scheduled("learning_rate"), self.value("max_grad_norm")
+        return self.net.step(objective, batch.obs, batch.actions, learning_rate, max_grad_norm, self.name, at_step)
 
-    def scheduled(self, schedule: Schedule) -> Any:
-        """`schedule` at the agent's step: a number; in a population, each member's at its own
-        step, as a column (K, 1) that broadcasts over the member's samples."""
+    def scheduled(self, name: str) -> Any:
+        """The schedule `name` (a hyperparameter) at the agent's step: a number; in a population,
+        each member's (its own schedule, with member values) at its own step, as a column (K, 1)
+        that broadcasts over the member's samples."""
         if self.members is None:
-            return schedule(self.steps)
-        return np.array([schedule(int(step)) for step in self.steps])[:, None]
+            return getattr(self.hyperparameters, name)(self.steps)
+        own = self.member_hyperparameters or [self.hyperparameters] * self.members
+        return np.array([getattr(hp, name)(int(step)) for hp, step in zip(own, self.steps, strict=True)])[:, None]
+
+    def value(self, name: str) -> Any:
+        """Hyperparameter `name`: a number; one per member (K,) where the members have their own."""
+        if self.member_hyperparameters is None or name not in MEMBER_VALUES:
+            return getattr(self.hyperparameters, name)
+        return np.array([float(getattr(hp, name)) for hp in self.member_hyperparameters])
+
+    def per_env(self, value: Any, num_envs: int) -> Any:
+        """A value per member (K,) repeated for each of its envs (K * N,); a number as it is."""
+        return value if np.ndim(value) == 0 else np.repeat(value, num_envs // len(value))
 
     def minibatch_order(self, samples: int) -> np.ndarray:
         """A random order of the rollout's samples (one row per member in a population)."""
@@ -337,6 +371,26 @@ class PolicyGradientAgent:
         return np.argsort(self.rng.random((self.members, samples)), axis=1)
 
     # --- a population -------------------------------------------------------------------------
+    def members_own(
+        self, hyperparameters: Mapping[str, Any], member_values: Sequence[Mapping[str, Any]]
+    ) -> list[PolicyGradientHyperparameters]:
+        """Each member's hyperparameters: `hyperparameters` with its `member_values` over them."""
+        if len(member_values) != self.members:
+            raise ValueError(f"{self.name}: {len(member_values)} member_values for {self.members} members")
+        for values in member_values:
+            other = sorted(set(values) - set(MEMBER_VALUES))
+            if other:
+                raise ValueError(
+                    f"{self.name}: a population's members differ only in {', '.join(MEMBER_VALUES)}, not in {other[0]}"
+                )
+        return [
+            self.Hyperparameters.from_dict({**hyperparameters, **values}, agent=self.name) for values in member_values
+        ]
+
+    def hyperparameters_of(self, k: int) -> PolicyGradientHyperparameters:
+        """Member `k`'s hyperparameters (the population's, where members have none of their own)."""
+        return self.hyperparameters if self.member_hyperparameters is None else self.member_hyperparameters[k]
+
     @classmethod
     def check_population(cls, hp: PolicyGradientHyperparameters) -> None:
         """A population's members step together: what would make one of them step alone is refused."""
@@ -376,7 +430,7 @@ class PolicyGradientAgent:
         cached = getattr(self, "_member_agents", {})
         self._member_agents = cached
         if k not in cached:
-            hp = self.hyperparameters.to_dict()
+            hp = self.hyperparameters_of(k).to_dict()
             cached[k] = type(self)(self.observation_space, self.action_space, seed=self.seed[k], **hp)
         agent = cached[k]
         agent.load_state_dict(self.member_state(k))

@@ -123,7 +123,8 @@ class PPO(PolicyGradientAgent):
 
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
-        clip = self.scheduled(hp.clip_range)
+        clip = self.scheduled("clip_range")
+        vf_coef, ent_coef = self.value("vf_coef"), self.value("ent_coef")
         totals: dict[str, Any] = {}
         count = 0
         for _ in range(hp.n_epochs):
@@ -132,7 +133,7 @@ class PPO(PolicyGradientAgent):
                 mb = shuffled.slice(start, start + hp.batch_size)
                 advantages = normalized_advantages(mb.advantages) if hp.normalize_advantage else mb.advantages
                 objective = clipped_objective(
-                    mb, advantages, clip, hp.vf_coef, hp.ent_coef, self.policy_loss, self.policy_loss_gradient
+                    mb, advantages, clip, vf_coef, ent_coef, self.policy_loss, self.policy_loss_gradient
                 )
                 result = self.gradient_step(objective, mb)
                 log_ratio = result.log_prob - mb.log_probs

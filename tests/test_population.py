@@ -66,7 +66,9 @@ def test_a_population_refuses_what_would_make_a_member_step_alone():
     specs = [plan("CartPole-v1", "ppo", steps=1000, seed=s) for s in (0, 1)]
     assert population_reason(specs) is None
     assert "single run" in population_reason(specs[:1])
-    assert "same seed" in population_reason([specs[0], specs[0]])
+    assert "the same run" in population_reason([specs[0], specs[0]])
+    assert population_reason([specs[0], specs[0].with_hyperparameters({"learning_rate": 1e-4})]) is None
+    assert "differ in more" in population_reason([specs[0], specs[1].with_hyperparameters({"n_epochs": 3})])
     assert "more than their seeds" in population_reason([specs[0], replace(specs[1], steps=2000)])
     assert "does not train as a population" in population_reason(
         [plan("CartPole-v1", "dqn", steps=1000, seed=s) for s in (0, 1)]
@@ -231,3 +233,68 @@ def test_a_population_of_one_with_the_agents_generator_learns_its_first_update_e
     moved = np.abs(learned[0] - PPO(envs.single_observation_space, envs.single_action_space, seed=7,
                                     **hp).net.parameters.data).max()  # fmt: skip
     assert np.abs(learned[0] - learned[1]).max() < 1e-6 < moved
+
+
+def test_members_with_their_own_values_step_as_each_alone_with_those_values():
+    """Learning rate, clipping norm, clip range and both coefficients per member."""
+    from rl_kit.agents.policy_gradient import normalized_advantages
+
+    env = gym.make("CartPole-v1")
+    own = [
+        {"learning_rate": 1e-3, "max_grad_norm": 0.5, "vf_coef": 0.5, "ent_coef": 0.0, "clip_range": 0.2},
+        {"learning_rate": 3e-2, "max_grad_norm": 5.0, "vf_coef": 1.0, "ent_coef": 0.1, "clip_range": 0.05},
+    ]
+    population = PPO(env.observation_space, env.action_space, seed=(3, 3), member_values=own, batch_size=16)
+    alone = [PPO(env.observation_space, env.action_space, seed=3, batch_size=16, **values) for values in own]
+    rng = np.random.default_rng(1)
+    obs = rng.normal(size=(2, 16, 4)).astype(np.float32)
+    actions = rng.integers(0, 2, size=(2, 16))
+    log_probs, values, advantages, returns = (rng.normal(size=(2, 16)).astype(np.float32) for _ in range(4))
+    advantages = normalized_advantages(advantages)
+    batch = Batch(obs, actions, log_probs, values, advantages, returns)
+    clip, vf, ent = population.scheduled("clip_range"), population.value("vf_coef"), population.value("ent_coef")
+    population.gradient_step(clipped_objective(batch, advantages, clip, vf, ent), batch)
+    for k, agent in enumerate(alone):
+        hp = agent.hyperparameters
+        mine = Batch(obs[k], actions[k], log_probs[k], values[k], advantages[k], returns[k])
+        agent.gradient_step(clipped_objective(mine, advantages[k], hp.clip_range(0), hp.vf_coef, hp.ent_coef), mine)
+        np.testing.assert_allclose(population.net.parameters.data[k], agent.net.parameters.data, atol=1e-6)
+    assert np.abs(population.net.parameters.data[0] - population.net.parameters.data[1]).max() > 1e-3
+
+
+def test_each_members_discount_and_lambda_shape_its_own_advantages():
+    from rl_kit.agents.rollout import Rollout, generalized_advantages
+
+    env = gym.make("CartPole-v1")
+    own = [{"gamma": 0.9, "gae_lambda": 0.5}, {"gamma": 0.999, "gae_lambda": 1.0}]
+    agent = PPO(env.observation_space, env.action_space, seed=(0, 1), member_values=own, n_steps=5)
+    rng = np.random.default_rng(2)
+    rollout = Rollout(5, 6, 4, (), np.int64)  # 2 members x 3 envs
+    rollout.rewards[...], rollout.values[...] = rng.normal(size=(5, 6)), rng.normal(size=(5, 6))
+    rollout.dones[2, 1] = rollout.dones[3, 4] = 1.0
+    rewards, values, dones = rollout.rewards.copy(), rollout.values.copy(), rollout.dones.copy()
+    last = rng.normal(size=6).astype(np.float32)
+    gamma, lam = agent.per_env(agent.value("gamma"), 6), agent.per_env(agent.value("gae_lambda"), 6)
+    batch = rollout.batch(last, gamma, lam, members=2)
+    for k, values_k in enumerate(own):
+        columns = slice(3 * k, 3 * k + 3)
+        expected, _ = generalized_advantages(rewards[:, columns], values[:, columns], dones[:, columns], last[columns],
+                                             values_k["gamma"], values_k["gae_lambda"])  # fmt: skip
+        np.testing.assert_allclose(batch.advantages[k], expected.reshape(-1), rtol=1e-6)
+
+
+def test_a_population_of_values_records_each_members_own_and_learns_with_it(tmp_path):
+    base = population_specs("Acrobot-v1", "a2c", (0,), 1_000)[0]
+    specs = [base.with_hyperparameters({"learning_rate": 0.0, "gamma": 0.9}),
+             replace(base.with_hyperparameters({"learning_rate": 0.01}), seed=1)]  # fmt: skip
+    assert population_reason(specs) is None
+    runs = train_population(specs, [tmp_path / "frozen", tmp_path / "learning"], QUIET)
+    configs = [read_yaml_file(run.directory / "config.yaml", "run config") for run in runs]
+    assert [c["hyperparameters"]["learning_rate"] for c in configs] == [0.0, 0.01]
+    assert [c["hyperparameters"]["gamma"] for c in configs] == [0.9, 0.99]  # the second's own: the entry's
+    start = A2C(runs[0].agent.observation_space, runs[0].agent.action_space, seed=0, **configs[0]["hyperparameters"])
+    frozen, learning = (load_agent(run.directory).state_dict() for run in runs)
+    assert np.array_equal(frozen["net.body.weights.1"], start.state_dict()["net.body.weights.1"])
+    assert load_agent(runs[1].directory).hyperparameters.learning_rate(0) == 0.01
+    start = A2C(runs[1].agent.observation_space, runs[1].agent.action_space, seed=1, **configs[1]["hyperparameters"])
+    assert not np.array_equal(learning["net.body.weights.1"], start.state_dict()["net.body.weights.1"])

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from rl_kit.agents.policy_gradient import MEMBER_VALUES
 from rl_kit.core import agent_files, registry
 from rl_kit.core.capabilities import ResumableEnvs
 from rl_kit.core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
@@ -54,22 +55,37 @@ from rl_kit.errors import RLKitError
 def population_reason(specs: Sequence[RunSpec]) -> str | None:
     """Why `specs` cannot train as one population, in a few words; None when they can: two or
     more runs of one of our agents that learns as a population (PPO, A2C, REINFORCE), equal in
-    everything but their seeds, which differ, and hyperparameters a population can run."""
+    everything but their seeds and the values members may differ in
+    (:data:`rl_kit.agents.policy_gradient.MEMBER_VALUES`), no two the same, with
+    hyperparameters a population can run."""
     if len(specs) < 2:
         return "a single run"
     first = specs[0]
     if first.agent not in registry.AGENTS or not hasattr(registry.agent_class(first.agent), "member"):
         return f"{first.agent} does not train as a population"
-    if any(replace(spec, seed=0) != replace(first, seed=0) for spec in specs):
-        return "the runs differ in more than their seeds"
-    if len({spec.seed for spec in specs}) != len(specs):
-        return "two runs have the same seed"
+    if any(shared_part(spec) != shared_part(first) for spec in specs):
+        return f"the runs differ in more than their seeds and {', '.join(MEMBER_VALUES)}"
+    if len({(spec.seed, tuple(sorted(member_values(spec, specs).items()))) for spec in specs}) != len(specs):
+        return "two runs are the same run"
     cls = registry.agent_class(first.agent)
     try:
         cls.check_population(cls.Hyperparameters.from_dict(dict(first.hyperparameters), agent=first.agent))
     except (ValueError, TypeError) as error:
         return str(error)
     return None
+
+
+def shared_part(spec: RunSpec) -> RunSpec:
+    """What every member of a population has in common: `spec` without its seed and member values."""
+    shared = {k: v for k, v in spec.hyperparameters.items() if k not in MEMBER_VALUES}
+    return replace(spec, seed=0, hyperparameters=shared, hyperparameters_overridden=())
+
+
+def member_values(spec: RunSpec, specs: Sequence[RunSpec]) -> dict[str, Any]:
+    """`spec`'s own values of the member values any of `specs` gives (the agent's default where it gives none)."""
+    keys = sorted({k for s in specs for k in s.hyperparameters if k in MEMBER_VALUES})
+    defaults = registry.agent_class(spec.agent).Hyperparameters().to_dict()
+    return {k: spec.hyperparameters.get(k, defaults[k]) for k in keys}
 
 
 def member_value(value: Any, member: int, members: int) -> float:
@@ -239,7 +255,7 @@ def _train(
     envs, agent = build(specs)
     cls = registry.agent_class(first.agent)
     agent_class = f"{cls.__module__}.{cls.__qualname__}"
-    specs = [replace(spec, hyperparameters=agent.hyperparameters.to_dict()) for spec in specs]
+    specs = [replace(spec, hyperparameters=agent.hyperparameters_of(k).to_dict()) for k, spec in enumerate(specs)]
     with ExitStack() as stack:
         stack.callback(envs.close)
         for directory in directories:
@@ -310,6 +326,7 @@ def build(specs: list[RunSpec]) -> tuple[Any, Any]:
             envs.single_action_space,
             seed=tuple(spec.seed for spec in specs),
             hyperparameters=dict(first.hyperparameters),
+            member_values=[member_values(spec, specs) for spec in specs],
         )
     except BaseException:
         envs.close()

@@ -38,12 +38,15 @@ def make_agent(
     seed: int | tuple[int, ...] | None = None,
     hyperparameters: dict | None = None,
     env=None,
+    member_values: list[dict] | None = None,
 ):
     """Build agent `name` for these spaces; a model-based planner gets ``env``'s model P.
-    A tuple of seeds builds a population (:mod:`rl_kit.core.population`)."""
+    A tuple of seeds builds a population (:mod:`rl_kit.core.population`), its members' own
+    values in `member_values`."""
     cls = agent_class(name)
     try:
-        agent = cls(observation_space, action_space, seed=seed, **(hyperparameters or {}))
+        extra = {} if member_values is None else {"member_values": member_values}
+        agent = cls(observation_space, action_space, seed=seed, **extra, **(hyperparameters or {}))
     except ValueError as error:  # a hyperparameter out of range, a space the agent does not take
         raise InvalidValue(str(error)) from None
     except TypeError as error:
