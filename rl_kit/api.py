@@ -168,6 +168,7 @@ def tune(
     space: SearchSpace | None = None,
     out: str | Path | None = None,
     progress: bool = True,
+    population: int = 1,
 ) -> TuneResult:
     """Tune `agent` on `env` with Optuna until its study has `trials` finished trials
     (:mod:`rl_kit.experiments.tuning`).
@@ -191,6 +192,8 @@ def tune(
         space: the search space (default: the agent's ``search_space``).
         out: the tuning directory (default ``runs/tune/<env>-<agent>``).
         progress: show a progress bar over trials.
+        population: trials asked for at once, trained as one population where their values keep
+            one network shape (fix the shapes in `hyperparameters`); else one after another.
     Returns:
         a :class:`~rl_kit.experiments.tuning.TuneResult`; ``best.yml``, ``trials.csv`` and the
         plots are in its directory.
@@ -211,5 +214,6 @@ def tune(
         study=study,
         workers=workers,
         progress=progress,
+        population=population,
     )
     return run_tuning(settings)

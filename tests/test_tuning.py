@@ -305,3 +305,24 @@ def test_a_killed_tuning_run_resumes_its_study(tmp_path):
     for row in rows:  # what finished before the kill is still there, unchanged
         if int(row["number"]) in kept:
             assert float(row["score"]) == kept[int(row["number"])]
+
+
+SHAPES = {"hidden_sizes": "32", "activation": "tanh", "n_steps": 32, "n_epochs": 2, "batch_size": 64}
+
+
+def test_trials_of_one_shape_train_as_one_population_and_score_as_each_alone(tmp_path):
+    settings = dict(steps=1024, num_envs=2, evaluations=2, eval_episodes=3, progress=False, population=2)
+    result = tune("CartPole-v1", "ppo", trials=4, out=tmp_path / "fixed", hyperparameters=SHAPES, **settings)
+    rows = read_trials(tmp_path / "fixed")
+    assert result.finished == 4 and len(finished(rows)) == 4
+    for row in rows:
+        run = tmp_path / "fixed" / "trials" / f"{int(row['number']):04d}"
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        assert len(config["population"]["members"]) == 2
+        assert config["hyperparameters"]["learning_rate"] == pytest.approx(float(row["learning_rate"]))
+        if row["state"] == "complete":
+            with open(run / "eval.csv", newline="") as f:
+                assert float(row["score"]) == pytest.approx(float(list(csv.DictReader(f))[-1]["mean"]))
+    tune("CartPole-v1", "ppo", trials=2, out=tmp_path / "free", **settings)  # shapes drawn: one after another
+    for run in (tmp_path / "free" / "trials").iterdir():
+        assert "population" not in yaml.safe_load((run / "config.yaml").read_text())

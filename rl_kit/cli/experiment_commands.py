@@ -51,6 +51,14 @@ def add_tune(sub) -> None:
     )
     p.add_argument("--study", help="study name (default <agent>-<env>)")
     p.add_argument("--workers", type=positive_int, default=1, help="worker processes on this machine")
+    p.add_argument(
+        "--population",
+        dest="population_size",
+        type=positive_int,
+        default=1,
+        help="trials a worker asks for at once, trained as one population where they keep one network shape "
+        "(fix the shapes with --hp: hidden_sizes, activation, n_steps, n_epochs, batch_size); default 1",
+    )
     p.add_argument("--num-envs", type=positive_int, default=None, help="envs per trial (default: the tuned entry's)")
     p.add_argument("--evaluations", type=positive_int, default=10, help="evaluations per trial, fed to the pruner")
     p.add_argument("--eval-episodes", type=positive_int, default=10, help="episodes per evaluation")
@@ -162,6 +170,7 @@ def tune_command(args) -> None:
         study=args.study,
         workers=args.workers,
         progress=not args.no_progress,
+        population=args.population_size,
     )
     result = run_tuning(settings)
     if result.interrupted:

@@ -179,13 +179,23 @@ def member_directories(directory: Path) -> list[Path]:
     return [directory.parent / name for name in names]
 
 
-def train_population(specs: Sequence[RunSpec], directories: Sequence[Path], options: RunOptions = RunOptions()) -> list:
+def train_population(
+    specs: Sequence[RunSpec],
+    directories: Sequence[Path],
+    options: RunOptions = RunOptions(),
+    on_evaluations: Sequence[Callable[[int, dict[str, float]], bool]] | None = None,
+) -> list:
     """Train `specs` (see :func:`population_reason`) as one population, member k into `directories[k]`.
 
     Returns one :class:`~rl_kit.core.training.Run` per member, in order. `options` apply to
-    every member (its directory is ignored; the progress bar is the first member's).
+    every member (its directory is ignored; the progress bar is the first member's);
+    `on_evaluations`, one per member, take the place of ``options.on_evaluation`` (a tuner's
+    trials, each pruned by its own evaluations).
     """
-    return _train(list(specs), [Path(d) for d in directories], options, None)
+    member_options = [options] * len(specs)
+    if on_evaluations is not None:
+        member_options = [replace(options, on_evaluation=f) for f in on_evaluations]
+    return _train(list(specs), [Path(d) for d in directories], member_options, None)
 
 
 def train_seeds(spec: RunSpec, count: int, options: RunOptions = RunOptions(), together: bool = True) -> list:
@@ -242,11 +252,11 @@ def resume_population(directory: str | Path, *, steps: int | None = None, option
     if len({checkpoint.supervisor.step for checkpoint in checkpoints}) != 1:
         found = ", ".join(f"{d.name}: {c.supervisor.step}" for d, c in zip(directories, checkpoints, strict=True))
         raise RLKitError(f"the population's latest checkpoints are of different steps ({found}); it cannot resume")
-    return _train(specs, directories, options or RunOptions(), checkpoints)
+    return _train(specs, directories, [options or RunOptions()] * len(specs), checkpoints)
 
 
 def _train(
-    specs: list[RunSpec], directories: list[Path], options: RunOptions, checkpoints: list[Checkpoint] | None
+    specs: list[RunSpec], directories: list[Path], options: list[RunOptions], checkpoints: list[Checkpoint] | None
 ) -> list:
     from rl_kit.core.training import Run, run_config, write_result
 
@@ -339,7 +349,7 @@ def member_supervisors(
     agent,
     specs: list[RunSpec],
     directories: list[Path],
-    options: RunOptions,
+    options_of: list[RunOptions],
     states: list[SupervisorState | None],
 ) -> list[Supervisor]:
     """One supervisor per member, with its logs and evaluation, running inside `stack`."""
@@ -347,7 +357,7 @@ def member_supervisors(
 
     supervisors = []
     for k, (spec, directory) in enumerate(zip(specs, directories, strict=True)):
-        state = states[k]
+        state, options = states[k], options_of[k]
         logger = RunLogger(directory, tensorboard=options.tensorboard,
                            resume_after_step=None if state is None else state.step)  # fmt: skip
         stack.callback(logger.close)

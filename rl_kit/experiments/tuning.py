@@ -81,6 +81,10 @@ class TuneSettings:
         study: the study's name (default ``<agent>-<env>``).
         workers: worker processes on this machine, sharing the study through the storage.
         progress: show a progress bar over trials.
+        population: trials each worker asks for at once; where their sampled values keep one
+            network shape and differ only in values a population's members may differ in
+            (:func:`rl_kit.core.population.population_reason`: fix the shapes with ``--hp``), they
+            train as one population, in one process; otherwise one after another.
     """
 
     base: RunSpec
@@ -93,6 +97,7 @@ class TuneSettings:
     study: str | None = None
     workers: int = 1
     progress: bool = True
+    population: int = 1
 
     def __post_init__(self):
         agent = self.base.agent
@@ -107,8 +112,8 @@ class TuneSettings:
             raise RLKitError(f"{agent} has no hyperparameters to tune (its search space is empty or all fixed)")
         if self.objective not in OBJECTIVES:
             raise RLKitError(f"objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
-        if self.trials < 1 or self.workers < 1 or self.evaluations < 1:
-            raise RLKitError("trials, workers, evaluations and eval_episodes must be at least 1")
+        if self.trials < 1 or self.workers < 1 or self.evaluations < 1 or self.population < 1:
+            raise RLKitError("trials, workers, evaluations, eval_episodes and population must be at least 1")
         if self.directory is not None and not str(self.directory).strip():
             raise RLKitError("--out is empty: give the tuning directory")
         object.__setattr__(self, "space", space)
@@ -263,41 +268,116 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def objective(trial, settings: TuneSettings) -> float:
-    """Train one trial's agent; report each evaluation to the pruner; return the score: the last
-    evaluation's mean return, or (objective "mean") the mean over all evaluations."""
-    optuna = import_optuna()
-    from rl_kit.core.training import execute
+class TrialReport:
+    """One trial's evaluations, reported to the pruner as they come (``on_evaluation``), and its
+    score: the last evaluation's mean return, or (objective "mean") the mean over all."""
 
+    def __init__(self, trial, settings: TuneSettings):
+        self.trial, self.settings = trial, settings
+        self.eval_every = max(settings.base.steps // settings.evaluations, 1)
+        self.scores: list[float] = []
+        self.last: dict[str, Any] = {}
+
+    def __call__(self, step: int, stats: dict[str, float]) -> bool:
+        if self.last.get("pruned"):  # a pruned member of a population trains on with the others
+            return True
+        self.scores.append(stats["mean"])
+        final_score = stats["mean"] if self.settings.objective == "final" else float(np.mean(self.scores))
+        self.last.update(step=step, score=final_score)
+        self.trial.report(final_score, step)
+        final = step + self.eval_every > self.settings.base.steps  # a trial that ran its whole budget keeps its score
+        self.last["pruned"] = not final and self.trial.should_prune()
+        return self.last["pruned"]
+
+    def score(self, run) -> float:
+        """The trial's score once `run` ended, or TrialPruned, or an error if it never evaluated."""
+        optuna = import_optuna()
+        if run.result.interrupted and not self.last.get("pruned"):
+            raise StopSignal if run.result.stopped_by == "SIGTERM" else KeyboardInterrupt
+        self.trial.set_user_attr("steps", run.result.steps)
+        if "score" not in self.last:
+            raise RLKitError("the trial ended before its first evaluation")
+        if self.last.get("pruned"):
+            raise optuna.TrialPruned(f"pruned at step {self.last['step']}")
+        return self.last["score"]
+
+
+def trial_spec(trial, settings: TuneSettings) -> tuple[RunSpec, Path]:
+    """The run of `trial`: the base with its sampled values and the study's evaluations, and its directory."""
     base = settings.base
     out = settings.path / "trials" / f"{trial.number:04d}"
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
     trial.set_user_attr("run", str(out))
     eval_every = max(base.steps // settings.evaluations, 1)
-    last: dict[str, Any] = {}
-    scores: list[float] = []
-
-    def report(step: int, stats: dict[str, float]) -> bool:
-        scores.append(stats["mean"])
-        last.update(step=step, score=stats["mean"] if settings.objective == "final" else float(np.mean(scores)))
-        trial.report(last["score"], step)
-        final = step + eval_every > base.steps  # a trial that ran its whole budget keeps its score
-        last["pruned"] = not final and trial.should_prune()
-        return last["pruned"]
-
     spec = replace(
         base.with_hyperparameters(suggest(trial, settings.space)),
         evaluation=EvaluationSpec(eval_every, base.evaluation.episodes),
     )
+    return spec, out
+
+
+def objective(trial, settings: TuneSettings) -> float:
+    """Train one trial's agent; report each evaluation to the pruner; return its score."""
+    from rl_kit.core.training import execute
+
+    spec, out = trial_spec(trial, settings)
+    report = TrialReport(trial, settings)
     run = execute(spec, RunOptions(out, progress=False, tensorboard=False, on_evaluation=report))
-    if run.result.interrupted:
-        raise StopSignal if run.result.stopped_by == "SIGTERM" else KeyboardInterrupt
-    trial.set_user_attr("steps", run.result.steps)
-    if "score" not in last:
-        raise RLKitError("the trial ended before its first evaluation")
-    if last.get("pruned"):
-        raise optuna.TrialPruned(f"pruned at step {last['step']}")
-    return last["score"]
+    return report.score(run)
+
+
+def population_of_trials(study, settings: TuneSettings, count: int, on_trial=None) -> None:
+    """Ask for `count` trials and train them as one population where they can be (else one after
+    another); tell the study each one's score, pruning or failure."""
+    optuna = import_optuna()
+    from rl_kit.core.population import population_reason, train_population
+
+    trials = [study.ask() for _ in range(count)]
+    runs = [trial_spec(trial, settings) for trial in trials]
+    specs = [spec for spec, _ in runs]
+    if count > 1 and population_reason(specs) is None:
+        reports = [TrialReport(trial, settings) for trial in trials]
+        try:
+            members = train_population(specs, [out for _, out in runs], RunOptions(progress=False, tensorboard=False),
+                                       on_evaluations=reports)  # fmt: skip
+        except (RLKitError, ValueError, FloatingPointError) as error:
+            for trial in trials:
+                tell(study, trial, on_trial, failure=error)
+            return
+        for trial, report, member in zip(trials, reports, members, strict=True):
+            trial.set_user_attr("population", len(trials))
+            try:
+                tell(study, trial, on_trial, value=report.score(member))
+            except optuna.TrialPruned:
+                tell(study, trial, on_trial, pruned=True)
+            except RLKitError as error:
+                tell(study, trial, on_trial, failure=error)
+        return
+    for trial in trials:  # shapes differ: one after another, each as study.optimize would run it
+        try:
+            tell(study, trial, on_trial, value=objective(trial, settings))
+        except optuna.TrialPruned:
+            tell(study, trial, on_trial, pruned=True)
+        except (RLKitError, ValueError, FloatingPointError) as error:
+            tell(study, trial, on_trial, failure=error)
+
+
+def tell(study, trial, on_trial, value: float | None = None, pruned: bool = False, failure=None) -> None:
+    optuna = import_optuna()
+    if failure is not None:
+        trial.set_user_attr("error", str(failure)[:300])
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    elif pruned:
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    else:
+        study.tell(trial, value)
+    if on_trial is not None:
+        on_trial(optuna_trial(study, trial.number))
+
+
+def optuna_trial(study, number: int):
+    """The frozen trial `number` of `study`, as callbacks get it."""
+    return next(t for t in study.get_trials(deepcopy=False) if t.number == number)
 
 
 def finished_trials(study) -> int:
@@ -340,6 +420,13 @@ def run_worker(settings: TuneSettings, worker: int = 0, on_trial=None) -> None:
         sampler=optuna.samplers.TPESampler(seed=sampler_seed(settings, worker, finished)),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=settings.base.steps // 4),
     )
+    if settings.population > 1:
+        asked, cap = 0, settings.trials - finished  # a cap, so that trials that keep failing end too
+        while asked < cap and (remaining := settings.trials - finished_trials(study)) > 0:
+            count = min(settings.population, remaining, cap - asked)
+            population_of_trials(study, settings, count, on_trial)
+            asked += count
+        return
     states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     callbacks = [optuna.study.MaxTrialsCallback(settings.trials, states=states)]
     if on_trial is not None:
