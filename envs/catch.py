@@ -6,6 +6,11 @@ gets +1 if the paddle is under it, else -1, and the next ball appears. The episo
 ``n_balls`` balls, so returns lie in [-n_balls, n_balls]; catching every ball is always
 possible. Observation: ball column, ball row, paddle column (each scaled to [0, 1]) and the
 fraction of balls still to come. The smoke test for every policy-gradient agent.
+
+With ``observation="pixels"`` (``gymnasium.make("rl_kit/Catch-v0", observation="pixels")``)
+the agent sees the board instead, as an image: a uint8 Box of shape (rows, columns, 2),
+channels last as Gymnasium's image spaces are, 255 where the ball is (channel 0) and where the
+paddle is (channel 1), 0 elsewhere: the smallest pixel experiment, with no extra package.
 """
 
 from __future__ import annotations
@@ -17,21 +22,30 @@ from .batched import BatchedEnv, BatchedVectorEnv, Dynamics
 from .labels import ENDED, FAILURE, SUCCESS, Outcome
 
 BALL_X, BALL_Y, PADDLE_X, BALLS_LEFT, CAUGHT = range(5)
+OBSERVATIONS = ("features", "pixels")
 
 
 class CatchDynamics(Dynamics):
-    """Args: columns, rows of the board; n_balls per episode."""
+    """Args: columns, rows of the board; n_balls per episode; observation "features" (the four
+    numbers) or "pixels" (the board as a (rows, columns, 2) uint8 image)."""
 
-    feature_names = ("ball_x", "ball_y", "paddle_x", "balls_left")
+    feature_names: tuple[str, ...] | None = ("ball_x", "ball_y", "paddle_x", "balls_left")
     action_names = ("left", "stay", "right")
     title = "rl-kit Catch"
 
-    def __init__(self, columns: int = 5, rows: int = 10, n_balls: int = 10):
+    def __init__(self, columns: int = 5, rows: int = 10, n_balls: int = 10, observation: str = "features"):
         if columns < 2 or rows < 2 or n_balls < 1:
             raise ValueError(f"Catch needs columns >= 2, rows >= 2 and n_balls >= 1, got {columns}, {rows}, {n_balls}")
+        if observation not in OBSERVATIONS:
+            raise ValueError(f"Catch's observation is one of {list(OBSERVATIONS)}, got {observation!r}")
         self.columns, self.rows, self.n_balls = int(columns), int(rows), int(n_balls)
         self.state_size = 5
-        self.observation_space = spaces.Box(0.0, 1.0, shape=(4,), dtype=np.float32)
+        self.pixels = observation == "pixels"
+        if self.pixels:
+            self.observation_space = spaces.Box(0, 255, shape=(self.rows, self.columns, 2), dtype=np.uint8)
+            self.feature_names = None  # an image has no named features
+        else:
+            self.observation_space = spaces.Box(0.0, 1.0, shape=(4,), dtype=np.float32)
         self.action_space = spaces.Discrete(3)
         self.cell = 48
         self.size = (self.columns * self.cell, self.rows * self.cell)
@@ -59,8 +73,19 @@ class CatchDynamics(Dynamics):
         return states, rewards, terminated
 
     def observations(self, states):
+        if self.pixels:
+            return self.images(states)
         scale = np.array([self.columns - 1, self.rows - 1, self.columns - 1, self.n_balls], dtype=np.float64)
         return (states[:, :4] / scale).astype(np.float32)
+
+    def images(self, states):
+        """The boards (n, rows, columns, 2): the ball in channel 0, the paddle in channel 1."""
+        n = len(states)
+        images = np.zeros((n, self.rows, self.columns, 2), dtype=np.uint8)
+        rows = np.arange(n)
+        images[rows, states[:, BALL_Y].astype(int), states[:, BALL_X].astype(int), 0] = 255
+        images[rows, self.rows - 1, states[:, PADDLE_X].astype(int), 1] = 255
+        return images
 
     def is_success(self, states):
         return states[:, CAUGHT] >= self.n_balls

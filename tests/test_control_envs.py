@@ -118,3 +118,20 @@ def test_drawing_survives_another_renderer_quitting_pygame():
     first = env.render()
     pygame.quit()
     assert np.array_equal(env.render(), first)
+
+
+def test_catch_in_pixels_passes_the_checkers_and_shows_the_ball_and_the_paddle():
+    env = gym.make("rl_kit/Catch-v0", observation="pixels")
+    check_env(env.unwrapped, skip_render_check=True)
+    sb3_check_env(env.unwrapped, warn=False)
+    assert env.observation_space == gym.spaces.Box(0, 255, (10, 5, 2), np.uint8)
+    obs, _ = env.reset(seed=3)
+    features, _ = gym.make("rl_kit/Catch-v0").reset(seed=3)  # the same ball, as numbers
+    assert obs[0, round(features[0] * 4), 0] == 255 and obs[..., 0].sum() == 255
+    assert obs[9, 2, 1] == 255 and obs[..., 1].sum() == 255  # the paddle starts in the middle of the bottom row
+    obs, *_ = env.step(0)  # left: the paddle moves, the ball falls a row
+    assert obs[9, 1, 1] == 255 and obs[1, round(features[0] * 4), 0] == 255
+    vector = gym.make_vec("rl_kit/Catch-v0", num_envs=3, vectorization_mode="vector_entry_point", observation="pixels")
+    assert vector.reset(seed=3)[0].shape == (3, 10, 5, 2)
+    with pytest.raises(ValueError, match="observation is one of"):
+        gym.make("rl_kit/Catch-v0", observation="image")
