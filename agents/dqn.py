@@ -36,7 +36,7 @@ from gymnasium import spaces
 
 from .base import Transitions, discrete_size
 from .hyperparameters import AT_LEAST_ONE, POSITIVE, UNIT, Interval, NetworkHyperparameters
-from .networks import NonFiniteLossError, QNetwork, single_threaded_blas
+from .networks import ConvQNetwork, NonFiniteLossError, QNetwork, is_image, single_threaded_blas
 from .replay import REPLAY_LIMITS, ReplayBuffer
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
@@ -107,10 +107,11 @@ def huber_loss_gradient(q_taken: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 class DQN:
-    """DQN for Discrete actions, on Box-vector or finite observations.
+    """DQN for Discrete actions, on Box-vector, image or finite observations.
 
     Args:
-        observation_space: a Box vector or a finite space (one-hot encoded).
+        observation_space: a Box vector, a Box image ((H, W, C) or (C, H, W): a convolution
+            torso in front, :class:`rl_kit.agents.networks.ConvQNetwork`), or a finite space (one-hot encoded).
         action_space: Discrete from 0.
         seed: seeds the network, exploration and replay sampling.
         **hyperparameters: fields of :class:`DQNHyperparameters`.
@@ -132,8 +133,9 @@ class DQN:
         self.n_actions = discrete_size(action_space, "action", self.name)
         seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
         single_threaded_blas()
-        self.q = QNetwork(observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
-        self.target = QNetwork(observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
+        Network = ConvQNetwork if is_image(observation_space) else QNetwork  # an image: a convolution first
+        self.q = Network(observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
+        self.target = Network(observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
         self.target.copy_from(self.q)
         self.replay = ReplayBuffer(hp.buffer_size)
         self.rng = np.random.default_rng(seed)

@@ -299,8 +299,9 @@ def observation_size(space: spaces.Space, agent: str) -> int:
         return finite
     if isinstance(space, spaces.Box) and len(space.shape) >= 2:
         raise SpaceError(
-            f"{agent} takes vector observations; {describe(space)} looks like an image, and rl-kit has no convolutional "
-            "network (flatten it with gymnasium.wrappers.FlattenObservation, or use sb3_ppo with CnnPolicy)"
+            f"{agent} takes vector observations; {describe(space)} looks like an image, which only dqn takes "
+            "(its convolution torso), so far (flatten it with gymnasium.wrappers.FlattenObservation, or use sb3_ppo "
+            "with CnnPolicy)"
         )
     raise SpaceError(
         f"{agent} needs a Box vector or a finite (Discrete, Tuple/Dict of Discrete, MultiDiscrete) "
@@ -649,9 +650,14 @@ class QNetwork(Network):
             raise NonFiniteLossError(f"the TD loss is {value}")
         d_q = np.zeros_like(q)
         d_q[rows, actions] = loss_gradient(taken)
-        self.body.backward(d_q)
+        self.backward(d_q)
         norm = self.apply_gradient(learning_rate, max_grad_norm)
         return value, taken, norm
+
+    def backward(self, d_q: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
+        """dL/dparameters, into their gradients, given dL/dQ(s, .) for the last ``forward(keep=True)``
+        (and dL/dx, if `input_gradient`)."""
+        return self.body.backward(d_q, input_gradient=input_gradient)
 
     def input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
         """d Q(x, a) / dx for each row (explain's attributions); parameters and their gradients unchanged."""
@@ -659,3 +665,102 @@ class QNetwork(Network):
         d_q = np.zeros_like(q)
         d_q[np.arange(len(actions)), actions] = 1.0
         return self.body.input_gradient(d_q)
+
+
+# The torso in front of an image's Q network: MinAtar's (Young & Tian 2019), one 3x3
+# convolution of 16 filters, stride 1, no padding, then ReLU; the MLP takes the features.
+IMAGE_FILTERS, IMAGE_KERNEL = 16, 3
+
+
+def is_image(space: spaces.Space) -> bool:
+    """A Box of three axes: an image, (H, W, C) or (C, H, W)."""
+    return isinstance(space, spaces.Box) and len(space.shape) == 3
+
+
+def image_layout(space: spaces.Box) -> tuple[int, int, int, bool]:
+    """(channels, height, width, channels_last): channels first only where the first axis is
+    strictly the shortest and the last is not (Gymnasium's images are channels last)."""
+    a, b, c = space.shape
+    if a < b and a < c and c >= a:
+        return a, b, c, False
+    return c, a, b, True
+
+
+class ConvQNetwork(QNetwork):
+    """Q(s, .) of an image: a convolution (:class:`rl_kit.agents.convolution.Conv2d`), ReLU,
+    then the MLP; one flat parameter vector for all of it, so Adam, the target's copies and
+    saving are those of :class:`Network`.
+
+    The backward pass chains the two: the MLP's input gradient dL/dh (h the flattened
+    features), times the ReLU's derivative [z > 0], is dL/dz of the convolution's output,
+    whose weight and bias gradients :meth:`Conv2d.backward` writes.
+
+    Args: as :class:`QNetwork`; `observation_space` a Box image, scaled to [0, 1] by its high
+    bound (255 for uint8) and put channels first once, in :meth:`encode`.
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        n_actions: int,
+        hidden: tuple[int, ...],
+        activation: str,
+        agent: str,
+        seed: int,
+        dtype=np.float32,
+        adam_eps: float = 1e-8,
+    ):
+        from .convolution import Conv2d
+
+        assert isinstance(observation_space, spaces.Box) and is_image(observation_space)
+        self.observation_space = observation_space
+        channels, height, width, self.channels_last = image_layout(observation_space)
+        self.conv = Conv2d(channels, IMAGE_FILTERS, IMAGE_KERNEL)
+        filters, out_h, out_w = self.conv.output_shape(height, width)
+        if out_h < 1 or out_w < 1:
+            raise SpaceError(
+                f"{agent}: images of {height}x{width} are smaller than its {IMAGE_KERNEL}x{IMAGE_KERNEL} kernel"
+            )
+        self.feature_shape = (filters, out_h, out_w)
+        conv_shapes = {"q.conv.weight": self.conv.weight_shape, "q.conv.bias": (filters,)}
+        Network.__init__(self, "q.", filters * out_h * out_w, hidden, (n_actions,), activation, seed, dtype, adam_eps,
+                         extra_shapes=conv_shapes)  # fmt: skip
+        bound = 1 / np.sqrt(channels * IMAGE_KERNEL * IMAGE_KERNEL)  # torch's default for a convolution
+        rng = np.random.default_rng([seed, 1])  # its own stream: the MLP starts as it would alone
+        for name in conv_shapes:
+            self.parameters[name][...] = rng.uniform(-bound, bound, self.parameters[name].shape)
+        high = float(np.max(observation_space.high))
+        self.scale = 1.0 / high if np.isfinite(high) and high > 0 else 1.0
+        self._features: np.ndarray | None = None
+
+    def encode(self, obs: np.ndarray) -> np.ndarray:
+        """Images (B, H, W, C) or (B, C, H, W) as floats in [0, 1], channels first."""
+        x = np.asarray(obs, dtype=self.dtype) * self.dtype.type(self.scale)
+        from .convolution import channels_first
+
+        return channels_first(x) if self.channels_last else x
+
+    def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
+        weight, bias = self.parameters["q.conv.weight"], self.parameters["q.conv.bias"]
+        features = np.maximum(self.conv.forward(x, weight, bias, keep), 0)
+        if keep:
+            self._features = features
+        return self.body.forward(features.reshape(len(x), -1), keep)[0]
+
+    def backward(self, d_q: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
+        assert self._features is not None, "backward needs a forward(keep=True) first"
+        d_flat = self.body.backward(d_q, input_gradient=True)
+        assert d_flat is not None
+        d_features = d_flat.reshape(self._features.shape) * (self._features > 0)
+        grads = self.parameters.grads
+        weight = self.parameters["q.conv.weight"]
+        return self.conv.backward(d_features, weight, grads["q.conv.weight"], grads["q.conv.bias"], input_gradient)
+
+    def input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """d Q(x, a) / dx for each image (a saliency map, channels first); the parameters' gradients are overwritten."""
+        q = self.forward(x, keep=True)
+        d_q = np.zeros_like(q)
+        d_q[np.arange(len(actions)), actions] = 1.0
+        dx = self.backward(d_q, input_gradient=True)
+        assert dx is not None
+        return dx

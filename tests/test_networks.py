@@ -354,3 +354,31 @@ def test_explain_attributes_a_gaussian_policys_choice_to_its_inputs(use_sde):
     states = np.random.default_rng(0).uniform(-1, 1, size=(50, 5))
     gradient_x_input, importance = attributions(agent, states, seed=0)
     assert (gradient_x_input > 0).all() and (importance > 0).all()
+
+
+def test_the_image_q_networks_gradients_match_finite_differences():
+    """Convolution, ReLU and MLP chained by hand (float64), for weights of every part."""
+    import gymnasium as gym
+
+    from rl_kit.agents.networks import ConvQNetwork
+
+    space = gym.spaces.Box(0, 255, (6, 5, 2), np.uint8)
+    net = ConvQNetwork(space, 3, (8,), "tanh", "dqn", seed=0, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    x = net.encode(rng.integers(0, 256, size=(4, 6, 5, 2)).astype(np.uint8))
+    assert x.shape == (4, 2, 6, 5) and x.max() <= 1.0
+    d_q = rng.standard_normal((4, 3))
+    loss = lambda: float((net.forward(x) * d_q).sum())  # noqa: E731
+    net.forward(x, keep=True)
+    net.backward(d_q)
+    grads = {name: net.parameters.grads[name].copy() for name in ("q.conv.weight", "q.conv.bias", "q.weights.0")}
+    eps = 1e-6
+    for name, grad in grads.items():
+        values = net.parameters[name]
+        for _ in range(4):
+            i = tuple(rng.integers(n) for n in values.shape)
+            base = loss()
+            values[i] += eps
+            numeric = (loss() - base) / eps
+            values[i] -= eps
+            assert numeric == pytest.approx(grad[i], rel=1e-4, abs=1e-7), name
