@@ -100,7 +100,18 @@ def add_bench(sub) -> None:
     p.add_argument("--quick", action="store_true", help="shorter measurements")
     p.add_argument(
         "--suite",
-        choices=["tabular", "policy-gradient", "envs", "off-policy", "calls", "race", "zoo", "robustness", "all"],
+        choices=[
+            "tabular",
+            "policy-gradient",
+            "envs",
+            "off-policy",
+            "pixels",
+            "calls",
+            "race",
+            "zoo",
+            "robustness",
+            "all",
+        ],
         default="all",
         help="which benchmarks (race: wall time against python -m rl_zoo3.train; zoo: the Zoo's benchmark "
         "table over seeds, written to docs/benchmarks/zoo; robustness: each learning claim of the tests on "

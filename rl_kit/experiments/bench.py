@@ -25,9 +25,13 @@ Envs suite (:mod:`rl_kit.experiments.env_bench`):
 8. Acrobot, MountainCar, MountainCarContinuous and Pendulum at 64 envs, random actions, one
    thread: our native twins against Gymnasium's sync vector env and EnvPool.
 
+Pixels suite (:mod:`rl_kit.experiments.pixel_bench`):
+9. One DQN update on MinAtar's network (a 3x3 convolution of 16 filters, 128 ReLU units),
+   batch 32: numpy by hand against torch, one thread.
+
 Calls suite (:mod:`rl_kit.experiments.call_count`):
-9. The numpy operations of one PPO minibatch update and of one env step, alone and per member
-   of a population of 8: counted, not timed.
+10. The numpy operations of one PPO minibatch update and of one env step, alone and per member
+    of a population of 8: counted, not timed.
 
 The race against ``python -m rl_zoo3.train`` end to end is :mod:`rl_kit.experiments.zoo_race`
 (``rl-kit bench --suite race``).
@@ -328,6 +332,11 @@ def run_benchmarks(
 
         print()
         results.update(off_policy_updates(rounds=2 if quick else 5, repeats=30 if quick else 100))
+    if suite in ("pixels", "all"):
+        from rl_kit.experiments.pixel_bench import pixel_updates
+
+        print()
+        results.update(pixel_updates(rounds=2 if quick else 5, repeats=50 if quick else 200))
     if suite in ("calls", "all"):
         from rl_kit.experiments.call_count import operation_counts
 
