@@ -1,5 +1,6 @@
-"""A population: K runs of one of our agents on one env that differ only in seed, trained in one
-process as one computation.
+"""A population: K runs of one of our agents on one env that differ only in seed (and in values
+no network shape depends on, such as the learning rate), trained in one process as one
+computation.
 
 The agent is built with the K seeds (:mod:`rl_kit.agents.policy_gradient`: a leading member
 axis through its networks, optimizer, rollout and updates) and steps one vector env of K x N
