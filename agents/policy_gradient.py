@@ -214,10 +214,7 @@ class PolicyGradientAgent:
 
     def normalized(self, obs: np.ndarray) -> np.ndarray:
         """A population's observations (K, N, ...) by each member's statistics."""
-        if self.obs_stats is None:
-            return obs
-        stats = self.obs_stats
-        return np.clip((obs - stats.mean[:, None]) / np.sqrt(stats.var[:, None] + 1e-8), -10.0, 10.0)
+        return obs if self.obs_stats is None else self.obs_stats.normalize(obs)
 
     def env_actions(self, actions: np.ndarray) -> np.ndarray:
         """Actions as the env takes them: Gaussian samples are clipped to the Box bounds."""

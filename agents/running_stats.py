@@ -15,6 +15,7 @@ class RunningMeanStd:
 
     def __init__(self, shape: tuple[int, ...], epsilon: float = 1e-4, members: int | None = None):
         rows = () if members is None else (members,)
+        self.members = members
         self.mean = np.zeros((*rows, *shape), dtype=np.float64)
         self.var = np.ones((*rows, *shape), dtype=np.float64)
         # a tiny prior count keeps the first update well defined
@@ -58,7 +59,9 @@ class RunningMeanStd:
         np.asarray(self.count)[k] = float(np.asarray(state["count"]).reshape(-1)[0])
 
     def normalize(self, x: np.ndarray, clip: float = 10.0) -> np.ndarray:
-        return np.clip((x - self.mean) / np.sqrt(self.var + 1e-8), -clip, clip)
+        """(x - mean) / sqrt(var + 1e-8), clipped; a population's x (K, n, *shape) by each member's statistics."""
+        mean, var = (self.mean, self.var) if self.members is None else (self.mean[:, None], self.var[:, None])
+        return np.clip((x - mean) / np.sqrt(var + 1e-8), -clip, clip)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {"mean": self.mean.copy(), "var": self.var.copy(), "count": np.array([self.count])}
