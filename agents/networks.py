@@ -626,8 +626,17 @@ class QNetwork(Network):
         adam_eps: float = 1e-8,
     ):
         self.observation_space = observation_space
-        n_inputs = observation_size(observation_space, agent)
-        super().__init__("q.", n_inputs, hidden, (n_actions,), activation, seed, dtype, adam_eps)
+        n_inputs, torso = self.torso(observation_space, agent)
+        super().__init__("q.", n_inputs, hidden, (n_actions,), activation, seed, dtype, adam_eps, extra_shapes=torso)
+        self.initialise_torso(seed)
+
+    def torso(self, observation_space: spaces.Space, agent: str) -> tuple[int, dict[str, tuple[int, ...]]]:
+        """What stands between the observation and the MLP: the MLP's input width and the
+        torso's own parameters (name -> shape). Here none: the encoded observation itself."""
+        return observation_size(observation_space, agent), {}
+
+    def initialise_torso(self, seed: int) -> None:
+        """Initial values of the torso's parameters (here there are none)."""
 
     def encode(self, obs: np.ndarray) -> np.ndarray:
         return encode_observations(self.observation_space, obs, self.dtype)
@@ -699,21 +708,11 @@ class ConvQNetwork(QNetwork):
     bound (255 for uint8) and put channels first once, in :meth:`encode`.
     """
 
-    def __init__(
-        self,
-        observation_space: spaces.Space,
-        n_actions: int,
-        hidden: tuple[int, ...],
-        activation: str,
-        agent: str,
-        seed: int,
-        dtype=np.float32,
-        adam_eps: float = 1e-8,
-    ):
+    def torso(self, observation_space: spaces.Space, agent: str) -> tuple[int, dict[str, tuple[int, ...]]]:
+        """The convolution's parameters; the MLP takes its flattened features."""
         from .convolution import Conv2d
 
         assert isinstance(observation_space, spaces.Box) and is_image(observation_space)
-        self.observation_space = observation_space
         channels, height, width, self.channels_last = image_layout(observation_space)
         self.conv = Conv2d(channels, IMAGE_FILTERS, IMAGE_KERNEL)
         filters, out_h, out_w = self.conv.output_shape(height, width)
@@ -721,17 +720,18 @@ class ConvQNetwork(QNetwork):
             raise SpaceError(
                 f"{agent}: images of {height}x{width} are smaller than its {IMAGE_KERNEL}x{IMAGE_KERNEL} kernel"
             )
-        self.feature_shape = (filters, out_h, out_w)
-        conv_shapes = {"q.conv.weight": self.conv.weight_shape, "q.conv.bias": (filters,)}
-        Network.__init__(self, "q.", filters * out_h * out_w, hidden, (n_actions,), activation, seed, dtype, adam_eps,
-                         extra_shapes=conv_shapes)  # fmt: skip
-        bound = 1 / np.sqrt(channels * IMAGE_KERNEL * IMAGE_KERNEL)  # torch's default for a convolution
-        rng = np.random.default_rng([seed, 1])  # its own stream: the MLP starts as it would alone
-        for name in conv_shapes:
-            self.parameters[name][...] = rng.uniform(-bound, bound, self.parameters[name].shape)
         high = float(np.max(observation_space.high))
         self.scale = 1.0 / high if np.isfinite(high) and high > 0 else 1.0
         self._features: np.ndarray | None = None
+        return filters * out_h * out_w, {"q.conv.weight": self.conv.weight_shape, "q.conv.bias": (filters,)}
+
+    def initialise_torso(self, seed: int) -> None:
+        """torch's default for a convolution, uniform in +-1/sqrt(fan in), from a stream of its
+        own: the MLP starts as it would alone."""
+        bound = 1 / np.sqrt(self.conv.in_channels * IMAGE_KERNEL * IMAGE_KERNEL)
+        rng = np.random.default_rng([seed, 1])
+        for name in ("q.conv.weight", "q.conv.bias"):
+            self.parameters[name][...] = rng.uniform(-bound, bound, self.parameters[name].shape)
 
     def encode(self, obs: np.ndarray) -> np.ndarray:
         """Images (B, H, W, C) or (B, C, H, W) as floats in [0, 1], channels first."""
