@@ -35,15 +35,15 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import Transitions, discrete_size
-from .hyperparameters import AT_LEAST_ONE, POSITIVE, UNIT, Interval, NetworkHyperparameters
-from .networks import ConvQNetwork, NonFiniteLossError, QNetwork, is_image, single_threaded_blas
+from .hyperparameters import AT_LEAST_ONE, POSITIVE, UNIT, Interval, ImageNetworkHyperparameters
+from .networks import NonFiniteLossError, QNetwork, single_threaded_blas
 from .replay import REPLAY_LIMITS, ReplayBuffer
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
 
 
 @dataclass(frozen=True)
-class DQNHyperparameters(NetworkHyperparameters):
+class DQNHyperparameters(ImageNetworkHyperparameters):
     """DQN's hyperparameters (defaults as stable-baselines3's, but a smaller buffer).
 
     Attributes:
@@ -111,7 +111,7 @@ class DQN:
 
     Args:
         observation_space: a Box vector, a Box image ((H, W, C) or (C, H, W): a convolution
-            torso in front, :class:`rl_kit.agents.networks.ConvQNetwork`), or a finite space (one-hot encoded).
+            torso in front, :class:`rl_kit.agents.networks.ImageTorso`), or a finite space (one-hot encoded).
         action_space: Discrete from 0.
         seed: seeds the network, exploration and replay sampling.
         **hyperparameters: fields of :class:`DQNHyperparameters`.
@@ -133,9 +133,9 @@ class DQN:
         self.n_actions = discrete_size(action_space, "action", self.name)
         seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
         single_threaded_blas()
-        Network = ConvQNetwork if is_image(observation_space) else QNetwork  # an image: a convolution first
-        self.q = Network(observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
-        self.target = Network(observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
+        shape = (observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
+        self.q = QNetwork(*shape, conv_layers=hp.convolutions())  # an image: a convolution torso first
+        self.target = QNetwork(*shape, conv_layers=hp.convolutions())
         self.target.copy_from(self.q)
         self.replay = ReplayBuffer(hp.buffer_size)
         self.rng = np.random.default_rng(seed)

@@ -156,3 +156,48 @@ class NetworkHyperparameters(Hyperparameters):
         if not sizes or any(s < 1 for s in sizes):
             raise ValueError(f"hidden_sizes must be positive, got {self.hidden_sizes!r}")
         return sizes
+
+
+# An image's torso by default: MinAtar's (Young & Tian 2019), one 3x3 convolution of 16 filters.
+DEFAULT_CONV_LAYERS = "16x3"
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageNetworkHyperparameters(NetworkHyperparameters):
+    """The network's shape for agents that also take images (DQN, REINFORCE, A2C, PPO).
+
+    Attributes:
+        conv_layers: the convolutions in front of the MLP when observations are images,
+            comma-separated ``FxK`` (F filters of K x K, stride 1) or ``FxKsS`` (stride S), each
+            followed by ReLU: "16x3" is MinAtar's torso, "32x8s4,64x4s2,64x3" the Nature DQN's.
+            Vector and finite observations ignore it.
+    """
+
+    conv_layers: str = DEFAULT_CONV_LAYERS
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.convolutions()
+
+    def convolutions(self) -> tuple[tuple[int, int, int], ...]:
+        """The convolutions as (filters, kernel, stride) triples."""
+        return parse_conv_layers(self.conv_layers)
+
+
+def parse_conv_layers(text: str) -> tuple[tuple[int, int, int], ...]:
+    """``"32x8s4,64x3"`` as ((32, 8, 4), (64, 3, 1)), or a ValueError naming the part that is not one."""
+    layers = []
+    for part in text.replace(" ", "").split(","):
+        filters, _, rest = part.partition("x")
+        kernel, _, stride = rest.partition("s")
+        try:
+            layer = (int(filters), int(kernel), int(stride or 1))
+        except ValueError:
+            layer = (0, 0, 0)
+        if min(layer) < 1:
+            raise ValueError(
+                f"conv_layers must be comma-separated FILTERSxKERNEL or FILTERSxKERNELsSTRIDE of positive whole "
+                f"numbers, like '16x3' or '32x8s4,64x4s2', got {text!r} (at {part!r})"
+            )
+        layers.append(layer)
+    return tuple(layers)

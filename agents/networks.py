@@ -37,6 +37,7 @@ from gymnasium import spaces
 
 from .base import NonFiniteLossError, SpaceError, check_finite, describe  # noqa: F401  (NonFiniteLossError: here for callers)
 from .distributions import Categorical, DiagonalGaussian, StateDependentGaussian
+from .hyperparameters import DEFAULT_CONV_LAYERS, parse_conv_layers
 from .optimizers import OPTIMIZERS, Adam, clip_global_norm
 from .spaces import action_count, encode_one_hot, one_hot_size
 
@@ -44,6 +45,9 @@ ACTIVATIONS = ("tanh", "relu")
 # Weight gradients h^T dz sum over the batch; OpenBLAS runs such products about 3x slower once
 # the batch passes ~200 rows, so they are summed over blocks of at most this many rows.
 ROWS_PER_PRODUCT = 128
+# The torso in front of an image unless told otherwise (:class:`ImageTorso`): MinAtar's, one
+# 3x3 convolution of 16 filters, stride 1, then ReLU.
+IMAGE_LAYERS = parse_conv_layers(DEFAULT_CONV_LAYERS)
 
 
 class FlatParameters:
@@ -299,9 +303,9 @@ def observation_size(space: spaces.Space, agent: str) -> int:
         return finite
     if isinstance(space, spaces.Box) and len(space.shape) >= 2:
         raise SpaceError(
-            f"{agent} takes vector observations; {describe(space)} looks like an image, which only dqn takes "
-            "(its convolution torso), so far (flatten it with gymnasium.wrappers.FlattenObservation, or use sb3_ppo "
-            "with CnnPolicy)"
+            f"{agent} takes vector observations, or images of three axes (H, W, C) or (C, H, W) where it is dqn, "
+            f"ppo, a2c or reinforce (a convolution torso); {describe(space)} has {len(space.shape)}: flatten it "
+            "with gymnasium.wrappers.FlattenObservation, or give an image a channel axis"
         )
     raise SpaceError(
         f"{agent} needs a Box vector or a finite (Discrete, Tuple/Dict of Discrete, MultiDiscrete) "
@@ -340,16 +344,29 @@ class ActorCriticBase:
     """What the numpy actor-critic and its torch reference share: the spaces, the input
     encoding, the policy's distribution and V. Subclasses give ``forward``, ``log_std`` and ``step``."""
 
-    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space, agent: str, dtype):
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        agent: str,
+        dtype,
+        conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
+    ):
         check_action_space(action_space, agent)
         self.observation_space, self.dtype = observation_space, np.dtype(dtype)
-        self.n_inputs = observation_size(observation_space, agent)
+        # an image goes through a convolution torso that the policy and the value share (as
+        # SB3's CnnPolicy shares its features extractor); n_inputs is then the MLPs' input width
+        self.torso = ImageTorso(observation_space, conv_layers, "torso.", agent) if is_image(observation_space) else None
+        self.n_inputs = observation_size(observation_space, agent) if self.torso is None else self.torso.features
         self.discrete = isinstance(action_space, spaces.Discrete)
         self.n_actions = action_count(action_space)
         self.use_sde = False
         self.latent: np.ndarray | None = None  # the policy's last hidden features, with gSDE
 
     def encode(self, obs: np.ndarray) -> np.ndarray:
+        """The network's input rows (B, inputs): an image flattened channels first, in [0, 1]."""
+        if self.torso is not None:
+            return self.torso.encode(obs, self.dtype)
         return encode_observations(self.observation_space, obs, self.dtype)
 
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -390,6 +407,8 @@ class ActorCritic(ActorCriticBase):
         use_sde: Box actions explored by gSDE (:class:`rl_kit.agents.distributions.StateDependentGaussian`):
             log sigma is a (last hidden width, actions) matrix.
         orthogonal_init: orthogonal initialisation (True) or torch's default for linear layers.
+        conv_layers: for image observations, the shared torso's (filters, kernel, stride) per
+            convolution (:class:`ImageTorso`, parameters ``torso.*`` after the MLPs').
     """
 
     def __init__(
@@ -405,24 +424,31 @@ class ActorCritic(ActorCriticBase):
         optimizer: str = "adam",
         use_sde: bool = False,
         orthogonal_init: bool = True,
+        conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
     ):
-        super().__init__(observation_space, action_space, agent, dtype)
+        super().__init__(observation_space, action_space, agent, dtype, conv_layers)
         n_actions = self.n_actions
         self.use_sde = use_sde and not self.discrete
         self.members = len(seed) if isinstance(seed, tuple) else None
         if self.members is not None and self.use_sde:
             raise ValueError(f"{agent}: a population does not run gSDE (use_sde); its members run apart")
+        if self.members is not None and self.torso is not None:
+            raise ValueError(f"{agent}: a population does not run a convolution torso (images); its members run apart")
         if self.members is not None:
             keep_freed_memory()
         shapes: dict[str, tuple[int, ...]] = {}
         if not self.discrete:
             shapes["head.log_std"] = (hidden[-1], n_actions) if self.use_sde else (n_actions,)
         shapes.update(MLPStack.shapes("body.", self.n_inputs, hidden, (n_actions, 1)))
+        shapes.update({} if self.torso is None else self.torso.shapes)
         self.parameters = FlatParameters(shapes, dtype, self.members)
         self.body = MLPStack(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
         for member, member_seed in enumerate(seed if isinstance(seed, tuple) else (seed,)):
             self.body.initialise(np.random.default_rng(member_seed), (0.01, 1.0), orthogonal_init,
                                  None if self.members is None else member)  # fmt: skip
+        if self.torso is not None:
+            assert not isinstance(seed, tuple)  # a population has no torso
+            self.torso.initialise(self.parameters, seed, orthogonal_init)
         if not self.discrete:
             self.parameters["head.log_std"][...] = log_std_init
         self.optimizer = OPTIMIZERS[optimizer](self.parameters.data)
@@ -430,6 +456,8 @@ class ActorCritic(ActorCriticBase):
     # --- the function -------------------------------------------------------------------------
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Policy outputs (logits or means) and values V(s) for encoded observations `x`."""
+        if self.torso is not None:
+            x = self.torso.forward(self.parameters, x, keep)
         outputs, values = self.body.forward(x, keep)
         if self.use_sde and self.body.last_hidden is not None:
             self.latent = self.body.last_hidden[0]
@@ -445,7 +473,17 @@ class ActorCritic(ActorCriticBase):
         outputs, _ = self.forward(x, keep=True)
         distribution = self.distribution(outputs)
         d_outputs, _ = distribution.gradient(actions, np.ones(len(x), dtype=self.dtype), 0.0)
-        return self.body.input_gradient(d_outputs, np.zeros((len(x), 1), dtype=self.dtype))
+        return self.input_gradient(d_outputs, np.zeros((len(x), 1), dtype=self.dtype))
+
+    def input_gradient(self, d_outputs: np.ndarray, d_values: np.ndarray) -> np.ndarray:
+        """dL/dx for the last ``forward(keep=True)``, given dL/d(policy outputs) and dL/dV (B, 1),
+        through the torso if there is one (whose parameters' gradients are then overwritten)."""
+        if self.torso is None:
+            return self.body.input_gradient(d_outputs, d_values)
+        d_features = self.body.input_gradient(d_outputs, d_values)
+        dx = self.torso.backward(self.parameters, d_features, input_gradient=True)
+        assert dx is not None
+        return dx
 
     def mean_input_gradient(self, x: np.ndarray) -> np.ndarray:
         """d mu_j(x) / dx for each action j of a Gaussian policy, (actions, B, inputs); parameters unchanged."""
@@ -454,7 +492,7 @@ class ActorCritic(ActorCriticBase):
         for j in range(self.n_actions):
             unit = np.zeros((len(x), self.n_actions), dtype=self.dtype)
             unit[:, j] = 1.0
-            gradients.append(self.body.input_gradient(unit, zeros))
+            gradients.append(self.input_gradient(unit, zeros))
         return np.stack(gradients)
 
     # --- learning -----------------------------------------------------------------------------
@@ -482,7 +520,10 @@ class ActorCritic(ActorCriticBase):
         check_finite(agent, at_step, policy_loss=losses["policy_loss"], value_loss=losses["value_loss"])
         d_log_prob, d_entropy, d_values = objective.gradients(log_prob, entropy, values)
         d_outputs, d_log_std = distribution.gradient(actions, d_log_prob, d_entropy)
-        self.body.backward(d_outputs, d_values[..., None])
+        d_features = self.body.backward(d_outputs, d_values[..., None], input_gradient=self.torso is not None)
+        if self.torso is not None:  # both networks' dL/dfeatures, summed, into the shared torso
+            assert d_features is not None
+            self.torso.backward(self.parameters, d_features, input_gradient=False)
         if d_log_std is not None:
             self.parameters.grads["head.log_std"][...] = d_log_std
         norm = clip_global_norm(self.parameters.grad, max_grad_norm)
@@ -604,14 +645,18 @@ class Network:
 
 
 class QNetwork(Network):
-    """An action-value network Q(s, .) (one MLP, one output per action) and its Adam.
+    """An action-value network Q(s, .) (one MLP, one output per action) and its Adam; for an
+    image, a convolution torso (:class:`ImageTorso`) in front of the MLP, its parameters in the
+    same flat vector (``q.conv.*``), so Adam, the target's copies and saving cover them.
 
     Args:
-        observation_space: Box vector or a finite space (one-hot encoded).
+        observation_space: Box vector, Box image ((H, W, C) or (C, H, W)), or a finite space (one-hot encoded).
         n_actions: outputs, one per action.
         hidden: hidden layer widths. activation: "tanh" or "relu".
         agent: the agent's name, for error messages. seed: seeds the initial weights.
         dtype: np.float32 (fast) or np.float64 (gradient checks).
+        adam_eps: Adam's epsilon.
+        conv_layers: an image torso's (filters, kernel, stride) per convolution.
     """
 
     def __init__(
@@ -624,25 +669,26 @@ class QNetwork(Network):
         seed: int,
         dtype=np.float32,
         adam_eps: float = 1e-8,
+        conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
     ):
         self.observation_space = observation_space
-        n_inputs, torso = self.torso(observation_space, agent)
-        super().__init__("q.", n_inputs, hidden, (n_actions,), activation, seed, dtype, adam_eps, extra_shapes=torso)
-        self.initialise_torso(seed)
-
-    def torso(self, observation_space: spaces.Space, agent: str) -> tuple[int, dict[str, tuple[int, ...]]]:
-        """What stands between the observation and the MLP: the MLP's input width and the
-        torso's own parameters (name -> shape). Here none: the encoded observation itself."""
-        return observation_size(observation_space, agent), {}
-
-    def initialise_torso(self, seed: int) -> None:
-        """Initial values of the torso's parameters (here there are none)."""
+        self.torso = ImageTorso(observation_space, conv_layers, "q.conv.", agent) if is_image(observation_space) else None
+        n_inputs = observation_size(observation_space, agent) if self.torso is None else self.torso.features
+        extra = None if self.torso is None else self.torso.shapes
+        super().__init__("q.", n_inputs, hidden, (n_actions,), activation, seed, dtype, adam_eps, extra_shapes=extra)
+        if self.torso is not None:
+            self.torso.initialise(self.parameters, seed, orthogonal_init=False)
 
     def encode(self, obs: np.ndarray) -> np.ndarray:
+        """The network's input rows (B, inputs): an image flattened channels first, in [0, 1]."""
+        if self.torso is not None:
+            return self.torso.encode(obs, self.dtype)
         return encode_observations(self.observation_space, obs, self.dtype)
 
     def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
         """Q(s, a) for every action, shape (B, n_actions), at encoded observations `x`."""
+        if self.torso is not None:
+            x = self.torso.forward(self.parameters, x, keep)
         return self.body.forward(x, keep)[0]
 
     def step(
@@ -665,20 +711,24 @@ class QNetwork(Network):
 
     def backward(self, d_q: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
         """dL/dparameters, into their gradients, given dL/dQ(s, .) for the last ``forward(keep=True)``
-        (and dL/dx, if `input_gradient`)."""
-        return self.body.backward(d_q, input_gradient=input_gradient)
+        (and dL/dx, if `input_gradient`): through the MLP, then through the torso if there is one."""
+        if self.torso is None:
+            return self.body.backward(d_q, input_gradient=input_gradient)
+        d_features = self.body.backward(d_q, input_gradient=True)
+        assert d_features is not None
+        return self.torso.backward(self.parameters, d_features, input_gradient)
 
     def input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        """d Q(x, a) / dx for each row (explain's attributions); parameters and their gradients unchanged."""
+        """d Q(x, a) / dx for each row (explain's attributions; an image's saliency map). The
+        parameters are unchanged; their gradients are overwritten where there is a torso."""
         q = self.forward(x, keep=True)
         d_q = np.zeros_like(q)
         d_q[np.arange(len(actions)), actions] = 1.0
-        return self.body.input_gradient(d_q)
-
-
-# The torso in front of an image's Q network: MinAtar's (Young & Tian 2019), one 3x3
-# convolution of 16 filters, stride 1, no padding, then ReLU; the MLP takes the features.
-IMAGE_FILTERS, IMAGE_KERNEL = 16, 3
+        if self.torso is None:
+            return self.body.input_gradient(d_q)
+        dx = self.backward(d_q, input_gradient=True)
+        assert dx is not None
+        return dx
 
 
 def is_image(space: spaces.Space) -> bool:
@@ -695,72 +745,113 @@ def image_layout(space: spaces.Box) -> tuple[int, int, int, bool]:
     return c, a, b, True
 
 
-class ConvQNetwork(QNetwork):
-    """Q(s, .) of an image: a convolution (:class:`rl_kit.agents.convolution.Conv2d`), ReLU,
-    then the MLP; one flat parameter vector for all of it, so Adam, the target's copies and
-    saving are those of :class:`Network`.
+class ImageTorso:
+    """Convolutions, each followed by ReLU, then flattening: what stands between an image and an MLP.
 
-    The backward pass chains the two: the MLP's input gradient dL/dh (h the flattened
-    features), times the ReLU's derivative [z > 0], is dL/dz of the convolution's output,
-    whose weight and bias gradients :meth:`Conv2d.backward` writes.
+    With h_0 the image (C, H, W) scaled to [0, 1] by the space's high bound, layer l computes
+    z_l = conv_l(h_{l-1}) (:class:`rl_kit.agents.convolution.Conv2d`) and h_l = relu(z_l); the
+    MLP takes h_L flattened. Backward, from the MLP's input gradient dL/dh_L:
 
-    Args: as :class:`QNetwork`; `observation_space` a Box image, scaled to [0, 1] by its high
-    bound (255 for uint8) and put channels first once, in :meth:`encode`.
+        dL/dz_l = dL/dh_l * [h_l > 0]             (ReLU's derivative, read off its output)
+        dL/dW_l, dL/db_l, dL/dh_{l-1}            (:meth:`Conv2d.backward`)
+
+    The torso holds the layout, never the parameters: they live in the owner's flat vector
+    (:class:`FlatParameters`) under ``{prefix}{l}.weight`` (F, C, k, k) and ``{prefix}{l}.bias``
+    (F,), torch's ``Conv2d`` names and shapes. Encoded observations are rows (B, C H W): a
+    rollout or a replay stores them as it stores vectors.
+
+    Args:
+        space: a Box image, (H, W, C) or (C, H, W) (:func:`image_layout`).
+        layers: (filters, kernel, stride) per convolution.
+        prefix: the parameters' names start with it.
+        agent: the agent's name, for errors.
     """
 
-    def torso(self, observation_space: spaces.Space, agent: str) -> tuple[int, dict[str, tuple[int, ...]]]:
-        """The convolution's parameters; the MLP takes its flattened features."""
+    def __init__(self, space: spaces.Space, layers: tuple[tuple[int, int, int], ...], prefix: str, agent: str):
         from .convolution import Conv2d
 
-        assert isinstance(observation_space, spaces.Box) and is_image(observation_space)
-        channels, height, width, self.channels_last = image_layout(observation_space)
-        self.conv = Conv2d(channels, IMAGE_FILTERS, IMAGE_KERNEL)
-        filters, out_h, out_w = self.conv.output_shape(height, width)
-        if out_h < 1 or out_w < 1:
-            raise SpaceError(
-                f"{agent}: images of {height}x{width} are smaller than its {IMAGE_KERNEL}x{IMAGE_KERNEL} kernel"
-            )
-        high = float(np.max(observation_space.high))
+        assert isinstance(space, spaces.Box) and is_image(space)
+        channels, height, width, self.channels_last = image_layout(space)
+        self.image_shape = (channels, height, width)
+        self.layers: list = []
+        self.shapes: dict[str, tuple[int, ...]] = {}
+        shape = self.image_shape
+        for index, (filters, kernel, stride) in enumerate(layers):
+            conv = Conv2d(shape[0], filters, kernel, stride)
+            shape = conv.output_shape(shape[1], shape[2])
+            if shape[1] < 1 or shape[2] < 1:
+                raise SpaceError(
+                    f"{agent}: convolution {index + 1} ({filters} filters of {kernel}x{kernel}, stride {stride}) does "
+                    f"not fit the {height}x{width} image (conv_layers)"
+                )
+            self.layers.append(conv)
+            self.shapes[f"{prefix}{index}.weight"] = conv.weight_shape
+            self.shapes[f"{prefix}{index}.bias"] = (filters,)
+        self.names = list(self.shapes)
+        self.output_shape = shape
+        self.features = int(np.prod(shape))  # the MLP's input width
+        high = float(np.max(space.high))
         self.scale = 1.0 / high if np.isfinite(high) and high > 0 else 1.0
-        self._features: np.ndarray | None = None
-        return filters * out_h * out_w, {"q.conv.weight": self.conv.weight_shape, "q.conv.bias": (filters,)}
+        self._outputs: list[np.ndarray] = []
 
-    def initialise_torso(self, seed: int) -> None:
-        """torch's default for a convolution, uniform in +-1/sqrt(fan in), from a stream of its
-        own: the MLP starts as it would alone."""
-        bound = 1 / np.sqrt(self.conv.in_channels * IMAGE_KERNEL * IMAGE_KERNEL)
+    def parameter_count(self) -> int:
+        return sum(int(np.prod(shape)) for shape in self.shapes.values())
+
+    def initialise(self, parameters: FlatParameters, seed: int, orthogonal_init: bool) -> None:
+        """From a stream of its own (the MLP starts as it would alone): orthogonal weights of
+        gain sqrt 2 on each filter's (C k k) fan-in and zero biases, as SB3's CNN policies; or
+        torch's default for a convolution, weight and bias uniform in +-1/sqrt(fan in)."""
         rng = np.random.default_rng([seed, 1])
-        for name in ("q.conv.weight", "q.conv.bias"):
-            self.parameters[name][...] = rng.uniform(-bound, bound, self.parameters[name].shape)
+        for conv, weight_name, bias_name in zip(self.layers, self.names[::2], self.names[1::2], strict=True):
+            weight, bias = parameters[weight_name], parameters[bias_name]
+            fan_in = int(np.prod(weight.shape[1:]))
+            if orthogonal_init:
+                weight[...] = orthogonal(rng, conv.out_channels, fan_in, np.sqrt(2)).reshape(weight.shape)
+                bias[...] = 0.0
+            else:
+                bound = 1 / np.sqrt(fan_in)
+                weight[...] = rng.uniform(-bound, bound, weight.shape)
+                bias[...] = rng.uniform(-bound, bound, bias.shape)
 
-    def encode(self, obs: np.ndarray) -> np.ndarray:
-        """Images (B, H, W, C) or (B, C, H, W) as floats in [0, 1], channels first."""
-        x = np.asarray(obs, dtype=self.dtype) * self.dtype.type(self.scale)
+    def encode(self, obs: np.ndarray, dtype) -> np.ndarray:
+        """Images (B, H, W, C) or (B, C, H, W) as rows (B, C H W) of floats in [0, 1], channels first."""
         from .convolution import channels_first
 
-        return channels_first(x) if self.channels_last else x
+        dtype = np.dtype(dtype)
+        x = np.asarray(obs, dtype=dtype) * dtype.type(self.scale)
+        if x.ndim == 3:  # one image
+            x = x[None]
+        if self.channels_last:
+            x = channels_first(x)
+        return x.reshape(len(x), -1)
 
-    def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
-        weight, bias = self.parameters["q.conv.weight"], self.parameters["q.conv.bias"]
-        features = np.maximum(self.conv.forward(x, weight, bias, keep), 0)
+    def images(self, x: np.ndarray) -> np.ndarray:
+        """Encoded rows (B, C H W) as images (B, C, H, W): where a saliency map is drawn."""
+        return x.reshape(len(x), *self.image_shape)
+
+    def forward(self, parameters: FlatParameters, x: np.ndarray, keep: bool = False) -> np.ndarray:
+        """The features (B, F Ho Wo) of encoded images `x` (B, C H W)."""
+        h = self.images(x)
+        outputs = []
+        for conv, weight_name, bias_name in zip(self.layers, self.names[::2], self.names[1::2], strict=True):
+            h = conv.forward(h, parameters[weight_name], parameters[bias_name], keep)
+            np.maximum(h, 0, out=h)
+            outputs.append(h)
         if keep:
-            self._features = features
-        return self.body.forward(features.reshape(len(x), -1), keep)[0]
+            self._outputs = outputs
+        return h.reshape(len(x), -1)
 
-    def backward(self, d_q: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
-        assert self._features is not None, "backward needs a forward(keep=True) first"
-        d_flat = self.body.backward(d_q, input_gradient=True)
-        assert d_flat is not None
-        d_features = d_flat.reshape(self._features.shape) * (self._features > 0)
-        grads = self.parameters.grads
-        weight = self.parameters["q.conv.weight"]
-        return self.conv.backward(d_features, weight, grads["q.conv.weight"], grads["q.conv.bias"], input_gradient)
-
-    def input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
-        """d Q(x, a) / dx for each image (a saliency map, channels first); the parameters' gradients are overwritten."""
-        q = self.forward(x, keep=True)
-        d_q = np.zeros_like(q)
-        d_q[np.arange(len(actions)), actions] = 1.0
-        dx = self.backward(d_q, input_gradient=True)
-        assert dx is not None
-        return dx
+    def backward(self, parameters: FlatParameters, d_features: np.ndarray, input_gradient: bool) -> np.ndarray | None:
+        """Each convolution's weight and bias gradients into ``parameters.grads``, given dL/dfeatures
+        (B, F Ho Wo) for the last ``forward(keep=True)``; dL/dx (B, C H W) if `input_gradient`."""
+        assert self._outputs, "backward needs a forward(keep=True) first"
+        d = d_features.reshape(self._outputs[-1].shape)
+        for index in range(len(self.layers) - 1, -1, -1):
+            d = d * (self._outputs[index] > 0)
+            weight_name, bias_name = self.names[2 * index], self.names[2 * index + 1]
+            grads = parameters.grads
+            below = index > 0 or input_gradient
+            d = self.layers[index].backward(d, parameters[weight_name], grads[weight_name], grads[bias_name], below)
+            if not below:
+                return None
+        return d.reshape(len(d), -1)

@@ -35,7 +35,7 @@ from gymnasium import spaces
 
 from .base import Transitions
 from .distributions import Categorical, StateDependentGaussian
-from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, NetworkHyperparameters
+from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, ImageNetworkHyperparameters
 from .networks import ActorCritic, NonFiniteLossError, single_threaded_blas
 from .optimizers import OPTIMIZERS
 from .rollout import Batch, Rollout, generalized_advantages
@@ -51,8 +51,8 @@ MEMBER_VALUES = ("learning_rate", "clip_range", "ent_coef", "vf_coef", "gamma", 
 
 
 @dataclass(frozen=True)
-class PolicyGradientHyperparameters(NetworkHyperparameters):
-    """Shared by REINFORCE, A2C and PPO (and the network's shape, :class:`NetworkHyperparameters`).
+class PolicyGradientHyperparameters(ImageNetworkHyperparameters):
+    """Shared by REINFORCE, A2C and PPO (and the network's shape, :class:`ImageNetworkHyperparameters`).
 
     Attributes:
         learning_rate: the optimizer's step size; a number or schedule over env steps.
@@ -182,6 +182,7 @@ class PolicyGradientAgent:
             optimizer=hp.optimizer,
             use_sde=hp.use_sde,
             orthogonal_init=hp.ortho_init,
+            conv_layers=hp.convolutions(),
         )
         self.seed: int | tuple[int, ...] = seed
         self.rng = np.random.default_rng(list(seed) if isinstance(seed, tuple) else seed)

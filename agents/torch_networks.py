@@ -16,7 +16,9 @@ from torch import nn
 
 from .networks import (
     ACTIVATIONS,
+    IMAGE_LAYERS,
     ActorCriticBase,
+    ImageTorso,
     StepResult,
     check_finite,
     check_state_shapes,
@@ -78,8 +80,28 @@ class TwinMLP(nn.Module):
         return h[0, :, : self.n_outputs[0]], h[1, :, : self.n_outputs[1]]
 
 
+class TorchTorso(nn.ModuleList):
+    """:class:`rl_kit.agents.networks.ImageTorso` in torch: ``conv2d`` and ReLU per layer, then
+    flattening, on encoded rows (B, C H W); its parameters are ``{l}.weight`` and ``{l}.bias``, as ours."""
+
+    def __init__(self, torso: ImageTorso, orthogonal_init: bool):
+        super().__init__(nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel, conv.stride) for conv in torso.layers)
+        self.image_shape = torso.image_shape
+        if orthogonal_init:
+            for conv in self:
+                nn.init.orthogonal_(conv.weight, np.sqrt(2))
+                nn.init.zeros_(conv.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x.reshape(len(x), *self.image_shape)
+        for conv in self:
+            h = torch.relu(conv(h))
+        return h.flatten(1)
+
+
 class TorchModule(nn.Module):
-    """The parameters: ``head.log_std`` (Box actions) and ``body``, as the numpy network names them."""
+    """The parameters: ``head.log_std`` (Box actions), ``body`` and, for images, ``torso``, as
+    the numpy network names them and in its order."""
 
     def __init__(
         self,
@@ -88,6 +110,7 @@ class TorchModule(nn.Module):
         hidden: tuple[int, ...],
         activation: str,
         orthogonal_init: bool = True,
+        torso: ImageTorso | None = None,
     ):
         super().__init__()
         self.head = PolicyHead(action_space)
@@ -99,9 +122,14 @@ class TorchModule(nn.Module):
             output_gains=(0.01, 1.0),
             orthogonal_init=orthogonal_init,
         )
+        self.torso = None if torso is None else TorchTorso(torso, orthogonal_init)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """What the MLPs take: `x` itself, or an image's torso features."""
+        return x if self.torso is None else self.torso(x)
 
     def forward(self, x: torch.Tensor):
-        policy_outputs, values = self.body(x)
+        policy_outputs, values = self.body(self.features(x))
         return self.head(policy_outputs), values.squeeze(-1)
 
 
@@ -121,8 +149,9 @@ class TorchActorCritic(ActorCriticBase):
         optimizer: str = "adam",
         use_sde: bool = False,
         orthogonal_init: bool = True,
+        conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
     ):
-        super().__init__(observation_space, action_space, agent, dtype)
+        super().__init__(observation_space, action_space, agent, dtype, conv_layers)
         if use_sde:
             raise ValueError(f"{agent}: use_sde runs on the numpy networks only (backend: numpy)")
         # Small networks run on one thread: faster than splitting a 64x64 product, and the same
@@ -130,7 +159,7 @@ class TorchActorCritic(ActorCriticBase):
         torch.set_num_threads(1)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            self.module = TorchModule(self.n_inputs, action_space, hidden, activation, orthogonal_init)
+            self.module = TorchModule(self.n_inputs, action_space, hidden, activation, orthogonal_init, self.torso)
             if not self.discrete:
                 nn.init.constant_(self.module.head.log_std, log_std_init)
         if self.dtype == np.float64:
@@ -143,7 +172,7 @@ class TorchActorCritic(ActorCriticBase):
 
     @torch.no_grad()
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        outputs, values = self.module.body(torch.as_tensor(x))
+        outputs, values = self.module.body(self.module.features(torch.as_tensor(x)))
         return outputs.numpy(), values[:, 0].numpy()
 
     def log_std(self) -> np.ndarray:
@@ -157,7 +186,7 @@ class TorchActorCritic(ActorCriticBase):
 
     def mean_input_gradient(self, x: np.ndarray) -> np.ndarray:
         inputs = torch.as_tensor(x).clone().requires_grad_(True)
-        means, _ = self.module.body(inputs)
+        means, _ = self.module.body(self.module.features(inputs))
         rows = [torch.autograd.grad(means[:, j].sum(), inputs, retain_graph=True)[0] for j in range(self.n_actions)]
         return torch.stack(rows).numpy()
 

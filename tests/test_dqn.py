@@ -129,5 +129,5 @@ def test_dqn_learns_catch_from_pixels_on_most_seeds_and_its_saved_agent_acts_the
     assert sum(score >= 8 for score in scores) >= 4, scores
     images = np.random.default_rng(0).integers(0, 256, size=(16, 10, 5, 2)).astype(np.uint8)
     reloaded = load_agent(tmp_path / "seed4")  # the last run's
-    assert reloaded.q.conv.weight_shape == (16, 2, 3, 3)
+    assert reloaded.q.torso.layers[0].weight_shape == (16, 2, 3, 3)
     np.testing.assert_array_equal(reloaded.action_values(images), run.agent.action_values(images))

@@ -360,18 +360,18 @@ def test_the_image_q_networks_gradients_match_finite_differences():
     """Convolution, ReLU and MLP chained by hand (float64), for weights of every part."""
     import gymnasium as gym
 
-    from rl_kit.agents.networks import ConvQNetwork
+    from rl_kit.agents.networks import QNetwork
 
     space = gym.spaces.Box(0, 255, (6, 5, 2), np.uint8)
-    net = ConvQNetwork(space, 3, (8,), "tanh", "dqn", seed=0, dtype=np.float64)
+    net = QNetwork(space, 3, (8,), "tanh", "dqn", seed=0, dtype=np.float64)
     rng = np.random.default_rng(0)
     x = net.encode(rng.integers(0, 256, size=(4, 6, 5, 2)).astype(np.uint8))
-    assert x.shape == (4, 2, 6, 5) and x.max() <= 1.0
+    assert x.shape == (4, 2 * 6 * 5) and x.max() <= 1.0
     d_q = rng.standard_normal((4, 3))
     loss = lambda: float((net.forward(x) * d_q).sum())  # noqa: E731
     net.forward(x, keep=True)
     net.backward(d_q)
-    grads = {name: net.parameters.grads[name].copy() for name in ("q.conv.weight", "q.conv.bias", "q.weights.0")}
+    grads = {name: net.parameters.grads[name].copy() for name in ("q.conv.0.weight", "q.conv.0.bias", "q.weights.0")}
     eps = 1e-6
     for name, grad in grads.items():
         values = net.parameters[name]

@@ -26,6 +26,7 @@ def saved(tmp_path_factory):
     common = dict(progress=False, tensorboard=False, eval_every=0)
     rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=500, out=root / "q", **common)
     rl_kit.train("rl_kit/Catch-v0", "ppo", steps=500, out=root / "ppo", **common)
+    rl_kit.train("rl_kit/Catch-v0", "ppo", steps=500, out=root / "pixels", env_kwargs={"observation": "pixels"}, **common)
     return root
 
 
@@ -91,6 +92,21 @@ def test_declared_network_widths_are_checked_against_the_tensors(saved, tmp_path
     path = rewrite(saved / "ppo" / "agent.safetensors", tmp_path / "agent.safetensors", wide)
     outcome, added = load_in_a_process(path, tmp_path)
     assert outcome.startswith("AgentFileError") and "declares" in outcome
+    assert added < 200
+
+
+@pytest.mark.parametrize(
+    ("conv_layers", "refusal"), [("20000x3,20000x3", "declares"), ("16x3,16x40000", "does not fit the 10x5 image")]
+)
+def test_declared_convolutions_are_checked_before_anything_is_allocated(saved, tmp_path, conv_layers, refusal):
+    """A pixel agent's file names its torso; one that declares huge kernels costs no memory to refuse."""
+
+    def huge(metadata):
+        metadata["hyperparameters"]["conv_layers"] = conv_layers
+
+    path = rewrite(saved / "pixels" / "agent.safetensors", tmp_path / "agent.safetensors", huge)
+    outcome, added = load_in_a_process(path, tmp_path)
+    assert outcome.startswith("AgentFileError") and refusal in outcome and "\n" not in outcome
     assert added < 200
 
 

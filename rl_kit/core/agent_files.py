@@ -23,6 +23,7 @@ import numpy as np
 from gymnasium import spaces
 
 from rl_kit.agents.base import describe
+from rl_kit.agents.networks import ImageTorso, is_image
 from rl_kit.core.spec import EnvConfig, refuse_paths
 from rl_kit.errors import AgentFileError, RLKitError
 from rl_kit.infrastructure.atomic_files import write_safetensors
@@ -288,8 +289,14 @@ def declared_size(hyperparameters, observation_space: spaces.Space, action_space
     inputs, outputs = spaces.flatdim(observation_space), spaces.flatdim(action_space)
     if not hasattr(hyperparameters, "hidden"):
         return inputs * outputs
+    torso = 0
+    if hasattr(hyperparameters, "convolutions") and is_image(observation_space):
+        # the torso's kernels and the width they hand the MLP, from the layout alone: a file
+        # that declares huge kernels is refused here, before anything is allocated
+        layout = ImageTorso(observation_space, hyperparameters.convolutions(), "", "the saved agent")
+        torso, inputs = layout.parameter_count(), layout.features
     widths = [inputs, *hyperparameters.hidden()]
-    return sum(a * b for a, b in zip(widths, widths[1:], strict=False)) * 2 + widths[-1] * (outputs + 1)
+    return torso + sum(a * b for a, b in zip(widths, widths[1:], strict=False)) * 2 + widths[-1] * (outputs + 1)
 
 
 def check_spaces(agent, env, env_id: str) -> None:

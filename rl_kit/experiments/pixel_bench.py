@@ -2,7 +2,7 @@
 
 MinAtar's network (Young & Tian 2019): one 3x3 convolution of 16 filters on a 10x10 frame of
 4 channels (Breakout's), ReLU, a hidden layer of 128 ReLU units, one output per action; batch
-32, Adam, the TD step on Huber's loss. Ours is :class:`rl_kit.agents.networks.ConvQNetwork`
+32, Adam, the TD step on Huber's loss. Ours is :class:`rl_kit.agents.networks.QNetwork`
 (convolution by im2col, every gradient by hand); the reference the same network in torch
 (``conv2d``, autograd, ``torch.optim.Adam``). Both on one thread, the best of alternating
 rounds of `repeats` updates each.
@@ -22,10 +22,10 @@ def numpy_update(repeats: int) -> float:
     from gymnasium import spaces
 
     from rl_kit.agents.dqn import huber_loss, huber_loss_gradient
-    from rl_kit.agents.networks import ConvQNetwork, single_threaded_blas
+    from rl_kit.agents.networks import QNetwork, single_threaded_blas
 
     single_threaded_blas()
-    net = ConvQNetwork(spaces.Box(0, 1, FRAME, np.uint8), ACTIONS, (128,), "relu", "dqn", seed=0)
+    net = QNetwork(spaces.Box(0, 1, FRAME, np.uint8), ACTIONS, (128,), "relu", "dqn", seed=0)
     rng = np.random.default_rng(0)
     x = net.encode(rng.integers(0, 2, size=(BATCH, *FRAME)).astype(np.uint8))
     actions, targets = rng.integers(ACTIONS, size=BATCH), rng.standard_normal(BATCH).astype(np.float32)
