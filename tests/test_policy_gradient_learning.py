@@ -64,3 +64,17 @@ def test_gsde_solves_mountain_car_continuous_on_most_seeds(tmp_path):
     claim = claim_named("ppo-gsde-mountaincar")
     returns = [greedy_return(claim, seed, "numpy", str(tmp_path / str(seed))) for seed in claim.seeds]
     assert holds(claim, returns), returns
+
+
+@pytest.mark.parametrize("agent", ["ppo", "a2c"])
+def test_learns_catch_from_pixels_on_most_seeds(agent, tmp_path):
+    """The shared convolution torso in front of the actor-critic, at the tuned Catch entry, 20k
+    steps (random play scores about -6). On the development machine every seed of 0-3 catches
+    all 10 balls (PPO about 2.7 s a run, A2C 1 s)."""
+    scores = []
+    for seed in range(4):
+        run = rl_kit.train("rl_kit/Catch-v0", agent, steps=20_000, seed=seed, env_kwargs={"observation": "pixels"},
+                           eval_every=0, progress=False, tensorboard=False, out=tmp_path / f"seed{seed}")  # fmt: skip
+        assert run.agent.net.torso is not None
+        scores.append(rl_kit.evaluate(run.agent, run.spec.env, episodes=10, seed=100).mean)
+    assert sum(score >= 8 for score in scores) >= 3, scores
