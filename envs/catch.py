@@ -11,6 +11,12 @@ With ``observation="pixels"`` (``gymnasium.make("rl_kit/Catch-v0", observation="
 the agent sees the board instead, as an image: a uint8 Box of shape (rows, columns, 2),
 channels last as Gymnasium's image spaces are, 255 where the ball is (channel 0) and where the
 paddle is (channel 1), 0 elsewhere: the smallest pixel experiment, with no extra package.
+
+With ``drift=True`` each ball also moves one column sideways a step, left or right at random,
+bouncing off the walls. One observation then shows where the ball is but not which way it is
+going; two frames (an env option of rl-kit's runs, ``frame_stack: 2``) show both. (A policy
+that sees one frame can still learn it: where it has put the paddle remembers where the ball
+was, a memory the policy writes for itself.)
 """
 
 from __future__ import annotations
@@ -21,25 +27,31 @@ from gymnasium import spaces
 from .batched import BatchedEnv, BatchedVectorEnv, Dynamics
 from .labels import ENDED, FAILURE, SUCCESS, Outcome
 
-BALL_X, BALL_Y, PADDLE_X, BALLS_LEFT, CAUGHT = range(5)
+BALL_X, BALL_Y, PADDLE_X, BALLS_LEFT, CAUGHT, BALL_DX = range(6)
 OBSERVATIONS = ("features", "pixels")
 
 
 class CatchDynamics(Dynamics):
     """Args: columns, rows of the board; n_balls per episode; observation "features" (the four
-    numbers) or "pixels" (the board as a (rows, columns, 2) uint8 image)."""
+    numbers) or "pixels" (the board as a (rows, columns, 2) uint8 image); drift: balls also
+    move sideways, one column a step, bouncing off the walls."""
 
     feature_names: tuple[str, ...] | None = ("ball_x", "ball_y", "paddle_x", "balls_left")
     action_names = ("left", "stay", "right")
     title = "rl-kit Catch"
 
-    def __init__(self, columns: int = 5, rows: int = 10, n_balls: int = 10, observation: str = "features"):
+    def __init__(
+        self, columns: int = 5, rows: int = 10, n_balls: int = 10, observation: str = "features", drift: bool = False
+    ):
         if columns < 2 or rows < 2 or n_balls < 1:
             raise ValueError(f"Catch needs columns >= 2, rows >= 2 and n_balls >= 1, got {columns}, {rows}, {n_balls}")
         if observation not in OBSERVATIONS:
             raise ValueError(f"Catch's observation is one of {list(OBSERVATIONS)}, got {observation!r}")
         self.columns, self.rows, self.n_balls = int(columns), int(rows), int(n_balls)
-        self.state_size = 5
+        if not isinstance(drift, (bool, np.bool_)):
+            raise ValueError(f"Catch's drift is True or False, got {drift!r}")
+        self.drift = bool(drift)
+        self.state_size = 6
         self.pixels = observation == "pixels"
         if self.pixels:
             self.observation_space = spaces.Box(0, 255, shape=(self.rows, self.columns, 2), dtype=np.uint8)
@@ -55,12 +67,19 @@ class CatchDynamics(Dynamics):
         states[:, BALL_X] = rng.integers(self.columns, size=n)
         states[:, PADDLE_X] = self.columns // 2
         states[:, BALLS_LEFT] = self.n_balls
+        if self.drift:
+            states[:, BALL_DX] = rng.choice([-1.0, 1.0], size=n)
         return states
 
     def step(self, states, actions, rng):
         states = states.copy()
         states[:, PADDLE_X] = np.clip(states[:, PADDLE_X] + actions - 1, 0, self.columns - 1)
         states[:, BALL_Y] += 1
+        if self.drift:  # sideways, turning back at a wall
+            moved = states[:, BALL_X] + states[:, BALL_DX]
+            outside = (moved < 0) | (moved > self.columns - 1)
+            states[outside, BALL_DX] *= -1
+            states[:, BALL_X] += states[:, BALL_DX]
         landed = states[:, BALL_Y] >= self.rows - 1
         caught = landed & (states[:, PADDLE_X] == states[:, BALL_X])
         rewards = np.where(landed, np.where(caught, 1.0, -1.0), 0.0)
@@ -70,6 +89,8 @@ class CatchDynamics(Dynamics):
         new_ball = landed & ~terminated
         states[new_ball, BALL_Y] = 0
         states[new_ball, BALL_X] = rng.integers(self.columns, size=int(new_ball.sum()))
+        if self.drift:
+            states[new_ball, BALL_DX] = rng.choice([-1.0, 1.0], size=int(new_ball.sum()))
         return states, rewards, terminated
 
     def observations(self, states):

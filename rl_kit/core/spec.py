@@ -56,6 +56,11 @@ class EnvConfig:
     Pendulum, which equal Gymnasium's bit for bit); "sync" always takes Gymnasium's
     ``SyncVectorEnv``.
 
+    ``frame_stack`` k > 1 (it may also come in `kwargs`) shows the agent the last k observations
+    side by side (:class:`rl_kit.envs.frame_stack.StackFrames`: an image's channels, a vector's
+    entries), where one observation cannot show motion; its copies then run in Gymnasium's
+    ``SyncVectorEnv``, each stacking its own frames.
+
     >>> EnvConfig("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}).make()
     """
 
@@ -63,6 +68,7 @@ class EnvConfig:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     max_episode_steps: int | None = None
     vector_env: str = "native"
+    frame_stack: int = 1
 
     def __post_init__(self):
         check_env_id(self.id)
@@ -75,6 +81,10 @@ class EnvConfig:
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
             raise RLKitError(f"max_episode_steps must be a whole number of at least 1, got {limit!r}")
         object.__setattr__(self, "max_episode_steps", limit)
+        stack = kwargs.pop("frame_stack", self.frame_stack)
+        if isinstance(stack, bool) or not isinstance(stack, int) or stack < 1:
+            raise RLKitError(f"frame_stack must be a whole number of at least 1, got {stack!r}")
+        object.__setattr__(self, "frame_stack", stack)
         map_file = kwargs.get("map")
         if isinstance(map_file, (str, os.PathLike)) and "\n" not in str(map_file) and os.path.isfile(map_file):
             # a grid map given as a file is held by its text: the spec reproduces the run without
@@ -96,7 +106,9 @@ class EnvConfig:
                 return env
             limit = kwargs.get("max_episode_steps", env.max_episode_steps)
             vector_env = kwargs.get("vector_env", env.vector_env)
-            return replace(env, kwargs={**env.kwargs, **kwargs}, max_episode_steps=limit, vector_env=vector_env)
+            stack = kwargs.get("frame_stack", env.frame_stack)
+            return replace(env, kwargs={**env.kwargs, **kwargs}, max_episode_steps=limit, vector_env=vector_env,
+                           frame_stack=stack)  # fmt: skip
         if not isinstance(env, str):
             raise InvalidType(f"env must be an env id, an EnvConfig or a gymnasium env, got {type(env).__name__}")
         return cls(env, kwargs or {})
@@ -108,6 +120,8 @@ class EnvConfig:
             options.append(f"max_episode_steps={self.max_episode_steps}")
         if self.vector_env != "native":
             options.append(f"vector_env={self.vector_env}")
+        if self.frame_stack > 1:
+            options.append(f"frame_stack={self.frame_stack}")
         return f"{self.id} ({', '.join(options)})" if options else self.id
 
     @property
@@ -140,9 +154,16 @@ class EnvConfig:
     def make(self, **make_kwargs) -> gym.Env:
         """``gymnasium.make`` with the time limit, and a clear error for bad keyword arguments."""
         try:
-            return gym.make(self.id, **{**self._limit_to_set(), **self.kwargs, **make_kwargs})
+            env = gym.make(self.id, **{**self._limit_to_set(), **self.kwargs, **make_kwargs})
+            return env if self.frame_stack == 1 else self.stacked(env)
         except (TypeError, ValueError) as error:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
+
+    def stacked(self, env: gym.Env) -> gym.Env:
+        """`env` showing its last ``frame_stack`` observations."""
+        from rl_kit.envs.frame_stack import StackFrames
+
+        return StackFrames(env, self.frame_stack)
 
     def make_vector(self, num_envs: int) -> gym.vector.VectorEnv:
         """`num_envs` copies: with ``vector_env`` "native", the env's native vector version where
@@ -155,7 +176,7 @@ class EnvConfig:
             raise RLKitError(f"num_envs must be at least 1, got {num_envs}")
         registered = gym.spec(self.id)
         limit = self._limit_to_set()
-        native = self.vector_env == "native"
+        native = self.vector_env == "native" and self.frame_stack == 1  # a native one stacks no frames
         try:
             if native and self.id in NATIVE_VECTOR_ENVS:
                 twin = NATIVE_VECTOR_ENVS[self.id]
@@ -173,6 +194,7 @@ class EnvConfig:
                 num_envs=num_envs,
                 vectorization_mode="sync",
                 vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP},
+                wrappers=None if self.frame_stack == 1 else [self.stacked],
                 **self.kwargs,
             )
         except (TypeError, ValueError) as error:
@@ -183,6 +205,8 @@ class EnvConfig:
         if self.max_episode_steps is not None:
             data["max_episode_steps"] = self.max_episode_steps
         data["vector_env"] = self.vector_env
+        if self.frame_stack > 1:
+            data["frame_stack"] = self.frame_stack
         return data
 
     @classmethod
@@ -194,7 +218,8 @@ class EnvConfig:
         if not isinstance(kwargs, Mapping):
             raise RLKitError(f"{source}'s env options are not a mapping")
         refuse_paths(kwargs, source)
-        return cls(data["id"], kwargs, data.get("max_episode_steps"), data.get("vector_env", "native"))
+        return cls(data["id"], kwargs, data.get("max_episode_steps"), data.get("vector_env", "native"),
+                   data.get("frame_stack", 1))  # fmt: skip
 
 
 def short_value(value: Any) -> str:
