@@ -27,6 +27,7 @@ __all__ = [
     "GRID_ENV_IDS",
     "CONTROL_ENV_IDS",
     "BANDIT_ENV_IDS",
+    "MINATAR_ENV_IDS",
 ]
 
 _GRID: dict[str, Any] = dict(
@@ -101,3 +102,11 @@ for _id, (_module, _single, _vector, _max_steps, _kwargs) in {**_CONTROL, **_BAN
             kwargs=_kwargs,
             reward_threshold=_THRESHOLDS.get(_id),
         )
+
+# MinAtar's games (an extra: the minatar package), drawn and seeded by envs/minatar.py
+MINATAR_ENV_IDS = tuple(f"rl_kit/MinAtar-{game}-v0" for game in ("Asterix", "Breakout", "Freeway", "Seaquest",
+                                                                  "SpaceInvaders"))  # fmt: skip
+for _id in MINATAR_ENV_IDS:
+    if _id not in registry:
+        register(id=_id, entry_point=f"{__name__}.minatar:MinAtarEnv", max_episode_steps=10_000,
+                 kwargs={"game": _id.split("-")[1]})  # fmt: skip

@@ -382,3 +382,29 @@ def test_the_image_q_networks_gradients_match_finite_differences():
             numeric = (loss() - base) / eps
             values[i] -= eps
             assert numeric == pytest.approx(grad[i], rel=1e-4, abs=1e-7), name
+
+
+def test_adam_keeps_the_moments_of_unused_parameters_out_of_subnormal_floats(monkeypatch):
+    """A parameter whose gradient is always zero has moments that decay towards 0; as subnormal
+    floats they made a MinAtar DQN's Adam step 5x slower. They are flushed to 0 instead, and
+    every parameter moves exactly as without the flush."""
+    from rl_kit.agents import optimizers
+
+    rng = np.random.default_rng(0)
+    gradients = rng.standard_normal((10 * optimizers.FLUSH_EVERY, 6)).astype(np.float32)
+    gradients[1:, :3] = 0.0  # the first three parameters get one gradient, then none
+
+    def train() -> Adam:
+        adam = Adam(np.zeros(6, np.float32), eps=1e-8)
+        for gradient in gradients:
+            adam.step(gradient.copy(), 1e-3)
+        return adam
+
+    flushed = train()
+    monkeypatch.setattr(optimizers, "FLUSH_EVERY", 10**9)
+    plain = train()
+    smallest_normal = np.finfo(np.float32).tiny
+    assert (np.abs(plain.m[:3]) < smallest_normal).all() and (plain.m[:3] != 0).all()  # subnormal unflushed
+    assert (flushed.m[:3] == 0).all()
+    np.testing.assert_array_equal(flushed.parameters, plain.parameters)
+    np.testing.assert_array_equal(flushed.m[3:], plain.m[3:])

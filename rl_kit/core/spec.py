@@ -156,7 +156,7 @@ class EnvConfig:
         try:
             env = gym.make(self.id, **{**self._limit_to_set(), **self.kwargs, **make_kwargs})
             return env if self.frame_stack == 1 else self.stacked(env)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, gym.error.DependencyNotInstalled) as error:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
 
     def stacked(self, env: gym.Env) -> gym.Env:
@@ -197,7 +197,7 @@ class EnvConfig:
                 wrappers=None if self.frame_stack == 1 else [self.stacked],
                 **self.kwargs,
             )
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, gym.error.DependencyNotInstalled) as error:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
 
     def to_dict(self) -> dict[str, Any]:
