@@ -109,19 +109,24 @@ def add_bench(sub) -> None:
             "calls",
             "race",
             "zoo",
+            "minatar",
             "robustness",
             "all",
         ],
         default="all",
         help="which benchmarks (race: wall time against python -m rl_zoo3.train; zoo: the Zoo's benchmark "
-        "table over seeds, written to docs/benchmarks/zoo; robustness: each learning claim of the tests on "
-        "more seeds and on the torch backend; none of the three is in all)",
+        "table over seeds, written to docs/benchmarks/zoo; minatar: DQN on MinAtar's games beside the paper's, "
+        "written to docs/benchmarks/minatar; robustness: each learning claim of the tests on more seeds and on the "
+        "torch backend; none of these four is in all)",
     )
     p.add_argument(
         "--rows", help="race or zoo rows, or robustness claims, comma-separated, e.g. ppo-cartpole (default: all)"
     )
-    p.add_argument("--seeds", type=positive_int, default=None, help="race: pairs per row (1); zoo: seeds per row (5)")
-    p.add_argument("--out", default="docs/benchmarks/zoo", help="zoo: where the report goes")
+    p.add_argument(
+        "--seeds", type=positive_int, default=None, help="race: pairs per row (1); zoo: seeds per row (5); minatar: 3"
+    )
+    p.add_argument("--frames", type=positive_int, default=None, help="minatar: env steps a run (1,000,000)")
+    p.add_argument("--out", default=None, help="zoo, minatar: where the report goes (docs/benchmarks/<suite>)")
     p.add_argument(
         "--sides",
         default="ours,zoo,tuned",
@@ -227,10 +232,19 @@ def bench_command(args) -> None:
         rows = zoo_benchmark.select_rows(args.rows)
         sides = tuple({"ours": "rl_kit"}.get(side, side) for side in args.sides.split(","))
         report = zoo_benchmark.zoo_benchmark(
-            rows, seeds=args.seeds or 5, sides=sides, workers=args.workers, ray=args.ray, out=args.out,
-            resume=args.resume,
+            rows, seeds=args.seeds or 5, sides=sides, workers=args.workers, ray=args.ray,
+            out=args.out or "docs/benchmarks/zoo", resume=args.resume,
         )  # fmt: skip
         print(f"Report: {report}")
+        return
+    if args.suite == "minatar":
+        from rl_kit.experiments import minatar_bench
+
+        report = minatar_bench.minatar_benchmark(
+            minatar_bench.select_rows(args.rows), seeds=args.seeds or 3, frames=args.frames or minatar_bench.FRAMES,
+            workers=args.workers, ray=args.ray, out=args.out or "docs/benchmarks/minatar",
+        )  # fmt: skip
+        print(report.read_text(encoding="utf-8"))
         return
     from rl_kit.experiments.bench import run_benchmarks
 
