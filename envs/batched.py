@@ -91,6 +91,11 @@ class BatchedEnv(gym.Env):
     def feature_names(self) -> tuple[str, ...] | None:
         return getattr(self.dynamics, "feature_names", None)
 
+    @property
+    def channel_names(self) -> tuple[str, ...] | None:
+        """What each channel of an image observation shows, where the env says."""
+        return getattr(self.dynamics, "channel_names", None)
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         if options:

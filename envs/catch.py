@@ -56,6 +56,7 @@ class CatchDynamics(Dynamics):
         if self.pixels:
             self.observation_space = spaces.Box(0, 255, shape=(self.rows, self.columns, 2), dtype=np.uint8)
             self.feature_names = None  # an image has no named features
+            self.channel_names = ("ball", "paddle")
         else:
             self.observation_space = spaces.Box(0.0, 1.0, shape=(4,), dtype=np.float32)
         self.action_space = spaces.Discrete(3)

@@ -36,6 +36,7 @@ CELL = 32  # pixels a board cell is drawn in
 COLORS = [(239, 83, 80), (102, 187, 106), (66, 165, 245), (255, 202, 40), (171, 71, 188),
           (38, 198, 218), (255, 112, 67), (141, 110, 99), (236, 64, 122), (189, 189, 189)]  # fmt: skip
 BACKGROUND = (20, 20, 28)
+ACTION_NAMES = ("stay", "left", "up", "right", "down", "fire")  # MinAtar's six actions, by index
 
 
 def load_minatar(game: str):
@@ -78,6 +79,7 @@ class MinAtarEnv(gym.Env):
         self.game = load_minatar(game)(GAMES[game], float(sticky_action_prob), bool(difficulty_ramping))
         self.actions = list(self.game.minimal_action_set())
         self.action_space = spaces.Discrete(len(self.actions))
+        self.action_names = tuple(ACTION_NAMES[a] for a in self.actions)
         self.observation_space = spaces.Box(0, 1, tuple(self.game.state_shape()), dtype=np.uint8)
         channels = getattr(self.game.env, "channels", {})
         self.channel_names = tuple(sorted(channels, key=channels.get)) if channels else None

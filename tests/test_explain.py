@@ -181,3 +181,17 @@ def test_an_off_policy_agent_shows_its_critic_along_the_action(tmp_path, monkeyp
         assert x[0] == -2.0 and x[-1] == 2.0
         assert dot.get_ydata()[0] == 0.0 and cross.get_ydata()[0] == pytest.approx(y.max())
         assert y.max() >= -1e-5  # the curve's best is at least the actor's own action, up to the grid
+
+
+@pytest.mark.parametrize("agent", ["dqn", "ppo"])
+def test_explain_draws_saliency_over_the_pixels_of_an_image_agent(tmp_path, agent):
+    """Gradient x input of the greedy choice, per pixel over visited frames and per channel."""
+    import rl_kit
+    from rl_kit.presentation.explain import explain
+
+    rl_kit.train("rl_kit/Catch-v0", agent, steps=600, env_kwargs={"observation": "pixels"}, eval_every=0,
+                 progress=False, tensorboard=False, out=tmp_path / "run")  # fmt: skip
+    figure, table = explain(tmp_path / "run", episodes=1)
+    assert figure.stat().st_size > 10_000
+    rows = dict(line.split(",") for line in table.read_text().splitlines()[1:])
+    assert set(rows) == {"ball", "paddle"} and all(float(v) > 0 for v in rows.values())

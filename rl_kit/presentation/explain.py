@@ -279,6 +279,10 @@ def explain_policy(agent, spec: EnvConfig, output: Path, *, episodes: int, seed:
     from gymnasium import spaces
 
     env = spec.make()
+    from rl_kit.agents.networks import is_image
+
+    if is_image(env.observation_space):
+        return explain_images(agent, env, spec, output, episodes=episodes, seed=seed)
     if not isinstance(env.observation_space, spaces.Box):
         env.close()
         raise RLKitError(
@@ -354,6 +358,81 @@ def explain_policy(agent, spec: EnvConfig, output: Path, *, episodes: int, seed:
     ]
     table.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return [output, table]
+
+
+IMAGES_SHOWN = 4  # visited frames drawn with their saliency
+
+
+def explain_images(agent, env, spec: EnvConfig, output: Path, *, episodes: int, seed: int) -> list[Path]:
+    """Saliency over the pixels: |gradient x input| of the greedy action's score (Q for DQN, log pi
+    for a categorical policy), drawn over a few visited frames and averaged over all of them, and
+    summed per channel (which kind of object drives the choice). Writes the figure and a CSV."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rl_kit.agents.networks import image_layout
+
+    states = visited_states(agent, env, episodes, seed)
+    channels, height, width, _ = image_layout(env.observation_space)
+    names, actions_named = channel_names(env, channels), action_names(env)
+    env.close()
+    greedy = agent.act(states, explore=False)
+    x, gradient = agent.choice_gradient(states)  # rows (N, C H W), channels first
+    images = x.reshape(len(states), channels, height, width)
+    saliency = np.abs(gradient * x).reshape(images.shape)
+    per_channel = saliency.sum(axis=(2, 3)).mean(axis=0)
+    maps = saliency.sum(axis=1)
+    palette = plt.get_cmap("tab10")(np.arange(channels) % 10)[:, :3]
+
+    def frame(index: int) -> np.ndarray:  # each channel in its color, the brightest where channels overlap
+        return np.clip(np.einsum("chw,cr->hwr", images[index], palette), 0, 1)
+
+    fig = plt.figure(figsize=(3 * IMAGES_SHOWN, 7), constrained_layout=True)
+    grid = fig.add_gridspec(2, IMAGES_SHOWN)
+    shown = np.unique(np.linspace(0, len(states) - 1, IMAGES_SHOWN).astype(int))
+    high = float(maps.max()) or 1.0
+    for column, index in enumerate(shown):
+        ax = fig.add_subplot(grid[0, column])
+        ax.imshow(frame(index), interpolation="nearest")
+        ax.imshow(maps[index], cmap="hot", alpha=0.55, vmin=0, vmax=high, interpolation="nearest")
+        ax.set(title=f"state {index}: greedy {name_of(greedy[index], actions_named)}", xticks=[], yticks=[])
+    ax = fig.add_subplot(grid[1, : IMAGES_SHOWN // 2])
+    picture = ax.imshow(maps.mean(axis=0), cmap="hot", interpolation="nearest")
+    fig.colorbar(picture, ax=ax, shrink=0.8)
+    ax.set(title=f"mean saliency over {len(states)} visited states", xticks=[], yticks=[])
+    ax = fig.add_subplot(grid[1, IMAGES_SHOWN // 2 :])
+    order = np.argsort(per_channel)
+    ax.barh([names[i] for i in order], per_channel[order], color=[palette[i] for i in order])
+    score = "Q(s, greedy action)" if "q" in agent.policy_outputs(states[:1]) else "log pi(greedy action)"
+    ax.set(title=f"gradient x input of {score}, per channel")
+    fig.suptitle(f"{agent.name} on {spec}: which pixels drive its choices ({episodes} greedy episodes)")
+    fig.savefig(output, dpi=100)
+    plt.close(fig)
+    table = output.with_suffix(".csv")
+    rows = ["channel,gradient_x_input"] + [f"{n},{v:.6g}" for n, v in sorted(zip(names, per_channel), key=lambda r: -r[1])]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return [output, table]
+
+
+def channel_names(env, channels: int) -> list[str]:
+    """An image env's channel names (MinAtar's objects, Catch's ball and paddle), per stacked frame
+    where frames are stacked; else channel 0, 1, ..."""
+    own = getattr(env.unwrapped, "channel_names", None)
+    if own and channels % len(own) == 0:
+        frames = channels // len(own)
+        if frames == 1:
+            return list(own)
+        return [f"{name} (t-{frames - 1 - k})" for k in range(frames) for name in own]
+    return [f"channel {c}" for c in range(channels)]
+
+
+def name_of(action, names: list[str]) -> str:
+    """A discrete action by its name; a continuous one by its values."""
+    if np.ndim(action) == 0 and 0 <= int(action) < len(names):
+        return names[int(action)]
+    return np.array2string(np.asarray(action), precision=2)
 
 
 Q_CURVES, Q_GRID = 6, 101  # states drawn, and actions along each curve
