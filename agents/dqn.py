@@ -35,7 +35,7 @@ import numpy as np
 from gymnasium import spaces
 
 from .base import Transitions, discrete_size
-from .hyperparameters import AT_LEAST_ONE, POSITIVE, UNIT, Interval, ImageNetworkHyperparameters
+from .hyperparameters import AT_LEAST_ONE, POSITIVE, UNIT, ImageNetworkHyperparameters, Interval
 from .networks import NonFiniteLossError, QNetwork, single_threaded_blas
 from .replay import REPLAY_LIMITS, ReplayBuffer
 from .schedules import Schedule

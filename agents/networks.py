@@ -356,7 +356,9 @@ class ActorCriticBase:
         self.observation_space, self.dtype = observation_space, np.dtype(dtype)
         # an image goes through a convolution torso that the policy and the value share (as
         # SB3's CnnPolicy shares its features extractor); n_inputs is then the MLPs' input width
-        self.torso = ImageTorso(observation_space, conv_layers, "torso.", agent) if is_image(observation_space) else None
+        self.torso = (
+            ImageTorso(observation_space, conv_layers, "torso.", agent) if is_image(observation_space) else None
+        )
         self.n_inputs = observation_size(observation_space, agent) if self.torso is None else self.torso.features
         self.discrete = isinstance(action_space, spaces.Discrete)
         self.n_actions = action_count(action_space)
@@ -672,7 +674,9 @@ class QNetwork(Network):
         conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
     ):
         self.observation_space = observation_space
-        self.torso = ImageTorso(observation_space, conv_layers, "q.conv.", agent) if is_image(observation_space) else None
+        self.torso = (
+            ImageTorso(observation_space, conv_layers, "q.conv.", agent) if is_image(observation_space) else None
+        )
         n_inputs = observation_size(observation_space, agent) if self.torso is None else self.torso.features
         extra = None if self.torso is None else self.torso.shapes
         super().__init__("q.", n_inputs, hidden, (n_actions,), activation, seed, dtype, adam_eps, extra_shapes=extra)

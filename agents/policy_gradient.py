@@ -35,7 +35,7 @@ from gymnasium import spaces
 
 from .base import Transitions
 from .distributions import Categorical, StateDependentGaussian
-from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Interval, ImageNetworkHyperparameters
+from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, ImageNetworkHyperparameters, Interval
 from .networks import ActorCritic, NonFiniteLossError, single_threaded_blas
 from .optimizers import OPTIMIZERS
 from .rollout import Batch, Rollout, generalized_advantages

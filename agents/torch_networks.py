@@ -85,10 +85,13 @@ class TorchTorso(nn.ModuleList):
     flattening, on encoded rows (B, C H W); its parameters are ``{l}.weight`` and ``{l}.bias``, as ours."""
 
     def __init__(self, torso: ImageTorso, orthogonal_init: bool):
-        super().__init__(nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel, conv.stride) for conv in torso.layers)
+        super().__init__(
+            nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel, conv.stride) for conv in torso.layers
+        )
         self.image_shape = torso.image_shape
         if orthogonal_init:
             for conv in self:
+                assert isinstance(conv, nn.Conv2d) and conv.bias is not None
                 nn.init.orthogonal_(conv.weight, np.sqrt(2))
                 nn.init.zeros_(conv.bias)
 

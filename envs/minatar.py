@@ -81,8 +81,8 @@ class MinAtarEnv(gym.Env):
         self.action_space = spaces.Discrete(len(self.actions))
         self.action_names = tuple(ACTION_NAMES[a] for a in self.actions)
         self.observation_space = spaces.Box(0, 1, tuple(self.game.state_shape()), dtype=np.uint8)
-        channels = getattr(self.game.env, "channels", {})
-        self.channel_names = tuple(sorted(channels, key=channels.get)) if channels else None
+        channels: dict[str, int] = dict(getattr(self.game.env, "channels", {}))
+        self.channel_names = tuple(sorted(channels, key=lambda name: channels[name])) if channels else None
         self._renderer: Any = None
 
     def observation(self) -> np.ndarray:

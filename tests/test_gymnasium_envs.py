@@ -81,7 +81,9 @@ def test_every_agent_family_trains_and_evaluates_or_refuses_in_one_line(env_id, 
                 signal.alarm(0)
     finally:
         signal.signal(signal.SIGALRM, previous)
-    images = len(gym.make(env_id).observation_space.shape or ()) >= 2  # CarRacing: images, which dqn alone takes, with Box actions it does not
+    images = (
+        len(gym.make(env_id).observation_space.shape or ()) >= 2
+    )  # CarRacing: images, which dqn alone takes, with Box actions it does not
     if not images:  # every env with vector or finite observations is served by some family
         assert "trained" in outcomes.values(), outcomes
 

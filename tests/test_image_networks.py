@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
+from test_networks import ACTIONS, objectives, torch_gradient
 
 from rl_kit.agents.hyperparameters import parse_conv_layers
 from rl_kit.agents.networks import ActorCritic, QNetwork
 from rl_kit.agents.torch_networks import TorchActorCritic
-from test_networks import ACTIONS, objectives, torch_gradient
 
 LAYOUTS = {
     "channels last": spaces.Box(0, 255, (9, 8, 3), np.uint8),
@@ -111,7 +111,9 @@ def test_a_saved_cnn_agent_loads_into_both_backends_and_acts_identically(tmp_pat
     path = save_agent(trained, tmp_path / "agent.safetensors")
     images = random_images(space, 64)
     numpy_agent = load_agent(path)
-    torch_agent = agent_class(agent)(space, actions, seed=1, hidden_sizes="16", conv_layers="4x3,5x2s2", backend="torch")
+    torch_agent = agent_class(agent)(
+        space, actions, seed=1, hidden_sizes="16", conv_layers="4x3,5x2s2", backend="torch"
+    )
     torch_agent.load_state_dict(numpy_agent.state_dict())
     greedy = trained.act(images, explore=False)
     assert len(set(greedy.tolist())) > 1  # the images do move the choice

@@ -26,7 +26,9 @@ def saved(tmp_path_factory):
     common = dict(progress=False, tensorboard=False, eval_every=0)
     rl_kit.train("rl_kit/GridWorld-v0", "q_learning", steps=500, out=root / "q", **common)
     rl_kit.train("rl_kit/Catch-v0", "ppo", steps=500, out=root / "ppo", **common)
-    rl_kit.train("rl_kit/Catch-v0", "ppo", steps=500, out=root / "pixels", env_kwargs={"observation": "pixels"}, **common)
+    rl_kit.train(
+        "rl_kit/Catch-v0", "ppo", steps=500, out=root / "pixels", env_kwargs={"observation": "pixels"}, **common
+    )
     return root
 
 

@@ -159,7 +159,7 @@ class EnvConfig:
         except (TypeError, ValueError, gym.error.DependencyNotInstalled) as error:
             raise RLKitError(f"cannot make {self.id}: {error}") from None
 
-    def stacked(self, env: gym.Env) -> gym.Env:
+    def stacked(self, env: gym.Env) -> gym.Wrapper:
         """`env` showing its last ``frame_stack`` observations."""
         from rl_kit.envs.frame_stack import StackFrames
 

@@ -411,7 +411,9 @@ def explain_images(agent, env, spec: EnvConfig, output: Path, *, episodes: int, 
     fig.savefig(output, dpi=100)
     plt.close(fig)
     table = output.with_suffix(".csv")
-    rows = ["channel,gradient_x_input"] + [f"{n},{v:.6g}" for n, v in sorted(zip(names, per_channel), key=lambda r: -r[1])]
+    rows = ["channel,gradient_x_input"] + [
+        f"{n},{v:.6g}" for n, v in sorted(zip(names, per_channel, strict=True), key=lambda r: -r[1])
+    ]
     table.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return [output, table]
 
