@@ -65,3 +65,15 @@ def test_without_the_minatar_package_a_game_is_refused_in_one_line_naming_the_ex
     assert "pip install 'rl-kit[minatar]'" in message and "Seaquest" in message and "\n" not in message
     with pytest.raises(RLKitError, match=r"rl-kit\[minatar\]"):
         EnvConfig("rl_kit/MinAtar-Seaquest-v0").make_vector(2)
+
+
+def test_the_minatar_bench_merges_its_runs_and_runs_only_the_seeds_it_lacks(tmp_path, capsys):
+    from rl_kit.experiments.minatar_bench import minatar_benchmark, read_results, select_rows
+
+    rows = select_rows("breakout")
+    minatar_benchmark(rows, seeds=1, frames=600, out=tmp_path)
+    report = minatar_benchmark(rows, seeds=2, frames=600, out=tmp_path)
+    assert "1 runs of 600 frames to do (1 stored)" in capsys.readouterr().out
+    stored = read_results(tmp_path / "results.json")["rl_kit/MinAtar-Breakout-v0@600"]
+    assert sorted(stored) == ["0", "1"] and all(len(run["returns"]) == 30 for run in stored.values())
+    assert "| Breakout | 600 | 2 |" in report.read_text()

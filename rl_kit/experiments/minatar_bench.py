@@ -78,13 +78,17 @@ def episode_seed(seed: int) -> int:
 
 def minatar_run(env_id: str, seed: int, frames: int, episodes: int) -> dict:
     """One run of dqn on `env_id` (its tuned entry) in a directory of its own: its greedy returns and seconds."""
-    import rl_kit
+    from dataclasses import replace
+
+    from rl_kit.core.evaluation import evaluate
+    from rl_kit.core.spec import NO_EVALUATION, QUIET
+    from rl_kit.core.training import execute, plan
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as directory:
-        run = rl_kit.train(env_id, "dqn", steps=frames, seed=seed, eval_every=0, progress=False, tensorboard=False,
-                           out=Path(directory) / "run")  # fmt: skip
-        result = rl_kit.evaluate(run.agent, run.spec.env, episodes=episodes, seed=episode_seed(seed))
+        spec = replace(plan(env_id, "dqn", steps=frames, seed=seed), evaluation=NO_EVALUATION)
+        run = execute(spec, replace(QUIET, directory=Path(directory) / "run"))
+        result = evaluate(run.agent, run.spec.env, episodes=episodes, seed=episode_seed(seed))
     return {"returns": [float(r) for r in result.returns], "seconds": time.perf_counter() - start}
 
 
