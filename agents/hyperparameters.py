@@ -169,7 +169,8 @@ class ImageNetworkHyperparameters(NetworkHyperparameters):
     Attributes:
         conv_layers: the convolutions in front of the MLP when observations are images,
             comma-separated ``FxK`` (F filters of K x K, stride 1) or ``FxKsS`` (stride S), each
-            followed by ReLU: "16x3" is MinAtar's torso, "32x8s4,64x4s2,64x3" the Nature DQN's.
+            followed by ReLU: "16x3" is MinAtar's torso, "32x8s4,64x4s2,64x3" the Nature DQN's;
+            "none" feeds the image's pixels, flattened, straight to the MLP (no weight sharing).
             Vector and finite observations ignore it.
     """
 
@@ -185,7 +186,10 @@ class ImageNetworkHyperparameters(NetworkHyperparameters):
 
 
 def parse_conv_layers(text: str) -> tuple[tuple[int, int, int], ...]:
-    """``"32x8s4,64x3"`` as ((32, 8, 4), (64, 3, 1)), or a ValueError naming the part that is not one."""
+    """``"32x8s4,64x3"`` as ((32, 8, 4), (64, 3, 1)), ``"none"`` as (), or a ValueError naming
+    the part that is not one."""
+    if text.strip().lower() == "none":
+        return ()
     layers = []
     for part in text.replace(" ", "").split(","):
         filters, _, rest = part.partition("x")
@@ -197,7 +201,7 @@ def parse_conv_layers(text: str) -> tuple[tuple[int, int, int], ...]:
         if min(layer) < 1:
             raise ValueError(
                 f"conv_layers must be comma-separated FILTERSxKERNEL or FILTERSxKERNELsSTRIDE of positive whole "
-                f"numbers, like '16x3' or '32x8s4,64x4s2', got {text!r} (at {part!r})"
+                f"numbers, like '16x3' or '32x8s4,64x4s2', or 'none', got {text!r} (at {part!r})"
             )
         layers.append(layer)
     return tuple(layers)

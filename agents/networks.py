@@ -766,7 +766,7 @@ class ImageTorso:
 
     Args:
         space: a Box image, (H, W, C) or (C, H, W) (:func:`image_layout`).
-        layers: (filters, kernel, stride) per convolution.
+        layers: (filters, kernel, stride) per convolution; none: the pixels themselves are the features.
         prefix: the parameters' names start with it.
         agent: the agent's name, for errors.
     """
@@ -835,6 +835,8 @@ class ImageTorso:
 
     def forward(self, parameters: FlatParameters, x: np.ndarray, keep: bool = False) -> np.ndarray:
         """The features (B, F Ho Wo) of encoded images `x` (B, C H W)."""
+        if not self.layers:
+            return x
         h = self.images(x)
         outputs = []
         for conv, weight_name, bias_name in zip(self.layers, self.names[::2], self.names[1::2], strict=True):
@@ -848,6 +850,8 @@ class ImageTorso:
     def backward(self, parameters: FlatParameters, d_features: np.ndarray, input_gradient: bool) -> np.ndarray | None:
         """Each convolution's weight and bias gradients into ``parameters.grads``, given dL/dfeatures
         (B, F Ho Wo) for the last ``forward(keep=True)``; dL/dx (B, C H W) if `input_gradient`."""
+        if not self.layers:  # "none": the features are the pixels
+            return d_features if input_gradient else None
         assert self._outputs, "backward needs a forward(keep=True) first"
         d = d_features.reshape(self._outputs[-1].shape)
         for index in range(len(self.layers) - 1, -1, -1):

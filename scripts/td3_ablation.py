@@ -1,4 +1,4 @@
-"""TD3 without each of its three changes, on Pendulum-v1, over 5 seeds (chapter 10's ablation).
+"""TD3 without each of its three changes, on Pendulum-v1, over 5 seeds (chapter 11's ablation).
 
     python scripts/td3_ablation.py    # about 5 minutes on 2 cores; writes docs/benchmarks/td3_ablation.json
 

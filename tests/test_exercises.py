@@ -13,13 +13,14 @@ from rl_kit.exercises.sources import planted_source, skeleton_source, solution_s
 
 NAMES = [exercise.name for exercise in exercises()]
 MISTAKES = [(exercise.name, mistake) for exercise in exercises() for mistake in exercise.mistakes]
-NETWORK = ("dqn", "reinforce", "gae", "ppo", "off_policy")  # their learning checks train for 15-30 s each: `slow`
+# their learning checks train for 15-30 s each: `slow`
+NETWORK = ("dqn", "convolution", "reinforce", "gae", "ppo", "off_policy")
 WITH_LEARNING = [pytest.param(name, marks=pytest.mark.slow) if name in NETWORK else name for name in NAMES]
 
 
 def test_the_exercises_come_in_learning_path_order_from_the_bandit_update_to_ppo():
     assert NAMES == ["bandit", "policy_evaluation", "value_iteration", "monte_carlo", "sarsa", "q_learning",
-                     "expected_sarsa", "dqn", "reinforce", "gae", "ppo", "off_policy"]  # fmt: skip
+                     "expected_sarsa", "dqn", "convolution", "reinforce", "gae", "ppo", "off_policy"]  # fmt: skip
     chapters = [exercise.chapter for exercise in exercises()]
     assert chapters == sorted(chapters)
 
@@ -71,7 +72,8 @@ def test_the_classic_mistakes_are_covered():
     for classic in ("no masking at terminal states", "a truncated episode treated as terminal",
                     "the reward-to-go off by one", "the return accumulated forwards", "not reset at episode ends",
                     "lambda in the TD error", "gamma missing from the recursion", "the clip on the wrong side",
-                    "no minimum", "a sign error in the gradient", "the target network updated every step"):  # fmt: skip
+                    "no minimum", "a sign error in the gradient", "the target network updated every step",
+                    "the kernel not flipped in the input gradient", "the stride ignored in the input gradient"):  # fmt: skip
         assert classic in names
 
 
@@ -179,7 +181,7 @@ def test_each_exercise_is_filed_under_the_chapter_the_docs_give_it():
     docs = Path(__file__).resolve().parent.parent / "docs"
     table = {}
     for names, chapter in re.findall(
-        r"^\| ((?:`\w+`(?:, )?)+) \| (\d+) \|", (docs / "13-exercises.md").read_text(), re.M
+        r"^\| ((?:`\w+`(?:, )?)+) \| (\d+) \|", (docs / "14-exercises.md").read_text(), re.M
     ):
         for name in re.findall(r"`(\w+)`", names):
             table[name] = int(chapter)
@@ -195,3 +197,41 @@ def test_a_mistake_that_fits_one_input_by_chance_gives_no_hint(tmp_path):
     report = check_edited(tmp_path, "q_learning", "future = next_q.max(axis=1)", "future = next_q.argmax(axis=1)")
     failed = [c for c in report.checks if not c.passed]
     assert failed and not any("mean" in c.hint for c in failed), report.text()
+
+
+def test_the_convolution_reference_is_rl_kits_layer_and_its_agent_runs_on_it():
+    """The exercise's reference computes what agents/convolution.py does (values and every
+    gradient), and its DQN computes its torso with the learner's functions: same weights, same Q."""
+    import gymnasium as gym
+    import numpy as np
+
+    from rl_kit.agents.convolution import Conv2d
+    from rl_kit.agents.dqn import DQN
+    from rl_kit.exercises.sources import load_module
+
+    reference = load_module(source=solution_source("convolution"), label="reference")
+    rng = np.random.default_rng(0)
+    for shape, kernel, stride in (((2, 3, 8, 7), (3, 2), 2), ((1, 2, 5, 5), (2, 2), 1), ((3, 1, 9, 6), (3, 3), 3)):
+        x, weight, bias = rng.normal(size=shape), rng.normal(size=(4, shape[1], *kernel)), rng.normal(size=4)
+        layer = Conv2d(shape[1], 4, kernel, stride)
+        y = layer.forward(x, weight, bias, keep=True)
+        d_out = rng.normal(size=y.shape)
+        d_weight, d_bias = np.zeros_like(weight), np.zeros_like(bias)
+        d_x = layer.backward(d_out, weight, d_weight, d_bias)
+        np.testing.assert_allclose(reference.conv2d(x, weight, bias, stride), y, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(reference.conv2d_weight_gradient(x, weight, d_out, stride), d_weight, rtol=1e-12)
+        np.testing.assert_allclose(reference.conv2d_bias_gradient(d_out), d_bias, rtol=1e-12)
+        np.testing.assert_allclose(reference.conv2d_input_gradient(x, weight, d_out, stride), d_x, atol=1e-12)
+
+    env = gym.make("rl_kit/Catch-v0", observation="pixels")
+    hyperparameters = {"conv_layers": "8x3,4x2s2", "learning_starts": 0}
+    yours = reference.Agent(env.observation_space, env.action_space, seed=3, **hyperparameters)
+    ours = DQN(env.observation_space, env.action_space, seed=3, **hyperparameters)
+    assert all(
+        isinstance(layer, reference.YourConvolution) for layer in yours.q.torso.layers + yours.target.torso.layers
+    )
+    images = rng.integers(0, 256, size=(6, *env.observation_space.shape)).astype(np.uint8)
+    np.testing.assert_allclose(yours.action_values(images), ours.action_values(images), rtol=1e-5, atol=1e-6)
+    x = ours.q.encode(images)
+    np.testing.assert_allclose(yours.q.input_gradient(x, np.zeros(6, int)), ours.q.input_gradient(x, np.zeros(6, int)),
+                               rtol=1e-4, atol=1e-6)  # fmt: skip

@@ -20,12 +20,12 @@ LAYERS = ((4, 3, 1), (5, 2, 2))  # two convolutions, the second strided
 B = 40
 
 
-def image_twins(space, action_space, seed: int = 0):
+def image_twins(space, action_space, seed: int = 0, layers=LAYERS):
     """A numpy actor-critic with a torso and random weights, and the torch one holding the same."""
-    ours = ActorCritic(space, action_space, (16,), "tanh", "test", seed, np.float64, conv_layers=LAYERS)
+    ours = ActorCritic(space, action_space, (16,), "tanh", "test", seed, np.float64, conv_layers=layers)
     rng = np.random.default_rng(seed + 100)
     ours.parameters.data[:] = rng.normal(scale=0.5, size=ours.parameters.data.shape)
-    reference = TorchActorCritic(space, action_space, (16,), "tanh", "test", seed, np.float64, conv_layers=LAYERS)
+    reference = TorchActorCritic(space, action_space, (16,), "tanh", "test", seed, np.float64, conv_layers=layers)
     reference.load_state_dict(ours.state_dict())
     return ours, reference
 
@@ -124,8 +124,31 @@ def test_a_saved_cnn_agent_loads_into_both_backends_and_acts_identically(tmp_pat
     )
 
 
+def test_conv_layers_none_feeds_the_pixels_to_the_mlp_with_autograd_gradients():
+    """No weight sharing: the image's C H W pixels are the MLP's inputs, in either backend."""
+    space = LAYOUTS["channels first"]
+    ours, reference = image_twins(space, ACTIONS["categorical"], layers=parse_conv_layers("none"))
+    assert ours.n_inputs == 3 * 9 * 8 and ours.torso is not None and not ours.torso.layers
+    x = ours.encode(random_images(space))
+    actions = np.random.default_rng(3).integers(4, size=B)
+    np.testing.assert_allclose(ours.log_prob_input_gradient(x, actions), reference.log_prob_input_gradient(x, actions),
+                               rtol=1e-9, atol=1e-12)  # fmt: skip
+    distribution = ours.distribution(ours.forward(x)[0])
+    rng = np.random.default_rng(4)
+    objective = objectives(distribution.log_prob(actions), rng.normal(size=B), rng.normal(size=B))["ppo whole"]
+    ours.step(objective, x, actions, learning_rate=0.0, max_grad_norm=0.0)
+    reference.step(objective, x, actions, learning_rate=0.0, max_grad_norm=0.0)
+    np.testing.assert_allclose(ours.parameters.grad, torch_gradient(reference), rtol=1e-6, atol=1e-12)
+    q = QNetwork(space, 3, (8,), "relu", "dqn", seed=0, dtype=np.float64, conv_layers=())
+    x = q.encode(random_images(space, 5))
+    q.forward(x, keep=True)
+    d_x = q.backward(np.ones((5, 3)), input_gradient=True)
+    assert q.n_inputs == 3 * 9 * 8 and d_x.shape == x.shape and np.abs(d_x).max() > 0
+
+
 def test_conv_layers_are_parsed_and_bad_ones_refused_in_one_line():
     assert parse_conv_layers("16x3") == ((16, 3, 1),)
+    assert parse_conv_layers("none") == parse_conv_layers(" None") == ()
     assert parse_conv_layers("32x8s4, 64x4s2,64x3") == ((32, 8, 4), (64, 4, 2), (64, 3, 1))
     for bad in ("16", "16x", "x3", "16x3s0", "0x3", "16x3,", "a"):
         with pytest.raises(ValueError, match="conv_layers must be") as error:

@@ -60,7 +60,7 @@ def test_gsde_solves_mountain_car_continuous_on_most_seeds(tmp_path):
     on at least 4 of seeds 0-7. One seed is no evidence: on one CPU seed 0 solves it, on another
     it stays at the bottom (-41), as floats round differently there. White noise at the same
     log std is left out: it solves 4 of these 8 seeds on an AMD EPYC, so "gSDE where white noise
-    fails" is not a claim that travels (chapter 9)."""
+    fails" is not a claim that travels (chapter 10)."""
     claim = claim_named("ppo-gsde-mountaincar")
     returns = [greedy_return(claim, seed, "numpy", str(tmp_path / str(seed))) for seed in claim.seeds]
     assert holds(claim, returns), returns

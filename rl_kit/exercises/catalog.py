@@ -276,6 +276,100 @@ DQN_MISTAKES = (
 )  # fmt: skip
 
 
+# --- convolution ------------------------------------------------------------------------------
+def conv_batch(shape, kernel, filters, seed):
+    """Images (B, C, H, W), weights (F, C, kh, kw), biases (F,) and a dL/dy of the matching shape."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=shape)
+    weight = rng.normal(size=(filters, shape[1], *kernel))
+    return x, weight, rng.normal(size=filters), rng
+
+
+def conv_probe(x, weight, stride, rng):
+    out_h = (x.shape[2] - weight.shape[2]) // stride + 1
+    out_w = (x.shape[3] - weight.shape[3]) // stride + 1
+    return rng.normal(size=(x.shape[0], weight.shape[0], out_h, out_w))
+
+
+def conv_case(label: str, function: str, shape, kernel, filters, stride, seed, hint: str = "") -> Case:
+    x, weight, bias, rng = conv_batch(shape, kernel, filters, seed)
+    d_out = conv_probe(x, weight, stride, rng)
+    args = {
+        "conv2d": (x, weight, bias, stride),
+        "conv2d_weight_gradient": (x, weight, d_out, stride),
+        "conv2d_bias_gradient": (d_out,),
+        "conv2d_input_gradient": (x, weight, d_out, stride),
+    }[function]
+    return Case(label, function, args, hint)  # fmt: skip
+
+
+# (B, C, H, W), (kh, kw), F, stride: overlapping fields (kernel 3, stride 2) along H, disjoint
+# ones (kernel 2, stride 2) along W, and a last row (H = 8) that no field reads
+STRIDED = ((2, 2, 8, 6), (3, 2), 3, 2)
+OVERLAPPING = ((2, 2, 4, 5), (3, 2), 3, 1)
+
+
+def convolution_cases() -> list[Case]:
+    one = np.arange(9.0).reshape(1, 1, 3, 3)
+    kernel = f64(1.0, 0.0, 0.0, -1.0).reshape(1, 1, 2, 2)
+    return [
+        Case("a 2x2 kernel on a 3x3 image, by hand: y = x[i, j] - x[i+1, j+1] + 0.5", "conv2d", (one, kernel, f64(0.5), 1)),
+        conv_case("two channels, three filters, a 3x2 kernel, stride 1", "conv2d", *OVERLAPPING, seed=0),
+        conv_case("stride 2, a last row no receptive field reads", "conv2d", *STRIDED, seed=1),
+        conv_case("stride 1: every weight summed over every position", "conv2d_weight_gradient", *OVERLAPPING, seed=2),
+        conv_case("stride 2", "conv2d_weight_gradient", *STRIDED, seed=3),
+        conv_case("a batch of two, three filters", "conv2d_bias_gradient", *STRIDED, seed=4),
+        conv_case("stride 1: overlapping receptive fields add up", "conv2d_input_gradient", *OVERLAPPING, seed=5),
+        conv_case("stride 2: overlapping along the rows, disjoint along the columns, a last row unread",
+                  "conv2d_input_gradient", *STRIDED, seed=6, hint="a pixel no receptive field reads has gradient 0"),
+    ]  # fmt: skip
+
+
+def probe_loss_args():
+    x, weight, bias, rng = conv_batch(*STRIDED[:3], seed=7)
+    return x, weight, bias, STRIDED[3], conv_probe(x, weight, STRIDED[3], rng)
+
+
+def input_gradient_args():
+    x, weight, _, _, probe = probe_loss_args()
+    return x, weight, probe, STRIDED[3]
+
+
+def bias_gradient_args():
+    return (probe_loss_args()[4],)
+
+
+CONVOLUTION_MISTAKES = (
+    Mistake("the kernel flipped", "a deep-learning convolution is a cross-correlation: y[i, j] sums w[u, v] x[s i + u, "
+            "s j + v] with the kernel as it is; flipped, it is signal processing's convolution, which torch's conv2d "
+            "does not compute", 'y += np.einsum("nchw,fc->nfhw", seen, weight[:, :, u, v])',
+            'y += np.einsum("nchw,fc->nfhw", seen, weight[:, :, kh - 1 - u, kw - 1 - v])'),
+    Mistake("the stride ignored in the forward pass", "receptive field (i, j) starts at pixel (s i, s j): step "
+            "through x by the stride", "seen = x[:, :, u : u + stride * out_h : stride, v : v + stride * out_w : stride]",
+            "seen = x[:, :, u : u + out_h, v : v + out_w]"),
+    Mistake("the stride ignored in the weight gradient", "dL/dw[f, c, u, v] pairs dL/dy[i, j] with the pixel that "
+            "output read, x[s i + u, s j + v]: every s-th pixel from offset (u, v)",
+            "under = x[:, :, u : u + stride * out_h : stride, v : v + stride * out_w : stride]",
+            "under = x[:, :, u : u + out_h, v : v + out_w]"),
+    Mistake("the bias gradient averaged", "a bias is shared by every position of every image: its gradient is "
+            "the sum of dL/dy over the batch and the positions, not their mean",
+            "return d_out.sum(axis=(0, 2, 3))", "return d_out.mean(axis=(0, 2, 3))"),
+    Mistake("the kernel not flipped in the input gradient", "dL/dx is the full correlation of dL/dy with the "
+            "kernel rotated by 180 degrees (and its channels transposed); spreading each output's gradient back "
+            "over the pixels it read takes w[f, c, u, v] at offset (u, v), as the forward pass did. Yours pairs "
+            "offset (u, v) with w[kh-1-u, kw-1-v]: the kernel is the wrong way round",
+            'spread = np.einsum("nfhw,fc->nchw", d_out, weight[:, :, u, v])',
+            'spread = np.einsum("nfhw,fc->nchw", d_out, weight[:, :, kh - 1 - u, kw - 1 - v])'),
+    Mistake("the stride ignored in the input gradient", "output (i, j) read the pixels from (s i, s j) on: its "
+            "gradient goes back there, onto every s-th pixel, not onto (i, j)",
+            "d_x[:, :, u : u + stride * out_h : stride, v : v + stride * out_w : stride] += spread",
+            "d_x[:, :, u : u + out_h, v : v + out_w] += spread"),
+    Mistake("the input gradient overwritten, not accumulated", "a pixel read by several receptive fields (a "
+            "kernel larger than the stride) gets the sum of their gradients: add into dL/dx (+=), do not "
+            "overwrite it", "] += spread", "] = spread"),
+)  # fmt: skip
+
+
 # --- off-policy continuous control (DDPG, TD3, SAC) -------------------------------------------
 def off_policy_cases() -> list[Case]:
     a = np.array([[0.5, -0.9], [0.0, 0.99], [-0.3, 0.2]])
@@ -467,19 +561,28 @@ EXERCISE_LIST = (
              (GradientCheck("Huber, errors on both sides of 1", "huber_loss", "huber_loss_gradient", huber_args,
                             huber_args, 0),),
              learn=learning.network_control("dqn", seed=1, target=150.0, best=True)),
-    Exercise("reinforce", "07-reinforce", "the reward-to-go, the REINFORCE loss and its gradient by hand",
+    Exercise("convolution", "07-from-pixels", "a convolution's forward pass and its weight, bias and input "
+             "gradients, by hand", convolution_cases, CONVOLUTION_MISTAKES,
+             (GradientCheck("input, stride 2, overlapping fields", "probe_loss", "conv2d_input_gradient",
+                            probe_loss_args, input_gradient_args, 0),
+              GradientCheck("weights, stride 2", "probe_loss", "conv2d_weight_gradient", probe_loss_args,
+                            input_gradient_args, 1),
+              GradientCheck("biases", "probe_loss", "conv2d_bias_gradient", probe_loss_args, bias_gradient_args, 2)),
+             learn=learning.network_control("dqn", "rl_kit/Catch-v0", target=8.0, best=True,
+                                            env_kwargs={"observation": "pixels"})),
+    Exercise("reinforce", "08-reinforce", "the reward-to-go, the REINFORCE loss and its gradient by hand",
              reinforce_cases, REINFORCE_MISTAKES,
              (GradientCheck("returns of both signs", "reinforce_loss", "reinforce_loss_gradient",
                             reinforce_gradient_args, reinforce_gradient_args, 0),),
              learn=learning.network_control("reinforce", target=400.0, best=True)),
-    Exercise("gae", "08-actor-critic", "generalized advantage estimation over a rollout of several envs",
+    Exercise("gae", "09-actor-critic", "generalized advantage estimation over a rollout of several envs",
              gae_cases, GAE_MISTAKES, learn=learning.network_control("ppo")),
-    Exercise("ppo", "09-ppo", "the clipped surrogate objective and its gradient by hand",
+    Exercise("ppo", "10-ppo", "the clipped surrogate objective and its gradient by hand",
              ppo_cases, PPO_MISTAKES,
              (GradientCheck("ratios on both sides of the clip, advantages of both signs", "clipped_surrogate_loss",
                             "clipped_surrogate_gradient", ppo_inputs, ppo_inputs, 0),),
              learn=learning.network_control("ppo")),
-    Exercise("off_policy", "10-off-policy-control", "DDPG's actor gradient through the critic, TD3's target, "
+    Exercise("off_policy", "11-off-policy-control", "DDPG's actor gradient through the critic, TD3's target, "
              "SAC's soft target and the tanh-Gaussian log-probability", off_policy_cases, OFF_POLICY_MISTAKES,
              (GradientCheck("a critic linear in the action", "actor_objective_of_a_linear_critic",
                             "deterministic_actor_gradient", actor_objective_args, actor_gradient_args, 0),),

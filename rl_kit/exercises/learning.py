@@ -53,15 +53,16 @@ def learning_check(label: str) -> Callable[[Callable[[Any, Path], CheckResult]],
 
 
 def train(
-    agent, env_id: str, steps: int, num_envs: int, *, seed: int = 0, every: int = 0, evaluate=None
-) -> CurveLogger:
-    """Train `agent` on `num_envs` copies of `env_id` for `steps` env steps with rl-kit's run
-    loop; `evaluate()` (a dict of statistics) is called every `every` steps."""
+    agent, env_id: str, steps: int, num_envs: int, *, seed: int = 0, every: int = 0, evaluate=None,
+    env_kwargs: dict | None = None,
+) -> CurveLogger:  # fmt: skip
+    """Train `agent` on `num_envs` copies of `env_id` (made with `env_kwargs`) for `steps` env
+    steps with rl-kit's run loop; `evaluate()` (a dict of statistics) is called every `every` steps."""
     from rl_kit.core.loop import run_loop
     from rl_kit.core.spec import EnvConfig
     from rl_kit.core.supervisor import Cadence, Supervisor
 
-    envs = EnvConfig(env_id).make_vector(num_envs)
+    envs = EnvConfig(env_id, env_kwargs or {}).make_vector(num_envs)
     logger = CurveLogger()
     supervisor = Supervisor(steps, Cadence(max(steps // 100, num_envs), every), evaluate=evaluate, logger=logger)
     try:
@@ -249,16 +250,20 @@ def value_iteration_check(module, figure: Path) -> CheckResult:
 
 
 def network_control(
-    agent_name: str, env_id: str = "CartPole-v1", *, seed: int = 0, target: float = 475.0, best: bool = False
-):
+    agent_name: str, env_id: str = "CartPole-v1", *, seed: int = 0, target: float = 475.0, best: bool = False,
+    env_kwargs: dict | None = None,
+):  # fmt: skip
     """The learner's network agent, with the tuned entry of rl-kit's `agent_name` on `env_id`
-    (budget included), trained through the run loop: a greedy mean of `target` over the 20
-    episodes at the end, or (`best`) at the best of those and of the ten evaluations on the way
-    (10 episodes each). `best` is for the learners whose last evaluation is a draw however right
-    the code: DQN at 50k steps ends at 500 on some seeds and near 100 on others, and its
-    evaluations on the way reach 200 to 500 on every seed (rl-kit bench --suite robustness)."""
+    (made with `env_kwargs`; budget included), trained through the run loop: a greedy mean of
+    `target` over the 20 episodes at the end, or (`best`) at the best of those and of the ten
+    evaluations on the way (10 episodes each). `best` is for the learners whose last evaluation
+    is a draw however right the code: DQN at 50k steps ends at 500 on some seeds and near 100 on
+    others, and its evaluations on the way reach 200 to 500 on every seed (rl-kit bench --suite
+    robustness). A check on an env id alone is a claim that suite reruns on more seeds; one with
+    `env_kwargs` rests on a test of its own over seeds."""
     when = "at its best evaluation" if best else "over 20 episodes at the end"
-    label = f"{agent_name} on {env_id}: a greedy mean of {target:g} {when}, with rl-kit's tuned budget"
+    options = "".join(f" {key}={value}" for key, value in (env_kwargs or {}).items())
+    label = f"{agent_name} on {env_id}{options}: a greedy mean of {target:g} {when}, with rl-kit's tuned budget"
 
     def learn(module, figure: Path) -> CheckResult:
         import gymnasium as gym
@@ -268,9 +273,9 @@ def network_control(
         from rl_kit.core.spec import EnvConfig
 
         entry = tuned_hyperparameters(agent_name, env_id)
-        env = gym.make(env_id)
+        env = gym.make(env_id, **(env_kwargs or {}))
         agent = module.Agent(env.observation_space, env.action_space, seed=seed, **entry.hyperparameters)
-        spec = EnvConfig(env_id)
+        spec = EnvConfig(env_id, env_kwargs or {})
         envs = evaluation_envs(spec, 20, agent)
         try:
 
@@ -280,7 +285,8 @@ def network_control(
 
             steps = entry.n_timesteps
             assert steps, f"{agent_name}.yml has no n_timesteps for {env_id}"
-            logger = train(agent, env_id, steps, entry.num_envs or 1, seed=seed, every=steps // 10, evaluate=evaluate)
+            logger = train(agent, env_id, steps, entry.num_envs or 1, seed=seed, every=steps // 10, evaluate=evaluate,
+                           env_kwargs=env_kwargs)  # fmt: skip
             final = evaluate(20)["mean"]
         finally:
             close_all(envs)
@@ -288,11 +294,11 @@ def network_control(
         x = [step for step, _ in logger.evaluations] + [steps]
         y = [stats["mean"] for _, stats in logger.evaluations] + [final]
         shown = save_curve(figure, x, {"greedy mean return": np.array(y)}, xlabel="env steps", ylabel="mean return",
-                           title=f"your {agent_name} on {env_id} (seed {seed})", target=target)  # fmt: skip
+                           title=f"your {agent_name} on {env_id}{options} (seed {seed})", target=target)  # fmt: skip
         passed = score >= target
         got = f"{final:.1f} after {steps:,} steps" + (f", {score:.1f} at its best" if best else "")
         return CheckResult("learning", label, passed, f"a greedy mean of at least {target:g}", got,
                            "" if passed else "the quick checks pass but learning fails: look at the curve, and at "
                            "how the agent uses your functions", shown)  # fmt: skip
 
-    return LearningCheck(label, learn, claim=(agent_name, seed, target, best))
+    return LearningCheck(label, learn, claim=None if env_kwargs else (agent_name, seed, target, best))

@@ -1,4 +1,4 @@
-"""Exercise `off_policy`: the heart of DDPG, TD3 and SAC (chapter 10).
+"""Exercise `off_policy`: the heart of DDPG, TD3 and SAC (chapter 11).
 
 Actions live in [-1, 1]^n, the actor's output a = tanh(u). Write:
 
