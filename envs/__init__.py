@@ -28,6 +28,7 @@ __all__ = [
     "CONTROL_ENV_IDS",
     "BANDIT_ENV_IDS",
     "MINATAR_ENV_IDS",
+    "PROCGEN_ENV_IDS",
 ]
 
 _GRID: dict[str, Any] = dict(
@@ -102,6 +103,11 @@ for _id, (_module, _single, _vector, _max_steps, _kwargs) in {**_CONTROL, **_BAN
             kwargs=_kwargs,
             reward_threshold=_THRESHOLDS.get(_id),
         )
+
+# A level family (envs/proc_grid.py): a grid world per level seed, seen egocentrically
+PROCGEN_ENV_IDS = ("rl_kit/ProcGrid-v0",)
+if "rl_kit/ProcGrid-v0" not in registry:
+    register(id="rl_kit/ProcGrid-v0", entry_point=f"{__name__}.proc_grid:ProcGridEnv", max_episode_steps=100)
 
 # MinAtar's games (an extra: the minatar package), drawn and seeded by envs/minatar.py
 MINATAR_ENV_IDS = tuple(f"rl_kit/MinAtar-{game}-v0" for game in ("Asterix", "Breakout", "Freeway", "Seaquest",
