@@ -142,6 +142,10 @@ class ProcGridEnv(GridWorldEnv):
             else spaces.Discrete(int(size) ** 2)
         )
 
+    def level_hash(self, seed: int) -> str:
+        """The identity of this family's level `seed`, by its content (:func:`content_hash`)."""
+        return content_hash(seed, *self.family)
+
     def _level(self, seed: int) -> tuple[GridModel, np.ndarray]:
         """The compiled level of `seed` and its padded view planes (kept for the next episodes)."""
         if seed in self._levels:

@@ -14,7 +14,7 @@ nothing else: every name below is imported at its first use, so ``import rl_kit`
 - ``rl_kit.api``: ``train`` with friendly keywords, building the values the core takes;
 - ``rl_kit.envs``, ``rl_kit.agents``: the environments and the hand-written agents;
 - ``rl_kit.core``: the run (its spec, the loop and the two backends, logs, saved agents, evaluation);
-- ``rl_kit.experiments``: compare, tune, bench, the bandit testbed, the quickstart;
+- ``rl_kit.experiments``: compare, generalize, tune, bench, the bandit testbed, the quickstart;
 - ``rl_kit.presentation``: plots, watch, explain, diagnose;
 - ``rl_kit.infrastructure``: the job pool and atomic files; ``rl_kit.cli``: the command.
 """
@@ -46,6 +46,8 @@ _LAZY = {
     "Comparison": "rl_kit.experiments.compare",
     "CompareSettings": "rl_kit.experiments.compare",
     "compare": "rl_kit.api",
+    "GeneralizationStudy": "rl_kit.experiments.generalize",
+    "generalize": "rl_kit.api",
     "TuneResult": "rl_kit.experiments.tuning",
     "TuneSettings": "rl_kit.experiments.tuning",
     "tune": "rl_kit.api",

@@ -149,6 +149,39 @@ def compare(
     return run_comparison(settings)
 
 
+def generalize(
+    agent: str,
+    env: str = "rl_kit/ProcGrid-v0",
+    *,
+    out: str | Path,
+    levels: tuple[int, ...] = (1, 10, 100, 1000, 0),
+    seeds: int = 3,
+    steps: int | None = None,
+    test_levels: int = 1000,
+    episodes: int = 200,
+    env_kwargs: dict | None = None,
+    hyperparameters: dict | None = None,
+    workers: int = 1,
+    ray: str | None = None,
+) -> Path:
+    """Train `agent` on N levels of the level family `env` for each N of `levels` (0:
+    unlimited) and each of `seeds` seeds, and evaluate each run greedily on its training levels
+    and on `test_levels` held-out ones that share no level with them
+    (:mod:`rl_kit.experiments.generalize`); returns ``out/report.md`` (with ``summary.csv`` and
+    ``generalization.png`` beside it). Runs stored in `out` are kept: a killed study resumes.
+
+    Args:
+        steps: env steps a run (default: the tuned entry's). episodes: greedy episodes each side.
+        env_kwargs: the family's options (not num_levels, start_level or levels: set here).
+        hyperparameters: values over the tuned entry's. workers, ray: where the runs go.
+    """
+    from rl_kit.experiments.generalize import GeneralizationStudy, run_generalization
+
+    study = GeneralizationStudy(env, agent, tuple(levels), seeds=seeds, steps=steps, test_levels=test_levels,
+                                episodes=episodes, env_kwargs=env_kwargs, hyperparameters=hyperparameters)  # fmt: skip
+    return run_generalization(study, out, workers=workers, ray=ray)
+
+
 def tune(
     env: str | EnvConfig,
     agent: str,

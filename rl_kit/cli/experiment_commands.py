@@ -1,4 +1,4 @@
-"""``rl-kit compare``, ``tune``, ``bandit`` and ``bench``: flags and handlers."""
+"""``rl-kit compare``, ``generalize``, ``tune``, ``bandit`` and ``bench``: flags and handlers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rl_kit.cli.arguments import (
 
 
 def register(sub) -> None:
-    for add in (add_compare, add_tune, add_bandit, add_bench):
+    for add in (add_compare, add_generalize, add_tune, add_bandit, add_bench):
         add(sub)
 
 
@@ -35,6 +35,43 @@ def add_compare(sub) -> None:
     add_vector_env_flag(p)
     add_population_flag(p)
     p.set_defaults(handler=compare_command)
+
+
+def add_generalize(sub) -> None:
+    p = sub.add_parser("generalize", help="train on N levels of a level family for each N, over seeds; the return "
+                       "on training and on held-out levels (the generalization gap)")  # fmt: skip
+    p.add_argument("--env", default="rl_kit/ProcGrid-v0", help="a level family's env id (default rl_kit/ProcGrid-v0)")
+    p.add_argument("--agent", required=True, help="agent name")
+    p.add_argument("--levels", default="1,10,100,1000,0", help="training level counts, comma-separated (0: unlimited)")
+    p.add_argument("--seeds", type=positive_int, default=3, help="runs per level count")
+    p.add_argument("--steps", type=positive_int, default=None, help="env steps a run (default: the tuned entry's)")
+    p.add_argument("--test-levels", type=positive_int, default=1000, help="held-out level seeds (before duplicates go)")
+    p.add_argument("--episodes", type=positive_int, default=200, help="greedy episodes on each side")
+    add_values_flag(p, "--hp", "override a hyperparameter, value as YAML (repeatable)")
+    add_values_flag(p, "--env-kwarg", "the family's option, e.g. size=8, value as YAML (repeatable)")
+    p.add_argument("--workers", type=positive_int, default=1, help="runs at once")
+    p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
+    p.add_argument("--out", required=True, help="report directory (runs stored there are kept and resumed)")
+    p.set_defaults(handler=generalize_command)
+
+
+def generalize_command(args) -> None:
+    from rl_kit.errors import InvalidValue
+    from rl_kit.experiments.generalize import GeneralizationStudy, run_generalization
+
+    try:
+        counts = tuple(int(part) for part in args.levels.split(","))
+    except ValueError:
+        raise InvalidValue(
+            f"--levels takes whole numbers separated by commas, like 1,10,100,0; got {args.levels!r}"
+        ) from None
+    study = GeneralizationStudy(args.env, args.agent, counts, seeds=args.seeds, steps=args.steps,
+                                test_levels=args.test_levels, episodes=args.episodes,
+                                env_kwargs=parse_values(args.env_kwarg, "--env-kwarg"),
+                                hyperparameters=parse_values(args.hp, "--hp"))  # fmt: skip
+    report = run_generalization(study, args.out, workers=args.workers, ray=args.ray)
+    print(report.read_text(encoding="utf-8").split("![")[0].rstrip())
+    print(f"\nReport: {report}")
 
 
 def add_tune(sub) -> None:

@@ -1,0 +1,255 @@
+"""The generalization gap: ``rl-kit generalize`` (and ``rl_kit.generalize``).
+
+An agent trains on N levels of a level family, for each N of a list (Procgen's
+``num_levels``; 0 is unlimited) and each seed, and is then evaluated greedily on its training
+levels and on held-out test levels. The shape to look for is Cobbe et al.'s (2019, Figure 2):
+with few levels the training return is high and the test return low (the agent learned its
+levels by heart); as N grows, the two meet.
+
+The split cannot leak. The test levels are seeds from :data:`TEST_START` on, which no training
+set reaches (an unlimited one draws from the seeds below it), and a test seed whose level is,
+by content (:func:`rl_kit.envs.levels.level_hash`), one of the training levels or an earlier
+test level is dropped; the report counts them. Each (N, seed) is stored in ``results.json`` as
+it finishes, so a killed run resumes where it stopped, and runs merge over invocations.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rl_kit.errors import RLKitError
+
+TEST_START = 2**30  # the first held-out seed; an unlimited training set draws from the seeds below
+DEFAULT_LEVELS = (1, 10, 100, 1000, 0)
+
+
+@dataclass(frozen=True)
+class GeneralizationStudy:
+    """What one ``generalize`` trains and evaluates (one object, not a dozen keywords).
+
+    Attributes:
+        env: a level family's env id (it takes ``num_levels``, ``start_level`` and ``levels``).
+        agent: the agent's name. level_counts: the N of training levels (0: unlimited).
+        seeds: runs per N (seeds 0 ... seeds - 1). steps: env steps a run (None: the tuned entry's).
+        test_levels: held-out seeds, before duplicates are dropped. episodes: greedy episodes on
+        each side. env_kwargs, hyperparameters: the family's options, the agent's values.
+    """
+
+    env: str
+    agent: str
+    level_counts: tuple[int, ...] = DEFAULT_LEVELS
+    seeds: int = 3
+    steps: int | None = None
+    test_levels: int = 1000
+    episodes: int = 200
+    env_kwargs: dict[str, Any] | None = None
+    hyperparameters: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        counts = tuple(int(n) for n in self.level_counts)
+        if not counts or min(counts) < 0 or len(set(counts)) != len(counts):
+            raise RLKitError(f"level counts must be distinct whole numbers of at least 0 (0: unlimited), got "
+                             f"{list(self.level_counts)}")  # fmt: skip
+        if max(counts) >= TEST_START:
+            raise RLKitError(f"at most {TEST_START - 1:,} training levels: the seeds from {TEST_START:,} are held out")
+        object.__setattr__(self, "level_counts", counts)
+        for name in ("seeds", "test_levels", "episodes"):
+            if getattr(self, name) < 1:
+                raise RLKitError(f"{name} must be at least 1, got {getattr(self, name)}")
+        reserved = sorted({"num_levels", "start_level", "levels"} & set(self.env_kwargs or {}))
+        if reserved:
+            raise RLKitError(f"generalize sets {', '.join(reserved)} itself: leave them out of the env's options")
+
+    def training_kwargs(self, count: int) -> dict[str, Any]:
+        return {**(self.env_kwargs or {}), "num_levels": count or TEST_START, "start_level": 0}
+
+
+def label(count: int) -> str:
+    return "unlimited" if count == 0 else f"{count:,}"
+
+
+def family_hash(study: GeneralizationStudy):
+    """The family's `level_hash(seed)`, from an env of it."""
+    from rl_kit.core.spec import EnvConfig
+
+    env = EnvConfig(study.env, study.env_kwargs or {}).make()
+    try:
+        content_hash = getattr(env.unwrapped, "level_hash", None)
+        if content_hash is None:
+            raise RLKitError(f"{study.env} is not a level family: it has no level_hash(seed) (try rl_kit/ProcGrid-v0)")
+        return content_hash
+    finally:
+        env.close()
+
+
+def held_out_seeds(study: GeneralizationStudy, count: int):
+    """The test seeds for a run on `count` training levels, none a training level by content."""
+    from rl_kit.envs.levels import disjoint_test_levels
+
+    train = range(count) if count else ()  # unlimited: disjoint by seed range, too many to hash
+    return disjoint_test_levels(train, range(TEST_START, TEST_START + study.test_levels), family_hash(study))
+
+
+def one_run(study: GeneralizationStudy, count: int, seed: int) -> dict[str, Any]:
+    """Train on `count` levels with `seed`; greedy success on the training and the held-out levels."""
+    from rl_kit.core.evaluation import evaluate
+    from rl_kit.core.spec import NO_EVALUATION, QUIET, EnvConfig
+    from rl_kit.core.training import execute, plan
+
+    start = time.perf_counter()
+    split = held_out_seeds(study, count)
+    training = EnvConfig(study.env, study.training_kwargs(count))
+    testing = EnvConfig(study.env, {**(study.env_kwargs or {}), "levels": list(split.seeds)})
+    with tempfile.TemporaryDirectory() as directory:
+        spec = plan(training, study.agent, steps=study.steps, seed=seed, hyperparameters=study.hyperparameters)
+        run = execute(replace(spec, evaluation=NO_EVALUATION), replace(QUIET, directory=Path(directory) / "run"))
+        train = evaluate(run.agent, training, episodes=study.episodes, seed=seed * 100_000)
+        test = evaluate(run.agent, testing, episodes=study.episodes, seed=seed * 100_000)
+    return {"train": [float(r) for r in train.returns], "test": [float(r) for r in test.returns],
+            "duplicates": split.duplicates, "repeats": split.repeats, "test_levels": len(split.seeds),
+            "seconds": time.perf_counter() - start}  # fmt: skip
+
+
+def read_results(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RLKitError(f"{path} is not a generalize results file: {error}") from None
+    if not isinstance(data, dict):
+        raise RLKitError(f"{path} is not a generalize results file: not a mapping")
+    return data
+
+
+def study_key(study: GeneralizationStudy) -> str:
+    """What the stored runs were made with: a study resumed with other settings is another study."""
+    return json.dumps({"env": study.env, "agent": study.agent, "steps": study.steps, "test_levels": study.test_levels,
+                       "episodes": study.episodes, "env_kwargs": study.env_kwargs or {},
+                       "hyperparameters": study.hyperparameters or {}}, sort_keys=True)  # fmt: skip
+
+
+def run_generalization(
+    study: GeneralizationStudy, out: str | Path, *, workers: int = 1, ray: str | None = None
+) -> Path:
+    """Run the (N, seed) pairs of `study` that ``out/results.json`` lacks, merge them in, and
+    write ``report.md``, ``summary.csv`` and ``generalization.png``; returns the report's path."""
+    from rl_kit.experiments.zoo_benchmark import results_lock
+    from rl_kit.infrastructure.atomic_files import atomic_write
+    from rl_kit.infrastructure.job_pool import Job, run_grid
+
+    family_hash(study)  # not a level family: said before anything trains
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    results_file = out / "results.json"
+    stored = read_results(results_file)
+    if stored and stored.get("study") != study_key(study):
+        raise RLKitError(f"{results_file} holds runs of another study ({stored.get('study')}): give another --out")
+    runs = stored.get("runs", {})
+    jobs = [Job(one_run, (study, count, seed)) for count in study.level_counts for seed in range(study.seeds)
+            if str(seed) not in runs.get(str(count), {})]  # fmt: skip
+    print(
+        f"generalize: {len(jobs)} runs to do ({len(study.level_counts) * study.seeds - len(jobs)} stored)", flush=True
+    )
+    for outcome in run_grid(jobs, workers=workers, ray_address=ray):
+        count, seed = outcome.job.args[1], outcome.job.args[2]
+        if outcome.error is not None:
+            print(f"  {label(count)} levels, seed {seed} failed: {outcome.error}", flush=True)
+            continue
+        with results_lock(out):  # another invocation may have merged its runs meanwhile
+            merged = read_results(results_file) or {"study": study_key(study), "runs": {}}
+            merged["runs"].setdefault(str(count), {})[str(seed)] = outcome.value
+            atomic_write(results_file, json.dumps(merged, indent=1, sort_keys=True))
+        value = outcome.value
+        print(f"  {label(count)} levels, seed {seed}: train {np.mean(value['train']):.3f}, held out "
+              f"{np.mean(value['test']):.3f} ({value['seconds']:.0f} s)", flush=True)  # fmt: skip
+    return write_report(study, read_results(results_file).get("runs", {}), out)
+
+
+def summary_rows(study: GeneralizationStudy, runs: dict) -> list[dict[str, Any]]:
+    """Per N: the mean train and test return over seeds, each with its 95% two-level CI, and the gap."""
+    from rl_kit.core.stats import two_level_bootstrap_ci
+
+    rows = []
+    for count in study.level_counts:
+        done = runs.get(str(count), {})
+        if not done:
+            continue
+        seeds = sorted(done, key=int)
+        row: dict[str, Any] = {"levels": count, "seeds": len(seeds)}
+        for side in ("train", "test"):
+            groups = [done[s][side] for s in seeds]
+            row[side] = float(np.mean([np.mean(g) for g in groups]))
+            row[f"{side}_ci"] = two_level_bootstrap_ci(groups)
+        gaps = [np.mean(done[s]["train"]) - np.mean(done[s]["test"]) for s in seeds]
+        row["gap"] = float(np.mean(gaps))
+        row["duplicates"] = int(sum(done[s]["duplicates"] + done[s]["repeats"] for s in seeds) // len(seeds))
+        row["test_levels"] = int(done[seeds[0]]["test_levels"])
+        rows.append(row)
+    return rows
+
+
+def write_report(study: GeneralizationStudy, runs: dict, out: Path) -> Path:
+    from rl_kit.infrastructure.atomic_files import atomic_write
+
+    rows = summary_rows(study, runs)
+    csv = ["levels,seeds,train,train_low,train_high,test,test_low,test_high,gap,dropped_test_levels"]
+    for r in rows:
+        csv.append(f"{r['levels']},{r['seeds']},{r['train']:.4f},{r['train_ci'][0]:.4f},{r['train_ci'][1]:.4f},"
+                   f"{r['test']:.4f},{r['test_ci'][0]:.4f},{r['test_ci'][1]:.4f},{r['gap']:.4f},{r['duplicates']}")  # fmt: skip
+    atomic_write(out / "summary.csv", "\n".join(csv) + "\n")
+    figure = draw(study, rows, out / "generalization.png") if rows else None
+    lines = [
+        f"# Generalization: {study.agent} on {study.env}",
+        "",
+        f"Made by `rl-kit generalize` (:mod:`rl_kit.experiments.generalize`). Each run trains on N levels (seeds 0 to "
+        f"N - 1; unlimited: any seed below {TEST_START:,}) for {'the tuned budget' if study.steps is None else f'{study.steps:,} steps'}, "
+        f"then plays {study.episodes} greedy episodes on its training levels and {study.episodes} on held-out ones "
+        f"(from {study.test_levels:,} seeds from {TEST_START:,} on, less any whose level is a training level or "
+        "repeats another, by content). Mean over seeds, with a 95% two-level bootstrap CI (seeds, then episodes).",
+        "",
+        "| training levels | seeds | training levels' return | held-out return | gap | held-out seeds dropped |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {label(r['levels'])} | {r['seeds']} | {r['train']:.3f} [{r['train_ci'][0]:.3f}, {r['train_ci'][1]:.3f}] | "
+            f"{r['test']:.3f} [{r['test_ci'][0]:.3f}, {r['test_ci'][1]:.3f}] | {r['gap']:+.3f} | {r['duplicates']} |"
+        )
+    if figure is not None:
+        lines += ["", f"![train and held-out return against the training levels]({figure.name})"]
+    return atomic_write(out / "report.md", "\n".join(lines) + "\n")
+
+
+def draw(study: GeneralizationStudy, rows: Sequence[dict[str, Any]], path: Path) -> Path:
+    """Train and held-out return against the number of training levels (log axis; unlimited at the right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    finite = [r["levels"] for r in rows if r["levels"]]
+    right = 10 * max(finite) if finite else 10
+    x = [r["levels"] or right for r in rows]
+    fig, ax = plt.subplots(figsize=(7, 4.2), layout="constrained")
+    for side, name, color in (("train", "training levels", "tab:blue"), ("test", "held-out levels", "tab:orange")):
+        y = [r[side] for r in rows]
+        ax.plot(x, y, "o-", color=color, label=name)
+        ax.fill_between(x, [r[f"{side}_ci"][0] for r in rows], [r[f"{side}_ci"][1] for r in rows], color=color,
+                        alpha=0.2)  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xticks(x, [label(r["levels"]) for r in rows])
+    ax.set(xlabel="training levels", ylabel="mean greedy return", title=f"{study.agent} on {study.env}")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
