@@ -119,15 +119,9 @@ def one_run(study: GeneralizationStudy, count: int, seed: int) -> dict[str, Any]
 
 
 def read_results(path: Path) -> dict:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise RLKitError(f"{path} is not a generalize results file: {error}") from None
-    if not isinstance(data, dict):
-        raise RLKitError(f"{path} is not a generalize results file: not a mapping")
-    return data
+    from rl_kit.experiments.zoo_benchmark import read_mapping
+
+    return read_mapping(path, "a generalize")
 
 
 def study_key(study: GeneralizationStudy) -> str:

@@ -26,8 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from rl_kit.errors import RLKitError
-
 EPISODES = 30  # greedy evaluation episodes per run
 FRAMES = 1_000_000
 
@@ -97,15 +95,9 @@ def result_key(row: MinAtarRow, frames: int) -> str:
 
 
 def read_results(path: Path) -> dict:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise RLKitError(f"{path} is not a MinAtar results file: {error}") from None
-    if not isinstance(data, dict):
-        raise RLKitError(f"{path} is not a MinAtar results file: not a mapping")
-    return data
+    from rl_kit.experiments.zoo_benchmark import read_mapping
+
+    return read_mapping(path, "a MinAtar")
 
 
 def minatar_benchmark(

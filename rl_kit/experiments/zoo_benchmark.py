@@ -303,6 +303,20 @@ def results_lock(directory: Path):
         os.close(fd)
 
 
+def read_mapping(path: Path, what: str) -> dict:
+    """The JSON mapping a results file merged over invocations holds ({} before the first run);
+    a file that is not one is refused in one line naming `what` it should have been."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RLKitError(f"{path} is not {what} results file: {error}") from None
+    if not isinstance(data, dict):
+        raise RLKitError(f"{path} is not {what} results file: not a mapping")
+    return data
+
+
 def merge_run(
     path: Path, seeds, episodes, key, run, failure, touched: set, seed: int | None = None, resume: bool = False
 ) -> tuple[dict, list[str]]:
