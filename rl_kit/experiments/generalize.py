@@ -136,9 +136,8 @@ def run_generalization(
 ) -> Path:
     """Run the (N, seed) pairs of `study` that ``out/results.json`` lacks, merge them in, and
     write ``report.md``, ``summary.csv`` and ``generalization.png``; returns the report's path."""
-    from rl_kit.experiments.zoo_benchmark import results_lock
-    from rl_kit.infrastructure.atomic_files import atomic_write
-    from rl_kit.infrastructure.job_pool import Job, run_grid
+    from rl_kit.experiments.zoo_benchmark import merge_outcomes
+    from rl_kit.infrastructure.job_pool import Job
 
     family_hash(study)  # not a level family: said before anything trains
     out = Path(out)
@@ -153,17 +152,18 @@ def run_generalization(
     print(
         f"generalize: {len(jobs)} runs to do ({len(study.level_counts) * study.seeds - len(jobs)} stored)", flush=True
     )
-    for outcome in run_grid(jobs, workers=workers, ray_address=ray):
-        count, seed = outcome.job.args[1], outcome.job.args[2]
-        if outcome.error is not None:
-            print(f"  {label(count)} levels, seed {seed} failed: {outcome.error}", flush=True)
-            continue
-        with results_lock(out):  # another invocation may have merged its runs meanwhile
-            merged = read_results(results_file) or {"study": study_key(study), "runs": {}}
-            merged["runs"].setdefault(str(count), {})[str(seed)] = outcome.value
-            atomic_write(results_file, json.dumps(merged, indent=1, sort_keys=True))
-        value = outcome.value
-        print(f"  {label(count)} levels, seed {seed}: train {np.mean(value['train']):.3f}, held out "
+
+    def place(merged: dict, job: Job, value: dict) -> None:
+        merged.setdefault("study", study_key(study))
+        merged.setdefault("runs", {}).setdefault(str(job.args[1]), {})[str(job.args[2])] = value
+
+    def describe(job: Job) -> str:
+        return f"{label(job.args[1])} levels, seed {job.args[2]}"
+
+    for job, value in merge_outcomes(
+        jobs, results_file, "a generalize", place=place, describe=describe, workers=workers, ray=ray
+    ):
+        print(f"  {describe(job)}: train {np.mean(value['train']):.3f}, held out "
               f"{np.mean(value['test']):.3f} ({value['seconds']:.0f} s)", flush=True)  # fmt: skip
     return write_report(study, read_results(results_file).get("runs", {}), out)
 

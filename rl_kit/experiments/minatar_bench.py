@@ -18,7 +18,6 @@ moving average of the return over the last 100 training episodes, 30 seeds; read
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -112,9 +111,8 @@ def minatar_benchmark(
     """Train and evaluate the seeds of `rows` that ``results.json`` in `out` lacks, merge them in,
     and write ``report.md``; returns its path."""
     from rl_kit.envs.minatar import load_minatar
-    from rl_kit.experiments.zoo_benchmark import results_lock
-    from rl_kit.infrastructure.atomic_files import atomic_write
-    from rl_kit.infrastructure.job_pool import Job, run_grid
+    from rl_kit.experiments.zoo_benchmark import merge_outcomes
+    from rl_kit.infrastructure.job_pool import Job
 
     load_minatar("its games")  # missing MinAtar is said before anything runs
     out = Path(out)
@@ -128,17 +126,19 @@ def minatar_benchmark(
         if str(seed) not in stored.get(result_key(row, frames), {})
     ]
     print(f"MinAtar: {len(jobs)} runs of {frames:,} frames to do ({len(rows) * seeds - len(jobs)} stored)", flush=True)
-    for outcome in run_grid(jobs, workers=workers, ray_address=ray):
-        env_id, seed = outcome.job.args[0], outcome.job.args[1]
-        if outcome.error is not None:
-            print(f"  {env_id} seed {seed} failed: {outcome.error}", flush=True)
-            continue
-        with results_lock(out):  # another invocation may have merged its runs meanwhile
-            merged = read_results(results_file)
-            merged.setdefault(f"{env_id}@{frames}", {})[str(seed)] = outcome.value
-            atomic_write(results_file, json.dumps(merged, indent=1, sort_keys=True))
-        mean = float(np.mean(outcome.value["returns"]))
-        print(f"  {env_id} seed {seed}: {mean:.2f} greedy ({outcome.value['seconds'] / 60:.1f} min)", flush=True)
+
+    def place(merged: dict, job: Job, value: dict) -> None:
+        merged.setdefault(f"{job.args[0]}@{frames}", {})[str(job.args[1])] = value
+
+    def describe(job: Job) -> str:
+        return f"{job.args[0]} seed {job.args[1]}"
+
+    for job, value in merge_outcomes(
+        jobs, results_file, "a MinAtar", place=place, describe=describe, workers=workers, ray=ray
+    ):
+        print(
+            f"  {describe(job)}: {np.mean(value['returns']):.2f} greedy ({value['seconds'] / 60:.1f} min)", flush=True
+        )
     return write_report(read_results(results_file), out / "report.md")
 
 

@@ -317,6 +317,26 @@ def read_mapping(path: Path, what: str) -> dict:
     return data
 
 
+def merge_outcomes(jobs, results_file: Path, what: str, *, place, describe, workers: int = 1, ray: str | None = None):
+    """Run `jobs` on the local pool (or Ray) and keep each value in `results_file` as it finishes,
+    read and rewritten under the folder's lock, so that invocations running side by side and a
+    kill lose nothing finished. ``place(merged, job, value)`` stores a value in the mapping read
+    from the file; ``describe(job)`` names a run in the line a failure prints. Yields each
+    ``(job, value)`` once it is on disk."""
+    from rl_kit.infrastructure.atomic_files import atomic_write
+    from rl_kit.infrastructure.job_pool import run_grid
+
+    for outcome in run_grid(jobs, workers=workers, ray_address=ray):
+        if outcome.error is not None:
+            print(f"  {describe(outcome.job)} failed: {outcome.error}", flush=True)
+            continue
+        with results_lock(results_file.parent):  # another invocation may have merged its runs meanwhile
+            merged = read_mapping(results_file, what)
+            place(merged, outcome.job, outcome.value)
+            atomic_write(results_file, json.dumps(merged, indent=1, sort_keys=True))
+        yield outcome.job, outcome.value
+
+
 def merge_run(
     path: Path, seeds, episodes, key, run, failure, touched: set, seed: int | None = None, resume: bool = False
 ) -> tuple[dict, list[str]]:
