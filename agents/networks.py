@@ -406,6 +406,7 @@ class ActorCritic(ActorCriticBase):
         dtype: np.float32 (fast) or np.float64 (gradient checks).
         log_std_init: the Gaussian's initial log standard deviation.
         optimizer: "adam" or "rmsprop" (:mod:`rl_kit.agents.optimizers`).
+        weight_decay: AdamW's decoupled weight decay (0: none; adam only).
         use_sde: Box actions explored by gSDE (:class:`rl_kit.agents.distributions.StateDependentGaussian`):
             log sigma is a (last hidden width, actions) matrix.
         orthogonal_init: orthogonal initialisation (True) or torch's default for linear layers.
@@ -427,6 +428,7 @@ class ActorCritic(ActorCriticBase):
         use_sde: bool = False,
         orthogonal_init: bool = True,
         conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
+        weight_decay: float = 0.0,
     ):
         super().__init__(observation_space, action_space, agent, dtype, conv_layers)
         n_actions = self.n_actions
@@ -453,7 +455,7 @@ class ActorCritic(ActorCriticBase):
             self.torso.initialise(self.parameters, seed, orthogonal_init)
         if not self.discrete:
             self.parameters["head.log_std"][...] = log_std_init
-        self.optimizer = OPTIMIZERS[optimizer](self.parameters.data)
+        self.optimizer = OPTIMIZERS[optimizer](self.parameters.data, weight_decay=weight_decay)
 
     # --- the function -------------------------------------------------------------------------
     def forward(self, x: np.ndarray, keep: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -17,6 +17,18 @@ is then a handful of vector operations, whatever the number of layers.
 The bias corrections undo the zeros m and v start from. eps sits outside the square root,
 as in torch's Adam (so the two agree to rounding; the tests hold them to it).
 
+**AdamW** (Loshchilov & Hutter 2019) is Adam with weight decay lambda decoupled from the
+gradient: before the step above,
+
+    theta <- theta (1 - alpha lambda)
+
+It is the gradient step of the L2 penalty (lambda / 2) ||theta||^2, whose gradient is
+lambda theta, taken apart from Adam's scaling: folded into g instead (plain "L2 regularisation"
+under Adam), a weight with large gradients would be decayed less, since Adam divides every
+coordinate by its own sqrt(v). Decoupled, each weight shrinks by the same factor per step and
+only what the loss keeps pushing up stays large: a pull towards simpler functions, which is
+why it narrows a generalization gap. As torch's AdamW, it decays every parameter, biases too.
+
 **RMSprop** (Tieleman & Hinton 2012), decay alpha, as torch runs it and stable-baselines3's
 A2C uses it (the optimizer the RL Zoo's A2C entries were tuned with, alpha 0.99, eps 1e-5):
 
@@ -92,12 +104,22 @@ class Adam:
         parameters: the flat parameter vector (a view is fine; it is changed in place).
         betas: decay rates of the first and second moment estimates.
         eps: added to the denominator; 1e-5 as in PPO's reference implementation.
+        weight_decay: lambda of AdamW's decoupled decay (0: plain Adam).
     """
 
-    def __init__(self, parameters: np.ndarray, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-5):
+    def __init__(
+        self,
+        parameters: np.ndarray,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-5,
+        weight_decay: float = 0.0,
+    ):
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be at least 0, got {weight_decay}")
         self.parameters = parameters
         self.beta1, self.beta2 = betas
         self.eps = eps
+        self.weight_decay = weight_decay
         self.m = np.zeros_like(parameters)
         self.v = np.zeros_like(parameters)
         self.t = 0
@@ -110,6 +132,8 @@ class Adam:
     def step(self, gradient: np.ndarray, learning_rate: float | np.ndarray) -> None:
         """One step; a population's `learning_rate` may be one per member (its row of the vector)."""
         self.t += 1
+        if self.weight_decay:
+            self.parameters *= 1 - per_row(learning_rate * self.weight_decay, self.parameters)
         m, v, d = self.m, self.v, self._scratch
         m *= self.beta1
         m += (1 - self.beta1) * gradient
@@ -134,7 +158,9 @@ class RMSprop:
         eps: added to the denominator; 1e-5 as stable-baselines3's A2C sets it.
     """
 
-    def __init__(self, parameters: np.ndarray, alpha: float = 0.99, eps: float = 1e-5):
+    def __init__(self, parameters: np.ndarray, alpha: float = 0.99, eps: float = 1e-5, weight_decay: float = 0.0):
+        if weight_decay:
+            raise ValueError("weight_decay is AdamW's (optimizer: adam); RMSprop here has none")
         self.parameters = parameters
         self.alpha, self.eps = alpha, eps
         self.v = np.zeros_like(parameters)

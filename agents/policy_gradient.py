@@ -68,6 +68,8 @@ class PolicyGradientHyperparameters(ImageNetworkHyperparameters):
         log_std_init: the Gaussian policy's initial log standard deviation (Box actions).
         optimizer: "adam" (Kingma & Ba 2015) or "rmsprop" (alpha 0.99, eps 1e-5: stable-baselines3's
             A2C, the optimizer the RL Zoo's A2C entries were tuned with).
+        weight_decay: AdamW's decoupled weight decay lambda (0: none; :mod:`rl_kit.agents.optimizers`),
+            each step theta <- theta (1 - learning_rate * lambda): a regulariser against overfitting.
         use_sde: explore Box actions by gSDE (Raffin et al. 2022): noise z(s) theta from the policy's
             features, theta drawn per env and held (see :mod:`rl_kit.agents.distributions`); log
             sigma is then a matrix, and ``log_std_init`` its start. numpy backend only.
@@ -88,6 +90,7 @@ class PolicyGradientHyperparameters(ImageNetworkHyperparameters):
     normalize_rewards: bool = False
     log_std_init: float = 0.0
     optimizer: str = "adam"
+    weight_decay: float = 0.0
     use_sde: bool = False
     sde_sample_freq: int = -1
     ortho_init: bool = True
@@ -111,10 +114,13 @@ class PolicyGradientHyperparameters(ImageNetworkHyperparameters):
         "ent_coef": NON_NEGATIVE,
         "vf_coef": NON_NEGATIVE,
         "max_grad_norm": POSITIVE,
+        "weight_decay": NON_NEGATIVE,
     }
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.weight_decay and self.optimizer != "adam":
+            raise ValueError(f"weight_decay is AdamW's: it needs optimizer adam, not {self.optimizer}")
         if self.backend not in ARRAY_BACKENDS:
             raise ValueError(f"backend must be one of {list(ARRAY_BACKENDS)}, got {self.backend!r}")
         if self.optimizer not in OPTIMIZERS:
@@ -183,6 +189,7 @@ class PolicyGradientAgent:
             use_sde=hp.use_sde,
             orthogonal_init=hp.ortho_init,
             conv_layers=hp.convolutions(),
+            weight_decay=hp.weight_decay,
         )
         self.seed: int | tuple[int, ...] = seed
         self.rng = np.random.default_rng(list(seed) if isinstance(seed, tuple) else seed)

@@ -21,15 +21,22 @@ The gradient of the policy term with respect to l_i = log pi(a_i|s_i), over a mi
                                       clip(rho) is a constant and the sample pushes no further
 
 The value and entropy terms' gradients are in :mod:`rl_kit.agents.objective`.
+
+With ``augment="cutout"`` (image observations), each update first draws one augmented view of
+every sample of the rollout (:mod:`rl_kit.agents.augmentation`) and recomputes pi_old(a|s) on it,
+so that rho compares the new and the old policy on the same augmented input; the epochs then
+learn from those views (RAD's recipe, Laskin et al. 2020). Acting, and so evaluation, sees the
+observations as they are.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
 
+from .augmentation import AUGMENTATIONS, cutout
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, Interval
 from .networks import numbers
 from .objective import Objective
@@ -52,6 +59,8 @@ class PPOHyperparameters(PolicyGradientHyperparameters):
             measured with the log-probabilities before each minibatch's step and checked after the
             step, which is kept. stable-baselines3 checks the same estimate before the step, at
             1.5 x target_kl, and drops that minibatch's step: our 1.5 x t is its t, less one step.
+        augment: "none", or "cutout": each update learns from the rollout's images with one random
+            window of each hidden (see the module's docstring); image observations only.
     """
 
     n_steps: int = 128
@@ -60,6 +69,7 @@ class PPOHyperparameters(PolicyGradientHyperparameters):
     clip_range: Schedule = Schedule("constant", 0.2)
     normalize_advantage: bool = True
     target_kl: float = 0.0
+    augment: str = "none"
 
     search_space: ClassVar[SearchSpace] = {
         **PolicyGradientHyperparameters.search_space,
@@ -75,6 +85,11 @@ class PPOHyperparameters(PolicyGradientHyperparameters):
         "clip_range": NON_NEGATIVE,
         "target_kl": NON_NEGATIVE,
     }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.augment not in AUGMENTATIONS:
+            raise ValueError(f"augment must be one of {list(AUGMENTATIONS)}, got {self.augment!r}")
 
 
 def clipped_surrogate_loss(xp, log_prob, old_log_prob, advantages, clip: float):
@@ -121,12 +136,27 @@ class PPO(PolicyGradientAgent):
     policy_loss = staticmethod(clipped_surrogate_loss)
     policy_loss_gradient = staticmethod(clipped_surrogate_gradient)
 
+    def __init__(self, observation_space, action_space, **kwargs):
+        super().__init__(observation_space, action_space, **kwargs)
+        if self.hyperparameters.augment != "none" and self.net.torso is None:
+            raise ValueError(f"ppo: augment={self.hyperparameters.augment} hides parts of images: it needs image "
+                             f"observations through a convolution torso, not {observation_space}")  # fmt: skip
+
+    def augmented(self, batch: Batch) -> Batch:
+        """`batch` with each image cut out once, and log pi_old(a|s) recomputed on the cut-out views."""
+        obs = cutout(batch.obs, self.net.torso.image_shape, self.rng)
+        outputs, _ = self.net.forward(obs)
+        log_probs = self.net.distribution(outputs).log_prob(batch.actions)
+        return replace(batch, obs=obs, log_probs=np.asarray(log_probs, dtype=batch.log_probs.dtype))
+
     def update(self, batch: Batch) -> dict[str, float]:
         hp = self.hyperparameters
         clip = self.scheduled("clip_range")
         vf_coef, ent_coef = self.value("vf_coef"), self.value("ent_coef")
         totals: dict[str, Any] = {}
         count = 0
+        if hp.augment == "cutout":
+            batch = self.augmented(batch)
         for _ in range(hp.n_epochs):
             shuffled = batch.subset(self.minibatch_order(len(batch)))  # one gather per epoch
             for start in range(0, len(batch), hp.batch_size):

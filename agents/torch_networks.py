@@ -153,6 +153,7 @@ class TorchActorCritic(ActorCriticBase):
         use_sde: bool = False,
         orthogonal_init: bool = True,
         conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
+        weight_decay: float = 0.0,
     ):
         super().__init__(observation_space, action_space, agent, dtype, conv_layers)
         if use_sde:
@@ -169,7 +170,11 @@ class TorchActorCritic(ActorCriticBase):
             self.module.double()
         self.optimizer: torch.optim.Optimizer
         if optimizer == "rmsprop":  # stable-baselines3's A2C settings, as agents/optimizers.RMSprop
+            if weight_decay:
+                raise ValueError("weight_decay is AdamW's (optimizer: adam); RMSprop here has none")
             self.optimizer = torch.optim.RMSprop(self.module.parameters(), lr=0.0, alpha=0.99, eps=1e-5)
+        elif weight_decay:
+            self.optimizer = torch.optim.AdamW(self.module.parameters(), lr=0.0, eps=1e-5, weight_decay=weight_decay)
         else:
             self.optimizer = torch.optim.Adam(self.module.parameters(), lr=0.0, eps=1e-5)
 

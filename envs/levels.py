@@ -23,6 +23,10 @@ from typing import Any
 import numpy as np
 
 UNLIMITED_SEEDS = 2**31 - 1  # the seeds an unlimited set draws from: start_level up to this
+TEST_START = 2**30  # the first held-out seed: a training set of seeds below it never reaches them
+TEST_LEVELS = 1000  # held-out seeds drawn, before duplicates are dropped
+HASHED_TRAINING_LEVELS = 100_000  # a larger training set is kept apart by its seeds alone
+LEVEL_OPTIONS = ("num_levels", "start_level", "levels")  # the env options that choose the levels
 
 
 def level_hash(content: Any) -> str:
@@ -122,3 +126,23 @@ def disjoint_test_levels(
             in_test.add(identity)
             kept.append(int(seed))
     return DisjointLevels(tuple(kept), duplicates, repeats)
+
+
+def held_out_levels(train: LevelSet, content_hash: Callable[[int], str], count: int = TEST_LEVELS) -> DisjointLevels:
+    """The held-out levels of a run trained on `train`: the `count` seeds from :data:`TEST_START`,
+    less those whose level is, by content, a training level or an earlier test level.
+
+    A training set of more than :data:`HASHED_TRAINING_LEVELS` seeds (or an unlimited one) is
+    not hashed: it is kept apart by its seeds, which lie below TEST_START when it was made so."""
+    hashed = () if train.unlimited or len(train) > HASHED_TRAINING_LEVELS else train.seeds()
+    return disjoint_test_levels(hashed, range(TEST_START, TEST_START + count), content_hash)
+
+
+def level_family(env: Any) -> tuple[LevelSet, Callable[[int], str]] | None:
+    """An env's level set and its family's ``level_hash(seed)``, or None for an env that is not
+    one of a level family (its unwrapped env has no ``level_set`` and ``level_hash``)."""
+    unwrapped = getattr(env, "unwrapped", env)
+    level_set, content_hash = getattr(unwrapped, "level_set", None), getattr(unwrapped, "level_hash", None)
+    if isinstance(level_set, LevelSet) and callable(content_hash):
+        return level_set, content_hash
+    return None

@@ -208,3 +208,17 @@ def test_evaluate_compares_with_the_optimum_of_the_env_the_agent_was_trained_on(
     assert main(["evaluate", str(tmp_path), "--episodes", "3"]) == 0
     out = capsys.readouterr().out
     assert "success 100%" in out and "gap 0.00%" in out and "optimum: 0.8775" in out
+
+
+def test_evaluate_plays_the_training_the_held_out_or_both_sides_of_a_level_split(tmp_path, capsys):
+    import rl_kit
+
+    rl_kit.train("rl_kit/ProcGrid-v0", "q_learning", steps=3000, env_kwargs={"num_levels": 1, "size": 3,
+                 "observation": "position"}, out=tmp_path, progress=False, tensorboard=False)  # fmt: skip
+    assert main(["evaluate", str(tmp_path), "--episodes", "20", "--levels", "both"]) == 0
+    out = capsys.readouterr().out
+    assert "training levels:" in out and "held-out levels:" in out and "generalization gap" in out
+    assert main(["evaluate", str(tmp_path), "--episodes", "5", "--levels", "0-3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["episodes"] == 5
+    assert main(["evaluate", str(tmp_path), "--levels", "x"]) == 2
+    assert "levels must be" in capsys.readouterr().err

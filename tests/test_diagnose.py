@@ -188,3 +188,59 @@ def test_flat_greedy_evaluations_are_found_even_when_exploring_returns_rise(tmp_
         writer.writerow(["step", "mean"])
         writer.writerows([(s, 15.0) for s in range(10_000, 110_000, 10_000)])
     assert "return flat far below the threshold" in names(diagnose(run))
+
+
+def write_evaluations(directory, **columns):
+    keys = list(columns)
+    with open(directory / "eval.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(keys)
+        writer.writerows(zip(*(columns[k] for k in keys), strict=True))
+
+
+def level_evaluations(train, test, half_width=0.05):
+    """eval.csv's columns of a run on a finite level set: each side's CI half_width wide."""
+    train, test = np.asarray(train, dtype=float), np.asarray(test, dtype=float)
+    gap = train - test
+    return {"step": np.arange(1, len(train) + 1) * 1000, "mean": train, "ci_low": train - half_width,
+            "ci_high": train + half_width, "test_mean": test, "test_ci_low": test - half_width,
+            "test_ci_high": test + half_width, "gap": gap, "gap_ci_low": gap - 1.5 * half_width,
+            "gap_ci_high": gap + 1.5 * half_width}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "train, test, flagged",
+    [
+        ([0.2, 0.4, 0.6, 0.8, 0.9, 1.0], [0.2, 0.35, 0.5, 0.4, 0.3, 0.2], "fell while the training"),
+        ([0.5, 0.7, 0.9, 1.0, 1.0, 1.0], [0.3, 0.3, 0.35, 0.35, 0.35, 0.35], "a generalization gap"),
+        ([0.2, 0.4, 0.6, 0.8, 0.85, 0.9], [0.2, 0.4, 0.6, 0.78, 0.83, 0.9], None),  # they rise together
+        ([0.2, 0.4, 0.6, 0.8, 0.85, 0.9], [0.2, 0.4, 0.62, 0.6, 0.58, 0.86], None),  # a dip within the noise
+    ],
+)
+def test_overfitting_is_named_from_the_held_out_columns(tmp_path, train, test, flagged):
+    run = write_run(tmp_path, "rl_kit/ProcGrid-v0", episodes(np.linspace(0, 1, 30), np.full(30, 10)))
+    write_evaluations(run, **level_evaluations(train, test))
+    found = [f for f in diagnose(run) if f.name.startswith("overfitting")]
+    if flagged is None:
+        assert not found
+    else:
+        assert len(found) == 1 and flagged in found[0].name and "num_levels" in found[0].suggestion
+
+
+def test_a_run_made_to_overfit_is_flagged_and_one_on_endless_levels_is_not(tmp_path):
+    """PPO on one 4x4 level learns it and little else (the gap's CI excludes 0); on 200,000
+    levels (more than are hashed, but finite: eval.csv has the held-out columns) the two sides
+    stay together."""
+    import rl_kit
+
+    def run(name, levels, steps):
+        return rl_kit.train("rl_kit/ProcGrid-v0", "ppo", steps=steps, seed=0, eval_every=steps // 5,
+                            eval_episodes=100, env_kwargs={"num_levels": levels, "size": 4}, progress=False,
+                            tensorboard=False, out=tmp_path / name).directory  # fmt: skip
+
+    overfit = run("one-level", 1, 15_000)
+    found = [f.name for f in diagnose(overfit) if f.name.startswith("overfitting")]
+    assert found, (overfit / "eval.csv").read_text()
+    general = run("many-levels", 200_000, 30_000)
+    assert "gap" in (general / "eval.csv").read_text()
+    assert not [f for f in diagnose(general) if f.name.startswith("overfitting")], (general / "eval.csv").read_text()

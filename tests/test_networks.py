@@ -238,6 +238,26 @@ def test_adam_and_clipping_equal_torch():
     )
 
 
+def test_adamw_decays_the_weights_apart_from_the_gradient_as_torch_does():
+    follow_torch(
+        lambda x: Adam(x, eps=1e-5, weight_decay=0.1),
+        lambda p, lr: torch.optim.AdamW(p, lr=lr, eps=1e-5, weight_decay=0.1),
+        learning_rate=1e-2,
+        clip=1.0,
+    )
+    # A zero gradient still shrinks every weight by (1 - lr * lambda); Adam's step of it is 0.
+    weights = np.array([2.0, -1.0])
+    Adam(weights, weight_decay=0.5).step(np.zeros(2), 0.1)
+    np.testing.assert_allclose(weights, [1.9, -0.95])
+
+
+def test_weight_decay_is_refused_where_it_is_not_adamws():
+    with pytest.raises(ValueError, match="AdamW"):
+        RMSprop(np.zeros(3), weight_decay=0.1)
+    with pytest.raises(ValueError, match="at least 0"):
+        Adam(np.zeros(3), weight_decay=-1.0)
+
+
 def test_rmsprop_equals_torch():
     follow_torch(
         lambda x: RMSprop(x, alpha=0.99, eps=1e-5),

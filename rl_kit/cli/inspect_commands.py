@@ -13,6 +13,10 @@ def register(sub) -> None:
     p.add_argument("--env", help="env id (default: the one it was trained on)")
     p.add_argument("--episodes", type=positive_int, default=100)
     p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument(
+        "--levels",
+        help="a level family's levels to play: train (its own), test (held out), both (and the gap), A-B or A,B,C",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     add_time_limit_flag(p)
     p.set_defaults(handler=evaluate_command)
@@ -50,10 +54,23 @@ def register(sub) -> None:
 
 def evaluate_command(args) -> None:
     from rl_kit.core.backends import load_agent_and_env
-    from rl_kit.core.evaluation import evaluate
+    from rl_kit.core.evaluation import evaluate, level_config, level_gap
     from rl_kit.core.optimum import compare_with_optimum
 
     agent, env = load_agent_and_env(args.path, args.env, args.max_episode_steps)
+    if args.levels == "both":
+        train, test = (evaluate(agent, level_config(env, side), episodes=args.episodes, seed=args.seed)
+                       for side in ("train", "test"))  # fmt: skip
+        gap = level_gap(train.returns, test.returns)
+        if args.json:
+            print(json.dumps({"train": train.as_dict(), "test": test.as_dict(), **gap}, indent=2))
+            return
+        print(f"training levels: {train}\nheld-out levels: {test}")
+        print(f"generalization gap (train - held out): {gap['gap']:.3f}, 95% CI [{gap['gap_ci_low']:.3f}, "
+              f"{gap['gap_ci_high']:.3f}]")  # fmt: skip
+        return
+    if args.levels is not None:
+        env = level_config(env, args.levels)
     result = evaluate(agent, env, episodes=args.episodes, seed=args.seed)
     reference = compare_with_optimum(agent, env)
     if args.json:

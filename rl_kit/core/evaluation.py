@@ -10,7 +10,7 @@ holds it), in a fraction of the network calls.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import gymnasium as gym
@@ -18,7 +18,8 @@ import numpy as np
 
 from rl_kit.agents import spaces as observation_spaces
 from rl_kit.core.spec import EnvConfig, EvaluationSpec
-from rl_kit.core.stats import summarize
+from rl_kit.core.stats import difference_ci, summarize
+from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.budget import MAX_EPISODES, check_count
 
 
@@ -132,24 +133,116 @@ def run_episodes(
 class PeriodicEvaluation:
     """A run's periodic greedy evaluation: ``evaluation()`` plays ``spec.episodes`` episodes
     (episode ``i`` seeded ``spec.seed + i``) and returns their statistics. The envs are made at
-    the first call, kept for the others and closed when the ``with`` block ends, all here."""
+    the first call, kept for the others and closed when the ``with`` block ends, all here.
+
+    A run on a finite set of a level family's levels is also played on held-out levels (the
+    same episodes' seeds): ``test_mean`` with its CI, and ``gap``, the training levels' mean
+    less the held-out levels', with its CI (see :func:`held_out_config`)."""
 
     def __init__(self, env: EnvConfig, spec: EvaluationSpec, agent):
         self.env, self.spec, self.agent = env, spec, agent
         self.envs: list[gym.Env] = []
+        self.test_envs: list[gym.Env] = []
 
     def __call__(self) -> dict[str, float]:
         if not self.envs:
             self.envs = evaluation_envs(self.env, self.spec.episodes, self.agent)
+            held_out = held_out_config(self.env, self.envs[0])
+            if held_out is not None:
+                self.test_envs = evaluation_envs(held_out, self.spec.episodes, self.agent)
         episodes = run_episodes(self.agent, self.envs, self.spec.episodes, self.spec.seed)
-        return EvaluationResult(self.env.id, *episodes).stats
+        stats = EvaluationResult(self.env.id, *episodes).stats
+        if self.test_envs:
+            test_returns, _, _ = run_episodes(self.agent, self.test_envs, self.spec.episodes, self.spec.seed)
+            stats.update(level_gap(episodes[0], test_returns))
+        return stats
 
     def __enter__(self) -> PeriodicEvaluation:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        close_all(self.envs)
-        self.envs = []
+        close_all(self.envs + self.test_envs)
+        self.envs, self.test_envs = [], []
+
+
+def held_out_config(spec: EnvConfig, env: gym.Env | None = None) -> EnvConfig | None:
+    """The env of `spec`'s held-out levels, when `spec` plays a finite set of a level family's
+    levels (None otherwise): the same options, its levels the seeds of
+    :func:`rl_kit.envs.levels.held_out_levels`, none of them a training level by content.
+    `env`: an env of `spec` already made (one is made and closed otherwise)."""
+    from rl_kit.envs.levels import LEVEL_OPTIONS, held_out_levels, level_family
+
+    made = env is None
+    env = spec.make() if env is None else env
+    try:
+        family = level_family(env)
+    finally:
+        if made:
+            env.close()
+    if family is None or family[0].unlimited:
+        return None
+    split = held_out_levels(*family)
+    if not split.seeds:
+        return None
+    options = {name: value for name, value in spec.kwargs.items() if name not in LEVEL_OPTIONS}
+    return replace(spec, kwargs={**options, "levels": list(split.seeds)})
+
+
+def level_config(spec: EnvConfig, levels: str) -> EnvConfig:
+    """`spec` playing the levels `levels` names: ``"train"`` (its own), ``"test"`` (held out:
+    :func:`held_out_config`), a range ``"A-B"`` or a list ``"A,B,C"`` of level seeds. An env
+    that is not of a level family is refused in one line."""
+    from rl_kit.envs.levels import LEVEL_OPTIONS, level_family
+
+    env = spec.make()
+    try:
+        family = level_family(env)
+        if family is None:
+            raise RLKitError(f"{spec.id} is not a level family (it has no level_set and level_hash): --levels "
+                             f"needs one, like rl_kit/ProcGrid-v0")  # fmt: skip
+        if levels == "train":
+            return spec
+        if levels == "test":
+            held_out = held_out_config(spec, env)
+            if held_out is None:
+                raise RLKitError(f"{spec} plays {family[0].describe()}: no level is held out from it")
+            return held_out
+    finally:
+        env.close()
+    seeds = level_seeds(levels)
+    options = {name: value for name, value in spec.kwargs.items() if name not in LEVEL_OPTIONS}
+    return replace(spec, kwargs={**options, "levels": seeds})
+
+
+def level_seeds(levels: str) -> list[int]:
+    """The seeds of ``"A-B"`` (A to B, both in) or ``"A,B,C"``; anything else is refused in one line."""
+    try:
+        if "-" in levels:
+            first, last = (int(part) for part in levels.split("-"))
+            seeds = list(range(first, last + 1))
+        else:
+            seeds = [int(part) for part in levels.split(",")]
+    except ValueError:
+        seeds = []
+    if not seeds or min(seeds) < 0 or len(seeds) > MAX_EPISODES:
+        raise RLKitError(f"levels must be train, test, a range A-B or a list A,B,C of seeds of at least 0 "
+                         f"(at most {MAX_EPISODES:,}), got {levels!r}")  # fmt: skip
+    return seeds
+
+
+def level_gap(train_returns, test_returns) -> dict[str, float]:
+    """The held-out levels' mean return with its 95% CI, and the gap (training less held-out
+    mean) with the CI of the difference of two independent means."""
+    test = summarize(test_returns)
+    gap_low, gap_high = difference_ci(train_returns, test_returns)
+    return {
+        "test_mean": test["mean"],
+        "test_ci_low": test["ci_low"],
+        "test_ci_high": test["ci_high"],
+        "gap": float(np.mean(train_returns) - test["mean"]),
+        "gap_ci_low": gap_low,
+        "gap_ci_high": gap_high,
+    }
 
 
 def evaluate(

@@ -59,6 +59,21 @@ def bootstrap_ci(values, *, confidence: float = 0.95, resamples: int = 10_000, s
     return float(low), float(high)
 
 
+def difference_ci(x, y, *, confidence: float = 0.95, resamples: int = 10_000, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of mean(x) - mean(y) for two independent samples (each
+    resampled on its own): the generalization gap's interval, training levels against test levels."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.ndim != 1 or y.ndim != 1 or not x.size or not y.size:
+        raise ValueError(f"difference_ci takes two non-empty samples, got shapes {x.shape} and {y.shape}")
+    rng = np.random.default_rng(seed)
+    differences = x[rng.integers(x.size, size=(resamples, x.size))].mean(axis=1) - y[
+        rng.integers(y.size, size=(resamples, y.size))
+    ].mean(axis=1)
+    tail = (1.0 - confidence) / 2
+    low, high = np.quantile(differences, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
 def summarize(values) -> dict[str, float]:
     """mean, std (ddof=0), iqm, 95% bootstrap CI, min and max of the values."""
     x = np.asarray(values, dtype=float)

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from rl_kit.envs.levels import TEST_START, LevelSet, held_out_levels
 from rl_kit.errors import RLKitError
 
-TEST_START = 2**30  # the first held-out seed; an unlimited training set draws from the seeds below
 DEFAULT_LEVELS = (1, 10, 100, 1000, 0)
 
 
@@ -92,10 +92,8 @@ def family_hash(study: GeneralizationStudy):
 
 def held_out_seeds(study: GeneralizationStudy, count: int):
     """The test seeds for a run on `count` training levels, none a training level by content."""
-    from rl_kit.envs.levels import disjoint_test_levels
-
-    train = range(count) if count else ()  # unlimited: disjoint by seed range, too many to hash
-    return disjoint_test_levels(train, range(TEST_START, TEST_START + study.test_levels), family_hash(study))
+    training = study.training_kwargs(count)
+    return held_out_levels(LevelSet(training["num_levels"], 0), family_hash(study), study.test_levels)
 
 
 def one_run(study: GeneralizationStudy, count: int, seed: int) -> dict[str, Any]:

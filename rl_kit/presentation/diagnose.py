@@ -16,7 +16,10 @@ Each check looks at the logs a run directory already has (``episodes.csv``, ``tr
 - the critic overestimates (DDPG, TD3): its Q at episode starts above the discounted return
   that followed;
 - SAC's temperature collapsed before the return rose;
-- the actor saturates at the action bounds.
+- the actor saturates at the action bounds;
+- overfitting, on a run trained on a finite set of a level family's levels: the held-out
+  levels' return falls while the training levels' rises, or the gap between them is material
+  and its CI excludes 0.
 
 A directory without any log is an error, not a healthy run.
 """
@@ -357,6 +360,44 @@ def actor_saturation(logs: RunLogs) -> Finding | None:
     )
 
 
+OVERFITTING_HELP = (
+    "train on more levels (num_levels), add weight decay (--hp weight_decay=1e-4), augment the view "
+    "(--hp augment=cutout), or raise the entropy bonus (ent_coef); compare with rl-kit evaluate RUN --levels both"
+)
+
+
+def overfitting(logs: RunLogs) -> Finding | None:
+    """From eval.csv's held-out columns (a run on a finite set of levels; see
+    :class:`rl_kit.core.evaluation.PeriodicEvaluation`): the held-out return falling while the
+    training return rises (the last 20% of evaluations' held-out CIs all below the best earlier
+    evaluation's CI, and the training return above where it was then), or, at the last
+    evaluation, a gap of at least a tenth of the training return whose 95% CI excludes 0."""
+    evaluations = logs.evaluations
+    if "gap" not in evaluations or len(evaluations["gap"]) == 0:
+        return None
+    train, test, steps = evaluations["mean"], evaluations["test_mean"], evaluations["step"]
+    if len(test) >= 5:
+        late = max(1, len(test) // 5)
+        peak = int(np.argmax(test[:-late]))  # the held-out return's best, before the last 20%
+        late_train, late_test = train[-late:].mean(), test[-late:].mean()
+        if late_train > train[peak] and np.max(evaluations["test_ci_high"][-late:]) < evaluations["test_ci_low"][peak]:
+            return Finding(
+                "overfitting: the held-out levels' return fell while the training levels' rose",
+                f"held-out return {test[peak]:.3g} at step {int(steps[peak]):,}, {late_test:.3g} in the last 20% of "
+                f"evaluations, while the training levels' went from {train[peak]:.3g} to {late_train:.3g}",
+                OVERFITTING_HELP,
+            )
+    gap, low, high = evaluations["gap"][-1], evaluations["gap_ci_low"][-1], evaluations["gap_ci_high"][-1]
+    if low > 0 and low >= 0.1 * abs(train[-1]):
+        return Finding(
+            "overfitting: a generalization gap",
+            f"at step {int(steps[-1]):,} the training levels' return is {train[-1]:.3g} and the held-out levels' "
+            f"{test[-1]:.3g}: a gap of {gap:.3g}, 95% CI [{low:.3g}, {high:.3g}], which excludes 0",
+            OVERFITTING_HELP,
+        )
+    return None
+
+
 CHECKS = (
     flat_return,
     entropy_collapse,
@@ -371,6 +412,7 @@ CHECKS = (
     q_overestimation,
     temperature_collapse,
     actor_saturation,
+    overfitting,
 )
 
 
