@@ -105,9 +105,13 @@ for _id, (_module, _single, _vector, _max_steps, _kwargs) in {**_CONTROL, **_BAN
         )
 
 # A level family (envs/proc_grid.py): a grid world per level seed, seen egocentrically
-PROCGEN_ENV_IDS = ("rl_kit/ProcGrid-v0",)
+# and PointGoal with a physics per level (envs/proc_point_goal.py)
+PROCGEN_ENV_IDS = ("rl_kit/ProcGrid-v0", "rl_kit/ProcPointGoal-v0")
 if "rl_kit/ProcGrid-v0" not in registry:
     register(id="rl_kit/ProcGrid-v0", entry_point=f"{__name__}.proc_grid:ProcGridEnv", max_episode_steps=100)
+if "rl_kit/ProcPointGoal-v0" not in registry:
+    register(id="rl_kit/ProcPointGoal-v0", entry_point=f"{__name__}.proc_point_goal:ProcPointGoalEnv",
+             vector_entry_point=f"{__name__}.proc_point_goal:ProcPointGoalVectorEnv", max_episode_steps=200)  # fmt: skip
 
 # MinAtar's games (an extra: the minatar package), drawn and seeded by envs/minatar.py
 MINATAR_ENV_IDS = tuple(f"rl_kit/MinAtar-{game}-v0" for game in ("Asterix", "Breakout", "Freeway", "Seaquest",

@@ -46,7 +46,7 @@ class PointGoalDynamics(Dynamics):
     def step(self, states, actions, rng):
         states = states.copy()
         force = np.clip(actions, -1.0, 1.0)
-        velocity = np.clip(self.damping * states[:, [VX, VY]] + ACCELERATION * DT * force, -MAX_SPEED, MAX_SPEED)
+        velocity = np.clip(self.accelerate(states, force), -MAX_SPEED, MAX_SPEED)
         position = states[:, [PX, PY]] + DT * velocity
         hit_wall = np.abs(position) > 1.0
         velocity[hit_wall] = 0.0
@@ -58,6 +58,10 @@ class PointGoalDynamics(Dynamics):
         rewards = 10.0 * (states[:, DIST] - distance) - 0.01 * (force**2).sum(axis=1) + 5.0 * reached
         states[:, DIST] = distance
         return states, rewards, reached
+
+    def accelerate(self, states: np.ndarray, force: np.ndarray) -> np.ndarray:
+        """The velocities after one step of `force`, before the speed limit: v <- damping v + a dt F."""
+        return self.damping * states[:, [VX, VY]] + ACCELERATION * DT * force
 
     def observations(self, states):
         to_goal = states[:, [GX, GY]] - states[:, [PX, PY]]

@@ -1,4 +1,4 @@
-"""Catch, PointGoal, Lander and the bandits: checkers, seeding, the vector version, errors, rendering."""
+"""Catch, PointGoal (and its level family), Lander and the bandits: checkers, seeding, the vector version, errors, rendering."""
 
 import gymnasium as gym
 import numpy as np
@@ -8,7 +8,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 from rl_kit.envs import BANDIT_ENV_IDS, CONTROL_ENV_IDS
 
-BATCHED_ENV_IDS = (*CONTROL_ENV_IDS, *BANDIT_ENV_IDS)  # written once as batched dynamics
+BATCHED_ENV_IDS = (*CONTROL_ENV_IDS, *BANDIT_ENV_IDS, "rl_kit/ProcPointGoal-v0")  # written once as batched dynamics
 
 
 @pytest.mark.parametrize("env_id", BATCHED_ENV_IDS)

@@ -181,7 +181,7 @@ def test_each_exercise_is_filed_under_the_chapter_the_docs_give_it():
     docs = Path(__file__).resolve().parent.parent / "docs"
     table = {}
     for names, chapter in re.findall(
-        r"^\| ((?:`\w+`(?:, )?)+) \| (\d+) \|", (docs / "14-exercises.md").read_text(), re.M
+        r"^\| ((?:`\w+`(?:, )?)+) \| (\d+) \|", (docs / "15-exercises.md").read_text(), re.M
     ):
         for name in re.findall(r"`(\w+)`", names):
             table[name] = int(chapter)

@@ -239,9 +239,9 @@ def level_gap(train_returns, test_returns) -> dict[str, float]:
         "test_mean": test["mean"],
         "test_ci_low": test["ci_low"],
         "test_ci_high": test["ci_high"],
-        "gap": float(np.mean(train_returns) - test["mean"]),
-        "gap_ci_low": gap_low,
-        "gap_ci_high": gap_high,
+        "gap": round(float(np.mean(train_returns) - test["mean"]), 12),  # 0.57, not 0.5699999999999999
+        "gap_ci_low": round(gap_low, 12),
+        "gap_ci_high": round(gap_high, 12),
     }
 
 

@@ -104,6 +104,10 @@ def one_run(study: GeneralizationStudy, count: int, seed: int) -> dict[str, Any]
 
     start = time.perf_counter()
     split = held_out_seeds(study, count)
+    if not split.seeds:
+        raise RLKitError(f"no held-out level is left for {label(count)} training levels: of {study.test_levels:,} "
+                         f"seeds, {split.duplicates:,} play a training level and {split.repeats:,} a repeat (the "
+                         f"family has too few distinct levels: make them larger, or train on fewer)")  # fmt: skip
     training = EnvConfig(study.env, study.training_kwargs(count))
     testing = EnvConfig(study.env, {**(study.env_kwargs or {}), "levels": list(split.seeds)})
     with tempfile.TemporaryDirectory() as directory:
@@ -183,7 +187,8 @@ def summary_rows(study: GeneralizationStudy, runs: dict) -> list[dict[str, Any]]
             row[f"{side}_ci"] = two_level_bootstrap_ci(groups)
         gaps = [np.mean(done[s]["train"]) - np.mean(done[s]["test"]) for s in seeds]
         row["gap"] = float(np.mean(gaps))
-        row["duplicates"] = int(sum(done[s]["duplicates"] + done[s]["repeats"] for s in seeds) // len(seeds))
+        for reason in ("duplicates", "repeats"):  # the same for every seed: the split depends on N alone
+            row[reason] = int(done[seeds[0]][reason])
         row["test_levels"] = int(done[seeds[0]]["test_levels"])
         rows.append(row)
     return rows
@@ -193,10 +198,12 @@ def write_report(study: GeneralizationStudy, runs: dict, out: Path) -> Path:
     from rl_kit.infrastructure.atomic_files import atomic_write
 
     rows = summary_rows(study, runs)
-    csv = ["levels,seeds,train,train_low,train_high,test,test_low,test_high,gap,dropped_test_levels"]
+    csv = ["levels,seeds,train,train_low,train_high,test,test_low,test_high,gap,test_levels,"
+           "dropped_training_levels,dropped_repeats"]  # fmt: skip
     for r in rows:
         csv.append(f"{r['levels']},{r['seeds']},{r['train']:.4f},{r['train_ci'][0]:.4f},{r['train_ci'][1]:.4f},"
-                   f"{r['test']:.4f},{r['test_ci'][0]:.4f},{r['test_ci'][1]:.4f},{r['gap']:.4f},{r['duplicates']}")  # fmt: skip
+                   f"{r['test']:.4f},{r['test_ci'][0]:.4f},{r['test_ci'][1]:.4f},{r['gap']:.4f},{r['test_levels']},"
+                   f"{r['duplicates']},{r['repeats']}")  # fmt: skip
     atomic_write(out / "summary.csv", "\n".join(csv) + "\n")
     figure = draw(study, rows, out / "generalization.png") if rows else None
     lines = [
@@ -208,13 +215,15 @@ def write_report(study: GeneralizationStudy, runs: dict, out: Path) -> Path:
         f"(from {study.test_levels:,} seeds from {TEST_START:,} on, less any whose level is a training level or "
         "repeats another, by content). Mean over seeds, with a 95% two-level bootstrap CI (seeds, then episodes).",
         "",
-        "| training levels | seeds | training levels' return | held-out return | gap | held-out seeds dropped |",
-        "|---|---|---|---|---|---|",
+        "| training levels | seeds | training levels' return | held-out return | gap | held-out levels | "
+        "dropped: a training level | dropped: a repeat |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {label(r['levels'])} | {r['seeds']} | {r['train']:.3f} [{r['train_ci'][0]:.3f}, {r['train_ci'][1]:.3f}] | "
-            f"{r['test']:.3f} [{r['test_ci'][0]:.3f}, {r['test_ci'][1]:.3f}] | {r['gap']:+.3f} | {r['duplicates']} |"
+            f"{r['test']:.3f} [{r['test_ci'][0]:.3f}, {r['test_ci'][1]:.3f}] | {r['gap']:+.3f} | {r['test_levels']} | "
+            f"{r['duplicates']} | {r['repeats']} |"
         )
     if figure is not None:
         lines += ["", f"![train and held-out return against the training levels]({figure.name})"]

@@ -251,7 +251,13 @@ def plot_dashboard(run_directory: str | Path, output: str | Path | None = None) 
         ax.plot(episodes["step"], smooth(episodes["return"], window), label=f"training ({window}-episode mean)")
     if evaluations:
         ax.fill_between(evaluations["step"], evaluations["ci_low"], evaluations["ci_high"], alpha=0.2, color="C1")
-        ax.plot(evaluations["step"], evaluations["mean"], "o-", color="C1", label="greedy evaluation (95% CI)")
+        levels = "test_mean" in evaluations  # a run on a finite level set: its held-out levels too
+        ax.plot(evaluations["step"], evaluations["mean"], "o-", color="C1",
+                label="greedy, training levels (95% CI)" if levels else "greedy evaluation (95% CI)")  # fmt: skip
+        if levels:
+            ax.fill_between(evaluations["step"], evaluations["test_ci_low"], evaluations["test_ci_high"], alpha=0.2,
+                            color="C3")  # fmt: skip
+            ax.plot(evaluations["step"], evaluations["test_mean"], "s-", color="C3", label="greedy, held-out levels")
     ax.set(title="return", xlabel="env steps")
     ax.legend(fontsize=7)
     rows = len(train.get("step", ()))
