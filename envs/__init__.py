@@ -29,6 +29,7 @@ __all__ = [
     "BANDIT_ENV_IDS",
     "MINATAR_ENV_IDS",
     "PROCGEN_ENV_IDS",
+    "MINIGRID_ENV_IDS",
 ]
 
 _GRID: dict[str, Any] = dict(
@@ -112,6 +113,16 @@ if "rl_kit/ProcGrid-v0" not in registry:
 if "rl_kit/ProcPointGoal-v0" not in registry:
     register(id="rl_kit/ProcPointGoal-v0", entry_point=f"{__name__}.proc_point_goal:ProcPointGoalEnv",
              vector_entry_point=f"{__name__}.proc_point_goal:ProcPointGoalVectorEnv", max_episode_steps=200)  # fmt: skip
+
+# MiniGrid's envs (an extra: the minigrid package), flattened as the RL Zoo does (envs/minigrid.py)
+from .minigrid import GAMES as _MINIGRID_LIMITS  # noqa: E402  (light: minigrid itself loads at make)
+
+MINIGRID_ENV_IDS = tuple(f"rl_kit/MiniGrid-{game}-v0" for game in _MINIGRID_LIMITS)
+for _id in MINIGRID_ENV_IDS:
+    if _id not in registry:
+        _game = _id.removeprefix("rl_kit/MiniGrid-").removesuffix("-v0")
+        register(id=_id, entry_point=f"{__name__}.minigrid:make_flat", kwargs={"game": _game},
+                 max_episode_steps=_MINIGRID_LIMITS[_game])  # fmt: skip
 
 # MinAtar's games (an extra: the minatar package), drawn and seeded by envs/minatar.py
 MINATAR_ENV_IDS = tuple(f"rl_kit/MinAtar-{game}-v0" for game in ("Asterix", "Breakout", "Freeway", "Seaquest",

@@ -361,7 +361,7 @@ def actor_saturation(logs: RunLogs) -> Finding | None:
 
 
 OVERFITTING_HELP = (
-    "train on more levels (num_levels), add weight decay (--hp weight_decay=1e-4), augment the view "
+    "train on more levels (num_levels), add weight decay (--hp weight_decay=0.1), augment the view "
     "(--hp augment=cutout), or raise the entropy bonus (ent_coef); compare with rl-kit evaluate RUN --levels both"
 )
 
