@@ -142,6 +142,11 @@ class ProcGridEnv(GridWorldEnv):
             else spaces.Discrete(int(size) ** 2)
         )
 
+    @property
+    def observer_pixel(self) -> tuple[int, int] | None:
+        """Where the agent sits in its own view (row, column): the view's centre; None for positions."""
+        return (self.family[0] - 1, self.family[0] - 1) if self.observation == "view" else None
+
     def level_hash(self, seed: int) -> str:
         """The identity of this family's level `seed`, by its content (:func:`content_hash`)."""
         return content_hash(seed, *self.family)

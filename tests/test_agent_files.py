@@ -6,7 +6,7 @@ import pickle
 import gymnasium as gym
 import numpy as np
 import pytest
-from safetensors.numpy import save_file
+from safetensors.numpy import load_file, save_file
 
 import rl_kit
 from rl_kit.agents import QLearning
@@ -98,3 +98,29 @@ def test_evaluate_a_saved_agent_defaults_to_its_env(saved):
     result = rl_kit.evaluate(path, episodes=5, seed=0)
     assert result.env_id == "rl_kit/FrozenLake4x4-v0" and result.episodes == 5
     assert "success_rate" in result.stats and len(result.returns) == 5
+
+
+def test_a_saved_agent_is_evaluated_on_the_time_limit_it_was_trained_with(tmp_path):
+    """A run on 20-step episodes of a 100-step env: evaluating it plays 20-step episodes, and the
+    env an agent was given by name with its own limit keeps the name's (the registered) one."""
+    env = gym.make("rl_kit/FrozenLake4x4-v0")
+    agent = QLearning(env.observation_space, env.action_space, seed=0)  # all-zero Q: always left, never ends
+    trained = EnvConfig("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}, max_episode_steps=20)
+    path = save_agent(agent, tmp_path / "agent.safetensors", env=trained)
+    assert read_metadata(path)["max_episode_steps"] == 20
+    assert (rl_kit.evaluate(path, episodes=3).lengths == 20).all()
+    assert (rl_kit.evaluate(path, "rl_kit/FrozenLake4x4-v0", episodes=3).lengths == 20).all()
+    registered = EnvConfig("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}).time_limit
+    assert (rl_kit.evaluate(path, EnvConfig("rl_kit/FrozenLake4x4-v0", {"slip": 0.0}), episodes=3).lengths
+            == registered).all()  # fmt: skip
+
+
+def test_a_saved_agent_declaring_a_huge_frame_stack_is_refused_in_one_line(saved, tmp_path):
+    _, path = saved
+    metadata = read_metadata(path)
+    metadata["frame_stack"] = 10**9  # the stack's bounds alone would be gigabytes
+    crafted = tmp_path / "crafted.safetensors"
+    save_file(load_file(str(path)), str(crafted), metadata={"rl_kit": json.dumps(metadata)})
+    with pytest.raises(AgentFileError, match="frame_stack must be a whole number from 1 to 64") as error:
+        rl_kit.evaluate(crafted, episodes=1)
+    assert "\n" not in str(error.value)

@@ -195,3 +195,27 @@ def test_explain_draws_saliency_over_the_pixels_of_an_image_agent(tmp_path, agen
     assert figure.stat().st_size > 10_000
     rows = dict(line.split(",") for line in table.read_text().splitlines()[1:])
     assert set(rows) == {"ball", "paddle"} and all(float(v) > 0 for v in rows.values())
+
+
+def test_explain_on_an_egocentric_view_spaces_its_frames_evenly_and_marks_the_agent(tmp_path, monkeypatch):
+    """ProcGrid's view is centred on the agent: explain circles that cell on every frame and on the
+    mean map, and the four frames sit at even spacing (a colour bar once widened one grid column)."""
+    import numpy as np
+
+    import rl_kit
+    from rl_kit.presentation.explain import IMAGES_SHOWN, explain
+
+    rl_kit.train("rl_kit/ProcGrid-v0", "ppo", steps=512, env_kwargs={"num_levels": 2, "size": 4}, eval_every=0,
+                 progress=False, tensorboard=False, out=tmp_path / "run")  # fmt: skip
+    figures = saved_figures(monkeypatch)
+    explain(tmp_path / "run", episodes=1)
+    [fig] = figures
+    pictures = [ax for ax in fig.axes if ax.get_images() and ax.get_label() != "<colorbar>"]
+    frames = sorted((ax for ax in pictures if ax.get_title().startswith("state ")), key=lambda a: a.get_position().x0)
+    assert len(frames) == IMAGES_SHOWN
+    boxes = [ax.get_position() for ax in frames]
+    gaps = np.array([right.x0 - left.x1 for left, right in zip(boxes, boxes[1:], strict=False)])
+    assert gaps.max() - gaps.min() < 0.01, gaps
+    for ax in pictures:  # the agent's cell (3, 3) of the 7x7 view is circled
+        [circle] = [line for line in ax.get_lines() if line.get_marker() == "o"]
+        assert (circle.get_xdata()[0], circle.get_ydata()[0]) == (3, 3)

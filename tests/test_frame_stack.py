@@ -55,7 +55,7 @@ def test_frame_stack_is_an_env_option_that_the_vector_env_and_the_config_keep():
         actions = np.array([0, 1, 2])
         obs = vector.step(actions)[0]
         np.testing.assert_array_equal(obs[1], single.step(1)[0])
-    for bad in (0, -1, 1.5, True):
+    for bad in (0, -1, 1.5, True, 10**9):
         with pytest.raises(RLKitError, match="frame_stack must be a whole number"):
             EnvConfig("rl_kit/Catch-v0", {"frame_stack": bad})
 
@@ -70,3 +70,5 @@ def test_both_backends_train_on_the_stacked_env(agent, tmp_path):
                        out=tmp_path / agent)  # fmt: skip
     assert run.agent.observation_space.shape == (8,)  # the four features, twice
     assert "frame_stack: 2" in (run.directory / "config.yaml").read_text()
+    result = rl_kit.evaluate(run.directory, episodes=2)  # the saved agent says it sees two frames
+    assert result.env_id == "rl_kit/Catch-v0" and len(result.returns) == 2

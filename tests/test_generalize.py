@@ -57,3 +57,12 @@ def test_a_study_that_is_not_one_is_refused_in_one_line(tmp_path):
     command = subprocess.run([sys.executable, "-m", "rl_kit.cli", "generalize", "--agent", "ppo", "--levels", "1,x",
                               "--out", str(tmp_path / "g")], capture_output=True, text=True)  # fmt: skip
     assert command.returncode == 2 and "--levels takes whole numbers" in command.stderr
+
+
+def test_a_study_whose_runs_fail_ends_in_one_line_naming_the_first_after_its_report(tmp_path, capsys):
+    """A failed run once left an empty report and exit code 0: a script (or the docs test) read
+    that as a study done. Each failure is printed as it comes; the study then raises."""
+    with pytest.raises(RLKitError, match=r"2 of 2 runs failed .* the first: 1 levels, seed 0: .*gamma=7.0") as error:
+        rl_kit.generalize("q_learning", out=tmp_path, **{**TINY, "hyperparameters": {"gamma": 7.0}})
+    assert "\n" not in str(error.value) and (tmp_path / "report.md").is_file()
+    assert capsys.readouterr().out.count("failed: ") == 2

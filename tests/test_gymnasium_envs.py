@@ -27,6 +27,7 @@ PACKAGES = ["gymnasium.envs.toy_text", "gymnasium.envs.classic_control"]
 if importlib.util.find_spec("Box2D") is not None:
     PACKAGES.append("gymnasium.envs.box2d")
 HANG_BOUND_S = 120  # a run here takes a few seconds at most
+IMAGE_EPISODE_STEPS = 100
 
 
 def gymnasium_env_ids() -> list[str]:
@@ -50,12 +51,15 @@ def _alarm(signum, frame):
 def test_every_agent_family_trains_and_evaluates_or_refuses_in_one_line(env_id, tmp_path):
     previous = signal.signal(signal.SIGALRM, _alarm)
     outcomes = {}
+    images = len(gym.make(env_id).observation_space.shape or ()) >= 2
+    # CarRacing: a convolution over 96x96 frames is most of a step, so its 1,000-step episodes are cut
+    env = EnvConfig(env_id, max_episode_steps=IMAGE_EPISODE_STEPS) if images else EnvConfig(env_id)
     try:
         for agent, hyperparameters in FAMILIES.items():
             signal.alarm(HANG_BOUND_S)
             try:
                 run = rl_kit.train(
-                    env_id,
+                    env,
                     agent,
                     steps=256,
                     num_envs=2,
@@ -70,7 +74,7 @@ def test_every_agent_family_trains_and_evaluates_or_refuses_in_one_line(env_id, 
                 )
                 result = rl_kit.evaluate(tmp_path / agent, episodes=2, seed=0)
                 assert run.result.steps >= 256 and np.isfinite(result.returns).all()
-                assert (result.lengths <= EnvConfig(env_id).time_limit).all()
+                assert (result.lengths <= env.time_limit).all()
                 outcomes[agent] = "trained"
             except RLKitError as error:
                 message = str(error)
@@ -81,11 +85,7 @@ def test_every_agent_family_trains_and_evaluates_or_refuses_in_one_line(env_id, 
                 signal.alarm(0)
     finally:
         signal.signal(signal.SIGALRM, previous)
-    images = (
-        len(gym.make(env_id).observation_space.shape or ()) >= 2
-    )  # CarRacing: images, which dqn alone takes, with Box actions it does not
-    if not images:  # every env with vector or finite observations is served by some family
-        assert "trained" in outcomes.values(), outcomes
+    assert "trained" in outcomes.values(), outcomes  # every env is served by some family (images by ppo's torso)
 
 
 def test_an_env_without_a_time_limit_is_evaluated_and_recorded_to_the_end(tmp_path, capsys, monkeypatch):

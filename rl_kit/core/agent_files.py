@@ -145,11 +145,24 @@ def save_agent(agent, path: str | os.PathLike, *, env: EnvConfig | None = None) 
         "hyperparameters": agent.hyperparameters.to_dict(),
         "observation_space": space_to_json(agent.observation_space),
         "action_space": space_to_json(agent.action_space),
-        "env_id": None if env is None else env.id,
-        "env_kwargs": {} if env is None else dict(env.kwargs),
+        **env_description(env),
     }
     tensors = {k: np.ascontiguousarray(v) for k, v in agent.state_dict().items()}
     return write_safetensors(path, tensors, {"rl_kit": json.dumps(metadata)})
+
+
+def env_description(env: EnvConfig | None) -> dict[str, Any]:
+    """What a saved agent records of the env it was trained on (read back by :func:`saved_env`):
+    its id and options, and where the run set them its time limit (an agent trained on 100-step
+    episodes is evaluated on them) and its frame stack (the agent sees k frames at once)."""
+    if env is None:
+        return {"env_id": None, "env_kwargs": {}}
+    described: dict[str, Any] = {"env_id": env.id, "env_kwargs": dict(env.kwargs)}
+    if env.max_episode_steps is not None:
+        described["max_episode_steps"] = env.max_episode_steps
+    if env.frame_stack > 1:
+        described["frame_stack"] = env.frame_stack
+    return described
 
 
 def check_regular_file(file: Path) -> None:
@@ -218,7 +231,8 @@ def saved_env(metadata: dict[str, Any]) -> EnvConfig | None:
     kwargs = {k: v for k, v in kwargs.items() if k not in PRESENTATION_OPTIONS}
     check_map_fits(kwargs.get("map"), metadata.get("observation_space"))
     try:
-        return EnvConfig(metadata["env_id"], kwargs)
+        return EnvConfig(metadata["env_id"], kwargs, max_episode_steps=metadata.get("max_episode_steps"),
+                         frame_stack=metadata.get("frame_stack", 1))  # fmt: skip
     except (RLKitError, TypeError, ValueError) as error:
         raise AgentFileError(f"the saved agent names an env that cannot be used: {error}") from None
 

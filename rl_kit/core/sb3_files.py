@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rl_kit.core.agent_files import check_regular_file, space_from_json, space_to_json
+from rl_kit.core.agent_files import check_regular_file, env_description, space_from_json, space_to_json
 from rl_kit.core.spec import EnvConfig
 from rl_kit.errors import AgentFileError, RLKitError, unknown_name
 from rl_kit.infrastructure.atomic_files import atomic_path, atomic_write
@@ -62,8 +62,7 @@ class SB3Agent:
             temporary.with_suffix(".zip").replace(temporary)
         description = {
             "agent": self.name,
-            "env_id": env.id,
-            "env_kwargs": dict(env.kwargs),
+            **env_description(env),
             "hyperparameters": self.hyperparameters.to_dict(),
             "observation_space": space_to_json(self.observation_space),
             "action_space": space_to_json(self.action_space),

@@ -38,6 +38,7 @@ def check_env_id(env_id: str) -> str:
 
 
 VECTOR_ENVS = ("native", "sync")  # how an EnvConfig's copies run (its vector_env)
+MAX_FRAME_STACK = 64  # frames an agent sees at once (the Zoo stacks 4 on Atari); a saved agent may declare more
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,8 @@ class EnvConfig:
             raise RLKitError(f"max_episode_steps must be a whole number of at least 1, got {limit!r}")
         object.__setattr__(self, "max_episode_steps", limit)
         stack = kwargs.pop("frame_stack", self.frame_stack)
-        if isinstance(stack, bool) or not isinstance(stack, int) or stack < 1:
-            raise RLKitError(f"frame_stack must be a whole number of at least 1, got {stack!r}")
+        if isinstance(stack, bool) or not isinstance(stack, int) or not 1 <= stack <= MAX_FRAME_STACK:
+            raise RLKitError(f"frame_stack must be a whole number from 1 to {MAX_FRAME_STACK}, got {stack!r}")
         object.__setattr__(self, "frame_stack", stack)
         map_file = kwargs.get("map")
         if isinstance(map_file, (str, os.PathLike)) and "\n" not in str(map_file) and os.path.isfile(map_file):

@@ -138,7 +138,7 @@ def run_generalization(
 ) -> Path:
     """Run the (N, seed) pairs of `study` that ``out/results.json`` lacks, merge them in, and
     write ``report.md``, ``summary.csv`` and ``generalization.png``; returns the report's path."""
-    from rl_kit.experiments.zoo_benchmark import merge_outcomes
+    from rl_kit.experiments.zoo_benchmark import merge_outcomes, refuse_failures
     from rl_kit.infrastructure.job_pool import Job
 
     family_hash(study)  # not a level family: said before anything trains
@@ -162,12 +162,15 @@ def run_generalization(
     def describe(job: Job) -> str:
         return f"{label(job.args[1])} levels, seed {job.args[2]}"
 
+    failures: list[str] = []
     for job, value in merge_outcomes(
-        jobs, results_file, "a generalize", place=place, describe=describe, workers=workers, ray=ray
+        jobs, results_file, "a generalize", place=place, describe=describe, failures=failures, workers=workers, ray=ray
     ):
         print(f"  {describe(job)}: train {np.mean(value['train']):.3f}, held out "
               f"{np.mean(value['test']):.3f} ({value['seconds']:.0f} s)", flush=True)  # fmt: skip
-    return write_report(study, read_results(results_file).get("runs", {}), out)
+    report = write_report(study, read_results(results_file).get("runs", {}), out)
+    refuse_failures(failures, len(jobs), report)
+    return report
 
 
 def summary_rows(study: GeneralizationStudy, runs: dict) -> list[dict[str, Any]]:

@@ -111,7 +111,7 @@ def minatar_benchmark(
     """Train and evaluate the seeds of `rows` that ``results.json`` in `out` lacks, merge them in,
     and write ``report.md``; returns its path."""
     from rl_kit.envs.minatar import load_minatar
-    from rl_kit.experiments.zoo_benchmark import merge_outcomes
+    from rl_kit.experiments.zoo_benchmark import merge_outcomes, refuse_failures
     from rl_kit.infrastructure.job_pool import Job
 
     load_minatar("its games")  # missing MinAtar is said before anything runs
@@ -133,13 +133,16 @@ def minatar_benchmark(
     def describe(job: Job) -> str:
         return f"{job.args[0]} seed {job.args[1]}"
 
+    failures: list[str] = []
     for job, value in merge_outcomes(
-        jobs, results_file, "a MinAtar", place=place, describe=describe, workers=workers, ray=ray
+        jobs, results_file, "a MinAtar", place=place, describe=describe, failures=failures, workers=workers, ray=ray
     ):
         print(
             f"  {describe(job)}: {np.mean(value['returns']):.2f} greedy ({value['seconds'] / 60:.1f} min)", flush=True
         )
-    return write_report(read_results(results_file), out / "report.md")
+    report = write_report(read_results(results_file), out / "report.md")
+    refuse_failures(failures, len(jobs), report)
+    return report
 
 
 def write_report(results: dict, path: Path) -> Path:

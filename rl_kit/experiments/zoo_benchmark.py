@@ -317,11 +317,22 @@ def read_mapping(path: Path, what: str) -> dict:
     return data
 
 
-def merge_outcomes(jobs, results_file: Path, what: str, *, place, describe, workers: int = 1, ray: str | None = None):
+def merge_outcomes(
+    jobs,
+    results_file: Path,
+    what: str,
+    *,
+    place,
+    describe,
+    failures: list[str],
+    workers: int = 1,
+    ray: str | None = None,
+):
     """Run `jobs` on the local pool (or Ray) and keep each value in `results_file` as it finishes,
     read and rewritten under the folder's lock, so that invocations running side by side and a
     kill lose nothing finished. ``place(merged, job, value)`` stores a value in the mapping read
-    from the file; ``describe(job)`` names a run in the line a failure prints. Yields each
+    from the file; ``describe(job)`` names a run in the line a failure prints and appends to
+    `failures` (the caller writes its report, then :func:`refuse_failures`). Yields each
     ``(job, value)`` once it is on disk."""
     from rl_kit.infrastructure.atomic_files import atomic_write
     from rl_kit.infrastructure.job_pool import run_grid
@@ -329,12 +340,22 @@ def merge_outcomes(jobs, results_file: Path, what: str, *, place, describe, work
     for outcome in run_grid(jobs, workers=workers, ray_address=ray):
         if outcome.error is not None:
             print(f"  {describe(outcome.job)} failed: {outcome.error}", flush=True)
+            reason = (outcome.error.strip().splitlines() or ["no message"])[-1]
+            failures.append(f"{describe(outcome.job)}: {reason}")
             continue
         with results_lock(results_file.parent):  # another invocation may have merged its runs meanwhile
             merged = read_mapping(results_file, what)
             place(merged, outcome.job, outcome.value)
             atomic_write(results_file, json.dumps(merged, indent=1, sort_keys=True))
         yield outcome.job, outcome.value
+
+
+def refuse_failures(failures: list[str], runs: int, report: Path) -> None:
+    """A study whose runs failed ends in an error (a nonzero exit) naming the first, after its
+    report of the runs that did finish; the same command again runs only the missing ones."""
+    if failures:
+        raise RLKitError(f"{len(failures)} of {runs} runs failed ({report} holds the others; the same command "
+                         f"reruns only the missing ones); the first: {failures[0]}"[:600])  # fmt: skip
 
 
 def merge_run(

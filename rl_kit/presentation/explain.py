@@ -389,24 +389,35 @@ def explain_images(agent, env, spec: EnvConfig, output: Path, *, episodes: int, 
     def frame(index: int) -> np.ndarray:  # each channel in its color, the brightest where channels overlap
         return np.clip(np.einsum("chw,cr->hwr", images[index], palette), 0, 1)
 
+    observer = getattr(env.unwrapped, "observer_pixel", None)  # an egocentric view's own cell
+
+    def mark_observer(ax) -> None:
+        if observer is not None:
+            ax.plot(observer[1], observer[0], "o", ms=9, mfc="none", mec="white", mew=1.5)
+
     fig = plt.figure(figsize=(3 * IMAGES_SHOWN, 7), constrained_layout=True)
-    grid = fig.add_gridspec(2, IMAGES_SHOWN)
+    # two rows laid out apart: the lower row's colour bar and labels would widen the frames' columns
+    halves = fig.add_gridspec(2, 1)
+    above, below = fig.add_subfigure(halves[0]), fig.add_subfigure(halves[1])
     shown = np.unique(np.linspace(0, len(states) - 1, IMAGES_SHOWN).astype(int))
     high = float(maps.max()) or 1.0
-    for column, index in enumerate(shown):
-        ax = fig.add_subplot(grid[0, column])
+    for ax, index in zip(above.subplots(1, IMAGES_SHOWN, squeeze=False)[0], shown, strict=False):
         ax.imshow(frame(index), interpolation="nearest")
         ax.imshow(maps[index], cmap="hot", alpha=0.55, vmin=0, vmax=high, interpolation="nearest")
+        mark_observer(ax)
         ax.set(title=f"state {index}: greedy {name_of(greedy[index], actions_named)}", xticks=[], yticks=[])
-    ax = fig.add_subplot(grid[1, : IMAGES_SHOWN // 2])
-    picture = ax.imshow(maps.mean(axis=0), cmap="hot", interpolation="nearest")
-    fig.colorbar(picture, ax=ax, shrink=0.8)
-    ax.set(title=f"mean saliency over {len(states)} visited states", xticks=[], yticks=[])
-    ax = fig.add_subplot(grid[1, IMAGES_SHOWN // 2 :])
+    for ax in above.axes[len(shown) :]:  # fewer visited states than frames shown
+        ax.set_visible(False)
+    mean_map, bars = below.subplots(1, 2)
+    picture = mean_map.imshow(maps.mean(axis=0), cmap="hot", interpolation="nearest")
+    mark_observer(mean_map)
+    below.colorbar(picture, ax=mean_map, shrink=0.8)
+    where = ",\nthe circle the agent's own cell" if observer is not None else ""
+    mean_map.set(title=f"mean saliency over {len(states)} visited states{where}", xticks=[], yticks=[])
     order = np.argsort(per_channel)
-    ax.barh([names[i] for i in order], per_channel[order], color=[palette[i] for i in order])
+    bars.barh([names[i] for i in order], per_channel[order], color=[palette[i] for i in order])
     score = "Q(s, greedy action)" if "q" in agent.policy_outputs(states[:1]) else "log pi(greedy action)"
-    ax.set(title=f"gradient x input of {score}, per channel")
+    bars.set(title=f"gradient x input of {score}, per channel")
     fig.suptitle(f"{agent.name} on {spec}: which pixels drive its choices ({episodes} greedy episodes)")
     fig.savefig(output, dpi=100)
     plt.close(fig)
