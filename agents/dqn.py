@@ -59,7 +59,8 @@ class DQNHyperparameters(ImageNetworkHyperparameters):
         epsilon: exploration rate; number or schedule over env transitions.
         max_grad_norm: clip the gradient's global norm to this.
         double_q: Double DQN targets.
-        activation: "relu" (SB3's for DQN) or "tanh"; hidden_sizes as for every network agent.
+        activation: "relu" (SB3's for DQN) or "tanh"; hidden_sizes and backend as for every network agent
+            (backend torch: :class:`rl_kit.agents.torch_off_policy_networks.TorchQNetwork`).
     """
 
     learning_rate: Schedule = Schedule("constant", 1e-4)
@@ -134,8 +135,13 @@ class DQN:
         seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
         single_threaded_blas()
         shape = (observation_space, self.n_actions, hp.hidden(), hp.activation, self.name, seed)
-        self.q = QNetwork(*shape, conv_layers=hp.convolutions())  # an image: a convolution torso first
-        self.target = QNetwork(*shape, conv_layers=hp.convolutions())
+        network: type = QNetwork
+        if hp.backend == "torch":  # the same parameters, autograd's gradients
+            from .torch_off_policy_networks import TORCH_CLASSES
+
+            network = TORCH_CLASSES[QNetwork]
+        self.q = network(*shape, conv_layers=hp.convolutions())  # an image: a convolution torso first
+        self.target = network(*shape, conv_layers=hp.convolutions())
         self.target.copy_from(self.q)
         self.replay = ReplayBuffer(hp.buffer_size)
         self.rng = np.random.default_rng(seed)

@@ -127,6 +127,9 @@ class Hyperparameters:
         return out
 
 
+ARRAY_BACKENDS = ("numpy", "torch")  # where a network agent's arrays and gradients are computed
+
+
 @dataclasses.dataclass(frozen=True)
 class NetworkHyperparameters(Hyperparameters):
     """The network's shape, shared by the network agents.
@@ -134,16 +137,21 @@ class NetworkHyperparameters(Hyperparameters):
     Attributes:
         hidden_sizes: hidden layer widths, comma-separated ("64,64").
         activation: "tanh" or "relu".
+        backend: "numpy" (networks and gradients written by hand, the default) or "torch"
+            (autograd, the reference; the same parameters, so a saved agent loads into either).
     """
 
     hidden_sizes: str = "64,64"
     activation: str = "tanh"
+    backend: str = "numpy"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.hidden()
         if self.activation not in ("tanh", "relu"):
             raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}")
+        if self.backend not in ARRAY_BACKENDS:
+            raise ValueError(f"backend must be one of {list(ARRAY_BACKENDS)}, got {self.backend!r}")
 
     def hidden(self) -> tuple[int, ...]:
         """The hidden layer widths as numbers."""

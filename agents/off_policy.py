@@ -31,7 +31,6 @@ from .base import SpaceError, Transitions, describe
 from .hyperparameters import Interval, NetworkHyperparameters
 from .networks import Network, NonFiniteLossError, encode_observations, observation_size, single_threaded_blas
 from .off_policy_networks import Critics, DeterministicActor, SquashedGaussianActor, StateDependentSquashedActor
-from .policy_gradient import ARRAY_BACKENDS
 from .replay import REPLAY_LIMITS, ReplayBuffer
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
@@ -53,7 +52,7 @@ class OffPolicyHyperparameters(NetworkHyperparameters):
         train_freq: vector steps between updates.
         gradient_steps: gradient steps per update.
         hidden_sizes: the actor's and each critic's hidden widths. activation: "relu" (SB3's).
-        backend: "numpy" (gradients by hand) or "torch" (autograd's, on the same parameters).
+        backend: as every network agent's: "numpy" (gradients by hand) or "torch" (autograd's).
     """
 
     learning_rate: Schedule = Schedule("constant", 1e-3)
@@ -66,7 +65,6 @@ class OffPolicyHyperparameters(NetworkHyperparameters):
     gradient_steps: int = 1
     hidden_sizes: str = "400,300"
     activation: str = "relu"
-    backend: str = "numpy"
 
     search_space: ClassVar[SearchSpace] = {
         "learning_rate": FloatRange(1e-5, 1e-2, log=True),
@@ -77,11 +75,6 @@ class OffPolicyHyperparameters(NetworkHyperparameters):
         "hidden_sizes": Choice("64,64", "256,256", "400,300"),
     }
     limits: ClassVar[dict[str, Interval]] = REPLAY_LIMITS
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.backend not in ARRAY_BACKENDS:
-            raise ValueError(f"backend must be one of {list(ARRAY_BACKENDS)}, got {self.backend!r}")
 
 
 def box_bounds(space: spaces.Space, agent: str) -> tuple[np.ndarray, np.ndarray]:

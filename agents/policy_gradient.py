@@ -45,7 +45,6 @@ from .search_space import Choice, FloatRange, SearchSpace
 
 __all__ = ["NonFiniteLossError", "PolicyGradientAgent", "PolicyGradientHyperparameters"]
 
-ARRAY_BACKENDS = ("numpy", "torch")
 # What a population's members may differ in besides the seed: values no shape or branch depends on.
 MEMBER_VALUES = ("learning_rate", "clip_range", "ent_coef", "vf_coef", "gamma", "gae_lambda", "max_grad_norm")
 
@@ -75,8 +74,6 @@ class PolicyGradientHyperparameters(ImageNetworkHyperparameters):
             sigma is then a matrix, and ``log_std_init`` its start. numpy backend only.
         sde_sample_freq: with gSDE, draw new theta every this many steps (-1: once per rollout).
         ortho_init: orthogonal initialisation (PPO's); False: torch's default for linear layers.
-        backend: "numpy" (networks and gradients written by hand, the default) or "torch"
-            (autograd, the reference; the same parameters, so a saved agent loads into either).
     """
 
     learning_rate: Schedule = Schedule("constant", 3e-4)
@@ -94,7 +91,6 @@ class PolicyGradientHyperparameters(ImageNetworkHyperparameters):
     use_sde: bool = False
     sde_sample_freq: int = -1
     ortho_init: bool = True
-    backend: str = "numpy"
 
     search_space: ClassVar[SearchSpace] = {
         "learning_rate": FloatRange(1e-5, 1e-2, log=True),
@@ -121,8 +117,6 @@ class PolicyGradientHyperparameters(ImageNetworkHyperparameters):
         super().__post_init__()
         if self.weight_decay and self.optimizer != "adam":
             raise ValueError(f"weight_decay is AdamW's: it needs optimizer adam, not {self.optimizer}")
-        if self.backend not in ARRAY_BACKENDS:
-            raise ValueError(f"backend must be one of {list(ARRAY_BACKENDS)}, got {self.backend!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.use_sde and self.backend != "numpy":

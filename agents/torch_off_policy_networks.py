@@ -1,4 +1,5 @@
-"""The torch reference for :mod:`rl_kit.agents.off_policy_networks`: the same networks, differentiated by autograd.
+"""The torch reference for :mod:`rl_kit.agents.off_policy_networks` and for DQN's
+:class:`rl_kit.agents.networks.QNetwork`: the same networks, differentiated by autograd.
 
 Each class is its numpy counterpart with the forward pass written in torch over the very same
 flat parameter vector (``torch.from_numpy`` shares its memory) and every backward pass left to
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 
 from .distributions import SDE_EPSILON
-from .networks import MLPStack, Network
+from .networks import MLPStack, Network, QNetwork
 from .off_policy_networks import (
     LOG_STD_MAX,
     LOG_STD_MIN,
@@ -30,7 +31,9 @@ from .off_policy_networks import (
 
 
 class TorchGraph:
-    """One forward pass of a :class:`Network`'s MLP stack in torch, kept for autograd.
+    """One forward pass of a :class:`Network` in torch, kept for autograd: its image torso where
+    it has one (``conv2d`` and ReLU per layer, on the torso's weights in the same flat vector),
+    then its MLP stack.
 
     Args:
         network: whose parameters and layout are used (views into its flat vector).
@@ -51,6 +54,12 @@ class TorchGraph:
         self.views = views
         prefix = next(iter(network.parameters.shapes)).split("weights.")[0]
         h, last = self.x, len(body.weights) - 1
+        torso = getattr(network, "torso", None)
+        if torso is not None and torso.layers:
+            h = h.reshape(len(x), *torso.image_shape)
+            for conv, weight, bias in zip(torso.layers, torso.names[::2], torso.names[1::2], strict=True):
+                h = torch.relu(torch.nn.functional.conv2d(h, views[weight], views[bias], conv.stride, conv.padding))
+            h = h.flatten(1)
         self.last_hidden = self.x  # the last hidden layer's output, (count, B, width), after the loop
         for k in range(last + 1):
             z = torch.matmul(h, views[f"{prefix}weights.{k}"]) + views[f"{prefix}biases.{k}"]
@@ -66,6 +75,30 @@ class TorchGraph:
     def input_gradient(self, loss: torch.Tensor) -> np.ndarray:
         (grad,) = torch.autograd.grad(loss, self.x, retain_graph=True)
         return grad.numpy()
+
+
+class TorchQNetwork(QNetwork):
+    """:class:`QNetwork` (DQN's) with autograd's gradients, its torso included."""
+
+    def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
+        with torch.set_grad_enabled(keep):
+            graph = TorchGraph(self, x, input_grad=keep)
+        if keep:
+            self._graph = graph
+        return graph.outputs[0].detach().numpy().copy()
+
+    def backward(self, d_q: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
+        loss = (self._graph.outputs[0] * torch.from_numpy(np.asarray(d_q, dtype=self.dtype))).sum()
+        self._graph.backward(loss)
+        return self._graph.input_gradient(loss) if input_gradient else None
+
+    def input_gradient(self, x: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        q = self.forward(x, keep=True)
+        d_q = np.zeros_like(q)
+        d_q[np.arange(len(actions)), actions] = 1.0
+        dx = self.backward(d_q, input_gradient=True)
+        assert dx is not None
+        return dx
 
 
 class TorchCritics(Critics):
@@ -166,4 +199,4 @@ class TorchStateDependentSquashedActor(AutogradSampleBackward, StateDependentSqu
 
 TORCH_CLASSES: dict[type, Any] = {Critics: TorchCritics, DeterministicActor: TorchDeterministicActor,
                  SquashedGaussianActor: TorchSquashedGaussianActor,
-                 StateDependentSquashedActor: TorchStateDependentSquashedActor}  # fmt: skip
+                 StateDependentSquashedActor: TorchStateDependentSquashedActor, QNetwork: TorchQNetwork}  # fmt: skip

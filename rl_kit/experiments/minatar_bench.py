@@ -154,7 +154,8 @@ def write_report(results: dict, path: Path) -> Path:
         "# MinAtar: our DQN beside the paper's",
         "",
         "Made by `rl-kit bench --suite minatar` (:mod:`rl_kit.experiments.minatar_bench`). Ours: `dqn` with its tuned",
-        "entry, each seed greedy over 30 episodes of its own; mean over seeds with a 95% two-level bootstrap CI.",
+        "entry, each seed greedy over 30 episodes of its own; mean over seeds with a 95% two-level bootstrap CI",
+        "(a row of one seed: its CI is over that seed's episodes alone, and says nothing of another seed).",
         "The paper's: read off the DQN curve of MinAtar's `img/learning_curves.gif` (moving average of the last 100",
         "training episodes, epsilon 0.1, 30 seeds): another protocol, to about +-1 (+-3 for Space Invaders).",
         "",
@@ -169,8 +170,9 @@ def write_report(results: dict, path: Path) -> Path:
             low, high = two_level_bootstrap_ci(groups)
             minutes = np.mean([runs[seed]["seconds"] for seed in runs]) / 60
             paper = row.paper.get(frames)
+            seeds = f"{len(groups)}" if len(groups) > 1 else "1 (episodes only)"
             lines.append(
-                f"| {row.game} | {frames:,} | {len(groups)} | {mean:.2f} [{low:.2f}, {high:.2f}] | "
+                f"| {row.game} | {frames:,} | {seeds} | {mean:.2f} [{low:.2f}, {high:.2f}] | "
                 f"{'n/a' if paper is None else f'about {paper:g}'} | {minutes:.0f} |"
             )
     return atomic_write(path, "\n".join(lines) + "\n")
