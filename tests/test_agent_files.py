@@ -115,12 +115,17 @@ def test_a_saved_agent_is_evaluated_on_the_time_limit_it_was_trained_with(tmp_pa
             == registered).all()  # fmt: skip
 
 
-def test_a_saved_agent_declaring_a_huge_frame_stack_is_refused_in_one_line(saved, tmp_path):
+@pytest.mark.parametrize(
+    "option, message",
+    [("frame_stack", "frame_stack must be a whole number from 1 to 64"),  # the stack's bounds alone: gigabytes
+     ("max_episode_steps", "max_episode_steps must be a whole number from 1 to 10,000,000")],  # endless play
+)  # fmt: skip
+def test_a_saved_agent_declaring_a_huge_env_option_is_refused_in_one_line(saved, tmp_path, option, message):
     _, path = saved
     metadata = read_metadata(path)
-    metadata["frame_stack"] = 10**9  # the stack's bounds alone would be gigabytes
+    metadata[option] = 10**12
     crafted = tmp_path / "crafted.safetensors"
     save_file(load_file(str(path)), str(crafted), metadata={"rl_kit": json.dumps(metadata)})
-    with pytest.raises(AgentFileError, match="frame_stack must be a whole number from 1 to 64") as error:
+    with pytest.raises(AgentFileError, match=message) as error:
         rl_kit.evaluate(crafted, episodes=1)
     assert "\n" not in str(error.value)

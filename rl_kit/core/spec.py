@@ -38,6 +38,7 @@ def check_env_id(env_id: str) -> str:
 
 
 VECTOR_ENVS = ("native", "sync")  # how an EnvConfig's copies run (its vector_env)
+MAX_EPISODE_STEPS = 10_000_000  # a time limit's bound: a saved agent's may not make evaluation endless
 MAX_FRAME_STACK = 64  # frames an agent sees at once (the Zoo stacks 4 on Atari); a saved agent may declare more
 
 
@@ -79,8 +80,10 @@ class EnvConfig:
             raise RLKitError(f"vector_env must be one of {list(VECTOR_ENVS)}, got {vector_env!r}")
         object.__setattr__(self, "vector_env", vector_env)
         limit = kwargs.pop("max_episode_steps", self.max_episode_steps)
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-            raise RLKitError(f"max_episode_steps must be a whole number of at least 1, got {limit!r}")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_EPISODE_STEPS
+        ):
+            raise RLKitError(f"max_episode_steps must be a whole number from 1 to {MAX_EPISODE_STEPS:,}, got {limit!r}")
         object.__setattr__(self, "max_episode_steps", limit)
         stack = kwargs.pop("frame_stack", self.frame_stack)
         if isinstance(stack, bool) or not isinstance(stack, int) or not 1 <= stack <= MAX_FRAME_STACK:
