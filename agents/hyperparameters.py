@@ -110,7 +110,7 @@ class Hyperparameters:
         for key in values:
             if key not in names:
                 close = difflib.get_close_matches(key, names, n=3)
-                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                hint = f"; did you mean {' or '.join(close)}?" if close else "."
                 raise ValueError(
                     f"{agent} has no hyperparameter {key!r}{hint} Its hyperparameters are: {', '.join(names)}"
                 )

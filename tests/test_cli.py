@@ -102,6 +102,14 @@ def test_plot_writes_png(trained, tmp_path, cli):
             ["train", "--env", "rl_kit/GridWorld-v0", "--agent", "sarsa", "--steps", "ten"],
             "--steps: expected a whole number",
         ),
+        (
+            ["train", "--env", "rl_kit/GridWorld-v0", "--agent", "sarsa", "--steps", "10", "--hp", "bogus=1"],
+            "no hyperparameter 'bogus'. Its hyperparameters are: ",
+        ),
+        (  # a tuned file's run setting, given where the agent's values go
+            ["train", "--env", "CartPole-v1", "--agent", "ppo", "--steps", "10", "--hp", "num_envs=8"],
+            "num_envs is a setting of the run, not a hyperparameter of ppo: give --num-envs N",
+        ),
         (["evaluate", "nowhere.safetensors"], "no saved agent"),
     ],
 )

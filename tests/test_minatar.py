@@ -74,6 +74,27 @@ def test_the_minatar_bench_merges_its_runs_and_runs_only_the_seeds_it_lacks(tmp_
     minatar_benchmark(rows, seeds=1, frames=600, out=tmp_path)
     report = minatar_benchmark(rows, seeds=2, frames=600, out=tmp_path)
     assert "1 runs of 600 frames to do (1 stored)" in capsys.readouterr().out
-    stored = read_results(tmp_path / "results.json")["rl_kit/MinAtar-Breakout-v0@600"]
+    stored = read_results(tmp_path / "results.json")["dqn:rl_kit/MinAtar-Breakout-v0@600"]
     assert sorted(stored) == ["0", "1"] and all(len(run["returns"]) == 30 for run in stored.values())
-    assert "| Breakout | 600 | 2 |" in report.read_text()
+    assert "| Breakout | dqn | 600 | 2 |" in report.read_text()
+
+
+def test_the_minatar_bench_trains_ppo_beside_dqn_and_reads_the_rows_that_name_no_agent_as_dqns(tmp_path, capsys):
+    """A results file written before PPO's rows keys DQN's runs by game alone: they stay DQN's,
+    merged with the runs written since, and a PPO row is reported beside them."""
+    import json
+
+    from rl_kit.experiments.minatar_bench import minatar_benchmark, read_results, select_agents, select_rows
+
+    legacy = {"returns": [1.0] * 30, "seconds": 60.0}
+    (tmp_path / "results.json").write_text(json.dumps({"rl_kit/MinAtar-Breakout-v0@1024": {"0": legacy}}))
+    report = minatar_benchmark(select_rows("breakout"), agents=select_agents("dqn,ppo"), seeds=1, frames=1024,
+                               out=tmp_path)  # fmt: skip
+    assert "1 runs of 1,024 frames to do (1 stored)" in capsys.readouterr().out  # PPO's seed 0 alone
+    stored = read_results(tmp_path / "results.json")
+    assert stored["dqn:rl_kit/MinAtar-Breakout-v0@1024"] == {"0": legacy}
+    assert len(stored["ppo:rl_kit/MinAtar-Breakout-v0@1024"]["0"]["returns"]) == 30
+    text = report.read_text()
+    assert "| Breakout | dqn | 1,024 | 1 (episodes only) | 1.00" in text and "| Breakout | ppo | 1,024 |" in text
+    with pytest.raises(RLKitError, match="unknown minatar agent 'a2c'"):
+        select_agents("a2c")

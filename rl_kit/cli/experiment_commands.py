@@ -152,7 +152,7 @@ def add_bench(sub) -> None:
         ],
         default="all",
         help="which benchmarks (race: wall time against python -m rl_zoo3.train; zoo: the Zoo's benchmark "
-        "table over seeds, written to docs/benchmarks/zoo; minatar: DQN on MinAtar's games beside the paper's, "
+        "table over seeds, written to docs/benchmarks/zoo; minatar: DQN and PPO on MinAtar's games beside the paper's DQN, "
         "written to docs/benchmarks/minatar; robustness: each learning claim of the tests on more seeds and on the "
         "torch backend; none of these four is in all)",
     )
@@ -166,9 +166,10 @@ def add_bench(sub) -> None:
     p.add_argument("--out", default=None, help="zoo, minatar: where the report goes (docs/benchmarks/<suite>)")
     p.add_argument(
         "--sides",
-        default="ours,zoo,tuned",
-        help="zoo: which to train, comma-separated: ours (the Zoo's hyperparameters), zoo (its own code), tuned "
-        "(our own entry, where it differs from the Zoo's); default all three; stored runs of the others stay",
+        default=None,
+        help="which to train, comma-separated; zoo: ours (the Zoo's hyperparameters), zoo (its own code), tuned "
+        "(our own entry, where it differs from the Zoo's), default all three, stored runs of the others stay; "
+        "minatar: dqn (default), ppo",
     )
     p.add_argument(
         "--workers",
@@ -267,7 +268,7 @@ def bench_command(args) -> None:
         from rl_kit.experiments import zoo_benchmark
 
         rows = zoo_benchmark.select_rows(args.rows)
-        sides = tuple({"ours": "rl_kit"}.get(side, side) for side in args.sides.split(","))
+        sides = tuple({"ours": "rl_kit"}.get(side, side) for side in (args.sides or "ours,zoo,tuned").split(","))
         report = zoo_benchmark.zoo_benchmark(
             rows, seeds=args.seeds or 5, sides=sides, workers=args.workers, ray=args.ray,
             out=args.out or "docs/benchmarks/zoo", resume=args.resume,
@@ -278,7 +279,8 @@ def bench_command(args) -> None:
         from rl_kit.experiments import minatar_bench
 
         report = minatar_bench.minatar_benchmark(
-            minatar_bench.select_rows(args.rows), seeds=args.seeds or 3, frames=args.frames or minatar_bench.FRAMES,
+            minatar_bench.select_rows(args.rows), agents=minatar_bench.select_agents(args.sides), seeds=args.seeds or 3,
+            frames=args.frames or minatar_bench.FRAMES,
             workers=args.workers, ray=args.ray, out=args.out or "docs/benchmarks/minatar",
         )  # fmt: skip
         print(report.read_text(encoding="utf-8"))

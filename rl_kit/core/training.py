@@ -35,7 +35,7 @@ import numpy as np
 from rl_kit.core.backends import backend_for
 from rl_kit.core.checkpoints import Checkpoint, load_checkpoint
 from rl_kit.core.evaluation import PeriodicEvaluation
-from rl_kit.core.hyperparameter_files import TunedEntry, tuned_hyperparameters
+from rl_kit.core.hyperparameter_files import RUN_SETTINGS, TunedEntry, tuned_hyperparameters
 from rl_kit.core.logs import RunLogger
 from rl_kit.core.run_budget import check_budget
 from rl_kit.core.run_directory import (
@@ -121,6 +121,12 @@ def plan(
         steps = entry.n_timesteps
         print(f"steps: {steps:,}, the n_timesteps of {entry.source}", file=sys.stderr)
     steps = whole_number("steps", steps)
+    for key in RUN_SETTINGS:  # where a tuned file writes them, beside the agent's, but they are the run's
+        if key in (hyperparameters or {}):
+            flag, argument = {"num_envs": ("--num-envs", "num_envs"), "n_timesteps": ("--steps", "steps")}[key]
+            raise InvalidValue(
+                f"{key} is a setting of the run, not a hyperparameter of {agent}: give {flag} N ({argument}=N in Python)"
+            )
     spec = RunSpec(
         env=env,
         agent=agent,

@@ -1,19 +1,22 @@
-"""MinAtar with our DQN beside the paper's: ``rl-kit bench --suite minatar``.
+"""MinAtar with our DQN and PPO beside the paper's DQN: ``rl-kit bench --suite minatar``.
 
-Each row is one game (``rl_kit/MinAtar-<Game>-v0``) trained by ``dqn`` with its tuned entry
-(``rl_kit/hyperparams/dqn.yml``: the paper's network and settings) for `frames` env steps
-(1M by default), on each seed in a process of its own (the local pool or Ray). Every run is
-then evaluated greedily on :data:`EPISODES` episodes from episode seeds of its own. Runs are
-stored in ``results.json`` under the game and the frames, so a budget that does not fit one
-sitting (5M frames, more seeds) is spread over several invocations: each runs only the seeds
-the file lacks (``--seeds K`` asks for seeds 0..K-1) and merges its runs in.
+Each row is one game (``rl_kit/MinAtar-<Game>-v0``) trained by an agent of :data:`AGENTS`
+(``--sides``: ``dqn`` by default, ``ppo``, or both) with its tuned entry
+(``rl_kit/hyperparams/dqn.yml``: the paper's network and settings; ``ppo.yml``: the same torso
+and MLP) for `frames` env steps (1M by default), on each seed in a process of its own (the local
+pool or Ray). Every run is then evaluated greedily on :data:`EPISODES` episodes from episode
+seeds of its own. Runs are stored in ``results.json`` under the agent, the game and the frames,
+so a budget that does not fit one sitting (5M frames, more seeds) is spread over several
+invocations: each runs only the seeds the file lacks (``--seeds K`` asks for seeds 0..K-1) and
+merges its runs in.
 
-The report (``report.md``) gives, per game, the mean over seeds with a 95% two-level
+The report (``report.md``) gives, per game and agent, the mean over seeds with a 95% two-level
 bootstrap CI (seeds, then episodes), beside the paper's DQN figure at the same frames. Those
 figures are read off the DQN curve of MinAtar's repository (``img/learning_curves.gif``: the
 moving average of the return over the last 100 training episodes, 30 seeds; read to about
 +-1, +-3 for Space Invaders). They are returns of the epsilon-greedy behaviour policy
 (epsilon 0.1), not of greedy evaluation as ours: a difference in protocol the report states.
+The paper has no PPO; a PPO row stands beside the same DQN figure.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 
 EPISODES = 30  # greedy evaluation episodes per run
 FRAMES = 1_000_000
+AGENTS = ("dqn", "ppo")
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,21 @@ def episode_seed(seed: int) -> int:
     return 10_000 + 100_000 * seed
 
 
-def minatar_run(env_id: str, seed: int, frames: int, episodes: int) -> dict:
-    """One run of dqn on `env_id` (its tuned entry) in a directory of its own: its greedy returns and seconds."""
+def select_agents(names: str | None) -> tuple[str, ...]:
+    """The agents named (comma-separated), or dqn alone."""
+    if not names:
+        return ("dqn",)
+    chosen = tuple(name.strip().lower() for name in names.split(","))
+    for name in chosen:
+        if name not in AGENTS:
+            from rl_kit.errors import unknown_name
+
+            raise unknown_name("minatar agent", name, list(AGENTS), listed=True)
+    return chosen
+
+
+def minatar_run(env_id: str, agent: str, seed: int, frames: int, episodes: int) -> dict:
+    """One run of `agent` on `env_id` (its tuned entry) in a directory of its own: its greedy returns and seconds."""
     from dataclasses import replace
 
     from rl_kit.core.evaluation import evaluate
@@ -83,33 +100,43 @@ def minatar_run(env_id: str, seed: int, frames: int, episodes: int) -> dict:
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as directory:
-        spec = replace(plan(env_id, "dqn", steps=frames, seed=seed), evaluation=NO_EVALUATION)
+        spec = replace(plan(env_id, agent, steps=frames, seed=seed), evaluation=NO_EVALUATION)
         run = execute(spec, replace(QUIET, directory=Path(directory) / "run"))
         result = evaluate(run.agent, run.spec.env, episodes=episodes, seed=episode_seed(seed))
     return {"returns": [float(r) for r in result.returns], "seconds": time.perf_counter() - start}
 
 
-def result_key(row: MinAtarRow, frames: int) -> str:
-    return f"{row.env}@{frames}"
+def result_key(agent: str, env: str, frames: int) -> str:
+    return f"{agent}:{env}@{frames}"
+
+
+def named_agents(mapping: dict) -> dict:
+    """`mapping` by :func:`result_key`: a key that names no agent (the file's first rows, written
+    before PPO's) is DQN's, its runs merged into those of the key that does."""
+    named: dict = {}
+    for key, runs in mapping.items():
+        named.setdefault(key if ":" in key else f"dqn:{key}", {}).update(runs)
+    return named
 
 
 def read_results(path: Path) -> dict:
     from rl_kit.experiments.zoo_benchmark import read_mapping
 
-    return read_mapping(path, "a MinAtar")
+    return named_agents(read_mapping(path, "a MinAtar"))
 
 
 def minatar_benchmark(
     rows: tuple[MinAtarRow, ...],
     *,
+    agents: tuple[str, ...] = ("dqn",),
     seeds: int = 3,
     frames: int = FRAMES,
     workers: int = 1,
     ray: str | None = None,
     out: str | Path = "docs/benchmarks/minatar",
 ) -> Path:
-    """Train and evaluate the seeds of `rows` that ``results.json`` in `out` lacks, merge them in,
-    and write ``report.md``; returns its path."""
+    """Train and evaluate each of `agents` on the seeds of `rows` that ``results.json`` in `out`
+    lacks, merge them in, and write ``report.md``; returns its path."""
     from rl_kit.envs.minatar import load_minatar
     from rl_kit.experiments.zoo_benchmark import merge_outcomes, refuse_failures
     from rl_kit.infrastructure.job_pool import Job
@@ -120,18 +147,24 @@ def minatar_benchmark(
     results_file = out / "results.json"
     stored = read_results(results_file)
     jobs = [
-        Job(minatar_run, (row.env, seed, frames, EPISODES))
+        Job(minatar_run, (row.env, agent, seed, frames, EPISODES))
+        for agent in agents
         for row in rows
         for seed in range(seeds)
-        if str(seed) not in stored.get(result_key(row, frames), {})
+        if str(seed) not in stored.get(result_key(agent, row.env, frames), {})
     ]
-    print(f"MinAtar: {len(jobs)} runs of {frames:,} frames to do ({len(rows) * seeds - len(jobs)} stored)", flush=True)
+    planned = len(agents) * len(rows) * seeds
+    print(f"MinAtar: {len(jobs)} runs of {frames:,} frames to do ({planned - len(jobs)} stored)", flush=True)
 
     def place(merged: dict, job: Job, value: dict) -> None:
-        merged.setdefault(f"{job.args[0]}@{frames}", {})[str(job.args[1])] = value
+        env, agent, seed = job.args[:3]
+        named = named_agents(merged)
+        named.setdefault(result_key(agent, env, frames), {})[str(seed)] = value
+        merged.clear()
+        merged.update(named)
 
     def describe(job: Job) -> str:
-        return f"{job.args[0]} seed {job.args[1]}"
+        return f"{job.args[1]} on {job.args[0]} seed {job.args[2]}"
 
     failures: list[str] = []
     for job, value in merge_outcomes(
@@ -146,33 +179,41 @@ def minatar_benchmark(
 
 
 def write_report(results: dict, path: Path) -> Path:
-    """report.md from every stored (game, frames) of `results`."""
-    from rl_kit.core.stats import two_level_bootstrap_ci
+    """report.md from every stored (agent, game, frames) of `results`."""
     from rl_kit.infrastructure.atomic_files import atomic_write
 
     lines = [
-        "# MinAtar: our DQN beside the paper's",
+        "# MinAtar: our DQN and PPO beside the paper's DQN",
         "",
-        "Made by `rl-kit bench --suite minatar` (:mod:`rl_kit.experiments.minatar_bench`). Ours: `dqn` with its tuned",
-        "entry, each seed greedy over 30 episodes of its own; mean over seeds with a 95% two-level bootstrap CI",
+        "Made by `rl-kit bench --suite minatar` (:mod:`rl_kit.experiments.minatar_bench`). Ours: `dqn` or `ppo` with its",
+        "tuned entry, each seed greedy over 30 episodes of its own; mean over seeds with a 95% two-level bootstrap CI",
         "(a row of one seed: its CI is over that seed's episodes alone, and says nothing of another seed).",
         "The paper's: read off the DQN curve of MinAtar's `img/learning_curves.gif` (moving average of the last 100",
-        "training episodes, epsilon 0.1, 30 seeds): another protocol, to about +-1 (+-3 for Space Invaders).",
+        "training episodes, epsilon 0.1, 30 seeds): another protocol, to about +-1 (+-3 for Space Invaders). The paper",
+        "has no PPO: a PPO row stands beside its DQN.",
         "",
-        "| game | frames | seeds | ours (mean [95% CI]) | paper's DQN | minutes a run |",
-        "|---|---|---|---|---|---|",
+        "| game | agent | frames | seeds | ours (mean [95% CI]) | paper's DQN | minutes a run |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in ROWS:
-        for key in sorted((k for k in results if k.startswith(f"{row.env}@")), key=lambda k: int(k.split("@")[1])):
-            frames, runs = int(key.split("@")[1]), results[key]
-            groups = [runs[seed]["returns"] for seed in sorted(runs, key=int)]
-            mean = float(np.mean([np.mean(g) for g in groups]))
-            low, high = two_level_bootstrap_ci(groups)
-            minutes = np.mean([runs[seed]["seconds"] for seed in runs]) / 60
-            paper = row.paper.get(frames)
-            seeds = f"{len(groups)}" if len(groups) > 1 else "1 (episodes only)"
-            lines.append(
-                f"| {row.game} | {frames:,} | {seeds} | {mean:.2f} [{low:.2f}, {high:.2f}] | "
-                f"{'n/a' if paper is None else f'about {paper:g}'} | {minutes:.0f} |"
-            )
+        for agent in AGENTS:
+            prefix = f"{agent}:{row.env}@"
+            for frames in sorted(int(key[len(prefix) :]) for key in results if key.startswith(prefix)):
+                lines.append(report_line(row, agent, frames, results[f"{prefix}{frames}"]))
     return atomic_write(path, "\n".join(lines) + "\n")
+
+
+def report_line(row: MinAtarRow, agent: str, frames: int, runs: dict) -> str:
+    """One game's runs of one agent at `frames`: the mean over seeds, its CI, the paper's figure."""
+    from rl_kit.core.stats import two_level_bootstrap_ci
+
+    groups = [runs[seed]["returns"] for seed in sorted(runs, key=int)]
+    mean = float(np.mean([np.mean(g) for g in groups]))
+    low, high = two_level_bootstrap_ci(groups)
+    minutes = np.mean([runs[seed]["seconds"] for seed in runs]) / 60
+    paper = row.paper.get(frames)
+    seeds = f"{len(groups)}" if len(groups) > 1 else "1 (episodes only)"
+    return (
+        f"| {row.game} | {agent} | {frames:,} | {seeds} | {mean:.2f} [{low:.2f}, {high:.2f}] | "
+        f"{'n/a' if paper is None else f'about {paper:g}'} | {minutes:.0f} |"
+    )
