@@ -1,6 +1,7 @@
 """rl_kit.train: the run directory, its files and columns, evaluation, errors."""
 
 import csv
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import yaml
 
 import rl_kit
 from rl_kit.core.loop import final_observations, run_loop
-from rl_kit.core.spec import RunSpec
+from rl_kit.core.spec import NO_EVALUATION, RunSpec
 from rl_kit.core.supervisor import Supervisor
 from rl_kit.errors import RLKitError
 
@@ -171,3 +172,22 @@ def test_loop_gives_true_transitions_in_both_autoreset_modes(vectorization):
         if before.terminated.any():
             last = before.next_obs[before.terminated]
             assert (np.abs(last[:, 0]) > 2.4).any() or (np.abs(last[:, 2]) > 0.2094).any()
+
+
+def test_a_schedule_over_the_run_takes_the_runs_steps_and_one_that_stops_learning_early_is_said(tmp_path, capsys):
+    """``linear(a, 0, run)`` anneals over whatever budget the run is planned for (the RL Zoo's
+    lin_a), recorded as the number it became; a tuned entry's schedule that reaches 0 before a
+    longer run ends is said in a note that names the fix."""
+    spec = rl_kit.plan("CartPole-v1", "a2c", steps=1234, hyperparameters={"learning_rate": "linear(0.001, 0.0, run)"})
+    assert spec.hyperparameters["learning_rate"] == "linear(0.001, 0.0, 1234)"
+    assert "note" not in capsys.readouterr().err
+    longer = rl_kit.plan("CartPole-v1", "a2c", steps=400_000)  # the entry anneals over its 200k
+    assert longer.hyperparameters["learning_rate"] == "linear(0.001, 0.0, 200000)"  # the entry's, as it was
+    note = capsys.readouterr().err
+    assert "learning_rate linear(0.001, 0.0, 200000) reaches 0 at step 200,000 of 400,000" in note
+    assert "--hp 'learning_rate=linear(0.001, 0.0, run)'" in note
+    rl_kit.plan("CartPole-v1", "a2c", steps=200_000)
+    assert "note" not in capsys.readouterr().err  # it ends with the run
+    run = rl_kit.execute(replace(spec, evaluation=NO_EVALUATION), rl_kit.RunOptions(tmp_path / "run", progress=False))
+    recorded = yaml.safe_load((run.directory / "config.yaml").read_text())
+    assert "linear(0.001, 0.0, 1234)" in str(recorded)

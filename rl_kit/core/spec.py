@@ -10,6 +10,7 @@ build it, :func:`rl_kit.core.training.execute` takes it with its options, the ba
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -283,6 +284,15 @@ def whole(name: str, value: Any, minimum: int) -> None:
 NO_EVALUATION = EvaluationSpec(0)  # a run judged only after it ends, by its caller
 
 
+# A schedule over the whole run, whatever its budget: ``linear(0.001, 0.0, run)`` (the RL Zoo's lin_0.001)
+RUN_LONG_SCHEDULE = re.compile(r"^(\s*(?:linear|exp)\s*\([^()]*,\s*)run(\s*\)\s*)$")
+
+
+def over_the_run(value: Any, steps: int) -> Any:
+    """A schedule whose length is written ``run`` with the run's `steps` in its place; any other value as it is."""
+    return RUN_LONG_SCHEDULE.sub(rf"\g<1>{steps}\g<2>", value) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One run, whole: which env, which agent with which hyperparameters, seed and budget.
@@ -293,7 +303,9 @@ class RunSpec:
         steps: env steps in total, over all `num_envs` envs.
         seed: seeds the envs' first reset and the agent's generator.
         num_envs: envs stepped together.
-        hyperparameters: the agent's hyperparameters (in ``config.yaml``: every one of them).
+        hyperparameters: the agent's hyperparameters (in ``config.yaml``: every one of them). A
+            schedule's length written ``run`` (``linear(0.001, 0.0, run)``) is `steps`, put in
+            when the spec is made (a spec ``replace``\ d to other steps keeps the number).
         evaluation: when and how the run evaluates its greedy policy.
         checkpoints: when the run writes what resuming needs.
         hyperparameters_file: where the starting values came from (``ppo.yml#CartPole-v1``), if a file.
@@ -312,7 +324,8 @@ class RunSpec:
     hyperparameters_overridden: tuple[str, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "hyperparameters", dict(self.hyperparameters or {}))
+        values = {key: over_the_run(value, self.steps) for key, value in (self.hyperparameters or {}).items()}
+        object.__setattr__(self, "hyperparameters", values)
         object.__setattr__(self, "hyperparameters_overridden", tuple(self.hyperparameters_overridden))
 
     def with_hyperparameters(self, values: Mapping[str, Any]) -> RunSpec:

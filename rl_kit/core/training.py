@@ -136,8 +136,37 @@ def plan(
         hyperparameters=entry.hyperparameters,
         evaluation=EvaluationSpec(max(steps // 10, 1)),
         hyperparameters_file=entry.source,
-    )
-    return spec.with_hyperparameters(hyperparameters or {})
+    ).with_hyperparameters(hyperparameters or {})
+    for line in stalled_schedules(spec):
+        print(f"note: {line}", file=sys.stderr)
+    return spec
+
+
+STEP_SIZES = ("learning_rate", "alpha", "clip_range")  # at 0, the agent stops learning
+
+
+def stalled_schedules(spec: RunSpec) -> list[str]:
+    """A line for each step size whose schedule reaches 0 before the run ends (a tuned entry
+    annealed over its own budget, trained for longer): what the rest of the run would not learn."""
+    from rl_kit.agents.schedules import Schedule
+
+    lines = []
+    for key in STEP_SIZES:
+        try:
+            schedule = Schedule.parse(spec.hyperparameters[key])
+        except (KeyError, TypeError, ValueError):  # not set, or not a schedule: the agent says so itself
+            continue
+        if (
+            schedule.kind != "constant"
+            and schedule.end == 0
+            and schedule.steps is not None
+            and schedule.steps < spec.steps
+        ):
+            lines.append(
+                f"{key} {schedule} reaches 0 at step {schedule.steps:,} of {spec.steps:,}, and the rest of the run "
+                f"learns nothing; to anneal over the whole run: --hp '{key}={schedule.kind}({schedule.start!r}, 0.0, run)'"
+            )
+    return lines
 
 
 def whole_number(name: str, value: Any, minimum: int = 1) -> int:
