@@ -175,13 +175,17 @@ def test_our_tuned_entries_build(tmp_path):
 
     from rl_kit.core import registry
     from rl_kit.core.hyperparameter_files import HYPERPARAMETER_DIRECTORY
+    from rl_kit.core.spec import over_the_run
 
     built = 0
     for path in HYPERPARAMETER_DIRECTORY.glob("*.yml"):
         if path.stem.startswith("sb3_"):
             continue
         for env_id, entry in yaml.safe_load(path.read_text()).items():
-            values = {k: v for k, v in entry.items() if k not in ("num_envs", "n_timesteps")}
+            budget = entry.get(
+                "n_timesteps", 1
+            )  # a schedule over the `run` lasts the run planned at the entry's budget
+            values = {k: over_the_run(v, budget) for k, v in entry.items() if k not in ("num_envs", "n_timesteps")}
             env = gym.make(env_id)
             agent = registry.make_agent(
                 path.stem, env.observation_space, env.action_space, hyperparameters=values, env=env
