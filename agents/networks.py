@@ -585,7 +585,9 @@ class Network:
     Args:
         prefix: the parameters' names start with it ("q.", "critic.", "actor.").
         n_inputs: the input width. hidden: hidden layer widths. n_outputs: each network's outputs.
-        activation: "tanh" or "relu". seed: seeds the initial weights.
+        activation: "tanh" or "relu". seed: seeds the initial weights; a tuple of K seeds makes
+            a population of K members (:class:`FlatParameters`' member axis), member k
+            initialised as its network alone from seed k.
         dtype: np.float32 (fast) or np.float64 (gradient checks).
         adam_eps: Adam's epsilon. orthogonal_init: orthogonal (gain 1 on the outputs) or
             torch's default for a linear layer (SB3's for its off-policy networks).
@@ -600,51 +602,74 @@ class Network:
         hidden: tuple[int, ...],
         n_outputs: tuple[int, ...],
         activation: str,
-        seed: int,
+        seed: int | tuple[int, ...],
         dtype=np.float32,
         adam_eps: float = 1e-8,
         orthogonal_init: bool = True,
         extra_shapes: dict[str, tuple[int, ...]] | None = None,
     ):
         self.dtype, self.n_inputs = np.dtype(dtype), n_inputs
+        self.members = len(seed) if isinstance(seed, tuple) else None
         shapes = {**MLPStack.shapes(prefix, n_inputs, hidden, n_outputs), **(extra_shapes or {})}
-        self.parameters = FlatParameters(shapes, dtype)
+        self.parameters = FlatParameters(shapes, dtype, self.members)
         self.body = MLPStack(self.parameters, prefix, len(hidden) + 1, n_outputs, activation)
-        self.body.initialise(np.random.default_rng(seed), (1.0,) * len(n_outputs), orthogonal_init)
+        gains = (1.0,) * len(n_outputs)
+        if isinstance(seed, tuple):
+            for k, member_seed in enumerate(seed):
+                self.body.initialise(np.random.default_rng(member_seed), gains, orthogonal_init, member=k)
+        else:
+            self.body.initialise(np.random.default_rng(seed), gains, orthogonal_init)
         self.optimizer = Adam(self.parameters.data, eps=adam_eps)
 
-    def apply_gradient(self, learning_rate: float, max_grad_norm: float = 0.0) -> float:
+    def apply_gradient(self, learning_rate: float | np.ndarray, max_grad_norm: float | np.ndarray = 0.0):
         """One Adam step on the gradient in ``parameters.grad``, clipped to `max_grad_norm` (0:
-        not clipped); returns the norm before clipping, or raises :class:`NonFiniteLossError`."""
-        norm = float(clip_global_norm(self.parameters.grad, max_grad_norm))  # one network: one norm
-        if not np.isfinite(norm):
+        not clipped); returns the norm before clipping (one per member in a population, whose
+        learning rate and limit may be one per member too), or raises :class:`NonFiniteLossError`."""
+        norm = numbers(clip_global_norm(self.parameters.grad, max_grad_norm))
+        if not np.all(np.isfinite(norm)):
             raise NonFiniteLossError(f"the gradient norm is {norm}")
         self.optimizer.step(self.parameters.grad, learning_rate)
         return norm
 
-    def copy_from(self, other: Network, tau: float = 1.0) -> None:
-        """theta <- tau * theta_other + (1 - tau) * theta (tau 1: a copy; Polyak averaging below 1)."""
-        if tau >= 1.0:
+    def copy_from(self, other: Network, tau: float = 1.0, members: np.ndarray | None = None) -> None:
+        """theta <- tau * theta_other + (1 - tau) * theta (tau 1: a copy; Polyak averaging below
+        1); in a population, for the `members` (a mask) alone where given."""
+        if members is not None:
+            rows = self.parameters.data[members]
+            if tau >= 1.0:
+                rows[...] = other.parameters.data[members]
+            else:
+                rows *= 1.0 - tau
+                rows += tau * other.parameters.data[members]
+            self.parameters.data[members] = rows
+        elif tau >= 1.0:
             self.parameters.data[...] = other.parameters.data
         else:
             self.parameters.data *= 1.0 - tau
             self.parameters.data += tau * other.parameters.data
 
-    def state_dict(self, prefix: str) -> dict[str, np.ndarray]:
-        state = {f"{prefix}.{name}": value.copy() for name, value in self.parameters.values.items()}
+    def state_dict(self, prefix: str, member: int | None = None) -> dict[str, np.ndarray]:
+        """The parameters and Adam's moments under `prefix`; in a population, member `member`'s,
+        as its network alone would save them."""
+        row = np.s_[...] if member is None else np.s_[member]
+        state = {f"{prefix}.{name}": value[row].copy() for name, value in self.parameters.values.items()}
         if self.optimizer.t:
-            state[f"{prefix}.adam.m"] = self.optimizer.m.copy()
-            state[f"{prefix}.adam.v"] = self.optimizer.v.copy()
+            state[f"{prefix}.adam.m"] = self.optimizer.m[row].copy()
+            state[f"{prefix}.adam.v"] = self.optimizer.v[row].copy()
             state[f"{prefix}.adam.t"] = np.array([self.optimizer.t], dtype=np.int64)
         return state
 
-    def load_state_dict(self, state: dict[str, np.ndarray], prefix: str, agent: str = "agent") -> None:
+    def load_state_dict(
+        self, state: dict[str, np.ndarray], prefix: str, agent: str = "agent", member: int | None = None
+    ) -> None:
+        """The inverse of :meth:`state_dict` (into member `member`'s row in a population)."""
         check_state_shapes(state, self.parameters.shapes, prefix, agent)
+        row = np.s_[...] if member is None else np.s_[member]
         for name, value in self.parameters.values.items():
-            value[...] = state[f"{prefix}.{name}"]
+            value[row] = state[f"{prefix}.{name}"]
         if f"{prefix}.adam.t" in state:
-            self.optimizer.m[...] = state[f"{prefix}.adam.m"]
-            self.optimizer.v[...] = state[f"{prefix}.adam.v"]
+            self.optimizer.m[row] = state[f"{prefix}.adam.m"]
+            self.optimizer.v[row] = state[f"{prefix}.adam.v"]
             self.optimizer.t = int(np.asarray(state[f"{prefix}.adam.t"]).reshape(-1)[0])
 
 
@@ -653,11 +678,14 @@ class QNetwork(Network):
     image, a convolution torso (:class:`ImageTorso`) in front of the MLP, its parameters in the
     same flat vector (``q.conv.*``), so Adam, the target's copies and saving cover them.
 
+    A population's (seed a tuple of K seeds) inputs are (K, B, inputs) and its outputs
+    (K, B, n_actions); every method below takes either, the member axis first.
+
     Args:
         observation_space: Box vector, Box image ((H, W, C) or (C, H, W)), or a finite space (one-hot encoded).
         n_actions: outputs, one per action.
         hidden: hidden layer widths. activation: "tanh" or "relu".
-        agent: the agent's name, for error messages. seed: seeds the initial weights.
+        agent: the agent's name, for error messages. seed: seeds the initial weights (a tuple: a population).
         dtype: np.float32 (fast) or np.float64 (gradient checks).
         adam_eps: Adam's epsilon.
         conv_layers: an image torso's (filters, kernel, stride) per convolution.
@@ -670,7 +698,7 @@ class QNetwork(Network):
         hidden: tuple[int, ...],
         activation: str,
         agent: str,
-        seed: int,
+        seed: int | tuple[int, ...],
         dtype=np.float32,
         adam_eps: float = 1e-8,
         conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
@@ -679,38 +707,43 @@ class QNetwork(Network):
         self.torso = (
             ImageTorso(observation_space, conv_layers, "q.conv.", agent) if is_image(observation_space) else None
         )
+        if self.torso is not None and isinstance(seed, tuple):
+            raise ValueError(f"{agent}: a population does not run a convolution torso (images); its members run apart")
         n_inputs = observation_size(observation_space, agent) if self.torso is None else self.torso.features
         extra = None if self.torso is None else self.torso.shapes
         super().__init__("q.", n_inputs, hidden, (n_actions,), activation, seed, dtype, adam_eps, extra_shapes=extra)
         if self.torso is not None:
+            assert isinstance(seed, int)
             self.torso.initialise(self.parameters, seed, orthogonal_init=False)
 
     def encode(self, obs: np.ndarray) -> np.ndarray:
-        """The network's input rows (B, inputs): an image flattened channels first, in [0, 1]."""
+        """The network's input rows (B, inputs): an image flattened channels first, in [0, 1]; a
+        population's K x N observations (K * N, ...) as (K, N, inputs)."""
         if self.torso is not None:
             return self.torso.encode(obs, self.dtype)
-        return encode_observations(self.observation_space, obs, self.dtype)
+        x = encode_observations(self.observation_space, obs, self.dtype)
+        return x if self.members is None else x.reshape(self.members, -1, x.shape[-1])
 
     def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
-        """Q(s, a) for every action, shape (B, n_actions), at encoded observations `x`."""
+        """Q(s, a) for every action, shape (B, n_actions) (a population's (K, B, n_actions)), at encoded observations `x`."""
         if self.torso is not None:
             x = self.torso.forward(self.parameters, x, keep)
         return self.body.forward(x, keep)[0]
 
-    def step(
-        self, x: np.ndarray, actions: np.ndarray, loss, loss_gradient, learning_rate: float, max_grad_norm: float
-    ) -> tuple[float, np.ndarray, float]:
+    def step(self, x: np.ndarray, actions: np.ndarray, loss, loss_gradient, learning_rate, max_grad_norm):
         """One gradient step on ``loss(np, Q(s_i, a_i))``, whose gradient with respect to each
         Q(s_i, a_i) is ``loss_gradient(Q(s_i, a_i))``; the other actions' outputs get none.
-        Returns the loss, the Q(s_i, a_i) before the step, and the gradient norm before clipping."""
+        Returns the loss, the Q(s_i, a_i) before the step, and the gradient norm before clipping
+        (a population's: one loss and norm per member, Q (K, B); its learning rate and limit
+        may be one per member)."""
         q = self.forward(x, keep=True)
-        rows = np.arange(len(actions))
-        taken = q[rows, actions]
-        value = float(loss(np, taken))
-        if not np.isfinite(value):
+        chosen = actions[..., None]
+        taken = np.take_along_axis(q, chosen, axis=-1)[..., 0]
+        value = numbers(loss(np, taken))
+        if not np.all(np.isfinite(value)):
             raise NonFiniteLossError(f"the TD loss is {value}")
         d_q = np.zeros_like(q)
-        d_q[rows, actions] = loss_gradient(taken)
+        np.put_along_axis(d_q, chosen, loss_gradient(taken)[..., None], axis=-1)
         self.backward(d_q)
         norm = self.apply_gradient(learning_rate, max_grad_norm)
         return value, taken, norm

@@ -15,7 +15,7 @@ are written once, for both (every per-sample array has the member axis first, ev
 is over the last axis). Each member starts from the weights its run alone would start from;
 one generator samples for all. :meth:`PolicyGradientAgent.member` gives a member's state as
 an agent of its own, to save or evaluate. Members may also differ in the values that change
-no shape and no control flow (:data:`MEMBER_VALUES`: learning rate, clip range, coefficients,
+no shape and no control flow (``MEMBER_VALUES``: learning rate, clip range, coefficients,
 discount, GAE's lambda, the clipping norm), given as ``member_values``: each is then a column
 of the member's values, per env where the rollout takes it (gamma, lambda).
 
@@ -38,15 +38,13 @@ from .distributions import Categorical, StateDependentGaussian
 from .hyperparameters import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, ImageNetworkHyperparameters, Interval
 from .networks import ActorCritic, NonFiniteLossError, single_threaded_blas
 from .optimizers import OPTIMIZERS
+from .population import PopulationMembers
 from .rollout import Batch, Rollout, generalized_advantages
 from .running_stats import RunningMeanStd
 from .schedules import Schedule
 from .search_space import Choice, FloatRange, SearchSpace
 
 __all__ = ["NonFiniteLossError", "PolicyGradientAgent", "PolicyGradientHyperparameters"]
-
-# What a population's members may differ in besides the seed: values no shape or branch depends on.
-MEMBER_VALUES = ("learning_rate", "clip_range", "ent_coef", "vf_coef", "gamma", "gae_lambda", "max_grad_norm")
 
 
 @dataclass(frozen=True)
@@ -125,7 +123,7 @@ class PolicyGradientHyperparameters(ImageNetworkHyperparameters):
             raise ValueError(f"sde_sample_freq must be -1 (once per rollout) or positive, got {self.sde_sample_freq}")
 
 
-class PolicyGradientAgent:
+class PolicyGradientAgent(PopulationMembers):
     """Base of REINFORCE, A2C and PPO.
 
     Args:
@@ -134,12 +132,13 @@ class PolicyGradientAgent:
         seed: seeds network initialisation and the agent's sampling generator; a tuple of K
             seeds makes a population of K members (numpy backend, no gSDE, no target_kl).
         member_values: for a population, one mapping per member of its own values of
-            :data:`MEMBER_VALUES`, over `hyperparameters`.
+            ``MEMBER_VALUES``, over `hyperparameters`.
         **hyperparameters: fields of the agent's hyperparameter dataclass.
     """
 
     name: ClassVar[str]
     Hyperparameters: ClassVar[type[PolicyGradientHyperparameters]] = PolicyGradientHyperparameters
+    MEMBER_VALUES = ("learning_rate", "clip_range", "ent_coef", "vf_coef", "gamma", "gae_lambda", "max_grad_norm")
     # Advantages and returns of a rollout (GAE): an exercise's agent puts the learner's here.
     advantage_estimator = staticmethod(generalized_advantages)
 
@@ -154,17 +153,7 @@ class PolicyGradientAgent:
     ):
         self.observation_space, self.action_space = observation_space, action_space
         self.hyperparameters = hp = self.Hyperparameters.from_dict(hyperparameters, agent=self.name)
-        self.members: int | None = None
-        self.member_hyperparameters: list[PolicyGradientHyperparameters] | None = None
-        if isinstance(seed, tuple):
-            self.members, seed = len(seed), tuple(int(s) for s in seed)
-            self.check_population(hp)
-            if member_values is not None:
-                self.member_hyperparameters = self.members_own(hyperparameters, member_values)
-        elif member_values is not None:
-            raise ValueError(f"{self.name}: member_values are a population's (seed: a tuple of seeds)")
-        else:
-            seed = int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else int(seed)
+        seed = self.join_population(seed, member_values, hyperparameters)
         Network: Any  # numpy's ActorCritic or torch's TorchActorCritic: the same methods
         if hp.backend == "torch":
             from .torch_networks import TorchActorCritic as Network
@@ -344,25 +333,6 @@ class PolicyGradientAgent:
         learning_rate, max_grad_norm = self.scheduled("learning_rate"), self.value("max_grad_norm")
         return self.net.step(objective, batch.obs, batch.actions, learning_rate, max_grad_norm, self.name, at_step)
 
-    def scheduled(self, name: str) -> Any:
-        """The schedule `name` (a hyperparameter) at the agent's step: a number; in a population,
-        each member's (its own schedule, with member values) at its own step, as a column (K, 1)
-        that broadcasts over the member's samples."""
-        if self.members is None:
-            return getattr(self.hyperparameters, name)(self.steps)
-        own = self.member_hyperparameters or [self.hyperparameters] * self.members
-        return np.array([getattr(hp, name)(int(step)) for hp, step in zip(own, self.steps, strict=True)])[:, None]
-
-    def value(self, name: str) -> Any:
-        """Hyperparameter `name`: a number; one per member (K,) where the members have their own."""
-        if self.member_hyperparameters is None or name not in MEMBER_VALUES:
-            return getattr(self.hyperparameters, name)
-        return np.array([float(getattr(hp, name)) for hp in self.member_hyperparameters])
-
-    def per_env(self, value: Any, num_envs: int) -> Any:
-        """A value per member (K,) repeated for each of its envs (K * N,); a number as it is."""
-        return value if np.ndim(value) == 0 else np.repeat(value, num_envs // len(value))
-
     def minibatch_order(self, samples: int) -> np.ndarray:
         """A random order of the rollout's samples (one row per member in a population)."""
         if self.members is None:
@@ -370,48 +340,14 @@ class PolicyGradientAgent:
         return np.argsort(self.rng.random((self.members, samples)), axis=1)
 
     # --- a population -------------------------------------------------------------------------
-    def members_own(
-        self, hyperparameters: Mapping[str, Any], member_values: Sequence[Mapping[str, Any]]
-    ) -> list[PolicyGradientHyperparameters]:
-        """Each member's hyperparameters: `hyperparameters` with its `member_values` over them."""
-        if len(member_values) != self.members:
-            raise ValueError(f"{self.name}: {len(member_values)} member_values for {self.members} members")
-        for values in member_values:
-            other = sorted(set(values) - set(MEMBER_VALUES))
-            if other:
-                raise ValueError(
-                    f"{self.name}: a population's members differ only in {', '.join(MEMBER_VALUES)}, not in {other[0]}"
-                )
-        return [
-            self.Hyperparameters.from_dict({**hyperparameters, **values}, agent=self.name) for values in member_values
-        ]
-
-    def hyperparameters_of(self, k: int) -> PolicyGradientHyperparameters:
-        """Member `k`'s hyperparameters (the population's, where members have none of their own)."""
-        return self.hyperparameters if self.member_hyperparameters is None else self.member_hyperparameters[k]
-
     @classmethod
-    def check_population(cls, hp: PolicyGradientHyperparameters) -> None:
-        """A population's members step together: what would make one of them step alone is refused."""
-        reasons = []
-        if hp.backend != "numpy":
-            reasons.append("backend torch")
+    def population_refusals(cls, hp: PolicyGradientHyperparameters) -> list[str]:
+        reasons = super().population_refusals(hp)
         if hp.use_sde:
             reasons.append("use_sde (each env holds its own noise)")
         if getattr(hp, "target_kl", 0.0):
             reasons.append("target_kl (each member would stop its epochs at another minibatch)")
-        if reasons:
-            raise ValueError(f"{cls.name}: a population cannot run with {', '.join(reasons)}; run its members apart")
-
-    def flat(self, x: np.ndarray) -> np.ndarray:
-        """A population's (K, N, ...) array as the K x N envs' rows (K * N, ...); else `x` itself."""
-        return x if self.members is None else x.reshape(-1, *x.shape[2:])
-
-    def by_member(self, x: np.ndarray, then=None) -> np.ndarray:
-        """The K x N envs' rows (K * N, ...) as (K, N, ...), passed through `then` if given."""
-        assert self.members is not None
-        rows = np.asarray(x).reshape(self.members, -1, *np.shape(x)[1:])
-        return rows if then is None else then(rows)
+        return reasons
 
     def count_member_steps(self, obs: np.ndarray, valid: np.ndarray | None) -> None:
         """Each member's env steps (its schedules' clock) and observation statistics."""
@@ -420,20 +356,6 @@ class PolicyGradientAgent:
             self.obs_stats.update_members(self.by_member(obs), None if valid is None else self.by_member(valid))
         per_member = len(obs) // self.members
         self.steps += per_member if valid is None else self.by_member(valid).sum(axis=1)
-
-    def member(self, k: int) -> PolicyGradientAgent:
-        """Member `k` as an agent of its own (a copy: what it has learned, its counters), to save
-        or evaluate; its rollout in progress and generator are :meth:`training_state`'s."""
-        assert self.members is not None, "member() is a population's"
-        assert isinstance(self.seed, tuple)
-        cached = getattr(self, "_member_agents", {})
-        self._member_agents = cached
-        if k not in cached:
-            hp = self.hyperparameters_of(k).to_dict()
-            cached[k] = type(self)(self.observation_space, self.action_space, seed=self.seed[k], **hp)
-        agent = cached[k]
-        agent.load_state_dict(self.member_state(k))
-        return agent
 
     def member_state(self, k: int) -> dict[str, np.ndarray]:
         """Member `k`'s :meth:`state_dict`, as its run alone would save it."""

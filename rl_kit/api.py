@@ -127,7 +127,7 @@ def compare(
         progress: show a progress bar over runs.
         ray: run the grid on Ray at this address (``"auto"``: this machine's cluster, started if
             none runs) instead of the local process pool. Same seeds, same numbers.
-        population: train an agent's seeds as one population where it can (PPO, A2C, REINFORCE;
+        population: train an agent's seeds as one population where it can (PPO, A2C, REINFORCE, DQN;
             :mod:`rl_kit.core.population`); False runs each seed in a process of its own.
     """
     from rl_kit.experiments.compare import CompareSettings, run_comparison

@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 
-from rl_kit.agents.policy_gradient import MEMBER_VALUES
 from rl_kit.core import agent_files, registry
 from rl_kit.core.capabilities import ResumableEnvs
 from rl_kit.core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
@@ -55,17 +54,16 @@ from rl_kit.errors import RLKitError
 
 def population_reason(specs: Sequence[RunSpec]) -> str | None:
     """Why `specs` cannot train as one population, in a few words; None when they can: two or
-    more runs of one of our agents that learns as a population (PPO, A2C, REINFORCE), equal in
-    everything but their seeds and the values members may differ in
-    (:data:`rl_kit.agents.policy_gradient.MEMBER_VALUES`), no two the same, with
-    hyperparameters a population can run."""
+    more runs of one of our agents that learns as a population (PPO, A2C, REINFORCE, DQN), equal
+    in everything but their seeds and the values members may differ in (the agent's
+    ``MEMBER_VALUES``), no two the same, with hyperparameters a population can run."""
     if len(specs) < 2:
         return "a single run"
     first = specs[0]
     if first.agent not in registry.AGENTS or not hasattr(registry.agent_class(first.agent), "member"):
         return f"{first.agent} does not train as a population"
     if any(shared_part(spec) != shared_part(first) for spec in specs):
-        return f"the runs differ in more than their seeds and {', '.join(MEMBER_VALUES)}"
+        return f"the runs differ in more than their seeds and {', '.join(member_value_names(first.agent))}"
     if len({(spec.seed, tuple(sorted(member_values(spec, specs).items()))) for spec in specs}) != len(specs):
         return "two runs are the same run"
     cls = registry.agent_class(first.agent)
@@ -76,15 +74,22 @@ def population_reason(specs: Sequence[RunSpec]) -> str | None:
     return None
 
 
+def member_value_names(agent: str) -> tuple[str, ...]:
+    """What members of a population of `agent` may differ in besides the seed."""
+    return tuple(getattr(registry.agent_class(agent), "MEMBER_VALUES", ()))
+
+
 def shared_part(spec: RunSpec) -> RunSpec:
     """What every member of a population has in common: `spec` without its seed and member values."""
-    shared = {k: v for k, v in spec.hyperparameters.items() if k not in MEMBER_VALUES}
+    names = member_value_names(spec.agent)
+    shared = {k: v for k, v in spec.hyperparameters.items() if k not in names}
     return replace(spec, seed=0, hyperparameters=shared, hyperparameters_overridden=())
 
 
 def member_values(spec: RunSpec, specs: Sequence[RunSpec]) -> dict[str, Any]:
     """`spec`'s own values of the member values any of `specs` gives (the agent's default where it gives none)."""
-    keys = sorted({k for s in specs for k in s.hyperparameters if k in MEMBER_VALUES})
+    names = member_value_names(spec.agent)
+    keys = sorted({k for s in specs for k in s.hyperparameters if k in names})
     defaults = registry.agent_class(spec.agent).Hyperparameters().to_dict()
     return {k: spec.hyperparameters.get(k, defaults[k]) for k in keys}
 

@@ -305,7 +305,7 @@ class RunSpec:
         num_envs: envs stepped together.
         hyperparameters: the agent's hyperparameters (in ``config.yaml``: every one of them). A
             schedule's length written ``run`` (``linear(0.001, 0.0, run)``) is `steps`, put in
-            when the spec is made (a spec ``replace``\ d to other steps keeps the number).
+            when the spec is made (a spec replaced to other steps keeps the number).
         evaluation: when and how the run evaluates its greedy policy.
         checkpoints: when the run writes what resuming needs.
         hyperparameters_file: where the starting values came from (``ppo.yml#CartPole-v1``), if a file.

@@ -4,7 +4,7 @@ Every (agent, seed) pair trains in its own process (at most ``workers`` at once,
 one per core; or on a Ray cluster, see :mod:`rl_kit.infrastructure.job_pool`), with the same env, step budget and tuned-or-given hyperparameters, then is
 evaluated by one protocol: the same ``episodes`` greedy episodes, seeded alike for everyone.
 A run that fails is reported with its error; the others finish. An agent whose seeds can train
-as one population (:mod:`rl_kit.core.population`: PPO, A2C, REINFORCE) trains them so, in one
+as one population (:mod:`rl_kit.core.population`: PPO, A2C, REINFORCE, DQN) trains them so, in one
 process, unless ``population`` is off; the report says which did. The report directory holds:
 
 - ``report.md``: per agent, the final return (mean over seeds with a 95% bootstrap CI over
