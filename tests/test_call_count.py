@@ -2,7 +2,13 @@
 
 import numpy as np
 
-from rl_kit.experiments.call_count import COUNTS, CountedArray, step_operations, update_operations
+from rl_kit.experiments.call_count import (
+    COUNTS,
+    CountedArray,
+    dqn_update_operations,
+    step_operations,
+    update_operations,
+)
 
 
 def test_operators_products_reductions_and_functions_are_each_one_operation():
@@ -24,3 +30,5 @@ def test_a_population_shares_its_operations_among_its_members():
     assert together / 8 < alone / 4
     step_alone, step_together = sum(step_operations().values()), sum(step_operations(8).values())
     assert step_alone > 10 and step_together / 8 < step_alone / 4
+    dqn_alone, dqn_together = sum(dqn_update_operations().values()), sum(dqn_update_operations(8).values())
+    assert dqn_alone > 40 and dqn_together / 8 < dqn_alone / 4

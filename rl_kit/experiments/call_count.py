@@ -12,8 +12,9 @@ creating an array (``np.zeros``), indexing and reshaping, and operations on arra
 counted array touched.
 
 Measured: one PPO minibatch update at the Zoo's CartPole shapes (64x64 tanh, batch 256) alone
-and per member of a population of 8; and one env step of acting and observing (8 envs), alone
-and per member.
+and per member of a population of 8; one env step of acting and observing (8 envs), alone
+and per member; and one DQN gradient step (64x64 ReLU, batch 64: targets, loss, backward,
+clipping, Adam), alone and per member.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ def counted(value):
     return value
 
 
-def counting(agent) -> None:
-    """View `agent`'s weights, gradient and optimizer state as counted arrays (the same memory),
+def counting(network) -> None:
+    """View `network`'s weights, gradient and optimizer state as counted arrays (the same memory),
     so that every pass through the network, clipping and the optimizer's step are counted."""
-    parameters, optimizer, body = agent.net.parameters, agent.net.optimizer, agent.net.body
+    parameters, optimizer, body = network.parameters, network.optimizer, network.body
     parameters.grad = parameters.grad.view(CountedArray)
     body.weights = [w.view(CountedArray) for w in body.weights]  # the forward and backward passes
     body.biases = [b.view(CountedArray) for b in body.biases]
@@ -85,7 +86,7 @@ def update_operations(members: int | None = None) -> Counter[str]:
     from rl_kit.agents.rollout import Batch
 
     agent = ppo_agent(members)
-    counting(agent)
+    counting(agent.net)
     rng = np.random.default_rng(0)
     rows = () if members is None else (members,)
     floats = lambda *shape: counted(rng.standard_normal((*rows, 256, *shape)).astype(np.float32))  # noqa: E731
@@ -102,7 +103,7 @@ def step_operations(members: int | None = None, envs: int = 8, steps: int = 10) 
     from rl_kit.agents.base import Transitions
 
     agent = ppo_agent(members, n_steps=steps + 1)
-    counting(agent)
+    counting(agent.net)
     count = envs * (members or 1)
     rng = np.random.default_rng(0)
     obs = counted(rng.standard_normal((count, 4)).astype(np.float32))
@@ -116,17 +117,42 @@ def step_operations(members: int | None = None, envs: int = 8, steps: int = 10) 
     return Counter({key: value / steps for key, value in COUNTS.items()})
 
 
+def dqn_update_operations(members: int | None = None) -> Counter[str]:
+    """The numpy operations of one DQN gradient step at CartPole's shapes (64x64 ReLU, batch 64):
+    the targets through the target network, the loss and its gradient, backward, clipping, Adam."""
+    from rl_kit.agents.dqn import DQN
+
+    env = __import__("gymnasium").make("CartPole-v1")
+    seed = 0 if members is None else tuple(range(members))
+    agent = DQN(env.observation_space, env.action_space, seed=seed, hidden_sizes="64,64", batch_size=64)
+    counting(agent.q)
+    counting(agent.target)
+    rng = np.random.default_rng(0)
+    rows = () if members is None else (members,)
+    floats = lambda *shape: counted(rng.standard_normal((*rows, 64, *shape)).astype(np.float32))  # noqa: E731
+    batch = {"obs": floats(4), "actions": rng.integers(0, 2, size=(*rows, 64)), "rewards": floats(),
+             "next_obs": floats(4), "terminated": counted(np.zeros((*rows, 64), dtype=np.float32))}  # fmt: skip
+    agent.replay.sample = lambda size, generator: batch  # sampling is indexing: not counted anyway
+    agent.gradient_step()  # the first makes the optimizer's state; count the second
+    COUNTS.clear()
+    agent.gradient_step()
+    return Counter(COUNTS)
+
+
 def operation_counts(members: int = 8) -> dict[str, float]:
     """Print and return the counts: per minibatch update and per env step, alone and per member."""
     results: dict[str, float] = {}
     print("numpy operations (ufuncs, operators and reductions, and numpy functions; not creation or indexing)")
-    for what, count in (("one PPO minibatch update, CartPole shapes (64x64 tanh, batch 256)", update_operations),
-                        ("one env step of acting and observing, 8 envs", step_operations)):  # fmt: skip
+    for key, what, count in (
+        ("update", "one PPO minibatch update, CartPole shapes (64x64 tanh, batch 256)", update_operations),
+        ("step", "one env step of acting and observing, 8 envs", step_operations),
+        ("dqn_update", "one DQN gradient step, CartPole shapes (64x64 ReLU, batch 64)", dqn_update_operations),
+    ):
         alone, together = sum(count().values()), sum(count(members).values())
-        key = "update" if count is update_operations else "step"
         results[f"{key}_operations"], results[f"{key}_operations_per_member"] = alone, together / members
         print(f"  {what}: {alone:.0f} alone; {together:.0f} for a population of {members}, "
               f"{together / members:.1f} per member")  # fmt: skip
-    commonest = update_operations().most_common(8)
-    print("  the update's commonest: " + ", ".join(f"{name} {n}" for name, n in commonest))
+    for what, count in (("PPO update", update_operations), ("DQN gradient step", dqn_update_operations)):
+        commonest = count().most_common(8)
+        print(f"  the {what}'s commonest: " + ", ".join(f"{name} {n}" for name, n in commonest))
     return results
