@@ -73,6 +73,9 @@ def test_a_population_refuses_what_would_make_a_member_step_alone():
     assert "does not train as a population" in population_reason(
         [plan("Pendulum-v1", "sac", steps=1000, seed=s) for s in (0, 1)]
     )
+    dqn = [plan("CartPole-v1", "dqn", steps=1000, seed=s) for s in (0, 1)]
+    assert population_reason([dqn[0], dqn[1].with_hyperparameters({"target_update_interval": 50})]) is None
+    assert "target_update_interval" in population_reason([dqn[0], dqn[1].with_hyperparameters({"batch_size": 8})])
 
 
 def population_specs(env: str, agent: str, seeds, steps: int, **hyperparameters):

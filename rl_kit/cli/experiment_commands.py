@@ -94,7 +94,8 @@ def add_tune(sub) -> None:
         type=positive_int,
         default=1,
         help="trials a worker asks for at once, trained as one population where they keep one network shape "
-        "(fix the shapes with --hp: hidden_sizes, activation, n_steps, n_epochs, batch_size); default 1",
+        "(fix the shapes with --hp: hidden_sizes, activation, n_steps, n_epochs, batch_size; DQN's train_freq, "
+        "gradient_steps, double_q instead of n_steps, n_epochs); default 1",
     )
     p.add_argument("--num-envs", type=positive_int, default=None, help="envs per trial (default: the tuned entry's)")
     p.add_argument("--evaluations", type=positive_int, default=10, help="evaluations per trial, fed to the pruner")
