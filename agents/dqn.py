@@ -126,8 +126,8 @@ class DQN(PopulationMembers):
 
     Args:
         observation_space: a Box vector, a Box image ((H, W, C) or (C, H, W): a convolution
-            torso in front, :class:`rl_kit.agents.networks.ImageTorso`; alone only), or a finite
-            space (one-hot encoded).
+            torso in front, :class:`rl_kit.agents.networks.ImageTorso`), or a finite space
+            (one-hot encoded).
         action_space: Discrete from 0.
         seed: seeds the network, exploration and replay sampling; a tuple of K seeds makes a
             population of K members (numpy backend).

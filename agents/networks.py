@@ -704,24 +704,28 @@ class QNetwork(Network):
         conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
     ):
         self.observation_space = observation_space
+        members = len(seed) if isinstance(seed, tuple) else None
         self.torso = (
-            ImageTorso(observation_space, conv_layers, "q.conv.", agent) if is_image(observation_space) else None
+            ImageTorso(observation_space, conv_layers, "q.conv.", agent, members)
+            if is_image(observation_space)
+            else None
         )
-        if self.torso is not None and isinstance(seed, tuple):
-            raise ValueError(f"{agent}: a population does not run a convolution torso (images); its members run apart")
         n_inputs = observation_size(observation_space, agent) if self.torso is None else self.torso.features
         extra = None if self.torso is None else self.torso.shapes
         super().__init__("q.", n_inputs, hidden, (n_actions,), activation, seed, dtype, adam_eps, extra_shapes=extra)
         if self.torso is not None:
-            assert isinstance(seed, int)
-            self.torso.initialise(self.parameters, seed, orthogonal_init=False)
+            seeds = seed if isinstance(seed, tuple) else (seed,)
+            for k, member_seed in enumerate(seeds):
+                member = None if members is None else k
+                self.torso.initialise(self.parameters, member_seed, orthogonal_init=False, member=member)
 
     def encode(self, obs: np.ndarray) -> np.ndarray:
         """The network's input rows (B, inputs): an image flattened channels first, in [0, 1]; a
         population's K x N observations (K * N, ...) as (K, N, inputs)."""
         if self.torso is not None:
-            return self.torso.encode(obs, self.dtype)
-        x = encode_observations(self.observation_space, obs, self.dtype)
+            x = self.torso.encode(obs, self.dtype)
+        else:
+            x = encode_observations(self.observation_space, obs, self.dtype)
         return x if self.members is None else x.reshape(self.members, -1, x.shape[-1])
 
     def forward(self, x: np.ndarray, keep: bool = False) -> np.ndarray:
@@ -806,7 +810,16 @@ class ImageTorso:
         agent: the agent's name, for errors.
     """
 
-    def __init__(self, space: spaces.Space, layers: tuple[tuple[int, int, int], ...], prefix: str, agent: str):
+    def __init__(
+        self,
+        space: spaces.Space,
+        layers: tuple[tuple[int, int, int], ...],
+        prefix: str,
+        agent: str,
+        members: int | None = None,
+    ):
+        import copy
+
         from .convolution import Conv2d
 
         assert isinstance(space, spaces.Box) and is_image(space)
@@ -831,18 +844,30 @@ class ImageTorso:
         self.features = int(np.prod(shape))  # the MLP's input width
         high = float(np.max(space.high))
         self.scale = 1.0 / high if np.isfinite(high) and high > 0 else 1.0
-        self._outputs: list[np.ndarray] = []
+        # A population's members convolve one after another, each with layers of its own (a
+        # layer keeps its last forward pass's columns for the backward pass); its MLP is batched.
+        self.members = members
+        self.member_layers = [self.layers] + [copy.deepcopy(self.layers) for _ in range((members or 1) - 1)]
+        self._outputs: list[list[np.ndarray]] = []
 
     def parameter_count(self) -> int:
         return sum(int(np.prod(shape)) for shape in self.shapes.values())
 
-    def initialise(self, parameters: FlatParameters, seed: int, orthogonal_init: bool) -> None:
+    def member_parameters(self, arrays: dict[str, np.ndarray], k: int | None) -> dict[str, np.ndarray]:
+        """The torso's arrays of `arrays` (values or gradients), member `k`'s rows in a population."""
+        return {name: arrays[name] if k is None else arrays[name][k] for name in self.names}
+
+    def initialise(
+        self, parameters: FlatParameters, seed: int, orthogonal_init: bool, member: int | None = None
+    ) -> None:
         """From a stream of its own (the MLP starts as it would alone): orthogonal weights of
         gain sqrt 2 on each filter's (C k k) fan-in and zero biases, as SB3's CNN policies; or
-        torch's default for a convolution, weight and bias uniform in +-1/sqrt(fan in)."""
+        torch's default for a convolution, weight and bias uniform in +-1/sqrt(fan in). In a
+        population, `member`'s rows alone, as it would start alone."""
         rng = np.random.default_rng([seed, 1])
+        own = self.member_parameters(parameters.values, member)
         for conv, weight_name, bias_name in zip(self.layers, self.names[::2], self.names[1::2], strict=True):
-            weight, bias = parameters[weight_name], parameters[bias_name]
+            weight, bias = own[weight_name], own[bias_name]
             fan_in = int(np.prod(weight.shape[1:]))
             if orthogonal_init:
                 weight[...] = orthogonal(rng, conv.out_channels, fan_in, np.sqrt(2)).reshape(weight.shape)
@@ -869,32 +894,49 @@ class ImageTorso:
         return x.reshape(len(x), *self.image_shape)
 
     def forward(self, parameters: FlatParameters, x: np.ndarray, keep: bool = False) -> np.ndarray:
-        """The features (B, F Ho Wo) of encoded images `x` (B, C H W)."""
+        """The features (B, F Ho Wo) of encoded images `x` (B, C H W); a population's (K, B, ...)."""
         if not self.layers:
             return x
+        if self.members is None:
+            return self._forward(self.layers, parameters.values, x, keep, 0)
+        own = [self.member_parameters(parameters.values, k) for k in range(self.members)]
+        return np.stack([self._forward(self.member_layers[k], own[k], x[k], keep, k) for k in range(self.members)])
+
+    def _forward(self, layers: list, own: dict[str, np.ndarray], x: np.ndarray, keep: bool, k: int) -> np.ndarray:
         h = self.images(x)
         outputs = []
-        for conv, weight_name, bias_name in zip(self.layers, self.names[::2], self.names[1::2], strict=True):
-            h = conv.forward(h, parameters[weight_name], parameters[bias_name], keep)
+        for conv, weight_name, bias_name in zip(layers, self.names[::2], self.names[1::2], strict=True):
+            h = conv.forward(h, own[weight_name], own[bias_name], keep)
             np.maximum(h, 0, out=h)
             outputs.append(h)
         if keep:
-            self._outputs = outputs
+            self._outputs[k:] = [outputs]  # member k's, after members 0 .. k-1's of this pass
         return h.reshape(len(x), -1)
 
     def backward(self, parameters: FlatParameters, d_features: np.ndarray, input_gradient: bool) -> np.ndarray | None:
         """Each convolution's weight and bias gradients into ``parameters.grads``, given dL/dfeatures
-        (B, F Ho Wo) for the last ``forward(keep=True)``; dL/dx (B, C H W) if `input_gradient`."""
+        (B, F Ho Wo) for the last ``forward(keep=True)``; dL/dx (B, C H W) if `input_gradient`
+        (a population's: (K, B, ...) both)."""
         if not self.layers:  # "none": the features are the pixels
             return d_features if input_gradient else None
         assert self._outputs, "backward needs a forward(keep=True) first"
-        d = d_features.reshape(self._outputs[-1].shape)
-        for index in range(len(self.layers) - 1, -1, -1):
-            d = d * (self._outputs[index] > 0)
+        if self.members is None:
+            return self._backward(self.layers, parameters, None, d_features, input_gradient)
+        members = range(self.members)
+        d = [self._backward(self.member_layers[k], parameters, k, d_features[k], input_gradient) for k in members]
+        return np.stack([dk for dk in d if dk is not None]) if input_gradient else None
+
+    def _backward(
+        self, layers: list, parameters: FlatParameters, k: int | None, d_features: np.ndarray, input_gradient: bool
+    ) -> np.ndarray | None:
+        outputs = self._outputs[0 if k is None else k]
+        own, grads = self.member_parameters(parameters.values, k), self.member_parameters(parameters.grads, k)
+        d = d_features.reshape(outputs[-1].shape)
+        for index in range(len(layers) - 1, -1, -1):
+            d = d * (outputs[index] > 0)
             weight_name, bias_name = self.names[2 * index], self.names[2 * index + 1]
-            grads = parameters.grads
             below = index > 0 or input_gradient
-            d = self.layers[index].backward(d, parameters[weight_name], grads[weight_name], grads[bias_name], below)
+            d = layers[index].backward(d, own[weight_name], grads[weight_name], grads[bias_name], below)
             if not below:
                 return None
         return d.reshape(len(d), -1)

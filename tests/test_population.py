@@ -413,3 +413,31 @@ def test_dqn_members_learn_as_their_runs_alone_do(tmp_path):
 CATCH = dict(learning_rate=1e-3, batch_size=32, buffer_size=10_000, learning_starts=500, train_freq=1,
              gradient_steps=1, target_update_interval=250, epsilon="linear(1.0, 0.05, 4000)", hidden_sizes="64",
              gamma=0.95)  # fmt: skip
+
+
+def test_a_dqn_population_on_images_steps_each_member_as_its_run_alone():
+    """The convolution torso in a population: member k starts from seed k's torso and MLP alone,
+    and one gradient step on the same minibatch moves its torso where its run alone moves it."""
+    from rl_kit.agents.dqn import DQN
+
+    env = gym.make("rl_kit/Catch-v0", observation="pixels")
+    hp = dict(hidden_sizes="32", batch_size=8)
+    population = DQN(env.observation_space, env.action_space, seed=(3, 5), learning_rate=1e-2, **hp)
+    alone = [DQN(env.observation_space, env.action_space, seed=s, learning_rate=1e-2, **hp) for s in (3, 5)]
+    for k, agent in enumerate(alone):
+        assert np.array_equal(population.q.parameters.data[k], agent.q.parameters.data)
+    rng = np.random.default_rng(0)
+    images = lambda: rng.integers(0, 2, size=(2, 8, 10, 5, 2)).astype(np.uint8) * 255  # noqa: E731
+    batch = {"obs": images(), "actions": rng.integers(0, 3, size=(2, 8)), "next_obs": images(),
+             "rewards": rng.normal(size=(2, 8)).astype(np.float32), "terminated": np.zeros((2, 8), np.float32)}  # fmt: skip
+    population.replay.sample = lambda size, generator: batch
+    population.gradient_step()
+    obs = images()
+    for k, agent in enumerate(alone):
+        mine = {name: value[k] for name, value in batch.items()}
+        agent.replay.sample = lambda size, generator, mine=mine: mine
+        agent.gradient_step()
+        np.testing.assert_allclose(population.q.parameters.data[k], agent.q.parameters.data, atol=1e-6)
+        np.testing.assert_allclose(population.member(k).action_values(obs[k]), agent.action_values(obs[k]), atol=1e-5)
+    conv = population.q.parameters.values["q.conv.0.weight"]
+    assert np.abs(conv[0] - alone[1].q.parameters.values["q.conv.0.weight"]).max() > 1e-3  # members differ
