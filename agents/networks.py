@@ -351,13 +351,16 @@ class ActorCriticBase:
         agent: str,
         dtype,
         conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
+        members: int | None = None,
     ):
         check_action_space(action_space, agent)
         self.observation_space, self.dtype = observation_space, np.dtype(dtype)
         # an image goes through a convolution torso that the policy and the value share (as
         # SB3's CnnPolicy shares its features extractor); n_inputs is then the MLPs' input width
         self.torso = (
-            ImageTorso(observation_space, conv_layers, "torso.", agent) if is_image(observation_space) else None
+            ImageTorso(observation_space, conv_layers, "torso.", agent, members)
+            if is_image(observation_space)
+            else None
         )
         self.n_inputs = observation_size(observation_space, agent) if self.torso is None else self.torso.features
         self.discrete = isinstance(action_space, spaces.Discrete)
@@ -411,7 +414,8 @@ class ActorCritic(ActorCriticBase):
             log sigma is a (last hidden width, actions) matrix.
         orthogonal_init: orthogonal initialisation (True) or torch's default for linear layers.
         conv_layers: for image observations, the shared torso's (filters, kernel, stride) per
-            convolution (:class:`ImageTorso`, parameters ``torso.*`` after the MLPs').
+            convolution (:class:`ImageTorso`, parameters ``torso.*`` after the MLPs'; in a
+            population, each member's convolved with its own layers, one member after another).
     """
 
     def __init__(
@@ -430,14 +434,12 @@ class ActorCritic(ActorCriticBase):
         conv_layers: tuple[tuple[int, int, int], ...] = IMAGE_LAYERS,
         weight_decay: float = 0.0,
     ):
-        super().__init__(observation_space, action_space, agent, dtype, conv_layers)
+        self.members = len(seed) if isinstance(seed, tuple) else None
+        super().__init__(observation_space, action_space, agent, dtype, conv_layers, self.members)
         n_actions = self.n_actions
         self.use_sde = use_sde and not self.discrete
-        self.members = len(seed) if isinstance(seed, tuple) else None
         if self.members is not None and self.use_sde:
             raise ValueError(f"{agent}: a population does not run gSDE (use_sde); its members run apart")
-        if self.members is not None and self.torso is not None:
-            raise ValueError(f"{agent}: a population does not run a convolution torso (images); its members run apart")
         if self.members is not None:
             keep_freed_memory()
         shapes: dict[str, tuple[int, ...]] = {}
@@ -448,11 +450,10 @@ class ActorCritic(ActorCriticBase):
         self.parameters = FlatParameters(shapes, dtype, self.members)
         self.body = MLPStack(self.parameters, "body.", len(hidden) + 1, (n_actions, 1), activation)
         for member, member_seed in enumerate(seed if isinstance(seed, tuple) else (seed,)):
-            self.body.initialise(np.random.default_rng(member_seed), (0.01, 1.0), orthogonal_init,
-                                 None if self.members is None else member)  # fmt: skip
-        if self.torso is not None:
-            assert not isinstance(seed, tuple)  # a population has no torso
-            self.torso.initialise(self.parameters, seed, orthogonal_init)
+            own = None if self.members is None else member  # a member starts as its run alone would
+            self.body.initialise(np.random.default_rng(member_seed), (0.01, 1.0), orthogonal_init, own)
+            if self.torso is not None:
+                self.torso.initialise(self.parameters, member_seed, orthogonal_init, own)
         if not self.discrete:
             self.parameters["head.log_std"][...] = log_std_init
         self.optimizer = OPTIMIZERS[optimizer](self.parameters.data, weight_decay=weight_decay)

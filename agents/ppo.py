@@ -144,7 +144,8 @@ class PPO(PolicyGradientAgent):
 
     def augmented(self, batch: Batch) -> Batch:
         """`batch` with each image cut out once, and log pi_old(a|s) recomputed on the cut-out views."""
-        obs = cutout(batch.obs, self.net.torso.image_shape, self.rng)
+        rows = batch.obs.reshape(-1, batch.obs.shape[-1])  # a population's (K, B, inputs) as K B rows
+        obs = cutout(rows, self.net.torso.image_shape, self.rng).reshape(batch.obs.shape)
         outputs, _ = self.net.forward(obs)
         log_probs = self.net.distribution(outputs).log_prob(batch.actions)
         return replace(batch, obs=obs, log_probs=np.asarray(log_probs, dtype=batch.log_probs.dtype))

@@ -163,6 +163,7 @@ def generalize(
     hyperparameters: dict | None = None,
     workers: int = 1,
     ray: str | None = None,
+    population: bool = True,
 ) -> Path:
     """Train `agent` on N levels of the level family `env` for each N of `levels` (0:
     unlimited) and each of `seeds` seeds, and evaluate each run greedily on its training levels
@@ -174,12 +175,13 @@ def generalize(
         steps: env steps a run (default: the tuned entry's). episodes: greedy episodes each side.
         env_kwargs: the family's options (not num_levels, start_level or levels: set here).
         hyperparameters: values over the tuned entry's. workers, ray: where the runs go.
+        population: an N's seeds train as one population where the agent can (False: apart).
     """
     from rl_kit.experiments.generalize import GeneralizationStudy, run_generalization
 
     study = GeneralizationStudy(env, agent, tuple(levels), seeds=seeds, steps=steps, test_levels=test_levels,
                                 episodes=episodes, env_kwargs=env_kwargs, hyperparameters=hyperparameters)  # fmt: skip
-    return run_generalization(study, out, workers=workers, ray=ray)
+    return run_generalization(study, out, workers=workers, ray=ray, population=population)
 
 
 def tune(

@@ -66,3 +66,23 @@ def test_a_study_whose_runs_fail_ends_in_one_line_naming_the_first_after_its_rep
         rl_kit.generalize("q_learning", out=tmp_path, **{**TINY, "hyperparameters": {"gamma": 7.0}})
     assert "\n" not in str(error.value) and (tmp_path / "report.md").is_file()
     assert capsys.readouterr().out.count("failed: ") == 2
+
+
+def test_an_ns_seeds_train_as_one_population_where_the_agent_can_and_the_report_says_so(tmp_path, capsys):
+    from rl_kit.experiments.generalize import generalization_jobs, one_run, population_runs
+
+    small = dict(levels=(2,), seeds=2, steps=1_024, test_levels=100, episodes=5, env_kwargs={"size": 4})
+    report = rl_kit.generalize("ppo", out=tmp_path, **small)
+    assert "2 runs to do (0 stored); one population each: 2 levels" in capsys.readouterr().out
+    stored = json.loads((tmp_path / "results.json").read_text())["runs"]["2"]
+    assert sorted(stored) == ["0", "1"] and {run["population"] for run in stored.values()} == {2}
+    assert all(len(run["train"]) == len(run["test"]) == 5 for run in stored.values())
+    assert "Trained as one population (an N's seeds in one process, one computation): 2 levels" in report.read_text()
+    study = GeneralizationStudy("rl_kit/ProcGrid-v0", "ppo", (2, 5), seeds=3, env_kwargs={"size": 4})
+    assert [job.function for job in generalization_jobs(study, {"2": {"1": {}}})] == [population_runs] * 2
+    assert [job.args[2] for job in generalization_jobs(study, {"2": {"1": {}}})] == [(0, 2), (0, 1, 2)]
+    assert [job.function for job in generalization_jobs(study, {}, population=False)] == [one_run] * 6
+    tabular = GeneralizationStudy(
+        "rl_kit/ProcGrid-v0", "q_learning", (2,), seeds=3, steps=100, env_kwargs=TINY["env_kwargs"]
+    )
+    assert [job.function for job in generalization_jobs(tabular, {})] == [one_run] * 3

@@ -164,13 +164,6 @@ def test_a_torso_that_does_not_fit_the_image_is_refused_naming_the_layer():
         PPO(LAYOUTS["channels last"], spaces.Discrete(3), seed=0, conv_layers="4x3,8x9")
 
 
-def test_a_population_refuses_images_in_one_line():
-    from rl_kit.agents.ppo import PPO
-
-    with pytest.raises(ValueError, match="a population does not run a convolution torso"):
-        PPO(LAYOUTS["channels last"], spaces.Discrete(3), seed=(0, 1))
-
-
 @pytest.mark.parametrize("layout", [*LAYOUTS, "vector"])
 def test_dqns_torch_backend_computes_the_hand_written_values_and_gradients(layout):
     """TorchQNetwork (DQN's ``backend: torch``): the same flat parameters through conv2d and

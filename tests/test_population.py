@@ -14,7 +14,7 @@ from rl_kit.agents.ppo import PPO, clipped_objective
 from rl_kit.agents.rollout import Batch
 from rl_kit.core.backends import load_agent
 from rl_kit.core.population import population_reason, train_population
-from rl_kit.core.spec import CheckpointSpec, EvaluationSpec, RunOptions
+from rl_kit.core.spec import CheckpointSpec, EnvConfig, EvaluationSpec, RunOptions
 from rl_kit.core.training import execute, plan
 from rl_kit.errors import RLKitError
 from rl_kit.infrastructure.yaml_text import read_yaml_file
@@ -78,7 +78,7 @@ def test_a_population_refuses_what_would_make_a_member_step_alone():
     assert "target_update_interval" in population_reason([dqn[0], dqn[1].with_hyperparameters({"batch_size": 8})])
 
 
-def population_specs(env: str, agent: str, seeds, steps: int, **hyperparameters):
+def population_specs(env: str | EnvConfig, agent: str, seeds, steps: int, **hyperparameters):
     spec = plan(env, agent, steps=steps, seed=0, num_envs=4, hyperparameters=hyperparameters)
     spec = replace(spec, evaluation=EvaluationSpec(every=steps // 4, episodes=3))
     return [replace(spec, seed=s) for s in seeds]
@@ -107,7 +107,7 @@ def test_each_member_writes_a_run_directory_as_if_it_had_run_alone(tmp_path):
     assert not np.array_equal(first["net.body.weights.0"], second["net.body.weights.0"])
 
 
-def killed_and_resumed(tmp_path, env: str, agent: str = "ppo", **hyperparameters):
+def killed_and_resumed(tmp_path, env: str | EnvConfig, agent: str = "ppo", **hyperparameters):
     """A population trained whole, and the same killed at step 2,500 and resumed from a member's directory."""
     specs = population_specs(env, agent, (1, 2, 3), 4_096, **(hyperparameters or dict(n_steps=64, batch_size=64)))
     specs = [replace(s, checkpoints=CheckpointSpec(every=1_024)) for s in specs]
@@ -135,11 +135,16 @@ DQN_SMALL = dict(learning_starts=200, train_freq=2, target_update_interval=300, 
                  hidden_sizes="32", learning_rate=1e-3, epsilon="linear(1.0, 0.05, 2000)")  # fmt: skip
 
 
+PIXEL_CATCH = EnvConfig("rl_kit/Catch-v0", {"observation": "pixels"})
+
+
 @pytest.mark.parametrize(("env_id", "agent", "hyperparameters"),
-                         [("Pendulum-v1", "ppo", {}), ("Acrobot-v1", "dqn", DQN_SMALL)])  # fmt: skip
+                         [("Pendulum-v1", "ppo", {}), ("Acrobot-v1", "dqn", DQN_SMALL),
+                          (PIXEL_CATCH, "ppo", dict(n_steps=64, batch_size=64, augment="cutout"))])  # fmt: skip
 def test_a_killed_population_resumes_to_the_files_of_an_uninterrupted_one(tmp_path, env_id, agent, hyperparameters):
     """On a classic-control twin, whose sub-envs' states the checkpoints keep, as a run alone
-    does; DQN's members resume with their replay buffers."""
+    does; DQN's members resume with their replay buffers; PPO's on images with their torsos
+    (and cutout's draws from the shared generator)."""
     whole, broken = killed_and_resumed(tmp_path, env_id, agent, **hyperparameters)
     for a, b in zip(whole, broken, strict=True):
         saved, learned = load_agent(b).state_dict(), load_agent(a).state_dict()
@@ -441,3 +446,43 @@ def test_a_dqn_population_on_images_steps_each_member_as_its_run_alone():
         np.testing.assert_allclose(population.member(k).action_values(obs[k]), agent.action_values(obs[k]), atol=1e-5)
     conv = population.q.parameters.values["q.conv.0.weight"]
     assert np.abs(conv[0] - alone[1].q.parameters.values["q.conv.0.weight"]).max() > 1e-3  # members differ
+
+
+@pytest.mark.parametrize("agent_class", [PPO, A2C])
+def test_an_actor_critic_population_on_images_steps_each_member_as_its_run_alone(agent_class):
+    """The shared torso in a population of PPO or A2C: member k starts from seed k's torso and
+    MLPs alone, and one gradient step on the same minibatch moves it where its run alone does."""
+    env = gym.make("rl_kit/Catch-v0", observation="pixels")
+    seeds, hp = (3, 5), dict(hidden_sizes="32", n_steps=8, learning_rate=1e-2)
+    population = agent_class(env.observation_space, env.action_space, seed=seeds, **hp)
+    alone = [agent_class(env.observation_space, env.action_space, seed=s, **hp) for s in seeds]
+    for k, agent in enumerate(alone):
+        assert np.array_equal(population.net.parameters.data[k], agent.net.parameters.data)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 2, size=(2 * 8, 10, 5, 2)).astype(np.uint8) * 255
+    obs = population.encode(images)  # (K, B, inputs): each member's rows
+    actions = rng.integers(0, 3, size=(2, 8))
+    log_probs, values, advantages, returns = (rng.normal(size=(2, 8)).astype(np.float32) for _ in range(4))
+    batch = Batch(obs, actions, log_probs, values, advantages, returns)
+    result = population.net.step(clipped_objective(batch, advantages, 0.2, 0.5, 0.01), obs, actions, 1e-2, 0.5)
+    for k, agent in enumerate(alone):
+        own = Batch(obs[k], actions[k], log_probs[k], values[k], advantages[k], returns[k])
+        step = agent.net.step(clipped_objective(own, advantages[k], 0.2, 0.5, 0.01), obs[k], actions[k], 1e-2, 0.5)
+        assert result.grad_norm[k] == pytest.approx(step.grad_norm, rel=1e-5)
+        np.testing.assert_allclose(population.net.parameters.data[k], agent.net.parameters.data, atol=1e-6)
+        np.testing.assert_array_equal(
+            population.member(k).act(images[:8], explore=False), agent.act(images[:8], explore=False)
+        )
+    torso = population.net.parameters.values["torso.0.weight"]
+    assert np.abs(torso[0] - alone[1].net.parameters.values["torso.0.weight"]).max() > 1e-3  # members differ
+
+
+@pytest.mark.parametrize("agent", ["ppo", "a2c"])
+def test_members_on_images_learn_as_their_runs_alone_do(tmp_path, agent):
+    """The learning outcome on pixel Catch, 4 seeds as one population at the budget and bar that
+    tests/test_policy_gradient_learning.py holds 4 seeds alone to (random play: about -6)."""
+    spec = replace(plan(PIXEL_CATCH, agent, steps=20_000, seed=0), evaluation=EvaluationSpec(every=0))
+    specs = [replace(spec, seed=s) for s in range(4)]
+    members = train_population(specs, [tmp_path / f"seed{s.seed}" for s in specs], QUIET)
+    scores = [rl_kit.evaluate(run.agent, run.spec.env, episodes=10, seed=100).mean for run in members]
+    assert sum(score >= 8 for score in scores) >= 3, scores

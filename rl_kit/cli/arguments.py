@@ -116,7 +116,7 @@ def add_population_flag(parser) -> None:
         choices=["on", "off"],
         default="on",
         help="on (default): an agent's seeds train as one population, in one process, where the agent can "
-        "(ppo, a2c, reinforce); off: each seed in a process of its own",
+        "(ppo, a2c, reinforce, dqn); off: each seed apart",
     )
 
 

@@ -52,6 +52,7 @@ def add_generalize(sub) -> None:
     p.add_argument("--workers", type=positive_int, default=1, help="runs at once")
     p.add_argument("--ray", metavar="ADDRESS", help=RAY_HELP)
     p.add_argument("--out", required=True, help="report directory (runs stored there are kept and resumed)")
+    add_population_flag(p)
     p.set_defaults(handler=generalize_command)
 
 
@@ -69,7 +70,7 @@ def generalize_command(args) -> None:
                                 test_levels=args.test_levels, episodes=args.episodes,
                                 env_kwargs=parse_values(args.env_kwarg, "--env-kwarg"),
                                 hyperparameters=parse_values(args.hp, "--hp"))  # fmt: skip
-    report = run_generalization(study, args.out, workers=args.workers, ray=args.ray)
+    report = run_generalization(study, args.out, workers=args.workers, ray=args.ray, population=args.population == "on")
     print(report.read_text(encoding="utf-8").split("![")[0].rstrip())
     print(f"\nReport: {report}")
 

@@ -11,6 +11,11 @@ set reaches (an unlimited one draws from the seeds below it), and a test seed wh
 by content (:func:`rl_kit.envs.levels.level_hash`), one of the training levels or an earlier
 test level is dropped; the report counts them. Each (N, seed) is stored in ``results.json`` as
 it finishes, so a killed run resumes where it stopped, and runs merge over invocations.
+
+An N's seeds train as one population (:mod:`rl_kit.core.population`: one process, one stacked
+computation) where the agent and its values allow it, unless ``population`` is off; each
+member is then evaluated exactly as a run alone is, and its stored ``seconds`` is its share of
+the population's time. The report says which N trained so.
 """
 
 from __future__ import annotations
@@ -96,28 +101,87 @@ def held_out_seeds(study: GeneralizationStudy, count: int):
     return held_out_levels(LevelSet(training["num_levels"], 0), family_hash(study), study.test_levels)
 
 
-def one_run(study: GeneralizationStudy, count: int, seed: int) -> dict[str, Any]:
-    """Train on `count` levels with `seed`; greedy success on the training and the held-out levels."""
-    from rl_kit.core.evaluation import evaluate
-    from rl_kit.core.spec import NO_EVALUATION, QUIET, EnvConfig
-    from rl_kit.core.training import execute, plan
+def training_specs(study: GeneralizationStudy, count: int, seeds: Sequence[int]) -> list:
+    """The runs of `seeds` on `count` levels, judged only after they end."""
+    from rl_kit.core.spec import NO_EVALUATION, EnvConfig
+    from rl_kit.core.training import plan
 
-    start = time.perf_counter()
+    training = EnvConfig(study.env, study.training_kwargs(count))
+    return [replace(plan(training, study.agent, steps=study.steps, seed=seed, hyperparameters=study.hyperparameters),
+                    evaluation=NO_EVALUATION) for seed in seeds]  # fmt: skip
+
+
+def checked_split(study: GeneralizationStudy, count: int):
     split = held_out_seeds(study, count)
     if not split.seeds:
         raise RLKitError(f"no held-out level is left for {label(count)} training levels: of {study.test_levels:,} "
                          f"seeds, {split.duplicates:,} play a training level and {split.repeats:,} a repeat (the "
                          f"family has too few distinct levels: make them larger, or train on fewer)")  # fmt: skip
+    return split
+
+
+def scored(study: GeneralizationStudy, count: int, run, split, members: int = 1) -> dict[str, Any]:
+    """A run's greedy returns on its `count` training levels and on the held-out ones, as stored
+    (its ``seconds`` the caller's to set)."""
+    from rl_kit.core.evaluation import evaluate
+    from rl_kit.core.spec import EnvConfig
+
     training = EnvConfig(study.env, study.training_kwargs(count))
     testing = EnvConfig(study.env, {**(study.env_kwargs or {}), "levels": list(split.seeds)})
-    with tempfile.TemporaryDirectory() as directory:
-        spec = plan(training, study.agent, steps=study.steps, seed=seed, hyperparameters=study.hyperparameters)
-        run = execute(replace(spec, evaluation=NO_EVALUATION), replace(QUIET, directory=Path(directory) / "run"))
-        train = evaluate(run.agent, training, episodes=study.episodes, seed=seed * 100_000)
-        test = evaluate(run.agent, testing, episodes=study.episodes, seed=seed * 100_000)
+    seed = run.spec.seed
+    train = evaluate(run.agent, training, episodes=study.episodes, seed=seed * 100_000)
+    test = evaluate(run.agent, testing, episodes=study.episodes, seed=seed * 100_000)
     return {"train": [float(r) for r in train.returns], "test": [float(r) for r in test.returns],
             "duplicates": split.duplicates, "repeats": split.repeats, "test_levels": len(split.seeds),
-            "seconds": time.perf_counter() - start}  # fmt: skip
+            "seconds": 0.0, "population": members}  # fmt: skip
+
+
+def one_run(study: GeneralizationStudy, count: int, seed: int) -> dict[str, Any]:
+    """Train on `count` levels with `seed`; greedy returns on the training and the held-out levels."""
+    from rl_kit.core.spec import QUIET
+    from rl_kit.core.training import execute
+
+    start = time.perf_counter()
+    split = checked_split(study, count)
+    (spec,) = training_specs(study, count, [seed])
+    with tempfile.TemporaryDirectory() as directory:
+        run = execute(spec, replace(QUIET, directory=Path(directory) / "run"))
+        value = scored(study, count, run, split)
+    value["seconds"] = time.perf_counter() - start
+    return value
+
+
+def population_runs(study: GeneralizationStudy, count: int, seeds: tuple[int, ...]) -> dict[str, dict[str, Any]]:
+    """:func:`one_run` for each of `seeds`, trained as one population; per seed (as text) its
+    value, whose ``seconds`` is its share of the whole."""
+    from rl_kit.core.population import train_population
+    from rl_kit.core.spec import QUIET
+
+    start = time.perf_counter()
+    split = checked_split(study, count)
+    specs = training_specs(study, count, seeds)
+    with tempfile.TemporaryDirectory() as directory:
+        runs = train_population(specs, [Path(directory) / f"seed{seed}" for seed in seeds], QUIET)
+        values = {str(run.spec.seed): scored(study, count, run, split, len(seeds)) for run in runs}
+    for value in values.values():
+        value["seconds"] = (time.perf_counter() - start) / len(seeds)
+    return values
+
+
+def generalization_jobs(study: GeneralizationStudy, runs: dict, population: bool = True) -> list:
+    """The jobs for the (N, seed) pairs that `runs` lacks: one per N whose missing seeds (two or
+    more) train as one population, else one per run."""
+    from rl_kit.core.population import population_reason
+    from rl_kit.infrastructure.job_pool import Job
+
+    jobs = []
+    for count in study.level_counts:
+        missing = tuple(seed for seed in range(study.seeds) if str(seed) not in runs.get(str(count), {}))
+        if population and population_reason(training_specs(study, count, missing)) is None:
+            jobs.append(Job(population_runs, (study, count, missing)))
+        else:
+            jobs += [Job(one_run, (study, count, seed)) for seed in missing]
+    return jobs
 
 
 def read_results(path: Path) -> dict:
@@ -134,12 +198,12 @@ def study_key(study: GeneralizationStudy) -> str:
 
 
 def run_generalization(
-    study: GeneralizationStudy, out: str | Path, *, workers: int = 1, ray: str | None = None
+    study: GeneralizationStudy, out: str | Path, *, workers: int = 1, ray: str | None = None, population: bool = True
 ) -> Path:
-    """Run the (N, seed) pairs of `study` that ``out/results.json`` lacks, merge them in, and
-    write ``report.md``, ``summary.csv`` and ``generalization.png``; returns the report's path."""
+    """Run the (N, seed) pairs of `study` that ``out/results.json`` lacks (an N's seeds as one
+    population where they can be, unless `population` is False), merge them in, and write
+    ``report.md``, ``summary.csv`` and ``generalization.png``; returns the report's path."""
     from rl_kit.experiments.zoo_benchmark import merge_outcomes, refuse_failures
-    from rl_kit.infrastructure.job_pool import Job
 
     family_hash(study)  # not a level family: said before anything trains
     out = Path(out)
@@ -149,28 +213,40 @@ def run_generalization(
     if stored and stored.get("study") != study_key(study):
         raise RLKitError(f"{results_file} holds runs of another study ({stored.get('study')}): give another --out")
     runs = stored.get("runs", {})
-    jobs = [Job(one_run, (study, count, seed)) for count in study.level_counts for seed in range(study.seeds)
-            if str(seed) not in runs.get(str(count), {})]  # fmt: skip
-    print(
-        f"generalize: {len(jobs)} runs to do ({len(study.level_counts) * study.seeds - len(jobs)} stored)", flush=True
-    )
+    jobs = generalization_jobs(study, runs, population)
+    to_do = sum(len(seeds_of(job)) for job in jobs)
+    together = [f"{label(job.args[1])} levels" for job in jobs if job.function is population_runs]
+    print(f"generalize: {to_do} runs to do ({len(study.level_counts) * study.seeds - to_do} stored)"
+          + (f"; one population each: {', '.join(together)}" if together else ""), flush=True)  # fmt: skip
 
-    def place(merged: dict, job: Job, value: dict) -> None:
+    def values_of(job, value: dict) -> dict[str, dict]:
+        return value if job.function is population_runs else {str(job.args[2]): value}
+
+    def place(merged: dict, job, value: dict) -> None:
         merged.setdefault("study", study_key(study))
-        merged.setdefault("runs", {}).setdefault(str(job.args[1]), {})[str(job.args[2])] = value
+        merged.setdefault("runs", {}).setdefault(str(job.args[1]), {}).update(values_of(job, value))
 
-    def describe(job: Job) -> str:
-        return f"{label(job.args[1])} levels, seed {job.args[2]}"
+    def describe(job) -> str:
+        seeds = seeds_of(job)
+        which = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {', '.join(map(str, seeds))} (one population)"
+        return f"{label(job.args[1])} levels, {which}"
 
     failures: list[str] = []
+    finished = 0
     for job, value in merge_outcomes(
         jobs, results_file, "a generalize", place=place, describe=describe, failures=failures, workers=workers, ray=ray
     ):
-        print(f"  {describe(job)}: train {np.mean(value['train']):.3f}, held out "
-              f"{np.mean(value['test']):.3f} ({value['seconds']:.0f} s)", flush=True)  # fmt: skip
+        for seed, run in values_of(job, value).items():
+            finished += 1
+            print(f"  {label(job.args[1])} levels, seed {seed}: train {np.mean(run['train']):.3f}, held out "
+                  f"{np.mean(run['test']):.3f} ({run['seconds']:.0f} s)", flush=True)  # fmt: skip
     report = write_report(study, read_results(results_file).get("runs", {}), out)
-    refuse_failures(failures, len(jobs), report)
+    refuse_failures(failures, to_do, report, failed=to_do - finished)
     return report
+
+
+def seeds_of(job) -> tuple[int, ...]:
+    return tuple(job.args[2]) if job.function is population_runs else (job.args[2],)
 
 
 def summary_rows(study: GeneralizationStudy, runs: dict) -> list[dict[str, Any]]:
@@ -193,6 +269,7 @@ def summary_rows(study: GeneralizationStudy, runs: dict) -> list[dict[str, Any]]
         for reason in ("duplicates", "repeats"):  # the same for every seed: the split depends on N alone
             row[reason] = int(done[seeds[0]][reason])
         row["test_levels"] = int(done[seeds[0]]["test_levels"])
+        row["population"] = all(done[s].get("population", 1) > 1 for s in seeds)  # stored before: apart
         rows.append(row)
     return rows
 
@@ -228,6 +305,10 @@ def write_report(study: GeneralizationStudy, runs: dict, out: Path) -> Path:
             f"{r['test']:.3f} [{r['test_ci'][0]:.3f}, {r['test_ci'][1]:.3f}] | {r['gap']:+.3f} | {r['test_levels']} | "
             f"{r['duplicates']} | {r['repeats']} |"
         )
+    together = [label(r["levels"]) for r in rows if r["population"]]
+    if together:
+        lines += ["", f"Trained as one population (an N's seeds in one process, one computation): {', '.join(together)} "
+                  "levels; a seed's seconds are its share (`--population off` trains each apart)."]  # fmt: skip
     if figure is not None:
         lines += ["", f"![train and held-out return against the training levels]({figure.name})"]
     return atomic_write(out / "report.md", "\n".join(lines) + "\n")

@@ -6,6 +6,10 @@ seeds, and on other rounding. This suite reruns each claim the tests and the doc
 more seeds than the test uses and on the torch backend (torch's kernels, not our numpy ones:
 rounding a machine with other CPU kernels would give), and says which claims survive.
 
+Each seed trains alone, as the test trains it, never as one population of seeds: a member's
+numbers are another draw (one generator serves every member), and the claim checked is the one
+about the run the test makes.
+
 A :class:`Claim` is what a test asserts: an agent on an env at a budget reaches a greedy
 threshold on at least ``need`` of its seeds. The tests read their parameters from here, so
 the claim checked here is the claim the suite asserts.

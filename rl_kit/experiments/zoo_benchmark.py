@@ -350,11 +350,12 @@ def merge_outcomes(
         yield outcome.job, outcome.value
 
 
-def refuse_failures(failures: list[str], runs: int, report: Path) -> None:
+def refuse_failures(failures: list[str], runs: int, report: Path, failed: int | None = None) -> None:
     """A study whose runs failed ends in an error (a nonzero exit) naming the first, after its
-    report of the runs that did finish; the same command again runs only the missing ones."""
+    report of the runs that did finish; the same command again runs only the missing ones.
+    `failed` counts the runs lost where a failure (a population's) is of several."""
     if failures:
-        raise RLKitError(f"{len(failures)} of {runs} runs failed ({report} holds the others; the same command "
+        raise RLKitError(f"{len(failures) if failed is None else failed} of {runs} runs failed ({report} holds the others; the same command "
                          f"reruns only the missing ones); the first: {failures[0]}"[:600])  # fmt: skip
 
 
