@@ -250,7 +250,8 @@ def seeds_of(job) -> tuple[int, ...]:
 
 
 def summary_rows(study: GeneralizationStudy, runs: dict) -> list[dict[str, Any]]:
-    """Per N: the mean train and test return over seeds, each with its 95% two-level CI, and the gap."""
+    """Per N: the mean train and test return over seeds, each with its 95% two-level CI and each
+    seed's mean, and the gap."""
     from rl_kit.core.stats import two_level_bootstrap_ci
 
     rows = []
@@ -262,7 +263,8 @@ def summary_rows(study: GeneralizationStudy, runs: dict) -> list[dict[str, Any]]
         row: dict[str, Any] = {"levels": count, "seeds": len(seeds)}
         for side in ("train", "test"):
             groups = [done[s][side] for s in seeds]
-            row[side] = float(np.mean([np.mean(g) for g in groups]))
+            row[f"{side}_by_seed"] = [float(np.mean(g)) for g in groups]
+            row[side] = float(np.mean(row[f"{side}_by_seed"]))
             row[f"{side}_ci"] = two_level_bootstrap_ci(groups)
         gaps = [np.mean(done[s]["train"]) - np.mean(done[s]["test"]) for s in seeds]
         row["gap"] = float(np.mean(gaps))
@@ -315,7 +317,8 @@ def write_report(study: GeneralizationStudy, runs: dict, out: Path) -> Path:
 
 
 def draw(study: GeneralizationStudy, rows: Sequence[dict[str, Any]], path: Path) -> Path:
-    """Train and held-out return against the number of training levels (log axis; unlimited at the right)."""
+    """Train and held-out return against the number of training levels (log axis; unlimited at
+    the right): the mean over seeds with its CI, and each seed's mean as a dot."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -330,6 +333,10 @@ def draw(study: GeneralizationStudy, rows: Sequence[dict[str, Any]], path: Path)
         ax.plot(x, y, "o-", color=color, label=name)
         ax.fill_between(x, [r[f"{side}_ci"][0] for r in rows], [r[f"{side}_ci"][1] for r in rows], color=color,
                         alpha=0.2)  # fmt: skip
+        # each seed's own mean: a mean with a wide CI may be seeds that agree or seeds that split
+        seeds_x = [at for at, r in zip(x, rows, strict=True) for _ in r[f"{side}_by_seed"]]
+        seeds_y = [value for r in rows for value in r[f"{side}_by_seed"]]
+        ax.scatter(seeds_x, seeds_y, s=14, color=color, alpha=0.5, linewidths=0, zorder=3, label=f"{name}: a seed")
     ax.set_xscale("log")
     ax.set_xticks(x, [label(r["levels"]) for r in rows])
     ax.set(xlabel="training levels", ylabel="mean greedy return", title=f"{study.agent} on {study.env}")
