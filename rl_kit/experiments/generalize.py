@@ -106,9 +106,11 @@ def training_specs(study: GeneralizationStudy, count: int, seeds: Sequence[int])
     from rl_kit.core.spec import NO_EVALUATION, EnvConfig
     from rl_kit.core.training import plan
 
+    if not seeds:
+        return []
     training = EnvConfig(study.env, study.training_kwargs(count))
-    return [replace(plan(training, study.agent, steps=study.steps, seed=seed, hyperparameters=study.hyperparameters),
-                    evaluation=NO_EVALUATION) for seed in seeds]  # fmt: skip
+    spec = plan(training, study.agent, steps=study.steps, seed=seeds[0], hyperparameters=study.hyperparameters)
+    return [replace(spec, seed=seed, evaluation=NO_EVALUATION) for seed in seeds]  # one plan: its notes said once
 
 
 def checked_split(study: GeneralizationStudy, count: int):
