@@ -82,6 +82,11 @@ def test_an_ns_seeds_train_as_one_population_where_the_agent_can_and_the_report_
     assert [job.function for job in generalization_jobs(study, {"2": {"1": {}}})] == [population_runs] * 2
     assert [job.args[2] for job in generalization_jobs(study, {"2": {"1": {}}})] == [(0, 2), (0, 1, 2)]
     assert [job.function for job in generalization_jobs(study, {}, population=False)] == [one_run] * 6
+    # more workers than Ns: each N's seeds split into populations that keep the workers busy
+    split = generalization_jobs(study, {"2": {"1": {}}}, workers=4)
+    assert [(job.function, job.args[1:]) for job in split] == [
+        (one_run, (2, 0)), (one_run, (2, 2)), (population_runs, (5, (0, 1))), (one_run, (5, 2))
+    ]  # fmt: skip
     tabular = GeneralizationStudy(
         "rl_kit/ProcGrid-v0", "q_learning", (2,), seeds=3, steps=100, env_kwargs=TINY["env_kwargs"]
     )

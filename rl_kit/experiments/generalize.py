@@ -170,19 +170,29 @@ def population_runs(study: GeneralizationStudy, count: int, seeds: tuple[int, ..
     return values
 
 
-def generalization_jobs(study: GeneralizationStudy, runs: dict, population: bool = True) -> list:
-    """The jobs for the (N, seed) pairs that `runs` lacks: one per N whose missing seeds (two or
-    more) train as one population, else one per run."""
+def generalization_jobs(study: GeneralizationStudy, runs: dict, population: bool = True, workers: int = 1) -> list:
+    """The jobs for the (N, seed) pairs that `runs` lacks, in the order of the Ns: one per N whose
+    missing seeds (two or more) train as one population, else one per run. Where that makes
+    fewer jobs than `workers`, an N's seeds are split into as many populations as keep the
+    workers busy."""
     from rl_kit.core.population import population_reason
     from rl_kit.infrastructure.job_pool import Job
 
+    missing = {count: tuple(seed for seed in range(study.seeds) if str(seed) not in runs.get(str(count), {}))
+               for count in study.level_counts}  # fmt: skip
+    together = {count for count, seeds in missing.items()
+                if population and population_reason(training_specs(study, count, seeds)) is None}  # fmt: skip
+    apart = sum(len(seeds) for count, seeds in missing.items() if count not in together)
+    parts = max(1, -(-(workers - apart) // max(len(together), 1)))  # populations per N
     jobs = []
-    for count in study.level_counts:
-        missing = tuple(seed for seed in range(study.seeds) if str(seed) not in runs.get(str(count), {}))
-        if population and population_reason(training_specs(study, count, missing)) is None:
-            jobs.append(Job(population_runs, (study, count, missing)))
-        else:
-            jobs += [Job(one_run, (study, count, seed)) for seed in missing]
+    for count, seeds in missing.items():
+        if count not in together:
+            jobs += [Job(one_run, (study, count, seed)) for seed in seeds]
+            continue
+        for block in np.array_split(np.array(seeds), min(parts, len(seeds))):
+            members = tuple(int(seed) for seed in block)  # one member alone is a run alone
+            jobs.append(Job(population_runs, (study, count, members)) if len(members) > 1
+                        else Job(one_run, (study, count, members[0])))  # fmt: skip
     return jobs
 
 
@@ -215,9 +225,9 @@ def run_generalization(
     if stored and stored.get("study") != study_key(study):
         raise RLKitError(f"{results_file} holds runs of another study ({stored.get('study')}): give another --out")
     runs = stored.get("runs", {})
-    jobs = generalization_jobs(study, runs, population)
+    jobs = generalization_jobs(study, runs, population, workers)
     to_do = sum(len(seeds_of(job)) for job in jobs)
-    together = [f"{label(job.args[1])} levels" for job in jobs if job.function is population_runs]
+    together = list(dict.fromkeys(f"{label(job.args[1])} levels" for job in jobs if job.function is population_runs))
     print(f"generalize: {to_do} runs to do ({len(study.level_counts) * study.seeds - to_do} stored)"
           + (f"; one population each: {', '.join(together)}" if together else ""), flush=True)  # fmt: skip
 
