@@ -73,7 +73,7 @@ def test_an_ns_seeds_train_as_one_population_where_the_agent_can_and_the_report_
 
     small = dict(levels=(2,), seeds=2, steps=1_024, test_levels=100, episodes=5, env_kwargs={"size": 4})
     report = rl_kit.generalize("ppo", out=tmp_path, **small)
-    assert "2 runs to do (0 stored); one population each: 2 levels" in capsys.readouterr().out
+    assert "2 runs to do (0 stored); in populations: 2 levels\n" in capsys.readouterr().out
     stored = json.loads((tmp_path / "results.json").read_text())["runs"]["2"]
     assert sorted(stored) == ["0", "1"] and {run["population"] for run in stored.values()} == {2}
     assert all(len(run["train"]) == len(run["test"]) == 5 for run in stored.values())

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -227,9 +228,12 @@ def run_generalization(
     runs = stored.get("runs", {})
     jobs = generalization_jobs(study, runs, population, workers)
     to_do = sum(len(seeds_of(job)) for job in jobs)
-    together = list(dict.fromkeys(f"{label(job.args[1])} levels" for job in jobs if job.function is population_runs))
+    populations = Counter(label(job.args[1]) for job in jobs if job.function is population_runs)
+    together = [
+        f"{name} levels" + (f" ({count} populations)" if count > 1 else "") for name, count in populations.items()
+    ]
     print(f"generalize: {to_do} runs to do ({len(study.level_counts) * study.seeds - to_do} stored)"
-          + (f"; one population each: {', '.join(together)}" if together else ""), flush=True)  # fmt: skip
+          + (f"; in populations: {', '.join(together)}" if together else ""), flush=True)  # fmt: skip
 
     def values_of(job, value: dict) -> dict[str, dict]:
         return value if job.function is population_runs else {str(job.args[2]): value}
