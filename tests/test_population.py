@@ -46,16 +46,26 @@ def test_a_members_start_and_gradient_step_are_its_run_alones(env_id):
         actions = rng.integers(0, 2, size=(3, 16))
     else:
         actions = rng.normal(size=(3, 16, 1)).astype(np.float32)
-    log_probs, values, advantages, returns = (rng.normal(size=(3, 16)).astype(np.float32) for _ in range(4))
+    step_together_and_alone(population, alone, obs, actions, rng, learning_rate=1e-3)
+    for k, agent in enumerate(alone):
+        assert not np.array_equal(agent.net.parameters.data, alone[(k + 1) % 3].net.parameters.data)
+
+
+def step_together_and_alone(population, alone, obs, actions, rng, learning_rate: float) -> None:
+    """One PPO gradient step on the same random minibatch, (K, B, ...) for the population and
+    member k's rows for `alone[k]`: each member's loss, gradient norm and parameters after the
+    step are its run alone's (to float32 rounding: the norms are summed otherwise)."""
+    log_probs, values, advantages, returns = (rng.normal(size=actions.shape[:2]).astype(np.float32) for _ in range(4))
     batch = Batch(obs, actions, log_probs, values, advantages, returns)
-    result = population.net.step(clipped_objective(batch, advantages, 0.2, 0.5, 0.01), obs, actions, 1e-3, 0.5)
+    objective = clipped_objective(batch, advantages, 0.2, 0.5, 0.01)
+    result = population.net.step(objective, obs, actions, learning_rate, 0.5)
     for k, agent in enumerate(alone):
         own = Batch(obs[k], actions[k], log_probs[k], values[k], advantages[k], returns[k])
-        step = agent.net.step(clipped_objective(own, advantages[k], 0.2, 0.5, 0.01), obs[k], actions[k], 1e-3, 0.5)
+        objective = clipped_objective(own, advantages[k], 0.2, 0.5, 0.01)
+        step = agent.net.step(objective, obs[k], actions[k], learning_rate, 0.5)
         assert result.losses["policy_loss"][k] == pytest.approx(step.losses["policy_loss"], rel=1e-6)
         assert result.grad_norm[k] == pytest.approx(step.grad_norm, rel=1e-5)
         np.testing.assert_allclose(population.net.parameters.data[k], agent.net.parameters.data, atol=1e-6)
-        assert not np.array_equal(agent.net.parameters.data, alone[(k + 1) % 3].net.parameters.data)
 
 
 def test_a_population_refuses_what_would_make_a_member_step_alone():
@@ -462,14 +472,8 @@ def test_an_actor_critic_population_on_images_steps_each_member_as_its_run_alone
     images = rng.integers(0, 2, size=(2 * 8, 10, 5, 2)).astype(np.uint8) * 255
     obs = population.encode(images)  # (K, B, inputs): each member's rows
     actions = rng.integers(0, 3, size=(2, 8))
-    log_probs, values, advantages, returns = (rng.normal(size=(2, 8)).astype(np.float32) for _ in range(4))
-    batch = Batch(obs, actions, log_probs, values, advantages, returns)
-    result = population.net.step(clipped_objective(batch, advantages, 0.2, 0.5, 0.01), obs, actions, 1e-2, 0.5)
+    step_together_and_alone(population, alone, obs, actions, rng, learning_rate=1e-2)
     for k, agent in enumerate(alone):
-        own = Batch(obs[k], actions[k], log_probs[k], values[k], advantages[k], returns[k])
-        step = agent.net.step(clipped_objective(own, advantages[k], 0.2, 0.5, 0.01), obs[k], actions[k], 1e-2, 0.5)
-        assert result.grad_norm[k] == pytest.approx(step.grad_norm, rel=1e-5)
-        np.testing.assert_allclose(population.net.parameters.data[k], agent.net.parameters.data, atol=1e-6)
         np.testing.assert_array_equal(
             population.member(k).act(images[:8], explore=False), agent.act(images[:8], explore=False)
         )
